@@ -1,0 +1,101 @@
+"""Typed domain vocabulary shared by every part of govbot.
+
+Everything here is pure data: no AWS calls, no I/O. Gateways translate AWS shapes into
+these types; the policy engine, the enforcer, the replicator and the notifier speak them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IMAGE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+
+PermissionKind = Literal["fleet", "image_builder"]
+Mode = Literal["audit", "enforce"]
+
+
+class Permissions(BaseModel):
+    """What one account may do with a shared image (AppStream ``ImagePermissions``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    allow_fleet: bool = False
+    allow_image_builder: bool = False
+
+    def is_empty(self) -> bool:
+        """True when the account has no permission left (the share is gone)."""
+        return not (self.allow_fleet or self.allow_image_builder)
+
+    def granted(self) -> frozenset[PermissionKind]:
+        """The permission kinds this grant contains."""
+        kinds: set[PermissionKind] = set()
+        if self.allow_fleet:
+            kinds.add("fleet")
+        if self.allow_image_builder:
+            kinds.add("image_builder")
+        return frozenset(kinds)
+
+    def without(self, kinds: frozenset[PermissionKind] | set[PermissionKind]) -> Permissions:
+        """A copy with the given permission kinds removed."""
+        return Permissions(
+            allow_fleet=self.allow_fleet and "fleet" not in kinds,
+            allow_image_builder=self.allow_image_builder and "image_builder" not in kinds,
+        )
+
+
+class SharedAccountPermission(BaseModel):
+    """One entry of an image's share list (AppStream ``SharedImagePermissions``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str = Field(pattern=ACCOUNT_ID_PATTERN.pattern)
+    permissions: Permissions
+
+
+class ImageRef(BaseModel):
+    """Identity of an image: owner account, region and name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    region: str
+    name: str
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:appstream:{self.region}:{self.account_id}:image/{self.name}"
+
+    @classmethod
+    def from_arn(cls, arn: str) -> ImageRef:
+        """Parse ``arn:aws:appstream:REGION:ACCOUNT:image/NAME`` (spaces tolerated)."""
+        parts = arn.replace(" ", "").split(":", 5)
+        if len(parts) != 6 or parts[2] != "appstream" or not parts[5].startswith("image/"):
+            raise ValueError(f"not an AppStream image ARN: {arn!r}")
+        return cls(region=parts[3], account_id=parts[4], name=parts[5][len("image/") :])
+
+
+class ImageSnapshot(BaseModel):
+    """The current state of an image as read from AppStream, with its share list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: ImageRef
+    state: str = "AVAILABLE"
+    visibility: str = "PRIVATE"
+    tags: dict[str, str] = Field(default_factory=dict)
+    shared_with: tuple[SharedAccountPermission, ...] = ()
+    created_time: datetime | None = None
+    description: str | None = None
+    state_change_reason: str | None = None
+
+    def permissions_of(self, account_id: str) -> Permissions:
+        """The permissions granted to ``account_id`` (empty when not shared with it)."""
+        for share in self.shared_with:
+            if share.account_id == account_id:
+                return share.permissions
+        return Permissions()
