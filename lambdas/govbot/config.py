@@ -1,0 +1,89 @@
+"""Handler settings, validated from the environment at call time (never at import time).
+
+Each handler has one pydantic model; a missing or malformed variable fails the invocation
+with a message that names the variable and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from govbot.domain import ACCOUNT_ID_PATTERN
+
+
+class ConfigError(ValueError):
+    """The function's environment is not what govbot needs."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _check_accounts(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not ACCOUNT_ID_PATTERN.match(value):
+            raise ValueError(f"expected 12-digit AWS account ids, got {value!r}")
+    return values
+
+
+CsvList = Annotated[tuple[str, ...], BeforeValidator(_split_csv)]
+AccountList = Annotated[
+    tuple[str, ...], BeforeValidator(_split_csv), AfterValidator(_check_accounts)
+]
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class LedgerSettings(_EnvModel):
+    ledger_table_name: str = Field(alias="LEDGER_TABLE_NAME", min_length=3)
+    ledger_retention_days: int = Field(alias="LEDGER_RETENTION_DAYS", default=400, ge=1)
+
+
+class EnforcerSettings(LedgerSettings):
+    policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
+    governed_account_ids: AccountList = Field(alias="GOVERNED_ACCOUNT_IDS", min_length=1)
+    governed_regions: CsvList = Field(alias="GOVERNED_REGIONS", min_length=1)
+    remediation_role_name: str = Field(alias="REMEDIATION_ROLE_NAME", default="")
+    # Principal ARNs (or ARN prefixes) whose CloudTrail events are govbot's own remediation.
+    self_principal_arns: CsvList = Field(alias="SELF_PRINCIPAL_ARNS", default=())
+    policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
+
+
+class NotifierSettings(LedgerSettings):
+    policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
+    slack_webhooks_secret_arn: str = Field(alias="SLACK_WEBHOOKS_SECRET_ARN", default="")
+
+
+class ActionsSettings(LedgerSettings):
+    policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
+    slack_signing_secret_arn: str = Field(alias="SLACK_SIGNING_SECRET_ARN", min_length=1)
+
+
+S = TypeVar("S", bound=_EnvModel)
+
+
+def load_settings(model: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Validate ``model`` from the environment; raise ConfigError naming each bad variable.
+
+    Examples
+    --------
+    >>> load_settings(LedgerSettings, {"LEDGER_TABLE_NAME": "ledger"}).ledger_table_name
+    'ledger'
+    """
+    env = dict(os.environ if environ is None else environ)
+    try:
+        return model.model_validate(env)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]) or "<environment>"
+            problems.append(f"environment variable {variable}: {error['msg']}")
+        raise ConfigError(f"{model.__name__}: " + "; ".join(problems)) from None

@@ -1,0 +1,65 @@
+"""Which AppStream CloudTrail events govbot subscribes to, as EventBridge patterns.
+
+One definition serves the CDK rules, the sandbox's moto rules and the event parser, so the
+deployed routing and the tested routing can never drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+API_CALL: Final = "AWS API Call via CloudTrail"
+SERVICE_EVENT: Final = "AWS Service Event via CloudTrail"
+SOURCE: Final = "aws.appstream"
+EVENT_SOURCE: Final = "appstream.amazonaws.com"
+
+# Mutating API calls that change an image, its sharing, its tags or what uses it.
+GOVERNED_API_CALLS: Final[tuple[str, ...]] = (
+    "UpdateImagePermissions",
+    "DeleteImagePermissions",
+    "CopyImage",
+    "DeleteImage",
+    "CreateUpdatedImage",
+    "CreateImageBuilder",
+    "CreateFleet",
+    "UpdateFleet",
+    "TagResource",
+    "UntagResource",
+)
+# Service events AppStream emits on its own (an image builder started an image build).
+GOVERNED_SERVICE_EVENTS: Final[tuple[str, ...]] = ("CreateImage",)
+GOVERNED_EVENT_NAMES: Final[frozenset[str]] = frozenset(
+    GOVERNED_API_CALLS + GOVERNED_SERVICE_EVENTS
+)
+
+# Events that can start, advance or invalidate a golden image copy.
+REPLICATION_API_CALLS: Final[tuple[str, ...]] = (
+    "TagResource",
+    "CreateUpdatedImage",
+    "DeleteImage",
+    "CopyImage",
+)
+
+
+def _pattern(detail_type: str, names: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "source": [SOURCE],
+        "detail-type": [detail_type],
+        "detail": {"eventSource": [EVENT_SOURCE], "eventName": list(names)},
+    }
+
+
+def enforcer_patterns() -> list[dict[str, Any]]:
+    """EventBridge patterns of the events the enforcer queue receives (one rule each)."""
+    return [
+        _pattern(API_CALL, GOVERNED_API_CALLS),
+        _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
+    ]
+
+
+def replicator_patterns() -> list[dict[str, Any]]:
+    """EventBridge patterns of the events the replicator queue receives (one rule each)."""
+    return [
+        _pattern(API_CALL, REPLICATION_API_CALLS),
+        _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
+    ]
