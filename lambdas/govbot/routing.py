@@ -63,3 +63,10 @@ def replicator_patterns() -> list[dict[str, Any]]:
         _pattern(API_CALL, REPLICATION_API_CALLS),
         _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
     ]
+
+
+# Lambda event filter of the notifier's DynamoDB stream source: new outbox items only.
+OUTBOX_STREAM_FILTER: Final[dict[str, Any]] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {"kind": {"S": ["outbox"]}}},
+}

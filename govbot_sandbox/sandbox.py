@@ -1,0 +1,344 @@
+"""The closed-loop local sandbox: moto + the AppStream emulator + govbot's handlers.
+
+An AppStream call made with boto3 emits its CloudTrail event to the EventBridge bus of its
+region; per-region rules forward it to the hub bus (as the deployed spokes do); the hub's
+rules, built from the same patterns as the CDK stack, route it to the enforcer's queue;
+``drain()`` plays the Lambda service: it feeds queue batches to the real handlers, deletes
+what succeeded, lets failures come back (and dead-letter after the same receive count as
+production), and feeds the ledger's stream through the notifier's filter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from govbot import routing
+from govbot.ledger import Ledger, create_ledger_table
+from govbot_sandbox.emulator import AppStreamEmulator, mock_appstream
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
+HUB_ACCOUNT = "123456789012"  # moto's default account
+REMEDIATION_ROLE = "govbot-remediation"
+MAX_RECEIVE_COUNT = 3
+
+
+@dataclass
+class LambdaContextStub:
+    """The parts of the Lambda context object Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:{HUB_ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@dataclass
+class DrainReport:
+    """What one ``drain()`` did: batches handled, failures retried, items dead-lettered."""
+
+    batches: int = 0
+    records: int = 0
+    failures: int = 0
+    notified: int = 0
+    rounds: int = 0
+
+
+@dataclass(frozen=True)
+class QueuePair:
+    url: str
+    arn: str
+    dlq_url: str
+
+
+class Sandbox:
+    """A running govbot on moto and the emulator; use as a context manager.
+
+    Parameters
+    ----------
+    policy_path:
+        The policy YAML stored in SSM for the handlers (default: ``policies/demo.yaml``).
+    regions:
+        Governed regions; the first is the hub region.
+    accounts:
+        Governed accounts (default: the hub account only).
+    """
+
+    def __init__(
+        self,
+        *,
+        policy_path: Path = DEMO_POLICY,
+        regions: tuple[str, ...] = ("us-east-1", "us-west-2", "eu-west-1"),
+        accounts: tuple[str, ...] = (HUB_ACCOUNT,),
+        clock: Any | None = None,
+        notifier_stream: Any | None = None,
+    ) -> None:
+        self.policy_path = policy_path
+        self.regions = regions
+        self.hub_region = regions[0]
+        self.accounts = accounts
+        self.table_name = "govbot-ledger"
+        self.policy_parameter = "/govbot/policy"
+        self.emulator = AppStreamEmulator(clock=clock)
+        self.notifier_stream = notifier_stream
+        self._aws = mock_aws()
+        self._appstream = mock_appstream(self.emulator)
+        self._saved_env: dict[str, str | None] = {}
+        self._stream_iterators: dict[str, str] = {}
+        self.enforcer_queue: QueuePair | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        self._aws.start()
+        self._appstream.__enter__()
+        self._set_env(self.handler_environment())
+        self._reset_handler_caches()
+        dynamodb = boto3.client("dynamodb", region_name=self.hub_region)
+        create_ledger_table(dynamodb, self.table_name)
+        self.put_policy(self.policy_path.read_text())
+        self.enforcer_queue = self._queue("govbot-enforcer")
+        self._route(routing.enforcer_patterns(), self.enforcer_queue, "enforcer")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._appstream.__exit__(None, None, None)
+        self._aws.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._reset_handler_caches()
+
+    def handler_environment(self) -> dict[str, str]:
+        """The environment the deployed stack gives the functions, sandbox flavoured."""
+        return {
+            "AWS_ACCESS_KEY_ID": "govbot-lambda",
+            "AWS_SECRET_ACCESS_KEY": "sandbox",
+            "AWS_DEFAULT_REGION": self.hub_region,
+            "LEDGER_TABLE_NAME": self.table_name,
+            "LEDGER_RETENTION_DAYS": "400",
+            "POLICY_PARAMETER_NAME": self.policy_parameter,
+            "POLICY_CACHE_SECONDS": "0",
+            "GOVERNED_ACCOUNT_IDS": ",".join(self.accounts),
+            "GOVERNED_REGIONS": ",".join(self.regions),
+            "REMEDIATION_ROLE_NAME": REMEDIATION_ROLE,
+            "SELF_PRINCIPAL_ARNS": f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*",
+            "POWERTOOLS_SERVICE_NAME": "govbot",
+            "POWERTOOLS_METRICS_NAMESPACE": "govbot-sandbox",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            "POWERTOOLS_METRICS_DISABLED": "1",
+        }
+
+    # -- people and their tools ------------------------------------------------------------
+
+    def appstream(self, region: str, *, user: str = "alice", account: str = HUB_ACCOUNT) -> Any:
+        """A boto3 AppStream client acting as a person (``user``) of ``account``."""
+        access_key = f"AKIA{user.upper():0<8.8}{account}"[:20]
+        self.emulator.register_identity(
+            access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
+        )
+        return boto3.client(
+            "appstream",
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key="sandbox",
+        )
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger gateway on the sandbox table."""
+        return Ledger(self.table_name, client=boto3.client("dynamodb", region_name=self.hub_region))
+
+    def put_policy(self, text: str) -> None:
+        """Store a policy version in SSM, as the CDK deployment does."""
+        boto3.client("ssm", region_name=self.hub_region).put_parameter(
+            Name=self.policy_parameter, Value=text, Type="String", Tier="Advanced", Overwrite=True
+        )
+
+    # -- the Lambda service, played locally -------------------------------------------------
+
+    def drain(self, *, max_rounds: int = 25) -> DrainReport:
+        """Deliver queued events to the handlers until every queue and the stream are quiet."""
+        from govbot.handlers import enforcer
+
+        report = DrainReport()
+        assert self.enforcer_queue is not None
+        for _ in range(max_rounds):
+            report.rounds += 1
+            handled = self._deliver(self.enforcer_queue, enforcer.handler, "enforcer", report)
+            notified = self._notify(report)
+            if not handled and not notified:
+                break
+        return report
+
+    def deliver_raw(self, bodies: list[str]) -> dict[str, Any]:
+        """Invoke the enforcer with one SQS batch of raw message bodies (bypassing the rule)."""
+        from govbot.handlers import enforcer
+
+        event = {"Records": [_sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
+        result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        return result
+
+    def dead_letters(self) -> list[str]:
+        """Bodies waiting in the enforcer's dead-letter queue."""
+        assert self.enforcer_queue is not None
+        sqs = boto3.client("sqs", region_name=self.hub_region)
+        found = sqs.receive_message(
+            QueueUrl=self.enforcer_queue.dlq_url, MaxNumberOfMessages=10
+        ).get("Messages", [])
+        return [m["Body"] for m in found]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _deliver(
+        self,
+        queue: QueuePair,
+        handler: Callable[[dict[str, Any], Any], dict[str, Any]],
+        name: str,
+        report: DrainReport,
+    ) -> bool:
+        sqs = boto3.client("sqs", region_name=self.hub_region)
+        messages = sqs.receive_message(
+            QueueUrl=queue.url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return False
+        records = [_sqs_record(m["Body"], m["MessageId"], queue.arn) for m in messages]
+        result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+        report.batches += 1
+        report.records += len(messages)
+        report.failures += len(failed)
+        return True
+
+    def _notify(self, report: DrainReport) -> bool:
+        """Feed new outbox INSERTs from the ledger stream to the notifier (when present)."""
+        if self.notifier_stream is None:
+            return False
+        records = list(self._stream_records())
+        if not records:
+            return False
+        self.notifier_stream(records)
+        report.notified += len(records)
+        return True
+
+    def _stream_records(self) -> Iterator[dict[str, Any]]:
+        from moto.events.models import EventPattern
+
+        streams = boto3.client("dynamodbstreams", region_name=self.hub_region)
+        table = boto3.client("dynamodb", region_name=self.hub_region).describe_table(
+            TableName=self.table_name
+        )["Table"]
+        stream_arn = table["LatestStreamArn"]
+        pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
+        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            iterator = self._stream_iterators.get(shard_id) or streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            page = streams.get_records(ShardIterator=iterator)
+            self._stream_iterators[shard_id] = page["NextShardIterator"]
+            for record in page["Records"]:
+                record = _jsonable(record)
+                if pattern.matches_event(record):
+                    yield record
+
+    def _queue(self, name: str) -> QueuePair:
+        sqs = boto3.client("sqs", region_name=self.hub_region)
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        # Visibility 0: a failed record comes straight back on the next receive, so the
+        # sandbox replays Lambda's retry-then-dead-letter path without waiting.
+        url = sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": "0",
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+                ),
+            },
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        return QueuePair(url=url, arn=arn, dlq_url=dlq_url)
+
+    def _route(self, patterns: list[dict[str, Any]], queue: QueuePair, name: str) -> None:
+        hub_bus = f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:event-bus/default"
+        for account in self.accounts:
+            for region in self.regions:
+                events = boto3.client("events", region_name=region)
+                for i, pattern in enumerate(patterns):
+                    rule = f"govbot-{name}-{i}"
+                    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+                    if region == self.hub_region and account == HUB_ACCOUNT:
+                        target = queue.arn
+                    else:
+                        # Spokes forward to the hub bus, as the per-region forwarder stacks do.
+                        target = hub_bus
+                    events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": target}])
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    @staticmethod
+    def _reset_handler_caches() -> None:
+        from govbot.handlers import enforcer
+
+        enforcer._runtime.cache_clear()
+
+
+def _sqs_record(body: str, message_id: str, arn: str = "") -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": message_id,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(int(datetime.now(UTC).timestamp() * 1000)),
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": "us-east-1",
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Stream records from boto3 carry datetimes; Lambda delivers them as epoch numbers."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        return value.decode()
+    return value

@@ -1,0 +1,216 @@
+"""Pure builders of the ledger records and outbox items an enforcement produces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from govbot.events import ParsedEvent
+from govbot.ledger.keys import format_ts
+from govbot.ledger.records.events import ActionRecord, DecisionRecord
+from govbot.ledger.records.outbox import OutboxItem
+from govbot.policy.results import Evaluation, PermissionChange, Verdict
+
+BUILDER_WARNING = (
+    "Image-builder access lets the account build its own images from this one. Revoking it "
+    "does not touch builders or images it already made: anything built during the exposure "
+    "window is beyond govbot's reach."
+)
+FLEET_IMPACT = (
+    "Fleet access was removed: the desired capacity of that account's fleets using this "
+    "image is now 0. Running sessions continue until they end; new instances need another image."
+)
+IMAGE_LEVEL = "-"
+
+
+def decision_records(event: ParsedEvent, evaluation: Evaluation) -> list[DecisionRecord]:
+    """One decision record per verdict (image-level verdicts use account ``-``)."""
+    return [
+        DecisionRecord(
+            event_id=event.event_id,
+            rule_id=verdict.rule_id,
+            account_id=verdict.account_id or IMAGE_LEVEL,
+            permission=verdict.permission or "share",
+            outcome=verdict.outcome,
+            mode=verdict.mode,
+            reason=verdict.reason,
+            exemption_id=verdict.exemption_id,
+            image_arn=evaluation.image_arn,
+            region=event.region,
+            actor_arn=event.actor_arn,
+        )
+        for verdict in evaluation.verdicts
+    ]
+
+
+def change_request(change: PermissionChange) -> dict[str, Any]:
+    """The AppStream request an enforced change becomes, plus why (kept for crash recovery)."""
+    request: dict[str, Any] = {
+        "SharedAccountId": change.account_id,
+        "before": change.before.model_dump(),
+        "after": change.after.model_dump(),
+        "rule_ids": list(change.rule_ids),
+        "reasons": list(change.reasons),
+    }
+    if not change.deletes_share:
+        request["ImagePermissions"] = {
+            "allowFleet": change.after.allow_fleet,
+            "allowImageBuilder": change.after.allow_image_builder,
+        }
+    return request
+
+
+def operation_for(change: PermissionChange) -> str:
+    """UpdateImagePermissions keeps what is allowed; DeleteImagePermissions when nothing is."""
+    return "DeleteImagePermissions" if change.deletes_share else "UpdateImagePermissions"
+
+
+def exposure_window(
+    event: ParsedEvent, account_id: str, revoked_at: datetime
+) -> dict[str, Any] | None:
+    """Grant time to revoke time of an image-builder grant, when the event is the grant."""
+    granted_here = (
+        event.event_name == "UpdateImagePermissions"
+        and event.shared_account_id == account_id
+        and event.permissions is not None
+        and event.permissions.allow_image_builder
+    )
+    if not granted_here:
+        return {
+            "granted_at": None,
+            "revoked_at": format_ts(revoked_at),
+            "seconds": None,
+            "note": f"granted before {format_ts(event.event_time)}; exact grant time unknown",
+        }
+    seconds = max(0.0, (revoked_at - event.event_time).total_seconds())
+    return {
+        "granted_at": format_ts(event.event_time),
+        "revoked_at": format_ts(revoked_at),
+        "seconds": round(seconds, 3),
+    }
+
+
+def _base_payload(event: ParsedEvent, image_arn: str, image_name: str) -> dict[str, Any]:
+    return {
+        "image_arn": image_arn,
+        "image_name": image_name,
+        "region": event.region,
+        "account_id": event.account_id,
+        "actor_arn": event.actor_arn,
+        "event_id": event.event_id,
+        "event_name": event.event_name,
+        "occurred_at": format_ts(event.event_time),
+    }
+
+
+def remedied_item(
+    event: ParsedEvent,
+    evaluation: Evaluation,
+    actions: list[ActionRecord],
+    revoked_at: datetime,
+) -> OutboxItem:
+    """The ``violation_remedied`` notification for the changes govbot made."""
+    changes: list[dict[str, Any]] = []
+    builder_revoked = fleet_revoked = False
+    for action in actions:
+        before = action.request.get("before", {})
+        after = action.request.get("after", {})
+        lost_builder = before.get("allow_image_builder") and not after.get("allow_image_builder")
+        lost_fleet = before.get("allow_fleet") and not after.get("allow_fleet")
+        entry: dict[str, Any] = {
+            "account_id": action.shared_account_id,
+            "operation": action.operation,
+            "before": before,
+            "after": after,
+            "rule_ids": action.request.get("rule_ids", []),
+            "reasons": action.request.get("reasons", []),
+            "status": action.status,
+            "error": action.error,
+        }
+        if lost_builder and action.status == "succeeded" and action.shared_account_id:
+            builder_revoked = True
+            entry["exposure_window"] = exposure_window(event, action.shared_account_id, revoked_at)
+        fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
+        changes.append(entry)
+    accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
+    failed = [a for a in actions if a.status != "succeeded"]
+    verb = "could not remove" if failed else "removed"
+    payload = _base_payload(event, evaluation.image_arn, evaluation.image_name)
+    payload.update(
+        shared_account_ids=accounts,
+        rule_ids=sorted({r for a in actions for r in a.request.get("rule_ids", [])}),
+        summary=(
+            f"govbot {verb} forbidden permissions of {evaluation.image_name} "
+            f"({event.region}) for {', '.join(accounts)}"
+        ),
+        details={
+            "changes": changes,
+            "builder_warning": BUILDER_WARNING if builder_revoked else None,
+            "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
+        },
+    )
+    severity = "critical" if failed else ("high" if builder_revoked else "medium")
+    return OutboxItem.new(
+        "violation_remedied", severity, payload, discriminators=(event.event_id, "remedied")
+    )
+
+
+def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
+    """The ``violation_audit`` notification for violations govbot reports but leaves."""
+    accounts = sorted({v.account_id for v in verdicts if v.account_id})
+    payload = _base_payload(event, evaluation.image_arn, evaluation.image_name)
+    payload.update(
+        shared_account_ids=accounts,
+        rule_ids=sorted({v.rule_id for v in verdicts}),
+        summary=(
+            f"{len(verdicts)} policy violation(s) on {evaluation.image_name} ({event.region}) "
+            "left in place (audit mode or report-only rule)"
+        ),
+        details={
+            "violations": [
+                {
+                    "rule_id": v.rule_id,
+                    "account_id": v.account_id,
+                    "permission": v.permission,
+                    "mode": v.mode,
+                    "report_only": v.report_only,
+                    "reason": v.reason,
+                }
+                for v in verdicts
+            ]
+        },
+    )
+    return OutboxItem.new(
+        "violation_audit", "medium", payload, discriminators=(event.event_id, "audit")
+    )
+
+
+def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> OutboxItem:
+    """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions."""
+    account = event.shared_account_id or "unknown"
+    payload = _base_payload(event, image_arn, image_name)
+    payload.update(
+        shared_account_ids=[account] if event.shared_account_id else [],
+        rule_ids=[],
+        summary=f"{image_name} ({event.region}) is no longer shared with {account}",
+        details={
+            "fleet_impact": (
+                "If the account had fleet access, the desired capacity of its fleets using "
+                "this image is now 0; running sessions continue until they end."
+            )
+        },
+    )
+    return OutboxItem.new(
+        "stop_sharing_impact", "medium", payload, discriminators=(event.event_id, "stop")
+    )
+
+
+def rejected_item(reason: str, ledger_id: str) -> OutboxItem:
+    """The ``event_rejected`` notification: an input govbot could not handle."""
+    payload = {
+        "summary": "govbot rejected an event it could not handle",
+        "details": {"reason": reason, "ledger_id": ledger_id},
+        "rule_ids": [],
+        "shared_account_ids": [],
+    }
+    return OutboxItem.new("event_rejected", "low", payload, discriminators=(ledger_id,))

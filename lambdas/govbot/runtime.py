@@ -1,0 +1,94 @@
+"""Builds the real dependencies of each handler from its settings, once per warm container.
+
+Nothing here runs at import time: handlers call these factories on their first invocation,
+so a bad environment fails that invocation with a clear ConfigError instead of an import
+crash, and tests can build the same objects with injected clients.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools.utilities import parameters
+
+from govbot.config import EnforcerSettings
+from govbot.enforcer.logic import Enforcer, EnforcerDeps
+from govbot.gateways.appstream import AppStreamGateway
+from govbot.gateways.organizations import OrganizationAccounts
+from govbot.ledger import Ledger
+from govbot.policy.loader import parse_policy
+from govbot.policy.models import Policy
+from govbot.policy.rules import Exemption
+
+
+class PolicySource:
+    """The policy YAML from SSM (Powertools Parameters, cached), parsed once per version."""
+
+    def __init__(self, parameter_name: str, *, max_age: int = 60) -> None:
+        self._name = parameter_name
+        self._max_age = max_age
+        self._lock = threading.Lock()
+        self._digest = ""
+        self._policy: Policy | None = None
+
+    def __call__(self) -> Policy:
+        text = str(parameters.get_parameter(self._name, max_age=self._max_age))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        with self._lock:
+            if self._policy is None or digest != self._digest:
+                # A bad policy raises PolicyError naming the parameter and the field.
+                self._policy = parse_policy(text, source=f"ssm:{self._name}")
+                self._digest = digest
+            return self._policy
+
+
+def role_arn_resolver(role_name: str) -> Callable[[str], str | None]:
+    """Account -> remediation role ARN in that account (None: use own credentials)."""
+    if not role_name:
+        return lambda _account: None
+    return lambda account: f"arn:aws:iam::{account}:role/{role_name}"
+
+
+def ledger_exemptions(ledger: Ledger) -> Callable[[datetime], list[Exemption]]:
+    """Active exemptions granted from Slack, as policy Exemptions."""
+    from govbot.notify.exemptions import to_policy_exemptions
+
+    def active(now: datetime) -> list[Exemption]:
+        return to_policy_exemptions(ledger.active_exemptions(now))
+
+    return active
+
+
+def build_enforcer(
+    settings: EnforcerSettings,
+    *,
+    appstream: AppStreamGateway | None = None,
+    ledger: Ledger | None = None,
+    policy: Callable[[], Policy] | None = None,
+) -> Enforcer:
+    """The enforcer wired to real gateways (each replaceable for tests and the sandbox)."""
+    ledger = ledger or Ledger(
+        settings.ledger_table_name, retention_days=settings.ledger_retention_days
+    )
+    appstream = appstream or AppStreamGateway(
+        role_arn_for=role_arn_resolver(settings.remediation_role_name)
+    )
+    policy = policy or PolicySource(
+        settings.policy_parameter_name, max_age=settings.policy_cache_seconds
+    )
+    organization = OrganizationAccounts()
+    return Enforcer(
+        EnforcerDeps(
+            appstream=appstream,
+            ledger=ledger,
+            policy=policy,
+            governed_accounts=frozenset(settings.governed_account_ids),
+            governed_regions=frozenset(settings.governed_regions),
+            org_accounts=organization.member_account_ids,
+            exemptions=ledger_exemptions(ledger),
+            self_principals=settings.self_principal_arns,
+        )
+    )
