@@ -76,7 +76,8 @@ class Story:
 
     def _line(self, record: LedgerRecord) -> None:
         if isinstance(record, EventRecord):
-            text = f"event    {record.event_name} [{record.status}] {record.note or record.reason or ''}"
+            why = record.note or record.reason or ""
+            text = f"event    {record.event_name} [{record.status}] {why}"
         elif isinstance(record, DecisionRecord):
             text = f"decision {record.rule_id}: {record.outcome} ({record.mode}) - {record.reason}"
         elif isinstance(record, ActionRecord):
@@ -85,7 +86,8 @@ class Story:
                 f" for {record.shared_account_id}: {record.status}"
             )
         elif isinstance(record, OutboxItem):
-            text = f"outbox   {record.message_kind} [{record.severity}] {record.payload.get('summary')}"
+            summary = record.payload.get("summary")
+            text = f"outbox   {record.message_kind} [{record.severity}] {summary} ({record.status})"
         else:
             text = repr(record)
         self.say(f"   ledger: {text.rstrip()}")
@@ -158,9 +160,8 @@ def main(out: TextIO = sys.stdout) -> int:
     with Sandbox() as sandbox:
         story = Story(sandbox, out)
         story.say("govbot demo: AppStream image governance on the local sandbox")
-        story.say(
-            f"(account {HUB_ACCOUNT}, regions {', '.join(sandbox.regions)}; policy {sandbox.policy_path.name})"
-        )
+        regions = ", ".join(sandbox.regions)
+        story.say(f"(account {HUB_ACCOUNT}, regions {regions}; policy {sandbox.policy_path.name})")
         seed(sandbox)
         for chapter in CHAPTERS:
             chapter(story)

@@ -1,7 +1,7 @@
 """The closed-loop local sandbox: moto + the AppStream emulator + govbot's handlers.
 
 An AppStream call made with boto3 emits its CloudTrail event to the EventBridge bus of its
-region; per-region rules forward it to the hub bus (as the deployed spokes do); the hub's
+region; spoke regions forward it to the hub bus, envelope intact (as deployed); the hub's
 rules, built from the same patterns as the CDK stack, route it to the enforcer's queue;
 ``drain()`` plays the Lambda service: it feeds queue batches to the real handlers, deletes
 what succeeded, lets failures come back (and dead-letter after the same receive count as
@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from moto import mock_aws
 
 from govbot import routing
 from govbot.ledger import Ledger, create_ledger_table
-from govbot_sandbox.emulator import AppStreamEmulator, mock_appstream
+from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
+from govbot_sandbox.fake_slack import FakeSlack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
@@ -87,7 +89,8 @@ class Sandbox:
         regions: tuple[str, ...] = ("us-east-1", "us-west-2", "eu-west-1"),
         accounts: tuple[str, ...] = (HUB_ACCOUNT,),
         clock: Any | None = None,
-        notifier_stream: Any | None = None,
+        slack: FakeSlack | None = None,
+        notify: bool = True,
     ) -> None:
         self.policy_path = policy_path
         self.regions = regions
@@ -96,12 +99,17 @@ class Sandbox:
         self.table_name = "govbot-ledger"
         self.policy_parameter = "/govbot/policy"
         self.emulator = AppStreamEmulator(clock=clock)
-        self.notifier_stream = notifier_stream
+        self.slack = slack
+        self.notify = notify
+        self.slack_secret_arn = ""
         self._aws = mock_aws()
         self._appstream = mock_appstream(self.emulator)
+        self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
+        self.emulator.sink.sinks.append(self._forward_to_hub)
         self._saved_env: dict[str, str | None] = {}
         self._stream_iterators: dict[str, str] = {}
         self.enforcer_queue: QueuePair | None = None
+        self.replicator_queue: QueuePair | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -113,8 +121,14 @@ class Sandbox:
         dynamodb = boto3.client("dynamodb", region_name=self.hub_region)
         create_ledger_table(dynamodb, self.table_name)
         self.put_policy(self.policy_path.read_text())
+        if self.slack is not None:
+            self.slack_secret_arn = self._store_webhooks(self.slack)
+            self._set_env({"SLACK_WEBHOOKS_SECRET_ARN": self.slack_secret_arn})
         self.enforcer_queue = self._queue("govbot-enforcer")
         self._route(routing.enforcer_patterns(), self.enforcer_queue, "enforcer")
+        self.replicator_queue = self._queue("govbot-replicator")
+        self._route(routing.replicator_patterns(), self.replicator_queue, "replicator")
+        self._use_sandbox_clock()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,6 +199,7 @@ class Sandbox:
         for _ in range(max_rounds):
             report.rounds += 1
             handled = self._deliver(self.enforcer_queue, enforcer.handler, "enforcer", report)
+            handled = self._deliver_replicator(report) or handled
             notified = self._notify(report)
             if not handled and not notified:
                 break
@@ -196,6 +211,27 @@ class Sandbox:
 
         event = {"Records": [_sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
         result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        return result
+
+    def sweep(self) -> dict[str, Any]:
+        """Invoke the replicator as its schedule does (EventBridge "Scheduled Event")."""
+        from govbot.handlers import replicator
+
+        now = self.emulator.backend.clock.now()
+        event: dict[str, Any] = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": HUB_ACCOUNT,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.hub_region,
+            "resources": [
+                f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:rule/govbot-replicator-sweep"
+            ],
+            "detail": {},
+        }
+        result: dict[str, Any] = replicator.handler(event, LambdaContextStub("govbot-replicator"))
         return result
 
     def dead_letters(self) -> list[str]:
@@ -233,21 +269,55 @@ class Sandbox:
         report.failures += len(failed)
         return True
 
-    def _notify(self, report: DrainReport) -> bool:
-        """Feed new outbox INSERTs from the ledger stream to the notifier (when present)."""
-        if self.notifier_stream is None:
+    def _deliver_replicator(self, report: DrainReport) -> bool:
+        from govbot.handlers import replicator
+
+        if self.replicator_queue is None:
             return False
+        return self._deliver(self.replicator_queue, replicator.handler, "replicator", report)
+
+    def _use_sandbox_clock(self) -> None:
+        """The replicator's backoff must follow the emulator's (possibly manual) clock."""
+        from govbot.handlers import replicator
+
+        replicator.use_clock(self.emulator.backend.clock.now)
+
+    def _notify(self, report: DrainReport) -> bool:
+        """Feed new outbox INSERTs from the ledger stream to the notifier, as Lambda does."""
+        if not self.notify:
+            return False
+        from govbot.handlers import notifier
+
         records = list(self._stream_records())
         if not records:
             return False
-        self.notifier_stream(records)
+        for start in range(0, len(records), 10):  # the event source mapping's batch size
+            result = notifier.handler(
+                {"Records": records[start : start + 10]}, LambdaContextStub("govbot-notifier")
+            )
+            report.failures += len(result.get("batchItemFailures", []))
         report.notified += len(records)
         return True
+
+    def _store_webhooks(self, slack: FakeSlack) -> str:
+        """Webhook URLs live in Secrets Manager, one per route webhook key of the policy."""
+        from govbot.policy.loader import load_policy
+
+        routes = load_policy(self.policy_path).notifications.routes
+        urls = {route.webhook: slack.url(route.webhook) for route in routes}
+        secrets = boto3.client("secretsmanager", region_name=self.hub_region)
+        created = secrets.create_secret(Name="govbot/slack-webhooks", SecretString=json.dumps(urls))
+        return str(created["ARN"])
 
     def _stream_records(self) -> Iterator[dict[str, Any]]:
         from moto.events.models import EventPattern
 
-        streams = boto3.client("dynamodbstreams", region_name=self.hub_region)
+        # moto answers the regional Streams endpoint, not the account-based one.
+        streams = boto3.client(
+            "dynamodbstreams",
+            region_name=self.hub_region,
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
         table = boto3.client("dynamodb", region_name=self.hub_region).describe_table(
             TableName=self.table_name
         )["Table"]
@@ -255,9 +325,12 @@ class Sandbox:
         pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
-            iterator = self._stream_iterators.get(shard_id) or streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            iterator = (
+                self._stream_iterators.get(shard_id)
+                or streams.get_shard_iterator(
+                    StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
             page = streams.get_records(ShardIterator=iterator)
             self._stream_iterators[shard_id] = page["NextShardIterator"]
             for record in page["Records"]:
@@ -288,19 +361,24 @@ class Sandbox:
         return QueuePair(url=url, arn=arn, dlq_url=dlq_url)
 
     def _route(self, patterns: list[dict[str, Any]], queue: QueuePair, name: str) -> None:
-        hub_bus = f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:event-bus/default"
-        for account in self.accounts:
-            for region in self.regions:
-                events = boto3.client("events", region_name=region)
-                for i, pattern in enumerate(patterns):
-                    rule = f"govbot-{name}-{i}"
-                    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
-                    if region == self.hub_region and account == HUB_ACCOUNT:
-                        target = queue.arn
-                    else:
-                        # Spokes forward to the hub bus, as the per-region forwarder stacks do.
-                        target = hub_bus
-                    events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": target}])
+        """Rules on the hub bus, one per pattern, each targeting ``queue``."""
+        events = boto3.client("events", region_name=self.hub_region)
+        for i, pattern in enumerate(patterns):
+            rule = f"govbot-{name}-{i}"
+            events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+            events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": queue.arn}])
+
+    def _forward_to_hub(self, envelope: dict[str, Any]) -> None:
+        """Spoke regions and accounts forward AppStream events to the hub bus.
+
+        Deployed, a forwarding rule per spoke targets the hub bus; EventBridge keeps the
+        envelope's ``account`` and ``region`` on the way. moto's bus-to-bus target rewrites
+        them, so the sandbox forwards the untouched envelope itself.
+        """
+        if envelope.get("region") == self.hub_region and envelope.get("account") == HUB_ACCOUNT:
+            return  # already on the hub bus
+        if envelope.get("source") == routing.SOURCE:
+            self._hub_sink(envelope)
 
     def _set_env(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -309,9 +387,14 @@ class Sandbox:
 
     @staticmethod
     def _reset_handler_caches() -> None:
-        from govbot.handlers import enforcer
+        from govbot.handlers import actions, enforcer, notifier
 
         enforcer._runtime.cache_clear()
+        notifier._parts.cache_clear()
+        actions._parts.cache_clear()
+        from govbot.handlers import replicator
+
+        replicator.use_clock(None)
 
 
 def _sqs_record(body: str, message_id: str, arn: str = "") -> dict[str, Any]:

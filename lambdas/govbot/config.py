@@ -57,6 +57,14 @@ class EnforcerSettings(LedgerSettings):
     policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
 
 
+class ReplicatorSettings(LedgerSettings):
+    policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
+    governed_account_ids: AccountList = Field(alias="GOVERNED_ACCOUNT_IDS", min_length=1)
+    governed_regions: CsvList = Field(alias="GOVERNED_REGIONS", min_length=1)
+    remediation_role_name: str = Field(alias="REMEDIATION_ROLE_NAME", default="")
+    policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
+
+
 class NotifierSettings(LedgerSettings):
     policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
     slack_webhooks_secret_arn: str = Field(alias="SLACK_WEBHOOKS_SECRET_ARN", default="")
@@ -65,6 +73,8 @@ class NotifierSettings(LedgerSettings):
 class ActionsSettings(LedgerSettings):
     policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
     slack_signing_secret_arn: str = Field(alias="SLACK_SIGNING_SECRET_ARN", min_length=1)
+    # The enforcer's queue: slow button work (re-apply, restore) is deferred there.
+    work_queue_url: str = Field(alias="WORK_QUEUE_URL", default="")
 
 
 S = TypeVar("S", bound=_EnvModel)

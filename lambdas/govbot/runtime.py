@@ -33,9 +33,14 @@ class PolicySource:
         self._lock = threading.Lock()
         self._digest = ""
         self._policy: Policy | None = None
+        # A provider of its own: Powertools' shared default provider caches by name only,
+        # so another reader's longer max_age would otherwise decide how stale we may be.
+        self._provider: parameters.SSMProvider | None = None
 
     def __call__(self) -> Policy:
-        text = str(parameters.get_parameter(self._name, max_age=self._max_age))
+        if self._provider is None:
+            self._provider = parameters.SSMProvider()
+        text = str(self._provider.get(self._name, max_age=self._max_age))
         digest = hashlib.sha256(text.encode()).hexdigest()
         with self._lock:
             if self._policy is None or digest != self._digest:

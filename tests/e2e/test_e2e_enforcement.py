@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from govbot.ledger.records.outbox import OutboxItem
 
+from govbot.ledger.records.outbox import OutboxItem
 from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
 
 REGION = "us-east-1"
@@ -201,3 +201,21 @@ def test_malformed_event_in_batch_of_ten_is_rejected_others_handled(sandbox: San
     assert '"detail-type"' in rejected[0].raw
     handled = [sandbox.ledger.get_event(json.loads(e)["detail"]["eventID"]) for e in envelopes]
     assert all(b.event is not None and b.event.status == "processed" for b in handled)
+
+
+def test_event_in_another_governed_region_is_forwarded_and_remedied(sandbox: Sandbox) -> None:
+    region = "eu-west-1"
+    sandbox.emulator.backend.seed_image(HUB_ACCOUNT, region, "app-eu")
+    client = sandbox.appstream(region)
+    client.update_image_permissions(
+        Name="app-eu",
+        SharedAccountId=OUTSIDER,
+        ImagePermissions={"allowFleet": True, "allowImageBuilder": True},
+    )
+
+    sandbox.drain()
+
+    (share,) = client.describe_image_permissions(Name="app-eu")["SharedImagePermissionsList"]
+    assert share["imagePermissions"] == {"allowFleet": True, "allowImageBuilder": False}
+    (own,) = _bot_calls(sandbox)
+    assert own["region"] == region

@@ -8,6 +8,8 @@ forbids. Events can be stale, duplicated or out of order; all three end up harml
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,10 +37,14 @@ EVALUATED_EVENTS = frozenset(
         "UntagResource",
         "CreateUpdatedImage",
         "CreateImage",
+        "ReapplyRevocation",
     }
 )
 
 Status = Literal["processed", "ignored", "rejected", "duplicate"]
+# Deferred work from Slack buttons arrives on the same queue in this envelope.
+WORK_SOURCE = "govbot.actions"
+WORK_OPERATIONS = frozenset({"ReapplyRevocation", "RestorePermission"})
 
 
 class AppStreamPort(Protocol):
@@ -69,6 +75,7 @@ class LedgerPort(Protocol):
         actions: Sequence[ActionRecord] = (),
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
+        note: str | None = None,
     ) -> bool: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
 
@@ -113,6 +120,9 @@ class Enforcer:
     def handle(self, body: str | bytes | dict[str, Any]) -> EnforcementResult:
         """Parse, record, evaluate and remedy one EventBridge event (an SQS message body)."""
         deps = self._deps
+        request = work_request(body)
+        if request is not None:
+            return self._work(request)
         parsed = parse_event(
             body,
             governed_accounts=deps.governed_accounts,
@@ -136,6 +146,76 @@ class Enforcer:
         return self._enforce(parsed, parsed.image_ref, bundle)
 
     # -- steps -------------------------------------------------------------------------
+
+    def _work(self, request: dict[str, Any]) -> EnforcementResult:
+        """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
+        deps = self._deps
+        try:
+            event = work_event(request, deps.clock())
+        except (KeyError, TypeError, ValueError) as exc:
+            return self._reject(
+                RejectedEvent(reason=f"malformed work request: {exc}", raw=json.dumps(request))
+            )
+        ref = event.image_ref
+        assert ref is not None  # work_event always names the image
+        if ref.account_id not in deps.governed_accounts or ref.region not in deps.governed_regions:
+            reason = f"work request for {ref.arn}, outside the governed accounts and regions"
+            return self._reject(
+                RejectedEvent(reason=reason, raw=event.raw, event_id=event.event_id)
+            )
+        bundle = deps.ledger.get_event(event.event_id)
+        if bundle.is_final:
+            return EnforcementResult("duplicate", event.event_id, "already handled")
+        if not bundle.exists:
+            deps.ledger.record_event(self._event_record(event))
+        if event.event_name == "ReapplyRevocation":
+            return self._enforce(event, ref, bundle)
+        return self._restore(event, ref, str(request.get("permission", "")))
+
+    def _restore(self, event: ParsedEvent, ref: ImageRef, permission: str) -> EnforcementResult:
+        """Give back a permission govbot removed, now that an approver exempted it."""
+        deps = self._deps
+        snapshot = deps.appstream.describe_image(ref)
+        account = event.shared_account_id or ""
+        if snapshot is None:
+            return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
+        current = snapshot.permissions_of(account)
+        wanted = Permissions(
+            allow_fleet=current.allow_fleet or permission in ("fleet", "*"),
+            allow_image_builder=current.allow_image_builder or permission in ("image_builder", "*"),
+        )
+        if wanted == current:
+            return self._finish(event, "processed", f"{account} already holds {permission}")
+        started = ActionRecord(
+            event_id=event.event_id,
+            seq=0,
+            operation="UpdateImagePermissions",
+            request={
+                "SharedAccountId": account,
+                "before": current.model_dump(),
+                "after": wanted.model_dump(),
+                "ImagePermissions": {
+                    "allowFleet": wanted.allow_fleet,
+                    "allowImageBuilder": wanted.allow_image_builder,
+                },
+                "reasons": [f"restored at the request of {event.actor_arn}"],
+            },
+            status="started",
+            image_arn=ref.arn,
+            region=ref.region,
+            account_id=ref.account_id,
+            shared_account_id=account,
+            actor_arn=deps.bot_principal_arn,
+        )
+        deps.ledger.put_action(started)
+        try:
+            deps.appstream.update_permissions(ref, account, wanted)
+        except AppStreamGatewayError as exc:
+            action = _final(started, "failed", f"{exc.code}: {exc}")
+        else:
+            action = _final(started, "succeeded")
+        note = f"restore of {permission} for {account}: {action.status}"
+        return self._finish(event, "processed", note, actions=[action])
 
     def _reject(self, rejected: RejectedEvent) -> EnforcementResult:
         ledger_id = self._deps.ledger.record_rejected(
@@ -254,6 +334,7 @@ class Enforcer:
             actions=actions,
             outbox=outbox,
             event_status=status,
+            note=note,
         )
         if not committed:
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
@@ -277,6 +358,50 @@ class Enforcer:
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""
         return any(fnmatch.fnmatchcase(actor, pattern) for pattern in self._deps.self_principals)
+
+
+def work_request(body: str | bytes | dict[str, Any]) -> dict[str, Any] | None:
+    """The request inside a deferred-work envelope from the actions endpoint, else None."""
+    if isinstance(body, str | bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    if not isinstance(body, dict) or body.get("source") != WORK_SOURCE:
+        return None
+    detail = body.get("detail")
+    return detail if isinstance(detail, dict) else {}
+
+
+def work_event(request: dict[str, Any], now: datetime) -> ParsedEvent:
+    """A ParsedEvent standing for a button press, so it leaves the same ledger story."""
+    operation = request["operation"]
+    if operation not in WORK_OPERATIONS:
+        raise ValueError(f"operation must be one of {sorted(WORK_OPERATIONS)}, got {operation!r}")
+    ref = ImageRef.from_arn(str(request["image_arn"]))
+    account = str(request["account_id"])
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:16]
+    # model_construct: no CloudTrail params exist for a button press; every field read
+    # downstream is set here.
+    return ParsedEvent.model_construct(
+        event_id=f"WORK-{operation}-{digest}",
+        envelope_id="",
+        event_name=operation,
+        event_type="api_call",
+        event_time=now,
+        region=ref.region,
+        account_id=ref.account_id,
+        actor_arn=f"slack:{request.get('requested_by', 'unknown')}",
+        image_name=ref.name,
+        image_arn=ref.arn,
+        shared_account_id=account,
+        permissions=None,
+        error_code=None,
+        tags={},
+        tag_keys=(),
+        params=None,
+        raw=json.dumps(request, sort_keys=True),
+    )
 
 
 def _final(

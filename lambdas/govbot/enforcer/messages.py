@@ -8,7 +8,7 @@ from typing import Any
 from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
-from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.outbox import OutboxItem, Severity
 from govbot.policy.results import Evaluation, PermissionChange, Verdict
 
 BUILDER_WARNING = (
@@ -111,6 +111,8 @@ def remedied_item(
 ) -> OutboxItem:
     """The ``violation_remedied`` notification for the changes govbot made."""
     changes: list[dict[str, Any]] = []
+    violations: list[dict[str, Any]] = []
+    window: dict[str, Any] | None = None
     builder_revoked = fleet_revoked = False
     for action in actions:
         before = action.request.get("before", {})
@@ -127,9 +129,17 @@ def remedied_item(
             "status": action.status,
             "error": action.error,
         }
+        rule_ids = action.request.get("rule_ids", [])
+        for kind, lost in (("image_builder", lost_builder), ("fleet", lost_fleet)):
+            if lost:
+                violations += [
+                    {"account_id": action.shared_account_id, "permission": kind, "rule_id": rule}
+                    for rule in rule_ids[:1]
+                ]
         if lost_builder and action.status == "succeeded" and action.shared_account_id:
             builder_revoked = True
             entry["exposure_window"] = exposure_window(event, action.shared_account_id, revoked_at)
+            window = window or entry["exposure_window"]
         fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
         changes.append(entry)
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
@@ -145,11 +155,17 @@ def remedied_item(
         ),
         details={
             "changes": changes,
+            "violations": violations,
+            "action": ", ".join(
+                f"{a.operation} for {a.shared_account_id}: {a.status}" for a in actions
+            ),
+            "granted_at": (window or {}).get("granted_at"),
+            "revoked_at": (window or {}).get("revoked_at"),
             "builder_warning": BUILDER_WARNING if builder_revoked else None,
             "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
         },
     )
-    severity = "critical" if failed else ("high" if builder_revoked else "medium")
+    severity: Severity = "critical" if failed else ("high" if builder_revoked else "medium")
     return OutboxItem.new(
         "violation_remedied", severity, payload, discriminators=(event.event_id, "remedied")
     )

@@ -1,0 +1,57 @@
+"""Event intake: typed models of AppStream CloudTrail events and the tolerant parser."""
+
+from govbot.events.models import EventType, ParsedEvent, RejectedEvent
+from govbot.events.params import (
+    CopyImageParams,
+    CreateFleetParams,
+    CreateImageBuilderParams,
+    CreateImageServiceDetails,
+    CreateUpdatedImageParams,
+    DeleteImageParams,
+    DeleteImagePermissionsParams,
+    ImagePermissionsParams,
+    OperationParams,
+    TagResourceParams,
+    UntagResourceParams,
+    UpdateFleetParams,
+    UpdateImagePermissionsParams,
+)
+from govbot.events.parser import (
+    DETAIL_TYPE_API_CALL,
+    DETAIL_TYPE_SERVICE_EVENT,
+    EVENT_SOURCE,
+    GOVERNED_API_CALLS,
+    GOVERNED_SERVICE_EVENTS,
+    SOURCE,
+    envelope_for,
+    eventbridge_pattern,
+    parse_event,
+)
+
+__all__ = [
+    "DETAIL_TYPE_API_CALL",
+    "DETAIL_TYPE_SERVICE_EVENT",
+    "EVENT_SOURCE",
+    "GOVERNED_API_CALLS",
+    "GOVERNED_SERVICE_EVENTS",
+    "SOURCE",
+    "CopyImageParams",
+    "CreateFleetParams",
+    "CreateImageBuilderParams",
+    "CreateImageServiceDetails",
+    "CreateUpdatedImageParams",
+    "DeleteImageParams",
+    "DeleteImagePermissionsParams",
+    "EventType",
+    "ImagePermissionsParams",
+    "OperationParams",
+    "ParsedEvent",
+    "RejectedEvent",
+    "TagResourceParams",
+    "UntagResourceParams",
+    "UpdateFleetParams",
+    "UpdateImagePermissionsParams",
+    "envelope_for",
+    "eventbridge_pattern",
+    "parse_event",
+]

@@ -67,10 +67,10 @@ class _Runtime:
             event = None
         if not isinstance(event, dict):
             # Not an object: no eventID to be idempotent on; the enforcer records the rejection.
-            result = self.enforcer.handle(body)
-            return {"status": result.status, "event_id": result.event_id, "note": result.note}
-        result: dict[str, Any] = self.handle_once(event=event)
-        return result
+            rejected = self.enforcer.handle(body)
+            return {"status": rejected.status, "event_id": rejected.event_id, "note": rejected.note}
+        outcome: dict[str, Any] = self.handle_once(event=event)
+        return outcome
 
 
 @cache
@@ -92,6 +92,8 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS event source entry point, with partial batch failure reporting."""
     _runtime().config.register_lambda_context(context)
-    return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+    return dict(
+        process_partial_response(
+            event=event, record_handler=_record_handler, processor=processor, context=context
+        )
     )

@@ -1,0 +1,165 @@
+"""``make bench``: speed and memory of govbot's hot paths, checked against targets.
+
+Results go to ``bench/results.json`` (committed, so a change that slows govbot shows up in
+review). Targets are checked here, never by timed assertions in tests. Numbers are from
+the machine that ran the benchmark; the file records which.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.policy.engine import evaluate
+from govbot.policy.loader import load_policy
+from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+REGION = "us-east-1"
+
+
+def _percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def bench_policy_evaluation(rounds: int = 2000) -> dict[str, Any]:
+    """One image shared with 100 accounts (the AppStream cap), every demo rule applied."""
+    policy = load_policy(DEMO_POLICY)
+    shares = tuple(
+        SharedAccountPermission(
+            account_id=f"{100000000000 + i}",
+            permissions=Permissions(allow_fleet=True, allow_image_builder=i % 2 == 0),
+        )
+        for i in range(100)
+    )
+    image = ImageSnapshot(
+        ref=ImageRef(account_id=HUB_ACCOUNT, region=REGION, name="prod-app"),
+        tags={"classification": "internal"},
+        shared_with=shares,
+    )
+    now = datetime.now(UTC)
+    samples: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        evaluation = evaluate(image, policy, now)
+        evaluation.enforced_changes()
+        samples.append((time.perf_counter() - start) * 1000)
+    return {
+        "rounds": rounds,
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(_percentile(samples, 95), 3),
+        "target": "p95 < 20 ms for an image with 100 shared accounts",
+        "met": _percentile(samples, 95) < 20,
+    }
+
+
+def bench_enforcement_pipeline(events: int = 100) -> dict[str, Any]:
+    """Shares that violate policy, through EventBridge -> SQS -> enforcer -> AppStream."""
+    with Sandbox() as sandbox:
+        client = sandbox.appstream(REGION)
+        for i in range(events):
+            name = f"bench-{i}"
+            sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, name)
+            client.update_image_permissions(
+                Name=name,
+                SharedAccountId="999999999999",
+                ImagePermissions={"allowFleet": True, "allowImageBuilder": True},
+            )
+        tracemalloc.start()
+        start = time.perf_counter()
+        report = sandbox.drain(max_rounds=events)
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        remedied = sum(
+            1
+            for e in sandbox.emulator.events.events
+            if "govbot-remediation" in e["detail"]["userIdentity"]["arn"]
+        )
+    per_event_ms = elapsed / max(1, report.records) * 1000
+    return {
+        "events": events,
+        "records_handled": report.records,
+        "remedies": remedied,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(report.records / elapsed, 1),
+        "mean_ms_per_record": round(per_event_ms, 2),
+        "tracemalloc_peak_mb": round(peak / 2**20, 2),
+        "target": "mean < 250 ms per record (CloudTrail->remedy is seconds, not minutes); "
+        "peak traced memory < 128 MB",
+        "met": per_event_ms < 250 and peak / 2**20 < 128 and remedied == events,
+    }
+
+
+def bench_emulator_http(calls: int = 300) -> dict[str, Any]:
+    """DescribeImages through the loopback HTTP server with an unmodified boto3 client."""
+    import boto3
+
+    with Sandbox() as sandbox:
+        for i in range(30):
+            sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, f"img-{i}")
+        with sandbox.emulator.serve() as server:
+            client = boto3.client(
+                "appstream",
+                region_name=REGION,
+                endpoint_url=server.endpoint_url,
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench",
+            )
+            samples: list[float] = []
+            for _ in range(calls):
+                start = time.perf_counter()
+                client.describe_images(Type="PRIVATE", MaxResults=25)
+                samples.append((time.perf_counter() - start) * 1000)
+    return {
+        "calls": calls,
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(_percentile(samples, 95), 3),
+        "target": "p95 < 50 ms per call on loopback",
+        "met": _percentile(samples, 95) < 50,
+    }
+
+
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "policy_evaluation_100_accounts": bench_policy_evaluation,
+    "enforcement_pipeline_100_events": bench_enforcement_pipeline,
+    "emulator_http_describe_images": bench_emulator_http,
+}
+
+
+def main() -> int:
+    """Run every benchmark, write the results file, exit 1 if a target was missed."""
+    results: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "machine": f"{platform.machine()} {platform.system()} ({platform.processor() or 'cpu'})",
+        "benchmarks": {},
+    }
+    for name, bench in BENCHMARKS.items():
+        print(f"running {name} ...", flush=True)
+        outcome = bench()
+        results["benchmarks"][name] = outcome
+        print(f"  {json.dumps(outcome)}", flush=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    missed = [n for n, r in results["benchmarks"].items() if not r["met"]]
+    print(f"results written to {RESULTS}")
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,270 @@
+"""Fleet and image builder operations, and the permission rules for using shared images."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from govbot_sandbox.emulator.contract import (
+    INVALID_PARAMETER_COMBINATION,
+    OPERATION_NOT_PERMITTED,
+    RESOURCE_ALREADY_EXISTS,
+    RESOURCE_IN_USE,
+    RESOURCE_NOT_AVAILABLE,
+    RESOURCE_NOT_FOUND,
+    VALIDATION,
+    AppStreamError,
+)
+from govbot_sandbox.emulator.paging import fingerprint, paginate
+from govbot_sandbox.emulator.settings import OpEnv
+from govbot_sandbox.emulator.state import BuilderRecord, FleetRecord, ImageRecord, resource_arn
+from govbot_sandbox.emulator.tagging import check_tags
+from govbot_sandbox.emulator.views import builder_view, fleet_view
+
+Use = Literal["fleet", "image_builder"]
+
+
+def resolve_image_for_use(env: OpEnv, params: dict[str, Any], use: Use, op: str) -> ImageRecord:
+    """The AVAILABLE image named by ImageName or ImageArn that the caller may use for ``use``.
+
+    Name lookup prefers the caller's own image, then an AWS public one, then one shared
+    with the caller. A shared image needs the matching permission.
+    """
+    name, arn = params.get("ImageName"), params.get("ImageArn")
+    if bool(name) == bool(arn):
+        raise AppStreamError(
+            INVALID_PARAMETER_COMBINATION, f"{op}: specify exactly one of ImageName or ImageArn"
+        )
+    ctx, world = env.ctx, env.world
+    image: ImageRecord | None
+    if arn:
+        image = world.images.get(arn)
+        visible = image is not None and image.visible_to(ctx.account_id)
+        if image is not None and (image.region != ctx.region or not visible):
+            image = None
+    else:
+        name = str(name)
+        image = world.owned_image(ctx.account_id, ctx.region, name) or world.images.get(
+            resource_arn(ctx.region, None, "image", name)
+        )
+        if image is None:
+            shared = [i for i in world.visible_images(ctx.account_id, ctx.region) if i.name == name]
+            if len(shared) > 1:
+                raise AppStreamError(
+                    INVALID_PARAMETER_COMBINATION,
+                    f"{op}: several images named {name!r} are shared with you; use ImageArn",
+                )
+            image = shared[0] if shared else None
+    if image is None:
+        raise AppStreamError(
+            RESOURCE_NOT_FOUND, f"{op}: image {arn or name!r} not found or not visible to you"
+        )
+    if not image.is_public and image.owner != ctx.account_id:
+        grant = image.shares[ctx.account_id]
+        allowed = grant.allow_fleet if use == "fleet" else grant.allow_image_builder
+        if not allowed:
+            what = "allowFleet" if use == "fleet" else "allowImageBuilder"
+            raise AppStreamError(
+                OPERATION_NOT_PERMITTED,
+                f"{op}: image {image.arn} is shared with account {ctx.account_id} "
+                f"without {what} permission",
+            )
+    if image.state != "AVAILABLE":
+        raise AppStreamError(
+            RESOURCE_NOT_AVAILABLE, f"{op}: image {image.name!r} is {image.state}, not AVAILABLE"
+        )
+    return image
+
+
+def _desired(params: dict[str, Any], fleet_type: str, op: str) -> int:
+    capacity = params.get("ComputeCapacity") or {}
+    desired = capacity.get("DesiredInstances", capacity.get("DesiredSessions"))
+    if desired is None:
+        if fleet_type == "ELASTIC":
+            return 0
+        raise AppStreamError(
+            INVALID_PARAMETER_COMBINATION,
+            f"{op}: ComputeCapacity.DesiredInstances is required for {fleet_type} fleets",
+        )
+    if desired < 0:
+        raise AppStreamError(VALIDATION, f"{op}: desired capacity must be >= 0, got {desired}")
+    return int(desired)
+
+
+def create_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateFleet: a STOPPED fleet on an image the caller may use for fleets."""
+    ctx, op = env.ctx, "CreateFleet"
+    arn = resource_arn(ctx.region, ctx.account_id, "fleet", params["Name"])
+    if arn in env.world.fleets:
+        raise AppStreamError(RESOURCE_ALREADY_EXISTS, f"{op}: fleet {params['Name']!r} exists")
+    image = resolve_image_for_use(env, params, "fleet", op)
+    fleet_type = params.get("FleetType", "ON_DEMAND")
+    tags = params.get("Tags") or {}
+    check_tags(tags, env.settings.max_tags, op)
+    fleet = FleetRecord(
+        name=params["Name"],
+        region=ctx.region,
+        account=ctx.account_id,
+        image_arn=image.arn,
+        image_name=image.name,
+        instance_type=params["InstanceType"],
+        desired=_desired(params, fleet_type, op),
+        state="STOPPED",
+        created_time=env.now,
+        fleet_type=fleet_type,
+        platform=image.platform,
+        display_name=params.get("DisplayName"),
+        description=params.get("Description"),
+        stream_view=params.get("StreamView", "APP"),
+        enable_default_internet_access=bool(params.get("EnableDefaultInternetAccess")),
+        tags=dict(tags),
+    )
+    for key, attr in (
+        ("MaxUserDurationInSeconds", "max_user_duration"),
+        ("DisconnectTimeoutInSeconds", "disconnect_timeout"),
+    ):
+        if key in params:
+            setattr(fleet, attr, params[key])
+    env.world.fleets[arn] = fleet
+    return {"Fleet": fleet_view(fleet)}
+
+
+def _own_fleet(env: OpEnv, params: dict[str, Any], op: str) -> FleetRecord:
+    name = params.get("Name")
+    if not name:
+        raise AppStreamError(VALIDATION, f"{op}: Name (the fleet name) is required")
+    fleet = env.world.fleets.get(resource_arn(env.ctx.region, env.ctx.account_id, "fleet", name))
+    if fleet is None:
+        raise AppStreamError(RESOURCE_NOT_FOUND, f"{op}: fleet {name!r} not found")
+    return fleet
+
+
+def update_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """UpdateFleet: change image (permission checked again), capacity and descriptive fields."""
+    op = "UpdateFleet"
+    fleet = _own_fleet(env, params, op)
+    if params.get("ImageName") or params.get("ImageArn"):
+        image = resolve_image_for_use(env, params, "fleet", op)
+        fleet.image_arn, fleet.image_name, fleet.platform = image.arn, image.name, image.platform
+    if params.get("ComputeCapacity"):
+        fleet.desired = _desired(params, fleet.fleet_type, op)
+    for key, attr in (
+        ("InstanceType", "instance_type"),
+        ("DisplayName", "display_name"),
+        ("Description", "description"),
+        ("MaxUserDurationInSeconds", "max_user_duration"),
+        ("DisconnectTimeoutInSeconds", "disconnect_timeout"),
+        ("StreamView", "stream_view"),
+    ):
+        if params.get(key) is not None:
+            setattr(fleet, attr, params[key])
+    return {"Fleet": fleet_view(fleet)}
+
+
+def start_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """StartFleet: RUNNING at once (capacity follows Desired)."""
+    _own_fleet(env, params, "StartFleet").state = "RUNNING"
+    return {}
+
+
+def stop_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """StopFleet: STOPPED at once; sessions end."""
+    fleet = _own_fleet(env, params, "StopFleet")
+    fleet.state, fleet.in_use = "STOPPED", 0
+    return {}
+
+
+def delete_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """DeleteFleet: only a STOPPED fleet can be deleted."""
+    fleet = _own_fleet(env, params, "DeleteFleet")
+    if fleet.state != "STOPPED":
+        raise AppStreamError(
+            RESOURCE_IN_USE, f"DeleteFleet: fleet {fleet.name!r} is {fleet.state}; stop it first"
+        )
+    del env.world.fleets[fleet.arn]
+    return {}
+
+
+def describe_fleets(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """DescribeFleets: the caller's fleets in the region, by Names, paged."""
+    ctx = env.ctx
+    fleets = sorted(
+        (
+            f
+            for f in env.world.fleets.values()
+            if f.account == ctx.account_id and f.region == ctx.region
+        ),
+        key=lambda f: f.name,
+    )
+    names = params.get("Names")
+    if names:
+        missing = [n for n in names if n not in {f.name for f in fleets}]
+        if missing:
+            raise AppStreamError(
+                RESOURCE_NOT_FOUND, f"DescribeFleets: fleet {missing[0]!r} not found"
+            )
+        fleets = [f for f in fleets if f.name in set(names)]
+    bound = fingerprint("DescribeFleets", ctx.account_id, ctx.region, names)
+    page, token = paginate(
+        fleets, params.get("NextToken"), env.settings.fleets_page_size, bound, "DescribeFleets"
+    )
+    out: dict[str, Any] = {"Fleets": [fleet_view(f) for f in page]}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def create_image_builder(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateImageBuilder: a RUNNING builder on an image the caller may build from."""
+    ctx, op = env.ctx, "CreateImageBuilder"
+    arn = resource_arn(ctx.region, ctx.account_id, "image-builder", params["Name"])
+    if arn in env.world.builders:
+        raise AppStreamError(
+            RESOURCE_ALREADY_EXISTS, f"{op}: image builder {params['Name']!r} exists"
+        )
+    image = resolve_image_for_use(env, params, "image_builder", op)
+    tags = params.get("Tags") or {}
+    check_tags(tags, env.settings.max_tags, op)
+    builder = BuilderRecord(
+        name=params["Name"],
+        region=ctx.region,
+        account=ctx.account_id,
+        image_arn=image.arn,
+        instance_type=params["InstanceType"],
+        state="RUNNING",
+        created_time=env.now,
+        platform=image.platform,
+        display_name=params.get("DisplayName"),
+        description=params.get("Description"),
+        enable_default_internet_access=bool(params.get("EnableDefaultInternetAccess")),
+        tags=dict(tags),
+    )
+    env.world.builders[arn] = builder
+    return {"ImageBuilder": builder_view(builder)}
+
+
+def describe_image_builders(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
+    """DescribeImageBuilders: the caller's builders in the region, by Names, paged."""
+    ctx = env.ctx
+    builders = sorted(
+        (
+            b
+            for b in env.world.builders.values()
+            if b.account == ctx.account_id and b.region == ctx.region
+        ),
+        key=lambda b: b.name,
+    )
+    names = params.get("Names")
+    if names:
+        missing = [n for n in names if n not in {b.name for b in builders}]
+        if missing:
+            raise AppStreamError(
+                RESOURCE_NOT_FOUND, f"DescribeImageBuilders: image builder {missing[0]!r} not found"
+            )
+        builders = [b for b in builders if b.name in set(names)]
+    size = params.get("MaxResults") or 25
+    bound = fingerprint("DescribeImageBuilders", ctx.account_id, ctx.region, names)
+    page, token = paginate(builders, params.get("NextToken"), size, bound, "DescribeImageBuilders")
+    out: dict[str, Any] = {"ImageBuilders": [builder_view(b) for b in page]}
+    if token:
+        out["NextToken"] = token
+    return out

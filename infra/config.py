@@ -1,0 +1,176 @@
+"""Hub settings read from CDK context, validated before any construct is built.
+
+Everything the operator can tune lives in ``cdk.json`` (or ``-c key=value``). A bad value
+stops the synth with a message naming the context key and what was expected; nothing is
+silently defaulted except the documented defaults below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+# The retention periods CloudWatch Logs accepts (aws_logs.RetentionDays values).
+LOG_RETENTION_DAYS = frozenset(
+    (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+     2922, 3288, 3653)
+)  # fmt: skip
+
+Architecture = Literal["arm64", "x86_64"]
+
+# Documented defaults (also written out in cdk.json so operators see them).
+DEFAULTS: Mapping[str, Any] = {
+    "governed_regions": ["us-east-1"],
+    "governed_account_ids": [],
+    "policy_file": "policies/example.yaml",
+    "policy_parameter_name": "/govbot/policy",
+    "ledger_retention_days": 400,
+    "log_retention_days": 365,
+    "powertools_layer_version": 27,
+    "slack_sdk_version": "3.48.0",
+    "architecture": "arm64",
+    "replication_sweep_minutes": 5,
+    "remediation_role_name": "",
+    "alarm_email": "",
+    "account": "",
+    "region": "",
+}
+
+
+class InfraConfigError(ValueError):
+    """A CDK context value is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Validated hub configuration (one instance per synth)."""
+
+    governed_regions: tuple[str, ...]
+    governed_account_ids: tuple[str, ...]  # empty = the stack's own account
+    policy_file: Path
+    policy_parameter_name: str
+    ledger_retention_days: int
+    log_retention_days: int
+    powertools_layer_version: int
+    slack_sdk_version: str
+    architecture: Architecture
+    replication_sweep_minutes: int
+    remediation_role_name: str
+    alarm_email: str
+    account: str  # empty = environment-agnostic stack
+    region: str  # empty = environment-agnostic stack
+
+
+def _as_list(key: str, value: Any) -> tuple[str, ...]:
+    # `-c key=a,b` arrives as a string; cdk.json gives a real list.
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value)
+    raise InfraConfigError(f"context {key!r}: expected a list of strings, got {value!r}")
+
+
+def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InfraConfigError(f"context {key!r}: expected an integer, got {value!r}") from None
+    if isinstance(value, bool) or not minimum <= number <= maximum:
+        raise InfraConfigError(
+            f"context {key!r}: expected an integer in [{minimum}, {maximum}], got {value!r}"
+        )
+    return number
+
+
+def _as_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InfraConfigError(f"context {key!r}: expected a string, got {value!r}")
+    return value.strip()
+
+
+def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = None) -> HubSettings:
+    """Build :class:`HubSettings` from a context getter (``app.node.try_get_context``).
+
+    Examples
+    --------
+    >>> settings_from_context({"governed_regions": "eu-west-1"}.get).governed_regions
+    ('eu-west-1',)
+    """
+
+    def value(key: str) -> Any:
+        got = get(key)
+        return DEFAULTS[key] if got is None else got
+
+    regions = _as_list("governed_regions", value("governed_regions"))
+    if not regions:
+        raise InfraConfigError("context 'governed_regions': expected at least one region")
+    for region in regions:
+        if not REGION_PATTERN.match(region):
+            raise InfraConfigError(
+                f"context 'governed_regions': {region!r} is not a region name like 'us-east-1'"
+            )
+    accounts = _as_list("governed_account_ids", value("governed_account_ids"))
+    for account in accounts:
+        if not ACCOUNT_PATTERN.match(account):
+            raise InfraConfigError(
+                f"context 'governed_account_ids': {account!r} is not a 12-digit account id"
+            )
+    architecture = _as_str("architecture", value("architecture"))
+    if architecture not in ("arm64", "x86_64"):
+        raise InfraConfigError(
+            f"context 'architecture': expected 'arm64' or 'x86_64', got {architecture!r}"
+        )
+    account = _as_str("account", value("account"))
+    if account and not ACCOUNT_PATTERN.match(account):
+        raise InfraConfigError(f"context 'account': {account!r} is not a 12-digit account id")
+    region = _as_str("region", value("region"))
+    if region and not REGION_PATTERN.match(region):
+        raise InfraConfigError(f"context 'region': {region!r} is not a region name")
+    slack_version = _as_str("slack_sdk_version", value("slack_sdk_version"))
+    if not re.fullmatch(r"\d+\.\d+\.\d+", slack_version):
+        raise InfraConfigError(
+            f"context 'slack_sdk_version': expected an exact version like 3.48.0, "
+            f"got {slack_version!r}"
+        )
+    parameter_name = _as_str("policy_parameter_name", value("policy_parameter_name"))
+    if not re.fullmatch(r"/[A-Za-z0-9_.\-/]{1,1010}", parameter_name):
+        raise InfraConfigError(
+            f"context 'policy_parameter_name': expected an SSM path like /govbot/policy, "
+            f"got {parameter_name!r}"
+        )
+    log_retention = _as_int("log_retention_days", value("log_retention_days"), 1, 3653)
+    if log_retention not in LOG_RETENTION_DAYS:
+        raise InfraConfigError(
+            f"context 'log_retention_days': expected one of {sorted(LOG_RETENTION_DAYS)}, "
+            f"got {log_retention}"
+        )
+    policy_file = Path(_as_str("policy_file", value("policy_file")))
+    if not policy_file.is_absolute() and base_dir is not None:
+        policy_file = base_dir / policy_file
+    return HubSettings(
+        governed_regions=regions,
+        governed_account_ids=accounts,
+        policy_file=policy_file,
+        policy_parameter_name=parameter_name,
+        ledger_retention_days=_as_int(
+            "ledger_retention_days", value("ledger_retention_days"), 1, 3650
+        ),
+        log_retention_days=log_retention,
+        powertools_layer_version=_as_int(
+            "powertools_layer_version", value("powertools_layer_version"), 1, 10_000
+        ),
+        slack_sdk_version=slack_version,
+        architecture="arm64" if architecture == "arm64" else "x86_64",
+        replication_sweep_minutes=_as_int(
+            "replication_sweep_minutes", value("replication_sweep_minutes"), 1, 1440
+        ),
+        remediation_role_name=_as_str("remediation_role_name", value("remediation_role_name")),
+        alarm_email=_as_str("alarm_email", value("alarm_email")),
+        account=account,
+        region=region,
+    )

@@ -1,0 +1,1 @@
+"""One CDK construct per govbot capability, composed by :mod:`infra.stack`."""

@@ -1,0 +1,185 @@
+"""The one builder every govbot Lambda function is made with.
+
+Shared by all functions: the locally bundled ``lambdas/`` asset, the Powertools public
+layer, runtime, architecture, active tracing, JSON logs into a KMS-encrypted log group
+with retention, and a dedicated role that starts with no managed policy at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.bundling import DependencySpec, lambda_code
+from infra.config import HubSettings
+from infra.nag import acknowledge
+
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+SERVICE_NAME = "govbot"
+_R = logs.RetentionDays
+RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
+    1: _R.ONE_DAY, 3: _R.THREE_DAYS, 5: _R.FIVE_DAYS, 7: _R.ONE_WEEK, 14: _R.TWO_WEEKS,
+    30: _R.ONE_MONTH, 60: _R.TWO_MONTHS, 90: _R.THREE_MONTHS, 120: _R.FOUR_MONTHS,
+    150: _R.FIVE_MONTHS, 180: _R.SIX_MONTHS, 365: _R.ONE_YEAR, 400: _R.THIRTEEN_MONTHS,
+    545: _R.EIGHTEEN_MONTHS, 731: _R.TWO_YEARS, 1096: _R.THREE_YEARS, 1827: _R.FIVE_YEARS,
+    2192: _R.SIX_YEARS, 2557: _R.SEVEN_YEARS, 2922: _R.EIGHT_YEARS, 3288: _R.NINE_YEARS,
+    3653: _R.TEN_YEARS,
+}  # fmt: skip
+
+
+def powertools_layer_arn(region: str, partition: str, architecture: str, version: int) -> str:
+    """ARN of the public Powertools v3 layer for python3.13 on ``architecture``."""
+    return (
+        f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-python313-{architecture}:{version}"
+    )
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What differs between govbot functions."""
+
+    handler: str
+    description: str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    memory_size: int = 512
+    timeout: cdk.Duration = field(default_factory=lambda: cdk.Duration.seconds(60))
+    reserved_concurrency: int | None = None
+    # Async invocations (schedules) need a DLQ; functions only ever invoked synchronously
+    # (SQS/stream mappings, function URL) say why instead.
+    dead_letter_queue: sqs.IQueue | None = None
+    no_dlq_reason: str = ""
+    # Why any further '*'-only action (added by an event source) shares the X-Ray statement.
+    extra_star_note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.dead_letter_queue is None and not self.no_dlq_reason:
+            raise ValueError(
+                f"FunctionSpec for {self.handler}: give a dead_letter_queue or explain in "
+                "no_dlq_reason why the function is never invoked asynchronously"
+            )
+
+
+class GovbotFunction(Construct):
+    """A govbot Lambda function with its role and encrypted log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        factory: FunctionFactory,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = factory.settings
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=factory.key,
+            retention=RETENTION_BY_DAYS[settings.log_retention_days],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # A role of our own: the default one would attach AWSLambdaBasicExecutionRole.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"govbot {construct_id}: least-privilege execution role",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        environment = {
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+            **spec.environment,
+        }
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=factory.architecture,
+            handler=spec.handler,
+            code=factory.code,
+            layers=[factory.powertools_layer],
+            memory_size=spec.memory_size,
+            timeout=spec.timeout,
+            role=self.role,
+            environment=environment,
+            environment_encryption=factory.key,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            dead_letter_queue=spec.dead_letter_queue,
+        )
+        if spec.dead_letter_queue is None:
+            acknowledge(self.function, "Serverless-LambdaDLQ", spec.no_dlq_reason)
+        for rule_id in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+            acknowledge(
+                self.function,
+                rule_id,
+                "Runtime pinned to python3.13 because the Powertools public layer in use "
+                "is the AWSLambdaPowertoolsPythonV3-python313 build; runtime and layer must "
+                "match, and the runtime moves together with the layer version.",
+            )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) do not support "
+            "resource-level permissions, so their statement can only name '*'."
+            + (f" {spec.extra_star_note}" if spec.extra_star_note else ""),
+        )
+
+
+class FunctionFactory(Construct):
+    """Holds what all functions share (asset, layer, key) and builds them."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: HubSettings, key: kms.IKey
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.settings = settings
+        self.key = key
+        self.architecture = (
+            lambda_.Architecture.ARM_64
+            if settings.architecture == "arm64"
+            else lambda_.Architecture.X86_64
+        )
+        self.code = lambda_code(
+            DependencySpec(
+                requirement=f"slack_sdk=={settings.slack_sdk_version}",
+                architecture=settings.architecture,
+            )
+        )
+        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            powertools_layer_arn(
+                stack.region,
+                stack.partition,
+                settings.architecture,
+                settings.powertools_layer_version,
+            ),
+        )
+
+    def build(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> GovbotFunction:
+        """Create one govbot function under ``scope``."""
+        return GovbotFunction(scope, construct_id, spec=spec, factory=self)

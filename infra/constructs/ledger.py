@@ -1,0 +1,48 @@
+"""The DynamoDB single-table ledger, exactly as docs/architecture.md specifies."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+TTL_ATTRIBUTE = "expires_at"
+# index name -> partition key attribute; every index sorts by `ts` and projects ALL.
+GSI_PARTITION_KEYS: dict[str, str] = {
+    "by-image": "image_arn",
+    "by-account": "shared_account_id",
+    "by-time": "day",
+    "by-status": "status_key",
+}
+
+
+class Ledger(Construct):
+    """Ledger table: pk/sk, four sparse GSIs, on demand, PITR, CMK, TTL, stream, retained."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        string = dynamodb.AttributeType.STRING
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=string),
+            sort_key=dynamodb.Attribute(name="sk", type=string),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            deletion_protection=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for index_name, partition_key in GSI_PARTITION_KEYS.items():
+            self.table.add_global_secondary_index(
+                index_name=index_name,
+                partition_key=dynamodb.Attribute(name=partition_key, type=string),
+                sort_key=dynamodb.Attribute(name="ts", type=string),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )

@@ -1,0 +1,156 @@
+"""Notifications: outbox stream -> notifier -> Slack; Slack buttons -> actions endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.alarms import Alarms
+from infra.constructs.enforcement import add_kms_and_table_access
+from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
+from infra.nag import acknowledge
+from infra.permissions import grant_policy_read
+
+NOTIFIER_TIMEOUT = cdk.Duration.seconds(60)
+ACTIONS_TIMEOUT = cdk.Duration.seconds(10)
+STREAM_RETRY_ATTEMPTS = 5
+
+_ROTATION_REASON = (
+    "Slack webhook URLs and signing secrets are issued and rotated in Slack's app admin, "
+    "not by a rotation Lambda; the operator pastes the new value into this secret."
+)
+
+
+def outbox_insert_filter() -> Mapping[str, Any]:
+    """The stream filter: only INSERTs of items whose ``kind`` is ``outbox``."""
+    return lambda_.FilterCriteria.filter(
+        {
+            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+            "dynamodb": {"NewImage": {"kind": {"S": lambda_.FilterRule.is_equal("outbox")}}},
+        }
+    )
+
+
+class Notifications(Construct):
+    """Slack secrets, the outbox notifier and the signature-verified actions endpoint."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        factory: FunctionFactory,
+        alarms: Alarms,
+        key: kms.IKey,
+        table: dynamodb.ITable,
+        policy_parameter: ssm.IStringParameter,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Generated placeholders: no value ever appears in the template.
+        self.webhooks_secret = secretsmanager.Secret(
+            self,
+            "SlackWebhooks",
+            description='govbot: Slack incoming webhooks as JSON {"route": "https://hooks..."}',
+            encryption_key=key,
+        )
+        self.signing_secret = secretsmanager.Secret(
+            self,
+            "SlackSigningSecret",
+            description="govbot: the Slack app's signing secret (verifies button clicks)",
+            encryption_key=key,
+        )
+        for secret in (self.webhooks_secret, self.signing_secret):
+            acknowledge(secret, "AwsSolutions-SMG4", _ROTATION_REASON)
+
+        self.failures = sqs.Queue(
+            self,
+            "NotifierFailures",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        for rule_id in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.failures,
+                rule_id,
+                "This queue is itself the on-failure destination (dead-letter target) of "
+                "the notifier's stream event source mapping; a DLQ of a DLQ adds nothing.",
+            )
+
+        self.notifier: GovbotFunction = factory.build(
+            self,
+            "Notifier",
+            FunctionSpec(
+                handler="govbot.handlers.notifier.handler",
+                description="govbot notifier: delivers ledger outbox records to Slack",
+                environment={
+                    **environment,
+                    "SLACK_WEBHOOKS_SECRET_ARN": self.webhooks_secret.secret_arn,
+                },
+                timeout=NOTIFIER_TIMEOUT,
+                memory_size=256,
+                no_dlq_reason="Only invoked synchronously by the ledger stream mapping, whose "
+                "on-failure destination is the NotifierFailures queue.",
+                extra_star_note="dynamodb:ListStreams, added by the DynamoDB stream event "
+                "source, lists no resource type and is only grantable on '*'.",
+            ),
+        )
+        notifier = self.notifier.function
+        notifier.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=10,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.failures),
+                filters=[outbox_insert_filter()],
+            )
+        )
+        self.webhooks_secret.grant_read(self.notifier.role)
+        add_kms_and_table_access(self.notifier.role, table)
+        grant_policy_read(self.notifier.role, policy_parameter)
+
+        self.actions: GovbotFunction = factory.build(
+            self,
+            "Actions",
+            FunctionSpec(
+                handler="govbot.handlers.actions.handler",
+                description="govbot actions: verifies Slack signatures and applies button actions",
+                environment={
+                    **environment,
+                    "SLACK_SIGNING_SECRET_ARN": self.signing_secret.secret_arn,
+                },
+                timeout=ACTIONS_TIMEOUT,
+                memory_size=256,
+                # Caps what an unauthenticated URL can cost if it is flooded.
+                reserved_concurrency=5,
+                no_dlq_reason="Only invoked synchronously through its function URL; Slack "
+                "sees the error response and the user can click again.",
+            ),
+        )
+        self.actions_url = self.actions.function.add_function_url(
+            auth_type=lambda_.FunctionUrlAuthType.NONE
+        )
+        self.signing_secret.grant_read(self.actions.role)
+        add_kms_and_table_access(self.actions.role, table)
+        grant_policy_read(self.actions.role, policy_parameter)
+
+        alarms.add_dlq_depth("NotifierFailuresDepth", self.failures)
+        alarms.add_function_health("Notifier", notifier)
+        alarms.add_iterator_age("NotifierIteratorAge", notifier)
+        alarms.add_function_health("Actions", self.actions.function)
+        cdk.CfnOutput(self, "ActionsUrl", value=self.actions_url.url)

@@ -1,0 +1,74 @@
+"""An encrypted, SSL-only SQS queue with its encrypted dead-letter queue."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.nag import acknowledge
+
+MAX_RECEIVE_COUNT = 5
+RETENTION = cdk.Duration.days(14)
+
+
+class EncryptedQueue(Construct):
+    """``queue`` (visibility = 6x the consumer timeout) redriving to ``dlq`` after 5 tries."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        consumer_timeout: cdk.Duration,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dlq = sqs.Queue(
+            self,
+            "Dlq",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=RETENTION,
+        )
+        acknowledge(
+            self.dlq,
+            "Serverless-SQSRedrivePolicy",
+            "This queue is the dead-letter queue of its sibling queue (and of the "
+            "EventBridge targets); a DLQ of a DLQ adds nothing, its depth alarm does.",
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            # AWS guidance for Lambda consumers: at least six times the function timeout.
+            visibility_timeout=cdk.Duration.seconds(consumer_timeout.to_seconds() * 6),
+            retention_period=RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dlq, max_receive_count=MAX_RECEIVE_COUNT
+            ),
+        )
+
+
+def consume_queue(function: lambda_.Function, queue: sqs.IQueue) -> None:
+    """SQS -> Lambda in batches of 10 with partial batch failures reported per message."""
+    function.add_event_source(
+        sources.SqsEventSource(
+            queue,
+            batch_size=10,
+            max_batching_window=cdk.Duration.seconds(5),
+            report_batch_item_failures=True,
+        )
+    )
+    acknowledge(
+        function,
+        "Serverless-LambdaEventSourceMappingDestination",
+        "SQS event source mappings do not support on-failure destinations; a message that "
+        "keeps failing is redriven to the queue's DLQ after maxReceiveCount=5 instead.",
+    )

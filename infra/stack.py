@@ -1,0 +1,118 @@
+"""GovbotHubStack: composes one construct per capability; no resource logic lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from govbot import routing
+from infra.config import HubSettings
+from infra.constructs.alarms import Alarms
+from infra.constructs.encryption import Encryption
+from infra.constructs.enforcement import Enforcement
+from infra.constructs.function import FunctionFactory
+from infra.constructs.ledger import Ledger
+from infra.constructs.notifications import Notifications
+from infra.constructs.policy_parameter import PolicyParameter
+from infra.constructs.replication import Replication
+
+
+class GovbotHubStack(cdk.Stack):
+    """The hub: ledger, policy, enforcement, replication, notifications and alarms."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: HubSettings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        key = Encryption(self, "Encryption").key
+        ledger = Ledger(self, "Ledger", key=key)
+        policy = PolicyParameter(
+            self,
+            "Policy",
+            policy_file=settings.policy_file,
+            parameter_name=settings.policy_parameter_name,
+        )
+        alarms = Alarms(self, "Alarms", key=key, email=settings.alarm_email)
+        factory = FunctionFactory(self, "Functions", settings=settings, key=key)
+        base_env = self.base_environment(settings, ledger.table.table_name, policy)
+
+        enforcement = Enforcement(
+            self,
+            "Enforcement",
+            factory=factory,
+            alarms=alarms,
+            key=key,
+            table=ledger.table,
+            policy_parameter=policy.parameter,
+            environment=base_env,
+            patterns=routing.enforcer_patterns(),
+            governed_regions=settings.governed_regions,
+            remediation_role_arns=self.remediation_role_arns(settings),
+        )
+        replication = Replication(
+            self,
+            "Replication",
+            factory=factory,
+            alarms=alarms,
+            key=key,
+            table=ledger.table,
+            policy_parameter=policy.parameter,
+            environment=base_env,
+            patterns=routing.replicator_patterns(),
+            governed_regions=settings.governed_regions,
+            sweep_minutes=settings.replication_sweep_minutes,
+            remediation_role_arns=self.remediation_role_arns(settings),
+        )
+        # Both roles act on images; the enforcer must recognise their CloudTrail events.
+        self_principals = cdk.Fn.join(
+            ",",
+            [
+                self._assumed_role_prefix(enforcement.enforcer.role.role_name),
+                self._assumed_role_prefix(replication.replicator.role.role_name),
+            ],
+        )
+        for function in (enforcement.enforcer.function, replication.replicator.function):
+            function.add_environment("SELF_PRINCIPAL_ARNS", self_principals)
+
+        Notifications(
+            self,
+            "Notifications",
+            factory=factory,
+            alarms=alarms,
+            key=key,
+            table=ledger.table,
+            policy_parameter=policy.parameter,
+            environment=base_env,
+        )
+        self.ledger_table = ledger.table
+        cdk.CfnOutput(self, "LedgerTableName", value=ledger.table.table_name)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
+
+    def _assumed_role_prefix(self, role_name: str) -> str:
+        return f"arn:{self.partition}:sts::{self.account}:assumed-role/{role_name}/"
+
+    def base_environment(
+        self, settings: HubSettings, table_name: str, policy: PolicyParameter
+    ) -> dict[str, str]:
+        """Environment every handler receives (docs/architecture.md)."""
+        accounts = settings.governed_account_ids or (self.account,)
+        return {
+            "LEDGER_TABLE_NAME": table_name,
+            "POLICY_PARAMETER_NAME": policy.parameter.parameter_name,
+            "GOVERNED_ACCOUNT_IDS": ",".join(accounts),
+            "GOVERNED_REGIONS": ",".join(settings.governed_regions),
+            "LEDGER_RETENTION_DAYS": str(settings.ledger_retention_days),
+            "REMEDIATION_ROLE_NAME": settings.remediation_role_name,
+        }
+
+    def remediation_role_arns(self, settings: HubSettings) -> list[str]:
+        """Spoke remediation roles the enforcer may assume (none without a role name)."""
+        if not settings.remediation_role_name:
+            return []
+        spokes = [a for a in settings.governed_account_ids if a != self.account]
+        return [
+            f"arn:{self.partition}:iam::{account}:role/{settings.remediation_role_name}"
+            for account in spokes
+        ]

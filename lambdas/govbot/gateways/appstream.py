@@ -1,0 +1,418 @@
+"""AppStream gateway: the only code in govbot that calls the AppStream API.
+
+Works the same against real AWS, moto-style mocks and the sandbox emulator because it
+only ever goes through a boto3 session (injectable). Clients are created lazily per
+(account, region), retry throttling with backoff, and can act in a spoke account through
+STS AssumeRole. botocore errors never leave this module: they become the small typed
+hierarchy below, so callers branch on ``ImageNotFound`` instead of error-code strings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Literal
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from govbot import __version__
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+
+USER_AGENT_MARKER = f"govbot/{__version__}"
+ASSUMED_SESSION_NAME = "govbot"
+# Refresh assumed-role credentials this long before they expire, so a call never starts
+# with credentials that die mid-flight.
+CREDENTIAL_REFRESH_MARGIN_SECONDS = 300
+DESCRIBE_IMAGES_PAGE = 25  # the API maximum
+DESCRIBE_PERMISSIONS_PAGE = 500  # the API maximum
+Visibility = Literal["PRIVATE", "SHARED", "PUBLIC"]
+
+
+class AppStreamGatewayError(Exception):
+    """An AppStream call failed. ``code`` is AWS's error code, ``operation`` the API name."""
+
+    def __init__(self, code: str, operation: str, message: str) -> None:
+        super().__init__(f"{operation} failed with {code}: {message}")
+        self.code = code
+        self.operation = operation
+        self.message = message
+
+
+class ImageNotFound(AppStreamGatewayError):
+    """ResourceNotFoundException: the image (or fleet) does not exist."""
+
+
+class ResourceInUse(AppStreamGatewayError):
+    """ResourceInUseException: e.g. deleting an image a fleet uses or that is shared."""
+
+
+class LimitExceeded(AppStreamGatewayError):
+    """LimitExceededException: a quota (images, share list, concurrent copies) is full."""
+
+
+class NotAvailable(AppStreamGatewayError):
+    """ResourceNotAvailableException: the image is not in a state that allows the call."""
+
+
+class AlreadyExists(AppStreamGatewayError):
+    """ResourceAlreadyExistsException: e.g. a copy's destination name is taken."""
+
+
+class Throttled(AppStreamGatewayError):
+    """Throttling that outlasted botocore's retries."""
+
+
+_ERROR_CLASSES: dict[str, type[AppStreamGatewayError]] = {
+    "ResourceNotFoundException": ImageNotFound,
+    "ResourceInUseException": ResourceInUse,
+    "LimitExceededException": LimitExceeded,
+    "ResourceNotAvailableException": NotAvailable,
+    "ResourceAlreadyExistsException": AlreadyExists,
+    "ThrottlingException": Throttled,
+    "Throttling": Throttled,
+    "TooManyRequestsException": Throttled,
+    "RequestLimitExceeded": Throttled,
+}
+
+
+def translate_error(error: Exception, operation: str) -> AppStreamGatewayError:
+    """Map a botocore exception to the gateway's hierarchy (unknown codes -> the base)."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code") or "Unknown")
+        message = str(details.get("Message") or error)
+        return _ERROR_CLASSES.get(code, AppStreamGatewayError)(code, operation, message)
+    return AppStreamGatewayError(type(error).__name__, operation, str(error))
+
+
+def paginate(
+    call: Callable[..., Mapping[str, Any]], result_key: str, **kwargs: Any
+) -> Iterator[Any]:
+    """Yield every item of ``result_key`` across all ``NextToken`` pages of ``call``.
+
+    Written once for every paged AppStream call (DescribeImagePermissions has no botocore
+    paginator). Stops on a missing/empty token, and on a repeated token, which would
+    otherwise loop forever against a misbehaving endpoint.
+    """
+    seen: set[str] = set()
+    token: str | None = None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        yield from page.get(result_key) or []
+        token = page.get("NextToken") or None
+        if token is None or token in seen:
+            return
+        seen.add(token)
+
+
+def permissions_from_wire(entry: Mapping[str, Any]) -> SharedAccountPermission:
+    """One ``SharedImagePermissions`` item -> domain type (absent flags mean not granted)."""
+    flags = entry.get("imagePermissions") or {}
+    return SharedAccountPermission(
+        account_id=entry["sharedAccountId"],
+        permissions=Permissions(
+            allow_fleet=bool(flags.get("allowFleet")),
+            allow_image_builder=bool(flags.get("allowImageBuilder")),
+        ),
+    )
+
+
+def permissions_to_wire(permissions: Permissions) -> dict[str, bool]:
+    """Domain ``Permissions`` -> the API's lowerCamel ``ImagePermissions``."""
+    return {
+        "allowFleet": permissions.allow_fleet,
+        "allowImageBuilder": permissions.allow_image_builder,
+    }
+
+
+def snapshot_from_wire(image: Mapping[str, Any], fallback: ImageRef) -> ImageSnapshot:
+    """Build an ``ImageSnapshot`` from a DescribeImages item.
+
+    The ref comes from the image's ARN when it has one (the owner's account), else from
+    ``fallback``. ``state_change_reason`` is ``"CODE"`` or ``"CODE: message"``.
+    """
+    try:
+        ref = ImageRef.from_arn(image["Arn"]) if image.get("Arn") else fallback
+    except ValueError:
+        ref = fallback
+    reason = image.get("StateChangeReason") or {}
+    code, message = reason.get("Code"), reason.get("Message")
+    created = image.get("CreatedTime")
+    return ImageSnapshot(
+        ref=ref,
+        state=image.get("State") or "AVAILABLE",
+        visibility=image.get("Visibility") or "PRIVATE",
+        created_time=created if isinstance(created, datetime) else None,
+        description=image.get("Description"),
+        state_change_reason=(f"{code}: {message}" if message else code) if code else message,
+    )
+
+
+@dataclass(frozen=True)
+class FleetUsage:
+    """A fleet that runs an image (what revoking fleet permission would scale to 0)."""
+
+    name: str
+    arn: str
+    state: str
+    account_id: str
+    region: str
+    image_name: str | None
+    image_arn: str | None
+    desired_capacity: int | None
+    in_use: int | None
+
+    @classmethod
+    def from_wire(cls, fleet: Mapping[str, Any], account_id: str, region: str) -> FleetUsage:
+        """Build from a DescribeFleets item (ARN spaces removed)."""
+        capacity = fleet.get("ComputeCapacityStatus") or {}
+        return cls(
+            name=fleet["Name"],
+            arn=fleet.get("Arn", ""),
+            state=fleet.get("State", "UNKNOWN"),
+            account_id=account_id,
+            region=region,
+            image_name=fleet.get("ImageName"),
+            image_arn="".join((fleet.get("ImageArn") or "").split()) or None,
+            desired_capacity=capacity.get("Desired"),
+            in_use=capacity.get("InUse"),
+        )
+
+
+# A boto3 ``Session`` or anything with its ``client(service_name, region_name=, ...)``.
+SessionLike = Any
+
+
+def _session_from_credentials(credentials: Mapping[str, Any]) -> SessionLike:
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+class AppStreamGateway:
+    """Typed AppStream operations over lazily created, cached per-(account, region) clients.
+
+    Parameters
+    ----------
+    session:
+        Base boto3 session (default: a new ``boto3.session.Session()``).
+    role_arn_for:
+        ``account_id -> role ARN | None``; None means "use the base session's credentials".
+    session_factory:
+        Builds a session from STS credentials (injectable for tests).
+    clock:
+        Epoch seconds, for assumed-credential expiry.
+
+    Examples
+    --------
+    >>> gw = AppStreamGateway(role_arn_for=lambda acct: None)  # doctest: +SKIP
+    >>> gw.describe_image(ImageRef(account_id="111122223333", region="us-east-1", name="Gold"))
+    """
+
+    def __init__(
+        self,
+        session: SessionLike | None = None,
+        *,
+        role_arn_for: Callable[[str], str | None] | None = None,
+        session_factory: Callable[[Mapping[str, Any]], SessionLike] = _session_from_credentials,
+        retry_mode: Literal["adaptive", "standard"] = "adaptive",
+        max_attempts: int = 8,
+        endpoint_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._session = session or boto3.session.Session()
+        self._role_arn_for = role_arn_for or (lambda _account: None)
+        self._session_factory = session_factory
+        self._endpoint_url = endpoint_url
+        self._clock = clock
+        self._config = Config(
+            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+            user_agent_extra=USER_AGENT_MARKER,
+        )
+        self._assumed: dict[str, tuple[SessionLike, float]] = {}
+        self._clients: dict[tuple[str, str], tuple[Any, SessionLike]] = {}
+
+    # -- sessions and clients --
+
+    def _session_for(self, account_id: str, region: str) -> SessionLike:
+        role_arn = self._role_arn_for(account_id)
+        if role_arn is None:
+            return self._session
+        cached = self._assumed.get(role_arn)
+        if cached and cached[1] - CREDENTIAL_REFRESH_MARGIN_SECONDS > self._clock():
+            return cached[0]
+        sts = self._session.client("sts", region_name=region, config=self._config)
+        try:
+            credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=ASSUMED_SESSION_NAME)[
+                "Credentials"
+            ]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate_error(exc, "AssumeRole") from exc
+        expiration = credentials["Expiration"]
+        expires_at = expiration.timestamp() if isinstance(expiration, datetime) else 0.0
+        session = self._session_factory(credentials)
+        self._assumed[role_arn] = (session, expires_at)
+        return session
+
+    def client(self, account_id: str, region: str) -> Any:
+        """The AppStream client for ``account_id`` in ``region`` (created once, then reused)."""
+        session = self._session_for(account_id, region)
+        cached = self._clients.get((account_id, region))
+        if cached is not None and cached[1] is session:
+            return cached[0]
+        new_client = session.client(
+            "appstream", region_name=region, config=self._config, endpoint_url=self._endpoint_url
+        )
+        self._clients[(account_id, region)] = (new_client, session)
+        return new_client
+
+    def _call(self, account_id: str, region: str, operation: str, **kwargs: Any) -> Any:
+        method = getattr(self.client(account_id, region), _snake(operation))
+        try:
+            return method(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate_error(exc, operation) from exc
+
+    def _pages(
+        self, account_id: str, region: str, operation: str, result_key: str, **kwargs: Any
+    ) -> Iterator[Any]:
+        return paginate(partial(self._call, account_id, region, operation), result_key, **kwargs)
+
+    # -- reads --
+
+    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+        """The image's current state, share list and tags; None when it does not exist."""
+        try:
+            images = self._call(ref.account_id, ref.region, "DescribeImages", Names=[ref.name])
+        except ImageNotFound:
+            return None
+        image = next((i for i in images.get("Images") or [] if i.get("Name") == ref.name), None)
+        if image is None:
+            return None
+        try:
+            return self._with_details(image, ref)
+        except ImageNotFound:
+            return None  # deleted between the two calls
+
+    def list_images(
+        self,
+        account_id: str,
+        region: str,
+        *,
+        visibility: Visibility = "PRIVATE",
+        details: bool = True,
+    ) -> Iterator[ImageSnapshot]:
+        """Every image of ``visibility`` in the account and region (pages of 25).
+
+        With ``details`` each snapshot also carries its share list and tags (2 extra calls
+        per image); without, ``shared_with`` and ``tags`` are empty.
+        """
+        page_args = {"Type": visibility, "MaxResults": DESCRIBE_IMAGES_PAGE}
+        for image in self._pages(account_id, region, "DescribeImages", "Images", **page_args):
+            fallback = ImageRef(account_id=account_id, region=region, name=image["Name"])
+            if not details:
+                yield snapshot_from_wire(image, fallback)
+                continue
+            try:
+                yield self._with_details(image, fallback)
+            except ImageNotFound:
+                continue  # deleted while we were listing
+
+    def _with_details(self, image: Mapping[str, Any], fallback: ImageRef) -> ImageSnapshot:
+        bare = snapshot_from_wire(image, fallback)
+        ref = bare.ref
+        shared: tuple[SharedAccountPermission, ...] = ()
+        # Only the owner can read a share list; PUBLIC/SHARED images have none of ours.
+        if bare.visibility == "PRIVATE":
+            shared = tuple(
+                permissions_from_wire(entry)
+                for entry in self._pages(
+                    ref.account_id,
+                    ref.region,
+                    "DescribeImagePermissions",
+                    "SharedImagePermissionsList",
+                    Name=ref.name,
+                    MaxResults=DESCRIBE_PERMISSIONS_PAGE,
+                )
+            )
+        arn = image.get("Arn") or ref.arn
+        tags = self._call(ref.account_id, ref.region, "ListTagsForResource", ResourceArn=arn)
+        return bare.model_copy(update={"shared_with": shared, "tags": tags.get("Tags") or {}})
+
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]:
+        """Fleets in ``account_id``/``region`` running the image (by ARN, or by name in the
+        owner's own account)."""
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        same_place = (account_id, region) == (ref.account_id, ref.region)
+        fleets = (
+            FleetUsage.from_wire(fleet, account_id, region)
+            for fleet in self._pages(account_id, region, "DescribeFleets", "Fleets")
+        )
+        return [
+            fleet
+            for fleet in fleets
+            if fleet.image_arn == ref.arn or (same_place and fleet.image_name == ref.name)
+        ]
+
+    # -- writes --
+
+    def update_permissions(self, ref: ImageRef, account_id: str, permissions: Permissions) -> None:
+        """Set ``account_id``'s permissions on the image (UpdateImagePermissions replaces)."""
+        self._call(
+            ref.account_id,
+            ref.region,
+            "UpdateImagePermissions",
+            Name=ref.name,
+            SharedAccountId=account_id,
+            ImagePermissions=permissions_to_wire(permissions),
+        )
+
+    def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
+        """Stop sharing the image with ``account_id`` altogether."""
+        self._call(
+            ref.account_id,
+            ref.region,
+            "DeleteImagePermissions",
+            Name=ref.name,
+            SharedAccountId=account_id,
+        )
+
+    def copy_image(
+        self, ref: ImageRef, destination_region: str, destination_name: str, description: str | None
+    ) -> str:
+        """Start a copy; returns the destination image name. Tags and shares are not copied."""
+        kwargs: dict[str, Any] = {
+            "SourceImageName": ref.name,
+            "DestinationImageName": destination_name,
+            "DestinationRegion": destination_region,
+        }
+        if description:
+            kwargs["DestinationImageDescription"] = description
+        result = self._call(ref.account_id, ref.region, "CopyImage", **kwargs)
+        return str(result.get("DestinationImageName") or destination_name)
+
+    def tag_image(self, ref: ImageRef, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags on the image."""
+        self._call(ref.account_id, ref.region, "TagResource", ResourceArn=ref.arn, Tags=dict(tags))
+
+    def untag_image(self, ref: ImageRef, keys: list[str]) -> None:
+        """Remove tag keys from the image."""
+        self._call(ref.account_id, ref.region, "UntagResource", ResourceArn=ref.arn, TagKeys=keys)
+
+    def delete_image(self, ref: ImageRef) -> None:
+        """Delete the image (fails with ``ResourceInUse`` while used by a fleet or shared)."""
+        self._call(ref.account_id, ref.region, "DeleteImage", Name=ref.name)
+
+
+def _snake(operation: str) -> str:
+    """``DescribeImagePermissions`` -> ``describe_image_permissions`` (boto3 method name)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

@@ -1,0 +1,224 @@
+"""Ledger operations on the ``EVENT#<id>`` partition, including the atomic outcome commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final, cast, get_args
+
+from botocore.exceptions import ClientError
+
+from govbot.ledger._core import NOT_EXISTS, LedgerCore, error_code
+from govbot.ledger.errors import EventNotRecorded, LedgerError, TransactionTooLarge
+from govbot.ledger.keys import EVENT_SK, event_pk, format_ts, rejected_event_id
+from govbot.ledger.records import (
+    ActionRecord,
+    DecisionRecord,
+    EventBundle,
+    EventRecord,
+    FinalEventStatus,
+    LedgerRecord,
+    OutboxItem,
+)
+
+MAX_TRANSACTION_ITEMS: Final = 100
+# A rejected payload is kept for diagnosis, not replay: cap it well under the 400 KB item limit.
+MAX_RAW_CHARS: Final = 64_000
+
+
+class EventsMixin(LedgerCore):
+    """record_event, record_rejected, get_event, put_action, commit_outcome."""
+
+    def record_event(self, rec: EventRecord) -> bool:
+        """Record a received event; False when it was already recorded (a redelivery).
+
+        On False, ``get_event(id).is_final`` tells whether the first delivery finished.
+        """
+        return self._put_new(rec)
+
+    def record_rejected(
+        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+    ) -> str:
+        """Record a payload that was refused or could not be parsed; return its event id.
+
+        The id is ``event_id`` or ``REJECTED#<sha256 of raw>``; a duplicate is not an error.
+        """
+        rec_id = event_id or rejected_event_id(raw)
+        note = None
+        if len(raw) > MAX_RAW_CHARS:
+            note = f"raw truncated from {len(raw)} to {MAX_RAW_CHARS} characters"
+            raw = raw[:MAX_RAW_CHARS]
+        self._put_new(
+            EventRecord(
+                event_id=rec_id,
+                status="rejected",
+                reason=reason,
+                raw=raw,
+                received_at=received_at,
+                note=note,
+            )
+        )
+        return rec_id
+
+    def get_event(self, event_id: str) -> EventBundle:
+        """The event, its decisions and its actions (actions in ``seq`` order): one Query."""
+        event: EventRecord | None = None
+        decisions: list[DecisionRecord] = []
+        actions: list[ActionRecord] = []
+        for record in self._query(
+            key_condition="#pk = :pk",
+            names={"#pk": "pk"},
+            values={":pk": event_pk(event_id)},
+        ):
+            if isinstance(record, EventRecord):
+                event = record
+            elif isinstance(record, DecisionRecord):
+                decisions.append(record)
+            elif isinstance(record, ActionRecord):
+                actions.append(record)
+        return EventBundle(
+            event_id=event_id, event=event, decisions=tuple(decisions), actions=tuple(actions)
+        )
+
+    def put_action(self, action: ActionRecord) -> None:
+        """Upsert an action (``started`` before the AppStream call, final status after)."""
+        self._put(action)
+
+    def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
+        """Upsert decisions outside a commit (the overflow of a very long share list)."""
+        for decision in decisions:
+            self._put(decision)
+
+    def commit_outcome(
+        self,
+        event_id: str,
+        *,
+        decisions: Sequence[DecisionRecord] = (),
+        actions: Sequence[ActionRecord] = (),
+        outbox: Sequence[OutboxItem] = (),
+        event_status: FinalEventStatus = "processed",
+        note: str | None = None,
+    ) -> bool:
+        """Write decisions, final actions, outbox items and the event status atomically.
+
+        One TransactWriteItems; the event update is conditional on status ``received``, so a
+        second commit of the same event writes nothing and returns False. An outbox item
+        that already exists (same deterministic id written earlier) is dropped and the
+        commit retried once. Raises :class:`TransactionTooLarge` above 100 items (split
+        nothing: atomicity is the point) and :class:`EventNotRecorded` for an unknown event.
+        ``note`` (why the event ended as it did) is stored on the event record.
+        """
+        if event_status not in get_args(FinalEventStatus):
+            raise ValueError(
+                f"event_status must be one of {get_args(FinalEventStatus)}, got {event_status!r}"
+            )
+        owned: list[DecisionRecord | ActionRecord] = [*decisions, *actions]
+        for record in owned:
+            if record.event_id != event_id:
+                raise ValueError(
+                    f"{type(record).__name__} {record.keys()[1]!r} belongs to event "
+                    f"{record.event_id!r}, not {event_id!r}"
+                )
+        now = self.now()
+        body = [r.stamped(now) for r in (*decisions, *actions)]
+        pending_outbox = [o.stamped(now) for o in outbox]
+        self._check_transaction(event_id, [*body, *pending_outbox])
+        for _ in range(2):
+            failed = self._try_commit(event_id, event_status, now, body, pending_outbox, note)
+            if failed is None:
+                return True
+            if failed == "event":
+                return self._explain_event_failure(event_id)
+            # Only outbox conditions failed: those notifications already exist. Drop them.
+            pending_outbox = [o for i, o in enumerate(pending_outbox) if i not in failed]
+        raise LedgerError(f"commit of event {event_id!r} kept failing on outbox conditions")
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _check_transaction(self, event_id: str, records: Sequence[LedgerRecord]) -> None:
+        count = 1 + len(records)
+        if count > MAX_TRANSACTION_ITEMS:
+            raise TransactionTooLarge(
+                f"commit of event {event_id!r} needs {count} items (1 event update + "
+                f"{len(records)} decisions/actions/outbox); DynamoDB allows "
+                f"{MAX_TRANSACTION_ITEMS}. Fold decisions or outbox messages before committing."
+            )
+        seen: set[tuple[str, str]] = set()
+        for record in records:
+            key = record.keys()
+            if key in seen:
+                raise ValueError(f"commit of event {event_id!r} holds {key} twice")
+            seen.add(key)
+
+    def _try_commit(
+        self,
+        event_id: str,
+        event_status: str,
+        now: datetime,
+        body: Sequence[LedgerRecord],
+        outbox: Sequence[OutboxItem],
+        note: str | None = None,
+    ) -> set[int] | str | None:
+        """One transaction attempt: None on success, "event" or failed outbox indices."""
+        ops: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": self._key(event_pk(event_id), EVENT_SK),
+                    "UpdateExpression": "SET #status = :status, completed_at = :now, "
+                    "note = :note REMOVE status_key",
+                    "ConditionExpression": "#status = :received",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":status": {"S": event_status},
+                        ":now": {"S": format_ts(now)},
+                        ":note": {"S": note} if note else {"NULL": True},
+                        ":received": {"S": "received"},
+                    },
+                }
+            }
+        ]
+        ops += [{"Put": {"TableName": self.table_name, "Item": self._encode(r)}} for r in body]
+        ops += [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._encode(o),
+                    "ConditionExpression": NOT_EXISTS,
+                }
+            }
+            for o in outbox
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=cast(Any, ops))
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons", [])
+            codes = [str(r.get("Code", "")) for r in reasons]
+            if not codes or codes[0] == "ConditionalCheckFailed":
+                return "event"
+            first_outbox = 1 + len(body)
+            failed = {
+                i - first_outbox
+                for i, code in enumerate(codes)
+                if code == "ConditionalCheckFailed" and i >= first_outbox
+            }
+            if not failed or any(c not in ("None", "ConditionalCheckFailed", "") for c in codes):
+                raise
+            return failed
+        return None
+
+    def _explain_event_failure(self, event_id: str) -> bool:
+        """The event condition failed: already committed (False), or a caller error."""
+        current = self._get(event_pk(event_id), EVENT_SK)
+        if current is None:
+            raise EventNotRecorded(
+                f"cannot commit event {event_id!r}: it was never recorded (call record_event)"
+            )
+        assert isinstance(current, EventRecord)
+        if current.status in ("processed", "ignored"):
+            return False
+        raise LedgerError(
+            f"cannot commit event {event_id!r}: its status is {current.status!r}, "
+            "only 'received' events take an outcome"
+        )

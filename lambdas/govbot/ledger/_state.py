@@ -1,0 +1,100 @@
+"""Exemptions and golden copy jobs: long-lived state with optimistic locking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.ledger._core import NOT_EXISTS, LedgerCore, is_condition_failure
+from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.keys import (
+    BY_STATUS,
+    COPYJOB_SK,
+    EXEMPTION_SK,
+    copy_job_pk,
+    ensure_utc,
+    exemption_pk,
+    status_key,
+)
+from govbot.ledger.records import CopyJob, ExemptionRecord
+
+
+class StateMixin(LedgerCore):
+    """Exemptions (put/get/active) and copy jobs (get/put with version/active)."""
+
+    # -- exemptions -----------------------------------------------------------------------
+    def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
+        """Upsert an exemption (grant, revoke or expire it); returns the stored record."""
+        stored = self._put(rec)
+        assert isinstance(stored, ExemptionRecord)
+        return stored
+
+    def get_exemption(self, exemption_id: str) -> ExemptionRecord | None:
+        """The exemption, or None."""
+        record = self._get(exemption_pk(exemption_id), EXEMPTION_SK)
+        assert record is None or isinstance(record, ExemptionRecord)
+        return record
+
+    def active_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
+        """Exemptions in force at ``now`` (default: the ledger clock), via ``by-status``.
+
+        Expired-but-not-yet-marked ones are filtered out here; the reconciler marks them.
+        """
+        at = ensure_utc(now) if now is not None else self.now()
+        return [
+            r
+            for r in self._by_status(status_key("EXEMPTION", "active"))
+            if isinstance(r, ExemptionRecord) and r.is_active(at)
+        ]
+
+    # -- copy jobs ------------------------------------------------------------------------
+    def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:
+        """The copy job of ``source_arn`` to ``destination_region``, or None."""
+        record = self._get(copy_job_pk(source_arn, destination_region), COPYJOB_SK)
+        assert record is None or isinstance(record, CopyJob)
+        return record
+
+    def put_copy_job(self, job: CopyJob, *, expected_version: int | None) -> CopyJob:
+        """Write ``job`` if the stored version is still ``expected_version``.
+
+        ``expected_version=None`` creates the job (it must not exist). The stored job has
+        ``version = expected_version + 1`` (1 when created) and is returned. Raises
+        :class:`ConcurrentUpdate` when another writer got there first.
+        """
+        new_version = 1 if expected_version is None else expected_version + 1
+        stored = job.model_copy(update={"version": new_version}).stamped(self.now())
+        params: dict[str, Any] = {"TableName": self.table_name, "Item": self._encode(stored)}
+        if expected_version is None:
+            params["ConditionExpression"] = NOT_EXISTS
+        else:
+            params["ConditionExpression"] = "#version = :expected"
+            params["ExpressionAttributeNames"] = {"#version": "version"}
+            params["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+        try:
+            self.client.put_item(**params)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                expected = "absent" if expected_version is None else f"v{expected_version}"
+                raise ConcurrentUpdate(
+                    f"copy job {job.source_arn} -> {job.destination_region} changed under us "
+                    f"(expected {expected}); re-read it and retry"
+                ) from exc
+            raise
+        return stored
+
+    def active_copy_jobs(self) -> list[CopyJob]:
+        """Every job not done/abandoned (``by-status`` = ``COPYJOB#active``), oldest first."""
+        records = self._by_status(status_key("COPYJOB", "active"))
+        return [r for r in records if isinstance(r, CopyJob)]
+
+    def _by_status(self, key: str) -> list[Any]:
+        return list(
+            self._query(
+                index=BY_STATUS,
+                key_condition="#sk = :sk",
+                names={"#sk": "status_key"},
+                values={":sk": key},
+            )
+        )

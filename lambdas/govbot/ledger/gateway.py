@@ -1,0 +1,19 @@
+"""The ledger gateway: govbot's only door to the DynamoDB single table."""
+
+from __future__ import annotations
+
+from govbot.ledger._events import EventsMixin
+from govbot.ledger._outbox import OutboxMixin
+from govbot.ledger._queries import QueriesMixin
+from govbot.ledger._state import StateMixin
+
+
+class Ledger(EventsMixin, OutboxMixin, StateMixin, QueriesMixin):
+    """Records events, decisions, actions, outbox items, exemptions and copy jobs.
+
+    ``Ledger(table_name, *, client=None, retention_days=400, clock=None)``: ``client`` is a
+    low-level boto3 DynamoDB client (created lazily with adaptive retries when omitted),
+    ``clock`` returns an aware UTC datetime (stamps ``ts`` and the TTL ``expires_at``).
+
+    >>> ledger = Ledger("govbot-ledger")  # no AWS call until a method is used
+    """

@@ -1,0 +1,224 @@
+"""Deliver outbox items from the ledger's DynamoDB stream to Slack, losing none.
+
+Per item: claim it in the ledger (skip if already delivered/folded), render, route by kind
+and severity, pass storm control, send, and record status and attempts. A send that still
+fails after the gateway's retries marks the item ``failed`` and raises, so Lambda retries
+the record (partial batch response); after ``max_attempts`` the item is ``dead_letter``
+and the record goes on raising until Lambda hands it to the on-failure DLQ, from which
+:func:`govbot.notify.replay.replay_dead_letters` re-delivers it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+)
+
+from govbot.gateways.slack import SlackSendError, mask_urls_in
+from govbot.ledger.codec import outbox_from_stream_image
+from govbot.ledger.records import OutboxItem, OutboxStatus
+from govbot.notify.digest import flush_digests
+from govbot.notify.model import DeliveryResult, PayloadError, parse_payload
+from govbot.notify.render import render
+from govbot.notify.sinks import MessageSink
+from govbot.notify.storm import WindowStore, digest_id_for, window_start
+from govbot.policy.sections import Notifications
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxLedger(Protocol):
+    """The part of :class:`govbot.ledger.gateway.Ledger` the notifier uses."""
+
+    def get_outbox(self, outbox_id: str) -> OutboxItem | None: ...
+
+    def claim_outbox_for_delivery(self, outbox_id: str, *, lease_seconds: int = ...) -> bool: ...
+
+    def mark_outbox(
+        self,
+        outbox_id: str,
+        *,
+        status: OutboxStatus,
+        attempts: int,
+        error: str | None = None,
+        digest_id: str | None = None,
+    ) -> None: ...
+
+
+class DeliveryFailed(RuntimeError):
+    """Raised so Lambda retries the stream record (the ledger already says why)."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class NotifierDeps:
+    """Everything the notifier logic needs, injected by the handler (or a test)."""
+
+    ledger: OutboxLedger
+    notifications: Notifications
+    sink: MessageSink
+    windows: WindowStore
+    clock: Callable[[], datetime] = _utcnow
+    max_attempts: int = 5  # keep <= the event source mapping's retry attempts + 1
+    exemption_days: int = 7
+    lease_seconds: int = 120
+    digest_lease_seconds: int = 60
+    results: list[DeliveryResult] = field(default_factory=list)  # per-invocation trace
+
+
+def _error_text(exc: BaseException) -> str:
+    return mask_urls_in(f"{type(exc).__name__}: {exc}")[:1000]
+
+
+def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) -> DeliveryResult:
+    """Deliver one outbox item (already read from the stream or the ledger).
+
+    Raises
+    ------
+    DeliveryFailed
+        When the item is not delivered yet (failed, dead-lettered, or leased elsewhere).
+    """
+    oid = item.outbox_id
+    current = deps.ledger.get_outbox(oid) or item
+    if current.status in ("delivered", "folded"):
+        return DeliveryResult(oid, current.status)  # a redelivered stream record
+    if current.status == "dead_letter" and not replay:
+        raise DeliveryFailed(f"outbox {oid} is dead-lettered: {current.last_error}")
+    if not deps.ledger.claim_outbox_for_delivery(oid, lease_seconds=deps.lease_seconds):
+        fresh = deps.ledger.get_outbox(oid)
+        if fresh is not None and fresh.status in ("delivered", "folded"):
+            return DeliveryResult(oid, fresh.status)
+        raise DeliveryFailed(
+            f"outbox {oid} is held by another delivery (status "
+            f"{fresh.status if fresh else 'gone'}); retry later"
+        )
+    attempts = current.delivery_attempts + 1
+    try:
+        result = _send_everywhere(current, deps)
+    except Exception as exc:
+        permanent = isinstance(exc, PayloadError) or (
+            isinstance(exc, SlackSendError) and not exc.retryable
+        )
+        status: OutboxStatus = (
+            "dead_letter" if permanent or replay or attempts >= deps.max_attempts else "failed"
+        )
+        error = _error_text(exc)
+        deps.ledger.mark_outbox(oid, status=status, attempts=attempts, error=error)
+        logger.warning("outbox %s not delivered (%s, attempt %d): %s", oid, status, attempts, error)
+        raise DeliveryFailed(f"outbox {oid} {status} after attempt {attempts}: {error}") from None
+    deps.ledger.mark_outbox(
+        oid,
+        status=result.status,  # type: ignore[arg-type]
+        attempts=attempts,
+        error=result.error,
+        digest_id=result.digest_ids[0] if result.digest_ids else None,
+    )
+    return result
+
+
+def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
+    """Render once, then for each matching route: skip if done, storm-check, send."""
+    payload = parse_payload(item.payload, outbox_id=item.outbox_id)
+    message = render(payload, item.outbox_id, exemption_days=deps.exemption_days)
+    routes = deps.notifications.routes_for(item.message_kind, item.severity)
+    if not routes:
+        note = f"no route accepts kind {item.message_kind} at severity {item.severity}"
+        return DeliveryResult(item.outbox_id, "delivered", error=note)
+    storm = deps.notifications.storm
+    start = window_start(deps.clock(), storm.window_seconds)
+    sent: list[str] = []
+    folded: list[str] = []
+    digests: list[str] = []
+    failures: list[BaseException] = []
+    for route in routes:
+        done = deps.windows.route_done(item.outbox_id, route.name)
+        if done is not None:
+            (folded if done == "folded" else sent).append(route.name)
+            continue
+        if not deps.windows.take_slot(route.name, start, storm.window_seconds, storm.max_messages):
+            deps.windows.fold(
+                route.name,
+                route.webhook,
+                start,
+                storm.window_seconds,
+                outbox_id=item.outbox_id,
+                kind=item.message_kind,
+                image=payload.image_name or payload.image_arn or "",
+            )
+            folded.append(route.name)
+            digests.append(digest_id_for(route.name, start))
+            continue
+        try:
+            deps.sink.send(route, message.body())
+        except Exception as exc:  # Slack, secret or route trouble: the slot was not used
+            deps.windows.give_back_slot(route.name, start)
+            failures.append(exc)
+            continue
+        deps.windows.mark_route_done(item.outbox_id, route.name, "delivered")
+        sent.append(route.name)
+    if failures:
+        raise failures[0]
+    status = "delivered" if sent else "folded"
+    return DeliveryResult(
+        item.outbox_id, status, routes=tuple(sent + folded), digest_ids=tuple(digests)
+    )
+
+
+def _record_handler(deps: NotifierDeps) -> Callable[[DynamoDBRecord], DeliveryResult]:
+    def handle(record: DynamoDBRecord) -> DeliveryResult:
+        new_image = record.dynamodb.raw_event.get("NewImage") if record.dynamodb else None
+        if not new_image:
+            raise DeliveryFailed(f"stream record {record.event_id} has no NewImage")
+        item = outbox_from_stream_image(new_image)
+        result = deliver_item(item, deps)
+        deps.results.append(result)
+        return result
+
+    return handle
+
+
+def deliver_stream_batch(event: dict[str, Any], deps: NotifierDeps) -> dict[str, Any]:
+    """Deliver a DynamoDB stream batch of outbox INSERTs; return the partial batch response.
+
+    Also sends the digests of storm windows that have ended (a cheap index query).
+
+    Examples
+    --------
+    >>> deliver_stream_batch({"Records": []}, deps)  # doctest: +SKIP
+    {'batchItemFailures': []}
+    """
+    response: dict[str, Any] = {"batchItemFailures": []}
+    if event.get("Records"):  # Powertools refuses an empty batch; a flush-only call is fine
+        processor = BatchProcessor(
+            event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
+        )
+        response = dict(
+            process_partial_response(
+                event=event, record_handler=_record_handler(deps), processor=processor
+            )
+        )
+    try:
+        flush_digests(
+            deps.windows,
+            deps.notifications,
+            deps.sink,
+            now=deps.clock(),
+            lease_seconds=deps.digest_lease_seconds,
+        )
+    except Exception as exc:  # a digest is retried by the next flush; items are not affected
+        logger.warning("digest flush failed: %s", _error_text(exc))
+    return response

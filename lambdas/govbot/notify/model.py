@@ -1,0 +1,117 @@
+"""Typed shapes the notifier works with: the outbox payload and a rendered message.
+
+The payload contract is the one in ``docs/architecture.md`` (end of page). Parsing is
+strict about what rendering needs (kind, image) and tolerant about the rest, so that a
+producer adding a field never breaks delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MessageKind = Literal[
+    "violation_remedied",
+    "violation_audit",
+    "stop_sharing_impact",
+    "golden_copy_completed",
+    "golden_copy_failed",
+    "golden_source_deleted",
+    "drift_found",
+    "exemption_granted",
+    "exemption_expired",
+    "event_rejected",
+]
+MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
+
+#: Severity order, lowest first. Unknown severities rank as "info" would.
+SEVERITY_ORDER: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+
+def severity_rank(severity: str) -> int:
+    """Rank of a severity name (case-insensitive); unknown names rank lowest."""
+    name = severity.strip().lower()
+    return SEVERITY_ORDER.index(name) if name in SEVERITY_ORDER else 0
+
+
+class PayloadError(ValueError):
+    """An outbox payload that cannot be rendered (names the field and what was expected)."""
+
+
+class OutboxPayload(BaseModel):
+    """What an outbox item asks the notifier to say (see the architecture contract)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    message_kind: MessageKind
+    severity: str = "medium"
+    image_arn: str | None = None
+    image_name: str | None = None
+    region: str | None = None
+    account_id: str | None = None
+    shared_account_ids: list[str] = Field(default_factory=list)
+    actor_arn: str | None = None
+    rule_ids: list[str] = Field(default_factory=list)
+    summary: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    event_id: str | None = None
+    occurred_at: str | None = None
+
+
+def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxPayload:
+    """Parse an outbox payload (JSON string or dict) into an :class:`OutboxPayload`.
+
+    Raises
+    ------
+    PayloadError
+        Naming the outbox item and the offending field.
+    """
+    data: Any = raw
+    if isinstance(raw, str):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise PayloadError(
+                f"outbox {outbox_id}: field 'payload' is not valid JSON ({exc.msg} at {exc.pos})"
+            ) from exc
+    if not isinstance(data, dict):
+        raise PayloadError(
+            f"outbox {outbox_id}: field 'payload' must be a JSON object, got {type(data).__name__}"
+        )
+    try:
+        return OutboxPayload.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'payload'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise PayloadError(f"outbox {outbox_id}: invalid payload ({problems})") from exc
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A Slack message ready to send: fallback text plus Block Kit blocks (plain dicts)."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    kind: str
+    outbox_id: str
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body an incoming webhook expects."""
+        return {"text": self.text, "blocks": self.blocks}
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened to one outbox item (for the handler's logs and for tests)."""
+
+    outbox_id: str
+    status: str
+    routes: tuple[str, ...] = ()
+    digest_ids: tuple[str, ...] = ()
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

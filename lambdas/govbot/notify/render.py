@@ -1,0 +1,343 @@
+"""One Block Kit renderer per message kind.
+
+Every message names the image, region, accounts, actor, rule and what was done, and links
+to the AppStream console. Kind-specific ``details`` keys read here (all optional):
+
+- violations (both kinds): ``violations`` = [{account_id, permission, rule_id}], else
+  ``shared_account_ids`` x ``permissions`` (or ``permission``)
+- violation_remedied: ``granted_at``, ``revoked_at`` (ISO-8601), ``action``
+- stop_sharing_impact: ``fleets`` (names), ``permission``
+- golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
+- golden_source_deleted: ``copies`` (ARNs or names)
+- drift_found: ``drift`` (list of strings or {account_id, expected, actual})
+- exemption_*: ``exemption_id``, ``approver``, ``expires``, ``reason``, ``permission``
+- event_rejected: ``reason``, ``event_name``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
+
+from govbot.notify.blockkit import clip, context, esc, fields, header, section, to_dicts
+from govbot.notify.buttons import ACTION_GRANT, ACTION_GRANT_RESTORE, ACTION_REAPPLY, ButtonValue
+from govbot.notify.model import OutboxPayload, RenderedMessage
+
+SEVERITY_ICON = {
+    "critical": ":rotating_light:",
+    "high": ":red_circle:",
+    "medium": ":large_orange_diamond:",
+    "low": ":large_blue_circle:",
+    "info": ":information_source:",
+}
+MAX_BUTTON_ROWS = 8  # violation pairs that get buttons (3 buttons each, 25 per actions block)
+
+BUILDER_WARNING = (
+    ":warning: *Image builder access was granted.* Revoking it does not reach builders or "
+    "images the other account already made: copies produced during the exposure window "
+    "may be beyond your control. Check the account for new images."
+)
+
+
+def console_url(region: str) -> str:
+    """The AppStream console page listing images in ``region``."""
+    return f"https://{region}.console.aws.amazon.com/appstream2/home?region={region}#/images"
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def exposure_window(granted_at: Any, revoked_at: Any) -> str | None:
+    """Human text for grant -> revoke, with its duration; None when either end is unknown."""
+    start, end = _parse_ts(granted_at), _parse_ts(revoked_at)
+    if start is None or end is None:
+        return None
+    seconds = max(0, int((end - start).total_seconds()))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    span = f"{hours}h {minutes}m {secs}s" if hours else f"{minutes}m {secs}s"
+    return f"{granted_at} → {revoked_at} ({span})"
+
+
+def violation_pairs(payload: OutboxPayload) -> list[tuple[str, str, str]]:
+    """(account, permission, rule) triples a violation message is about."""
+    raw = payload.details.get("violations")
+    pairs: list[tuple[str, str, str]] = []
+    rule = payload.rule_ids[0] if payload.rule_ids else ""
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict) and item.get("account_id") and item.get("permission"):
+                pairs.append(
+                    (
+                        str(item["account_id"]),
+                        str(item["permission"]),
+                        str(item.get("rule_id") or rule),
+                    )
+                )
+    if pairs:
+        return pairs
+    perms = payload.details.get("permissions") or [payload.details.get("permission")]
+    for account in payload.shared_account_ids:
+        pairs.extend((account, str(p), rule) for p in perms if p)
+    return pairs
+
+
+def _common_fields(p: OutboxPayload) -> list[tuple[str, str]]:
+    accounts = ", ".join(f"`{esc(a)}`" for a in p.shared_account_ids)
+    return [
+        ("Image", f"`{esc(p.image_name or p.image_arn or 'unknown')}`"),
+        ("Region", esc(p.region or "unknown")),
+        ("Owner account", f"`{esc(p.account_id)}`" if p.account_id else ""),
+        ("Shared with", accounts),
+        ("Actor", f"`{esc(p.actor_arn)}`" if p.actor_arn else "unknown"),
+        ("Rule", ", ".join(f"`{esc(r)}`" for r in p.rule_ids)),
+        ("Severity", esc(p.severity)),
+        ("When", esc(p.occurred_at or "")),
+    ]
+
+
+def _footer(p: OutboxPayload, outbox_id: str) -> list[Block]:
+    link = f"<{console_url(p.region)}|Open images in the AppStream console>" if p.region else ""
+    ids = f"outbox `{esc(outbox_id)}`" + (f" · event `{esc(p.event_id)}`" if p.event_id else "")
+    arn = f" · `{esc(p.image_arn)}`" if p.image_arn else ""
+    blocks: list[Block] = []
+    if link:
+        blocks.append(section(link))
+    blocks.append(context(ids + arn))
+    return blocks
+
+
+def _buttons(p: OutboxPayload, outbox_id: str, days: int, *, remedied: bool) -> list[Block]:
+    if not p.image_arn:
+        return []
+    rows: list[Block] = []
+    for n, (account, permission, _rule) in enumerate(violation_pairs(p)[:MAX_BUTTON_ROWS]):
+        if permission not in ("fleet", "image_builder"):
+            continue
+        value = ButtonValue.model_validate(
+            {"o": outbox_id, "i": p.image_arn, "a": account, "p": permission, "d": days}
+        )
+        label = f"{account} {permission}"
+        elements = [
+            ButtonElement(
+                text=clip(f"Grant exemption ({days} days)", 75),
+                action_id=ACTION_GRANT,
+                value=value.encode(),
+                style="primary",
+            ),
+        ]
+        if remedied:
+            restore = value.model_copy(update={"restore": True})
+            elements.append(
+                ButtonElement(
+                    text=clip(f"Exempt {days}d and restore permission", 75),
+                    action_id=ACTION_GRANT_RESTORE,
+                    value=restore.encode(),
+                    confirm=ConfirmObject(
+                        title="Restore permission?",
+                        text=clip(f"This re-shares the image with {account} ({permission}).", 300),
+                    ),
+                )
+            )
+        elements.append(
+            ButtonElement(
+                text="Re-apply revocation" if remedied else "Revoke now",
+                action_id=ACTION_REAPPLY,
+                value=value.encode(),
+                style="danger",
+                confirm=ConfirmObject(
+                    title="Revoke access?",
+                    text=clip(f"Remove {permission} access of {account} to this image.", 300),
+                ),
+            )
+        )
+        rows.append(context(f"*{esc(label)}*"))
+        rows.append(ActionsBlock(elements=elements, block_id=f"govbot_actions_{n}"))
+    return rows
+
+
+def _message(
+    p: OutboxPayload, outbox_id: str, title: str, what: str, extra: list[Block] | None = None
+) -> RenderedMessage:
+    icon = SEVERITY_ICON.get(p.severity.lower(), ":bell:")
+    summary = esc(p.summary) if p.summary else ""
+    blocks: list[Block] = [header(f"{title}: {p.image_name or p.image_arn or 'image'}")]
+    blocks.append(section(f"{icon} {summary}\n*What govbot did:* {what}".strip()))
+    blocks.extend(fields(_common_fields(p)))
+    blocks.extend(extra or [])
+    blocks.append(DividerBlock())
+    blocks.extend(_footer(p, outbox_id))
+    text = clip(f"[{p.severity}] {title}: {p.image_name or p.image_arn} — {p.summary}", 4000)
+    return RenderedMessage(
+        text=text, blocks=to_dicts(blocks), kind=p.message_kind, outbox_id=outbox_id
+    )
+
+
+def _pairs_text(p: OutboxPayload) -> str:
+    pairs = violation_pairs(p)
+    return "\n".join(f"• `{esc(a)}` {esc(perm)} (rule `{esc(r)}`)" for a, perm, r in pairs[:20])
+
+
+def render_violation_remedied(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """A forbidden share was revoked: exposure window, builder warning, buttons."""
+    d = p.details
+    window = exposure_window(d.get("granted_at") or p.occurred_at, d.get("revoked_at"))
+    extra: list[Block] = [section(f"*Revoked:*\n{_pairs_text(p) or 'see summary'}")]
+    extra.append(section(f"*Exposure window:* {esc(window) if window else 'unknown'}"))
+    if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
+        extra.append(section(BUILDER_WARNING))
+    extra.extend(_buttons(p, outbox_id, days, remedied=True))
+    what = esc(d.get("action") or "revoked the forbidden permissions (enforce mode)")
+    return _message(p, outbox_id, "Share revoked", what, extra)
+
+
+def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """A forbidden share seen in audit mode: nothing changed, buttons offered."""
+    extra: list[Block] = [section(f"*Violations:*\n{_pairs_text(p) or 'see summary'}")]
+    if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
+        extra.append(section(BUILDER_WARNING))
+    extra.extend(_buttons(p, outbox_id, days, remedied=False))
+    return _message(p, outbox_id, "Policy violation (audit)", "nothing (audit mode)", extra)
+
+
+def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """Fleet access removed: that account's fleets on the image drop to capacity 0."""
+    fleets = p.details.get("fleets") or []
+    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or "unknown (not visible from here)"
+    text = (
+        ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
+        "this image have their desired capacity set to *0*; existing sessions run to "
+        f"their end.\n*Fleets affected:* {names}"
+    )
+    what = esc(p.details.get("action") or "stopped sharing fleet access")
+    return _message(p, outbox_id, "Fleet access removed", what, [section(text)])
+
+
+def _copy_fields(p: OutboxPayload) -> list[Block]:
+    d = p.details
+    return fields(
+        [
+            ("Destination region", esc(d.get("destination_region") or "")),
+            (
+                "Destination image",
+                f"`{esc(d['destination_image_name'])}`" if d.get("destination_image_name") else "",
+            ),
+            ("Attempts", esc(d.get("attempts") or "")),
+            ("Error", esc(d.get("error") or "")),
+        ]
+    )
+
+
+def render_golden_copy_completed(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """A golden image copy reached AVAILABLE in its destination region."""
+    return _message(
+        p, outbox_id, "Golden copy completed", "copied the golden image", _copy_fields(p)
+    )
+
+
+def render_golden_copy_failed(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """A golden image copy failed."""
+    what = esc(p.details.get("action") or "the copy failed; it will be retried by the replicator")
+    return _message(p, outbox_id, "Golden copy FAILED", what, _copy_fields(p))
+
+
+def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """The source of golden copies was deleted."""
+    copies = p.details.get("copies") or []
+    listed = "\n".join(f"• `{esc(c)}`" for c in copies[:20]) or "none recorded"
+    return _message(
+        p,
+        outbox_id,
+        "Golden source deleted",
+        "recorded; copies left in place",
+        [section(f"*Copies still present:*\n{listed}")],
+    )
+
+
+def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """The reconciler found state that differs from policy or from the ledger."""
+    lines = []
+    for item in (p.details.get("drift") or [])[:20]:
+        if isinstance(item, dict):
+            lines.append(
+                f"• `{esc(item.get('account_id', '?'))}`: expected "
+                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
+            )
+        else:
+            lines.append(f"• {esc(item)}")
+    what = esc(p.details.get("action") or "reported the drift")
+    return _message(
+        p,
+        outbox_id,
+        "Drift found",
+        what,
+        [section("*Drift:*\n" + ("\n".join(lines) or "see summary"))],
+    )
+
+
+def _exemption_fields(p: OutboxPayload) -> list[Block]:
+    d = p.details
+    return fields(
+        [
+            ("Exemption", f"`{esc(d.get('exemption_id') or '?')}`"),
+            ("Permission", esc(d.get("permission") or "")),
+            ("Approver", f"<@{esc(d['approver'])}>" if d.get("approver") else ""),
+            ("Expires", esc(d.get("expires") or "")),
+            ("Reason", esc(d.get("reason") or "")),
+        ]
+    )
+
+
+def render_exemption_granted(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """An approver granted an exemption from Slack."""
+    return _message(
+        p, outbox_id, "Exemption granted", "recorded the exemption", _exemption_fields(p)
+    )
+
+
+def render_exemption_expired(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """An exemption expired: the policy applies again."""
+    return _message(
+        p, outbox_id, "Exemption expired", "policy applies again from now", _exemption_fields(p)
+    )
+
+
+def render_event_rejected(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """An incoming event was rejected (not governed, malformed...)."""
+    d = p.details
+    extra = fields(
+        [
+            ("Event", esc(d.get("event_name") or "")),
+            ("Reason", esc(d.get("reason") or p.summary or "unknown")),
+        ]
+    )
+    return _message(p, outbox_id, "Event rejected", "ignored the event", extra)
+
+
+Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]
+RENDERERS: dict[str, Renderer] = {
+    "violation_remedied": render_violation_remedied,
+    "violation_audit": render_violation_audit,
+    "stop_sharing_impact": render_stop_sharing_impact,
+    "golden_copy_completed": render_golden_copy_completed,
+    "golden_copy_failed": render_golden_copy_failed,
+    "golden_source_deleted": render_golden_source_deleted,
+    "drift_found": render_drift_found,
+    "exemption_granted": render_exemption_granted,
+    "exemption_expired": render_exemption_expired,
+    "event_rejected": render_event_rejected,
+}
+
+
+def render(payload: OutboxPayload, outbox_id: str, *, exemption_days: int = 7) -> RenderedMessage:
+    """Render an outbox payload with the renderer of its kind."""
+    return RENDERERS[payload.message_kind](payload, outbox_id, exemption_days)

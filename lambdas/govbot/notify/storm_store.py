@@ -1,0 +1,258 @@
+"""Storm state in the ledger table (DynamoDB), shared by every notifier invocation.
+
+Item family ``notify`` (never an outbox INSERT, so the notifier's stream filter skips it):
+
+- window counter: ``pk=NOTIFY#STORM#<route>``, ``sk=WINDOW#<start epoch>``; ``sent`` and
+  ``folded`` counters, ``k_<kind>`` per-kind fold counts, ``images`` (string set). While a
+  digest is owed it carries ``status_key=DIGEST#pending`` and ``ts`` = window end, so the
+  ``by-status`` index lists due digests.
+- route receipt: ``pk=NOTIFY#SENT#<outbox_id>``, ``sk=ROUTE#<route>``, ``outcome``; makes
+  a retried item skip the routes it already reached.
+
+Every item has ``expires_at`` (TTL) so storm state cleans itself up.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.ledger.keys import BY_STATUS, format_ts
+from govbot.notify.storm import DigestWindow
+
+DIGEST_PENDING = "DIGEST#pending"
+KIND = "notify"
+_KIND_PREFIX = "k_"
+# Every attribute through a placeholder: several (start, kind, ts...) are reserved words.
+_NAMES = {
+    "#sent": "sent", "#kind": "kind", "#r": "route", "#start": "start",
+    "#ws": "window_seconds", "#ttl": "expires_at", "#folded": "folded", "#images": "images",
+    "#wh": "webhook", "#skey": "status_key", "#ts": "ts",
+}  # fmt: skip
+
+
+def _names(*expressions: str, **extra: str) -> dict[str, str]:
+    """The placeholders the given expressions use (DynamoDB refuses unused ones)."""
+    text = " ".join(expressions)
+    names = {k: v for k, v in _NAMES.items() if re.search(re.escape(k) + r"\b", text)}
+    return {**names, **extra}
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _window_key(route: str, start: int) -> dict[str, Any]:
+    return {"pk": {"S": f"NOTIFY#STORM#{route}"}, "sk": {"S": f"WINDOW#{start:012d}"}}
+
+
+def _receipt_key(outbox_id: str, route: str) -> dict[str, Any]:
+    return {"pk": {"S": f"NOTIFY#SENT#{outbox_id}"}, "sk": {"S": f"ROUTE#{route}"}}
+
+
+def _window_from_item(item: dict[str, Any]) -> DigestWindow:
+    kinds = {
+        name[len(_KIND_PREFIX) :]: int(value["N"])
+        for name, value in item.items()
+        if name.startswith(_KIND_PREFIX) and "N" in value
+    }
+    return DigestWindow(
+        route=item["route"]["S"],
+        webhook=item.get("webhook", {}).get("S", ""),
+        start=int(item["start"]["N"]),
+        window_seconds=int(item["window_seconds"]["N"]),
+        folded=int(item.get("folded", {}).get("N", "0")),
+        sent=int(item.get("sent", {}).get("N", "0")),
+        kinds=kinds,
+        images=tuple(sorted(item.get("images", {}).get("SS", []))),
+    )
+
+
+class DynamoWindowStore:
+    """:class:`~govbot.notify.storm.WindowStore` on the ledger table (low-level client)."""
+
+    def __init__(self, client: Any, table_name: str, *, retention_days: int = 2) -> None:
+        self._client = client
+        self._table = table_name
+        self._retention = timedelta(days=retention_days)
+
+    def _ttl(self, epoch: int) -> str:
+        return str(int(epoch + self._retention.total_seconds()))
+
+    def take_slot(self, route: str, start: int, window_seconds: int, limit: int) -> bool:
+        """Conditional ADD: succeeds only while ``sent < limit``."""
+        update = (
+            "ADD #sent :one SET #kind = :kind, #r = :route, #start = :start, #ws = :ws, #ttl = :ttl"
+        )
+        condition = "attribute_not_exists(#sent) OR #sent < :limit"
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_window_key(route, start),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=_names(update, condition),
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":kind": {"S": KIND},
+                    ":route": {"S": route},
+                    ":start": {"N": str(start)},
+                    ":ws": {"N": str(window_seconds)},
+                    ":ttl": {"N": self._ttl(start + window_seconds)},
+                    ":limit": {"N": str(limit)},
+                },
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def give_back_slot(self, route: str, start: int) -> None:
+        """ADD -1 (a failed send must not use up the window)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=_window_key(route, start),
+            UpdateExpression="ADD #sent :minus",
+            ConditionExpression="#sent > :zero",
+            ExpressionAttributeNames={"#sent": "sent"},
+            ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}},
+        )
+
+    def fold(
+        self,
+        route: str,
+        webhook: str,
+        start: int,
+        window_seconds: int,
+        *,
+        outbox_id: str,
+        kind: str,
+        image: str,
+    ) -> bool:
+        """Write the receipt first (once), then count the item into the window."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **_receipt_key(outbox_id, route),
+                    "kind": {"S": KIND},
+                    "outcome": {"S": "folded"},
+                    "expires_at": {"N": self._ttl(start)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        end = start + window_seconds
+        update = (
+            "ADD #folded :one, #k :one, #images :img SET #kind = :kind, #r = :route, "
+            "#start = :start, #ws = :ws, #wh = :wh, #skey = :pending, #ts = :end, #ttl = :ttl"
+        )
+        self._client.update_item(
+            TableName=self._table,
+            Key=_window_key(route, start),
+            UpdateExpression=update,
+            ExpressionAttributeNames=_names(update, **{"#k": f"{_KIND_PREFIX}{kind}"}),
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":img": {"SS": [image or "unknown image"]},
+                ":kind": {"S": KIND},
+                ":route": {"S": route},
+                ":start": {"N": str(start)},
+                ":ws": {"N": str(window_seconds)},
+                ":wh": {"S": webhook},
+                ":pending": {"S": DIGEST_PENDING},
+                ":end": {"S": _ts(end)},
+                ":ttl": {"N": self._ttl(end)},
+            },
+        )
+        return True
+
+    def route_done(self, outbox_id: str, route: str) -> str | None:
+        """Consistent read of the route receipt."""
+        item = self._client.get_item(
+            TableName=self._table, Key=_receipt_key(outbox_id, route), ConsistentRead=True
+        ).get("Item")
+        return item["outcome"]["S"] if item else None
+
+    def mark_route_done(self, outbox_id: str, route: str, outcome: str) -> None:
+        """Write the route receipt."""
+        now = int(time.time())
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                **_receipt_key(outbox_id, route),
+                "kind": {"S": KIND},
+                "outcome": {"S": outcome},
+                "expires_at": {"N": self._ttl(now)},
+            },
+        )
+
+    def due_digests(self, now: datetime) -> list[DigestWindow]:
+        """Query ``by-status`` for owed digests whose window ended by ``now``."""
+        windows: list[DigestWindow] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_STATUS,
+            "KeyConditionExpression": "#skey = :s AND #ts <= :now",
+            "ExpressionAttributeNames": {"#skey": "status_key", "#ts": "ts"},
+            "ExpressionAttributeValues": {
+                ":s": {"S": DIGEST_PENDING},
+                ":now": {"S": format_ts(now)},
+            },
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            windows.extend(_window_from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return windows
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def claim_digest(
+        self, window: DigestWindow, now: datetime, lease_seconds: int
+    ) -> DigestWindow | None:
+        """Set a lease while the digest is still owed; return the fresh counts."""
+        epoch = int(now.timestamp())
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_window_key(window.route, window.start),
+                UpdateExpression="SET digest_lease = :until",
+                ConditionExpression=(
+                    "#skey = :pending AND "
+                    "(attribute_not_exists(digest_lease) OR digest_lease < :now)"
+                ),
+                ExpressionAttributeNames={"#skey": "status_key"},
+                ExpressionAttributeValues={
+                    ":until": {"N": str(epoch + lease_seconds)},
+                    ":now": {"N": str(epoch)},
+                    ":pending": {"S": DIGEST_PENDING},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return None
+            raise
+        return _window_from_item(response["Attributes"])
+
+    def finish_digest(self, window: DigestWindow, *, sent: bool) -> None:
+        """Sent: drop it from the index. Not sent: release the lease for the next flush."""
+        expression = "REMOVE #skey, digest_lease" if sent else "REMOVE digest_lease"
+        self._client.update_item(
+            TableName=self._table,
+            Key=_window_key(window.route, window.start),
+            UpdateExpression=expression,
+            **({"ExpressionAttributeNames": {"#skey": "status_key"}} if sent else {}),
+        )
+
+
+def _ts(epoch: int) -> str:
+    return format_ts(datetime.fromtimestamp(epoch, tz=UTC))

@@ -1,0 +1,199 @@
+"""Slack buttons: signature, approvers, recording every attempt, and the exemption effect."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.gateways.secrets import StaticSecrets
+from govbot.notify.actions import ActionsDeps, handle_slack_action
+from govbot.notify.buttons import (
+    ACTION_GRANT,
+    ACTION_GRANT_RESTORE,
+    ACTION_REAPPLY,
+    ButtonValue,
+    ButtonValueError,
+    decode_button_value,
+)
+from govbot.notify.exemptions import to_policy_exemptions
+from govbot.policy.engine import evaluate
+from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
+from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, FakeLedger, outbox, policy
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+NOW = int(T0.timestamp())
+
+
+class Queue:
+    def __init__(self) -> None:
+        self.submitted: list[dict] = []
+
+    def submit(self, request: dict) -> None:
+        self.submitted.append(request)
+
+
+def _value(**over) -> str:
+    data = {"o": "ob-1", "i": IMAGE_ARN, "a": STRANGER, "p": "image_builder", "d": 7}
+    data.update(over)
+    return json.dumps(data)
+
+
+def _event(
+    user: str = APPROVER,
+    action_id: str = ACTION_GRANT,
+    value: str | None = None,
+    *,
+    ts: int = NOW,
+    secret: str = SECRET,
+    base64_body: bool = True,
+) -> dict:
+    payload = block_actions_payload(user_id=user, action_id=action_id, value=value or _value())
+    return function_url_event(payload, secret=secret, timestamp=ts, base64_body=base64_body)
+
+
+def _deps(queue: Queue | None = None) -> tuple[ActionsDeps, FakeLedger]:
+    ledger = FakeLedger([outbox(1)])
+    deps = ActionsDeps(
+        ledger=ledger,
+        policy=policy(),
+        secrets=StaticSecrets(signing=SECRET),
+        clock=lambda: T0,
+        work_queue=queue,
+    )
+    return deps, ledger
+
+
+def _only_event(ledger: FakeLedger):
+    assert len(ledger.events) == 1
+    return next(iter(ledger.events.values()))
+
+
+def _snapshot() -> ImageSnapshot:
+    return ImageSnapshot(
+        ref=ImageRef.from_arn(IMAGE_ARN),
+        shared_with=(
+            SharedAccountPermission(
+                account_id=STRANGER, permissions=Permissions(allow_image_builder=True)
+            ),
+        ),
+    )
+
+
+def test_approver_click_grants_exemption_that_the_next_evaluation_honours():
+    deps, ledger = _deps()
+    before = evaluate(_snapshot(), deps.policy, T0)
+    assert [v.outcome for v in before.verdicts if v.account_id == STRANGER] == ["violation"]
+
+    response = handle_slack_action(_event(), deps)
+    assert response["statusCode"] == 200, response
+    assert "granted until 2026-12-04" in json.loads(response["body"])["text"]
+    (record,) = ledger.exemptions.values()
+    assert (record.image_arn, record.account_id, record.permission, record.approver) == (
+        IMAGE_ARN,
+        STRANGER,
+        "image_builder",
+        APPROVER,
+    )
+    assert record.expires_at == T0 + timedelta(days=7)
+    event = _only_event(ledger)
+    assert (event.event_name, event.status, event.actor_arn) == (
+        "SlackAction",
+        "processed",
+        f"slack:user/{APPROVER}",
+    )
+    assert any(i.message_kind == "exemption_granted" for i in ledger.outbox.values())
+
+    extra = to_policy_exemptions(ledger.active_exemptions(T0))
+    after = evaluate(_snapshot(), deps.policy, T0 + timedelta(hours=1), extra_exemptions=extra)
+    assert [v.outcome for v in after.verdicts if v.account_id == STRANGER] == ["exempted"]
+    expired = evaluate(_snapshot(), deps.policy, T0 + timedelta(days=8), extra_exemptions=extra)
+    assert [v.outcome for v in expired.verdicts if v.account_id == STRANGER] == ["violation"]
+
+
+@pytest.mark.parametrize(
+    ("make_event", "status", "reason"),
+    [
+        (lambda: _event(secret="not-the-secret"), 401, "invalid signature"),
+        (lambda: _event(ts=NOW - 301), 401, "stale request"),
+        (lambda: _event(ts=NOW + 3600), 401, "stale request"),
+        (lambda: _event(user="U0INTRUDER"), 403, "U0INTRUDER is not in policy approvers"),
+        (lambda: _event(value="{bad"), 400, "button value is not JSON"),
+        (lambda: _event(value=_value(a="12")), 400, "button value invalid"),
+        (lambda: _event(value=_value(o="ob-404")), 400, "outbox 'ob-404', which does not exist"),
+        (lambda: _event(value=_value(a="333333333333")), 400, "no violation for account"),
+        (lambda: _event(action_id="govbot_delete_everything"), 400, "unknown action_id"),
+    ],
+)
+def test_refusals_are_answered_and_recorded_with_the_reason(make_event, status, reason):
+    deps, ledger = _deps()
+    response = handle_slack_action(make_event(), deps)
+    assert response["statusCode"] == status
+    assert reason in json.loads(response["body"])["text"]
+    event = _only_event(ledger)
+    assert event.status == "rejected"
+    assert reason in (event.reason or "")
+    assert ledger.exemptions == {}
+
+
+def test_missing_signature_headers_are_refused_and_recorded():
+    deps, ledger = _deps()
+    event = _event()
+    del event["headers"]["x-slack-signature"]
+    assert handle_slack_action(event, deps)["statusCode"] == 401
+    assert "missing" in (_only_event(ledger).reason or "")
+
+
+def test_a_replayed_signed_request_is_refused_and_does_nothing_more():
+    deps, _ledger = _deps(Queue())
+    event = _event(action_id=ACTION_REAPPLY)
+    assert handle_slack_action(event, deps)["statusCode"] == 200
+    assert handle_slack_action(event, deps)["statusCode"] == 409
+    assert len(deps.work_queue.submitted) == 1  # type: ignore[union-attr]
+
+
+def test_plain_text_body_is_accepted_too():
+    deps, _ = _deps()
+    assert handle_slack_action(_event(base64_body=False), deps)["statusCode"] == 200
+
+
+def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
+    queue = Queue()
+    deps, ledger = _deps(queue)
+    handle_slack_action(_event(), deps)
+    response = handle_slack_action(_event(action_id=ACTION_REAPPLY, ts=NOW + 1), deps)
+    assert response["statusCode"] == 200
+    assert [r.status for r in ledger.exemptions.values()] == ["revoked"]
+    assert to_policy_exemptions(ledger.exemptions.values()) == []
+    assert queue.submitted == [
+        {
+            "operation": "ReapplyRevocation",
+            "image_arn": IMAGE_ARN,
+            "account_id": STRANGER,
+            "permission": "image_builder",
+            "requested_by": f"slack:user/{APPROVER}",
+            "outbox_id": "ob-1",
+            "event_id": queue.submitted[0]["event_id"],
+        }
+    ]
+    assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "started")]
+
+
+def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_reconciler():
+    deps, ledger = _deps(None)
+    response = handle_slack_action(_event(action_id=ACTION_GRANT_RESTORE), deps)
+    assert "RestorePermission left to the next reconcile" in json.loads(response["body"])["text"]
+    assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
+
+
+def test_button_value_round_trip_and_bounds():
+    value = ButtonValue.model_validate(
+        {"o": "x", "i": IMAGE_ARN, "a": STRANGER, "p": "fleet", "d": 90}
+    )
+    assert decode_button_value(value.encode()) == value
+    with pytest.raises(ButtonValueError, match="d"):
+        decode_button_value(_value(d=91))
+    with pytest.raises(ButtonValueError, match="not an AppStream image ARN"):
+        decode_button_value(_value(i="arn:aws:s3:::bucket"))
