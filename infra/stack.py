@@ -85,6 +85,7 @@ class GovbotHubStack(cdk.Stack):
             table=ledger.table,
             policy_parameter=policy.parameter,
             environment=base_env,
+            work_queue=enforcement.queues.queue,
         )
         self.ledger_table = ledger.table
         cdk.CfnOutput(self, "LedgerTableName", value=ledger.table.table_name)

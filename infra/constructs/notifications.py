@@ -55,6 +55,7 @@ class Notifications(Construct):
         table: dynamodb.ITable,
         policy_parameter: ssm.IStringParameter,
         environment: Mapping[str, str],
+        work_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         # Generated placeholders: no value ever appears in the template.
@@ -133,6 +134,8 @@ class Notifications(Construct):
                 environment={
                     **environment,
                     "SLACK_SIGNING_SECRET_ARN": self.signing_secret.secret_arn,
+                    # Slow button work (AppStream calls) is deferred to the enforcer's queue.
+                    "WORK_QUEUE_URL": work_queue.queue_url,
                 },
                 timeout=ACTIONS_TIMEOUT,
                 memory_size=256,
@@ -146,6 +149,7 @@ class Notifications(Construct):
             auth_type=lambda_.FunctionUrlAuthType.NONE
         )
         self.signing_secret.grant_read(self.actions.role)
+        work_queue.grant_send_messages(self.actions.role)
         add_kms_and_table_access(self.actions.role, table)
         grant_policy_read(self.actions.role, policy_parameter)
 

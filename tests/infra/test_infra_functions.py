@@ -163,3 +163,23 @@ def test_policy_parameter_holds_the_validated_policy_file(hub) -> None:
     assert parameter["Properties"]["Name"] == "/govbot/policy"
     expected_tier = "Advanced" if len(text.encode()) > 4096 else "Standard"
     assert parameter["Properties"]["Tier"] == expected_tier
+
+
+def test_actions_defer_slow_work_to_the_enforcer_queue_only(hub) -> None:
+    env = _functions(hub)["govbot.handlers.actions.handler"]["Properties"]["Environment"]
+    (queue_id,) = [
+        logical_id
+        for logical_id, queue in hub.resources("AWS::SQS::Queue").items()
+        if "RedrivePolicy" in queue["Properties"] and "Enforcement" in logical_id
+    ]
+    assert env["Variables"]["WORK_QUEUE_URL"] == {"Ref": queue_id}
+    actions_role = _functions(hub)["govbot.handlers.actions.handler"]["Properties"]["Role"]
+    role_id = actions_role["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in hub.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    sends = [s for s in statements if "sqs:SendMessage" in json.dumps(s["Action"])]
+    assert [s["Resource"] for s in sends] == [{"Fn::GetAtt": [queue_id, "Arn"]}]
