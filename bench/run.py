@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import platform
+import resource
 import statistics
 import sys
 import time
-import tracemalloc
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import botocore.handlers
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
@@ -64,9 +67,33 @@ def bench_policy_evaluation(rounds: int = 2000) -> dict[str, Any]:
     }
 
 
+class CallCounter:
+    """Counts AWS API calls by service, from every botocore client created after install()."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.enabled = False
+
+    def install(self) -> None:
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call", self))
+
+    def __call__(self, event_name: str, **_: Any) -> None:
+        if self.enabled:
+            # event_name is "before-call.<service>.<Operation>"
+            self.calls[event_name.split(".")[1]] += 1
+
+
+COUNTER = CallCounter()
+COUNTER.install()
+
+
 def bench_enforcement_pipeline(events: int = 100) -> dict[str, Any]:
-    """Shares that violate policy, through EventBridge -> SQS -> enforcer -> AppStream."""
-    with Sandbox() as sandbox:
+    """Violating shares through EventBridge -> SQS -> enforcer -> AppStream remedy -> ledger.
+
+    Wall time here is dominated by moto's DynamoDB emulation, so the figures that carry
+    over to AWS are the API calls per event (each a network round trip there) and memory.
+    """
+    with Sandbox(notify=False) as sandbox:
         client = sandbox.appstream(REGION)
         for i in range(events):
             name = f"bench-{i}"
@@ -76,29 +103,36 @@ def bench_enforcement_pipeline(events: int = 100) -> dict[str, Any]:
                 SharedAccountId="999999999999",
                 ImagePermissions={"allowFleet": True, "allowImageBuilder": True},
             )
-        tracemalloc.start()
+        COUNTER.calls.clear()
+        COUNTER.enabled = True
         start = time.perf_counter()
         report = sandbox.drain(max_rounds=events)
         elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        COUNTER.enabled = False
         remedied = sum(
             1
             for e in sandbox.emulator.events.events
             if "govbot-remediation" in e["detail"]["userIdentity"]["arn"]
         )
-    per_event_ms = elapsed / max(1, report.records) * 1000
+    # Half the records are govbot's own remediation events coming back (ignored cheaply).
+    per_violation = {svc: round(n / events, 2) for svc, n in sorted(COUNTER.calls.items())}
+    ddb = per_violation.get("dynamodb", 0.0)
+    appstream = per_violation.get("appstream", 0.0)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    per_record_ms = elapsed / max(1, report.records) * 1000
     return {
-        "events": events,
+        "violating_events": events,
         "records_handled": report.records,
         "remedies": remedied,
-        "seconds": round(elapsed, 3),
-        "events_per_second": round(report.records / elapsed, 1),
-        "mean_ms_per_record": round(per_event_ms, 2),
-        "tracemalloc_peak_mb": round(peak / 2**20, 2),
-        "target": "mean < 250 ms per record (CloudTrail->remedy is seconds, not minutes); "
-        "peak traced memory < 128 MB",
-        "met": per_event_ms < 250 and peak / 2**20 < 128 and remedied == events,
+        "sandbox_seconds": round(elapsed, 3),
+        "sandbox_ms_per_record": round(per_record_ms, 2),
+        "aws_calls_per_violating_event": per_violation,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "target": "every violation remedied; per violating event (its echo included) at most "
+        "14 DynamoDB and 4 AppStream calls (3 reads of current state, 1 remedy), which keeps "
+        "CloudTrail-to-remedy within seconds on AWS; peak RSS of the whole sandbox process "
+        "(moto, emulator and handlers together) < 512 MB",
+        "met": remedied == events and ddb <= 14 and appstream <= 4 and peak_rss_mb < 512,
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,13 +27,14 @@ from moto import mock_aws
 from govbot import routing
 from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
-from govbot_sandbox.fake_slack import FakeSlack
+from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
 HUB_ACCOUNT = "123456789012"  # moto's default account
 REMEDIATION_ROLE = "govbot-remediation"
 MAX_RECEIVE_COUNT = 3
+SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
 
 
 @dataclass
@@ -102,6 +104,7 @@ class Sandbox:
         self.slack = slack
         self.notify = notify
         self.slack_secret_arn = ""
+        self.signing_secret_arn = ""
         self._aws = mock_aws()
         self._appstream = mock_appstream(self.emulator)
         self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
@@ -124,7 +127,13 @@ class Sandbox:
         if self.slack is not None:
             self.slack_secret_arn = self._store_webhooks(self.slack)
             self._set_env({"SLACK_WEBHOOKS_SECRET_ARN": self.slack_secret_arn})
+            self.signing_secret_arn = boto3.client(
+                "secretsmanager", region_name=self.hub_region
+            ).create_secret(Name="govbot/slack-signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
+            self._set_env({"SLACK_SIGNING_SECRET_ARN": self.signing_secret_arn})
         self.enforcer_queue = self._queue("govbot-enforcer")
+        # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
+        self._set_env({"WORK_QUEUE_URL": self.enforcer_queue.url})
         self._route(routing.enforcer_patterns(), self.enforcer_queue, "enforcer")
         self.replicator_queue = self._queue("govbot-replicator")
         self._route(routing.replicator_patterns(), self.replicator_queue, "replicator")
@@ -232,6 +241,48 @@ class Sandbox:
             "detail": {},
         }
         result: dict[str, Any] = replicator.handler(event, LambdaContextStub("govbot-replicator"))
+        return result
+
+    def reconcile(self, *, event_id: str | None = None) -> dict[str, Any]:
+        """Invoke the enforcer as its drift-sweep schedule does; returns the sweep report.
+
+        Pass the same ``event_id`` twice to replay a retried scheduled invocation.
+        """
+        from govbot.handlers import enforcer
+
+        now = self.emulator.backend.clock.now()
+        event: dict[str, Any] = {
+            "version": "0",
+            "id": event_id or str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": HUB_ACCOUNT,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.hub_region,
+            "resources": [
+                f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:rule/govbot-drift-sweep"
+            ],
+            "detail": {},
+        }
+        result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        return dict(result["sweep"])
+
+    def click(
+        self, button_action_id: str, value: str, user_id: str, *, secret: str | None = None
+    ) -> dict[str, Any]:
+        """A Slack user clicks a button: the signed Function URL request, to the actions handler.
+
+        ``secret`` signs with another key (a forged request); the default is the sandbox's.
+        Returns the handler's HTTP response (``statusCode``, ``body``).
+        """
+        from govbot.handlers import actions
+
+        payload = block_actions_payload(user_id=user_id, action_id=button_action_id, value=value)
+        timestamp = int(time.time())  # the handler checks it against the real clock
+        event = function_url_event(
+            payload, secret=secret or SLACK_SIGNING_SECRET, timestamp=timestamp
+        )
+        result: dict[str, Any] = actions.handler(event, LambdaContextStub("govbot-actions"))
         return result
 
     def dead_letters(self) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,12 @@ import aws_cdk as cdk
 
 from infra.config import HubSettings, InfraConfigError, settings_from_context
 from infra.nag import add_nag_checks
+from infra.spoke_stack import (
+    GovbotForwarderStack,
+    GovbotSpokeRoleStack,
+    hub_role_patterns,
+    plan_forwarders,
+)
 from infra.stack import GovbotHubStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +39,41 @@ def file_context(path: Path = CDK_JSON) -> dict[str, Any]:
     return context
 
 
+SPOKES_NEED_ENV = (
+    "govbot: forwarder and spoke stacks are synthesized only with a concrete hub "
+    "environment; pass -c account=<hub account id> -c region=<hub region>"
+)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Every stack of one synth: the hub, its forwarders and the spoke remediation roles."""
+
+    app: cdk.App
+    hub: GovbotHubStack
+    forwarders: tuple[GovbotForwarderStack, ...] = ()
+    spoke_roles: tuple[GovbotSpokeRoleStack, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
 def build_app(
     outdir: str | None = None, context: dict[str, Any] | None = None, *, nag: bool = True
 ) -> tuple[cdk.App, GovbotHubStack]:
-    """Create the app with the hub stack (and the cdk-nag packs unless ``nag`` is False)."""
+    """Create the app with all stacks (cdk-nag packs unless ``nag`` is False); notes to stderr.
+
+    Returns the app and the hub stack; :func:`build_deployment` gives every stack.
+    """
+    deployment = build_deployment(outdir, context, nag=nag)
+    for note in deployment.notes:
+        print(note, file=sys.stderr)
+    return deployment.app, deployment.hub
+
+
+def build_deployment(
+    outdir: str | None = None, context: dict[str, Any] | None = None, *, nag: bool = True
+) -> Deployment:
+    """Hub stack, plus forwarders and spoke role stacks when the hub account and region are
+    set (a forwarder must name the hub bus ARN as a literal: no cross-region tokens)."""
     app = cdk.App(outdir=outdir, context={**file_context(), **(context or {})})
     settings: HubSettings = settings_from_context(app.node.try_get_context, REPO_ROOT)
     env = None
@@ -47,6 +86,53 @@ def build_app(
         env=env,
         description="govbot hub: AppStream image governance (enforcement, replication, Slack)",
     )
+    forwarders: tuple[GovbotForwarderStack, ...] = ()
+    spoke_roles: tuple[GovbotSpokeRoleStack, ...] = ()
+    notes: tuple[str, ...] = ()
+    # With one governed region and no hub region given, the hub is assumed to sit there.
+    needs_spokes = bool(settings.spoke_accounts) or len(set(settings.governed_regions)) > 1
+    needs_spokes |= bool(settings.region) and settings.governed_regions != (settings.region,)
+    if settings.account and settings.region:
+        forwarders, spoke_roles = _spoke_stacks(app, settings, stack)
+    elif needs_spokes:
+        notes = (SPOKES_NEED_ENV,)
     if nag:
         add_nag_checks(app)
-    return app, stack
+    return Deployment(app, stack, forwarders, spoke_roles, notes)
+
+
+def _spoke_stacks(
+    app: cdk.App, settings: HubSettings, hub: GovbotHubStack
+) -> tuple[tuple[GovbotForwarderStack, ...], tuple[GovbotSpokeRoleStack, ...]]:
+    plan = plan_forwarders(
+        settings.account, settings.region, settings.governed_regions, settings.spoke_accounts
+    )
+    forwarders = tuple(
+        GovbotForwarderStack(
+            app,
+            spec.stack_name,
+            hub_account=settings.account,
+            hub_region=settings.region,
+            env=cdk.Environment(account=spec.account, region=spec.region),
+            description=(
+                f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"
+            ),
+        )
+        for spec in plan
+    )
+    patterns = hub_role_patterns(hub) if settings.spoke_accounts else []
+    # IAM is global; the role stack is pinned to the hub region only to have a home.
+    spoke_roles = tuple(
+        GovbotSpokeRoleStack(
+            app,
+            f"GovbotSpokeRole-{account}",
+            role_name=settings.remediation_role_name,
+            hub_account=settings.account,
+            hub_role_patterns=patterns,
+            governed_regions=settings.governed_regions,
+            env=cdk.Environment(account=account, region=settings.region),
+            description="govbot spoke: remediation role assumed by the hub's functions",
+        )
+        for account in settings.spoke_accounts
+    )
+    return forwarders, spoke_roles

@@ -35,10 +35,12 @@ DEFAULTS: Mapping[str, Any] = {
     "slack_sdk_version": "3.48.0",
     "architecture": "arm64",
     "replication_sweep_minutes": 5,
+    "drift_sweep_minutes": 60,
     "remediation_role_name": "",
     "alarm_email": "",
     "account": "",
     "region": "",
+    "spoke_accounts": [],
 }
 
 
@@ -64,6 +66,11 @@ class HubSettings:
     alarm_email: str
     account: str  # empty = environment-agnostic stack
     region: str  # empty = environment-agnostic stack
+    # Other accounts that forward their AppStream events to the hub and hold the
+    # remediation role (infra/spoke_stack.py). Empty = the hub governs its own account only.
+    spoke_accounts: tuple[str, ...] = ()
+    # How often the enforcer's drift sweep re-checks every private image (minutes).
+    drift_sweep_minutes: int = 60
 
 
 def _as_list(key: str, value: Any) -> tuple[str, ...]:
@@ -169,8 +176,47 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
         replication_sweep_minutes=_as_int(
             "replication_sweep_minutes", value("replication_sweep_minutes"), 1, 1440
         ),
+        drift_sweep_minutes=_as_int("drift_sweep_minutes", value("drift_sweep_minutes"), 5, 1440),
         remediation_role_name=_as_str("remediation_role_name", value("remediation_role_name")),
         alarm_email=_as_str("alarm_email", value("alarm_email")),
         account=account,
         region=region,
+        spoke_accounts=_spoke_accounts(
+            _as_list("spoke_accounts", value("spoke_accounts")),
+            governed=accounts,
+            hub_account=account,
+            role_name=_as_str("remediation_role_name", value("remediation_role_name")),
+        ),
     )
+
+
+def _spoke_accounts(
+    spokes: tuple[str, ...], *, governed: tuple[str, ...], hub_account: str, role_name: str
+) -> tuple[str, ...]:
+    # A spoke must be governed (else the hub rejects its forwarded events), must not be the
+    # hub itself (same-account regions need no resource policy) and needs a role to assume.
+    seen: set[str] = set()
+    for spoke in spokes:
+        if not ACCOUNT_PATTERN.match(spoke):
+            raise InfraConfigError(
+                f"context 'spoke_accounts': {spoke!r} is not a 12-digit account id"
+            )
+        if spoke in seen:
+            raise InfraConfigError(f"context 'spoke_accounts': {spoke!r} is listed twice")
+        seen.add(spoke)
+        if spoke == hub_account:
+            raise InfraConfigError(
+                f"context 'spoke_accounts': {spoke!r} is the hub account ('account'); list "
+                "only the other accounts, the hub's own regions are forwarded without it"
+            )
+        if spoke not in governed:
+            raise InfraConfigError(
+                f"context 'spoke_accounts': {spoke!r} is missing from "
+                "'governed_account_ids', so the hub would reject its forwarded events"
+            )
+    if spokes and not role_name:
+        raise InfraConfigError(
+            "context 'spoke_accounts' is set but 'remediation_role_name' is empty: the hub "
+            "needs a role name to assume in each spoke account"
+        )
+    return spokes

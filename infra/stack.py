@@ -13,6 +13,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.encryption import Encryption
 from infra.constructs.enforcement import Enforcement
 from infra.constructs.function import FunctionFactory
+from infra.constructs.hub_bus_policy import SpokeEventsPolicy
 from infra.constructs.ledger import Ledger
 from infra.constructs.notifications import Notifications
 from infra.constructs.policy_parameter import PolicyParameter
@@ -50,6 +51,7 @@ class GovbotHubStack(cdk.Stack):
             patterns=routing.enforcer_patterns(),
             governed_regions=settings.governed_regions,
             remediation_role_arns=self.remediation_role_arns(settings),
+            drift_sweep_minutes=settings.drift_sweep_minutes,
         )
         replication = Replication(
             self,
@@ -87,6 +89,7 @@ class GovbotHubStack(cdk.Stack):
             environment=base_env,
             work_queue=enforcement.queues.queue,
         )
+        SpokeEventsPolicy(self, "SpokeEvents", spoke_accounts=settings.spoke_accounts)
         self.ledger_table = ledger.table
         cdk.CfnOutput(self, "LedgerTableName", value=ledger.table.table_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)

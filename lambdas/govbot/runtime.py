@@ -15,7 +15,8 @@ from datetime import datetime
 from aws_lambda_powertools.utilities import parameters
 
 from govbot.config import EnforcerSettings
-from govbot.enforcer.logic import Enforcer, EnforcerDeps
+from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.ports import EnforcerDeps
 from govbot.gateways.appstream import AppStreamGateway
 from govbot.gateways.organizations import OrganizationAccounts
 from govbot.ledger import Ledger

@@ -145,8 +145,10 @@ def test_actions_function_url_is_public_because_slack_cannot_sign_sigv4(hub) -> 
 
 
 def test_replicator_sweep_runs_on_the_configured_schedule(hub) -> None:
+    replicator = {"Fn::GetAtt": [_id_of(hub, "govbot.handlers.replicator.handler"), "Arn"]}
     rules = [r for r in hub.resources("AWS::Events::Rule").values()
-             if "ScheduleExpression" in r["Properties"]]  # fmt: skip
+             if "ScheduleExpression" in r["Properties"]
+             and any(t["Arn"] == replicator for t in r["Properties"]["Targets"])]  # fmt: skip
     (sweep,) = rules
     assert sweep["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
     (target,) = sweep["Properties"]["Targets"]

@@ -8,23 +8,31 @@ forbids. Events can be stale, duplicated or out of order; all three end up harml
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.enforcer import messages
+from govbot.enforcer.ports import (
+    EnforcementResult,
+    EnforcerDeps,
+)
+from govbot.enforcer.recovery import (
+    INTERRUPTED,
+    finalize,
+    recovered_actions,
+    recovered_decisions,
+    with_violations,
+)
+from govbot.enforcer.work import work_event, work_request
 from govbot.events import ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.policy.engine import evaluate
-from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation
-from govbot.policy.rules import Exemption
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
 MAX_DECISIONS_IN_TRANSACTION = 80
@@ -41,81 +49,49 @@ EVALUATED_EVENTS = frozenset(
     }
 )
 
-Status = Literal["processed", "ignored", "rejected", "duplicate"]
-# Deferred work from Slack buttons arrives on the same queue in this envelope.
-WORK_SOURCE = "govbot.actions"
-WORK_OPERATIONS = frozenset({"ReapplyRevocation", "RestorePermission"})
-
-
-class AppStreamPort(Protocol):
-    """What the enforcer needs from the AppStream gateway."""
-
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
-    def update_permissions(
-        self, ref: ImageRef, account_id: str, permissions: Permissions
-    ) -> None: ...
-    def delete_permissions(self, ref: ImageRef, account_id: str) -> None: ...
-
-
-class LedgerPort(Protocol):
-    """What the enforcer needs from the ledger gateway."""
-
-    def record_event(self, rec: EventRecord) -> bool: ...
-    def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
-    ) -> str: ...
-    def get_event(self, event_id: str) -> EventBundle: ...
-    def put_action(self, action: ActionRecord) -> None: ...
-    def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-    ) -> bool: ...
-    def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class EnforcerDeps:
-    """Everything the enforcer touches, injected so tests use fakes or the sandbox."""
-
-    appstream: AppStreamPort
-    ledger: LedgerPort
-    policy: Callable[[], Policy]
-    governed_accounts: frozenset[str]
-    governed_regions: frozenset[str]
-    org_accounts: Callable[[], frozenset[str]] = lambda: frozenset()
-    exemptions: Callable[[datetime], Sequence[Exemption]] = lambda _now: ()
-    self_principals: tuple[str, ...] = ()
-    bot_principal_arn: str | None = None
-    clock: Callable[[], datetime] = _utcnow
-
-
-@dataclass(frozen=True)
-class EnforcementResult:
-    """What happened to one event (for logs, metrics and tests)."""
-
-    status: Status
-    event_id: str
-    note: str = ""
-    actions: tuple[ActionRecord, ...] = ()
-    outbox: tuple[OutboxItem, ...] = field(default_factory=tuple)
-
 
 class Enforcer:
     """Handles one event at a time; safe to run again on the same event."""
 
     def __init__(self, deps: EnforcerDeps) -> None:
         self._deps = deps
+
+    @property
+    def deps(self) -> EnforcerDeps:
+        """The injected dependencies (the drift sweep builds a run-scoped copy from them)."""
+        return self._deps
+
+    def evaluate(self, snapshot: ImageSnapshot, now: datetime | None = None) -> Evaluation:
+        """The policy's verdicts on ``snapshot`` at ``now``, with the same inputs as an event."""
+        deps = self._deps
+        now = now or deps.clock()
+        policy = deps.policy()
+        org_accounts = (
+            deps.org_accounts() if policy.organization.trust_member_accounts else frozenset()
+        )
+        return evaluate(
+            snapshot,
+            policy,
+            now,
+            org_accounts=org_accounts,
+            extra_exemptions=tuple(deps.exemptions(now)),
+        )
+
+    def enforce_image(self, event: ParsedEvent) -> EnforcementResult:
+        """Enforce the policy on ``event``'s image as if the event had just arrived.
+
+        For synthetic events (the drift sweep): record, re-read, evaluate, remedy, commit,
+        exactly like a CloudTrail event; safe to call again with the same ``event_id``.
+        """
+        ref = event.image_ref
+        if ref is None:
+            raise ValueError(f"event {event.event_id!r} names no image to enforce")
+        bundle = self._deps.ledger.get_event(event.event_id)
+        if bundle.is_final:
+            return EnforcementResult("duplicate", event.event_id, "already handled")
+        if not bundle.exists:
+            self._deps.ledger.record_event(self._event_record(event))
+        return self._enforce(event, ref, bundle)
 
     def handle(self, body: str | bytes | dict[str, Any]) -> EnforcementResult:
         """Parse, record, evaluate and remedy one EventBridge event (an SQS message body)."""
@@ -211,9 +187,9 @@ class Enforcer:
         try:
             deps.appstream.update_permissions(ref, account, wanted)
         except AppStreamGatewayError as exc:
-            action = _final(started, "failed", f"{exc.code}: {exc}")
+            action = finalize(started, "failed", f"{exc.code}: {exc}")
         else:
-            action = _final(started, "succeeded")
+            action = finalize(started, "succeeded")
         note = f"restore of {permission} for {account}: {action.status}"
         return self._finish(event, "processed", note, actions=[action])
 
@@ -232,32 +208,24 @@ class Enforcer:
         snapshot = deps.appstream.describe_image(ref)
         if snapshot is None:
             return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
-        now = deps.clock()
-        policy = deps.policy()
-        org_accounts = (
-            deps.org_accounts() if policy.organization.trust_member_accounts else frozenset()
-        )
-        evaluation = evaluate(
-            snapshot,
-            policy,
-            now,
-            org_accounts=org_accounts,
-            extra_exemptions=tuple(deps.exemptions(now)),
-        )
-        actions = self._recovered_actions(bundle, snapshot)
+        evaluation = self.evaluate(snapshot, deps.clock())
+        actions = recovered_actions(bundle, snapshot)
         actions += self._remedy(event, ref, evaluation, first_seq=len(bundle.actions))
         outbox: list[OutboxItem] = []
-        if actions:
-            outbox.append(messages.remedied_item(event, evaluation, actions, deps.clock()))
+        # An attempt a crash interrupted is superseded by this run's re-evaluation: it is
+        # recorded, but the message reports only what govbot did (or failed to do) now.
+        reported = [a for a in actions if a.error != INTERRUPTED]
+        if reported:
+            outbox.append(messages.remedied_item(event, evaluation, reported, deps.clock()))
         unremedied = list(evaluation.audit_violations())
         if unremedied:
             outbox.append(messages.audit_item(event, evaluation, unremedied))
         if event.event_name == "DeleteImagePermissions":
             outbox.append(messages.stop_sharing_item(event, ref.arn, ref.name))
         decisions = messages.decision_records(event, evaluation)
-        decisions += _recovered_decisions(event, actions, decisions)
+        decisions += recovered_decisions(event, actions, decisions)
         note = _summary(evaluation, actions)
-        return self._finish(event, "processed", note, decisions, actions, outbox)
+        return self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
 
     def _remedy(
         self, event: ParsedEvent, ref: ImageRef, evaluation: Evaluation, first_seq: int
@@ -269,7 +237,7 @@ class Enforcer:
                 event_id=event.event_id,
                 seq=first_seq + offset,
                 operation=messages.operation_for(change),
-                request=messages.change_request(change),
+                request=with_violations(messages.change_request(change), change, evaluation),
                 status="started",
                 image_arn=ref.arn,
                 region=ref.region,
@@ -286,30 +254,12 @@ class Enforcer:
                 else:
                     deps.appstream.update_permissions(ref, change.account_id, change.after)
             except ImageNotFound as exc:
-                done.append(_final(started, "failed", f"image or share vanished: {exc}"))
+                done.append(finalize(started, "failed", f"image or share vanished: {exc}"))
             except AppStreamGatewayError as exc:
-                done.append(_final(started, "failed", f"{exc.code}: {exc}"))
+                done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
             else:
-                done.append(_final(started, "succeeded"))
+                done.append(finalize(started, "succeeded"))
         return done
-
-    def _recovered_actions(
-        self, bundle: EventBundle, snapshot: ImageSnapshot
-    ) -> list[ActionRecord]:
-        """Actions a crashed earlier attempt started: confirm them against current state."""
-        recovered: list[ActionRecord] = []
-        for action in bundle.actions:
-            if action.status != "started" or action.shared_account_id is None:
-                continue
-            wanted = Permissions.model_validate(action.request.get("after", {}))
-            current = snapshot.permissions_of(action.shared_account_id)
-            if current == wanted:
-                recovered.append(_final(action, "succeeded", None, "confirmed on retry"))
-            else:
-                recovered.append(
-                    _final(action, "failed", "interrupted before completion; re-evaluated")
-                )
-        return recovered
 
     def _finish(
         self,
@@ -319,6 +269,7 @@ class Enforcer:
         decisions: Sequence[DecisionRecord] = (),
         actions: Sequence[ActionRecord] = (),
         outbox: Sequence[OutboxItem] = (),
+        evaluation: Evaluation | None = None,
     ) -> EnforcementResult:
         ledger = self._deps.ledger
         decisions = list(decisions)
@@ -338,7 +289,9 @@ class Enforcer:
         )
         if not committed:
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
-        return EnforcementResult(status, event.event_id, note, tuple(actions), tuple(outbox))
+        return EnforcementResult(
+            status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
+        )
 
     def _event_record(self, event: ParsedEvent) -> EventRecord:
         return EventRecord(
@@ -358,95 +311,6 @@ class Enforcer:
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""
         return any(fnmatch.fnmatchcase(actor, pattern) for pattern in self._deps.self_principals)
-
-
-def work_request(body: str | bytes | dict[str, Any]) -> dict[str, Any] | None:
-    """The request inside a deferred-work envelope from the actions endpoint, else None."""
-    if isinstance(body, str | bytes):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return None
-    if not isinstance(body, dict) or body.get("source") != WORK_SOURCE:
-        return None
-    detail = body.get("detail")
-    return detail if isinstance(detail, dict) else {}
-
-
-def work_event(request: dict[str, Any], now: datetime) -> ParsedEvent:
-    """A ParsedEvent standing for a button press, so it leaves the same ledger story."""
-    operation = request["operation"]
-    if operation not in WORK_OPERATIONS:
-        raise ValueError(f"operation must be one of {sorted(WORK_OPERATIONS)}, got {operation!r}")
-    ref = ImageRef.from_arn(str(request["image_arn"]))
-    account = str(request["account_id"])
-    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:16]
-    # model_construct: no CloudTrail params exist for a button press; every field read
-    # downstream is set here.
-    return ParsedEvent.model_construct(
-        event_id=f"WORK-{operation}-{digest}",
-        envelope_id="",
-        event_name=operation,
-        event_type="api_call",
-        event_time=now,
-        region=ref.region,
-        account_id=ref.account_id,
-        actor_arn=f"slack:{request.get('requested_by', 'unknown')}",
-        image_name=ref.name,
-        image_arn=ref.arn,
-        shared_account_id=account,
-        permissions=None,
-        error_code=None,
-        tags={},
-        tag_keys=(),
-        params=None,
-        raw=json.dumps(request, sort_keys=True),
-    )
-
-
-def _final(
-    action: ActionRecord,
-    status: Literal["succeeded", "failed"],
-    error: str | None = None,
-    note: str | None = None,
-) -> ActionRecord:
-    request = dict(action.request)
-    if note:
-        request["note"] = note
-    return action.model_copy(
-        update={"status": status, "error": error, "request": request, "recorded_at": None}
-    )
-
-
-def _recovered_decisions(
-    event: ParsedEvent, actions: Sequence[ActionRecord], decisions: Sequence[DecisionRecord]
-) -> list[DecisionRecord]:
-    """Violation decisions for remedies confirmed on retry (the re-read no longer sees them)."""
-    seen = {(d.rule_id, d.account_id) for d in decisions if d.outcome == "violation"}
-    extra: list[DecisionRecord] = []
-    for action in actions:
-        if action.request.get("note") != "confirmed on retry" or not action.shared_account_id:
-            continue
-        for rule_id, reason in zip(
-            action.request.get("rule_ids", []), action.request.get("reasons", []), strict=False
-        ):
-            if (rule_id, action.shared_account_id) in seen:
-                continue
-            extra.append(
-                DecisionRecord(
-                    event_id=event.event_id,
-                    rule_id=rule_id,
-                    account_id=action.shared_account_id,
-                    permission="share",
-                    outcome="violation",
-                    mode="enforce",
-                    reason=reason,
-                    image_arn=action.image_arn,
-                    region=event.region,
-                    actor_arn=event.actor_arn,
-                )
-            )
-    return extra
 
 
 def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:

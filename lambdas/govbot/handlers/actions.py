@@ -15,7 +15,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot.config import ActionsSettings, load_settings
-from govbot.enforcer.logic import WORK_SOURCE
+from govbot.enforcer.work import WORK_SOURCE
 from govbot.gateways.secrets import SecretsGateway
 from govbot.ledger import Ledger
 from govbot.notify.actions import ActionsDeps, handle_slack_action

@@ -1,5 +1,9 @@
 """Enforcer Lambda: SQS batch of AppStream CloudTrail events -> remedies and ledger records.
 
+The same function runs the drift sweep when its schedule invokes it with EventBridge's
+``Scheduled Event`` envelope (source ``aws.events`` or ``aws.scheduler``): the sweep is
+idempotent by the schedule event's ``id``, so it needs no idempotency record of its own.
+
 Thin by design: settings, dependencies and idempotency are built on the first call of a
 warm container; every record goes to ``Enforcer.handle``. A record that raises is reported
 as a partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
@@ -9,6 +13,7 @@ parsed is recorded as rejected and never fails the rest of its batch.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -27,8 +32,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot.config import EnforcerSettings, load_settings
 from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.sweep import DriftSweep, is_scheduled, parse_schedule
+from govbot.enforcer.work import work_request
+from govbot.gateways.appstream import AppStreamGateway
 from govbot.observability import logger, metrics, tracer
-from govbot.runtime import build_enforcer
+from govbot.runtime import build_enforcer, role_arn_resolver
 
 IDEMPOTENCY_SECONDS = 2 * 24 * 3600  # longer than EventBridge/SQS redelivery windows
 
@@ -36,8 +44,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 class _Runtime:
-    def __init__(self, enforcer: Enforcer, settings: EnforcerSettings) -> None:
+    def __init__(
+        self, enforcer: Enforcer, settings: EnforcerSettings, appstream: AppStreamGateway
+    ) -> None:
         self.enforcer = enforcer
+        self.sweep = DriftSweep(enforcer, appstream)
         self.config = IdempotencyConfig(
             event_key_jmespath="detail.eventID",
             raise_on_no_idempotency_key=False,
@@ -65,10 +76,15 @@ class _Runtime:
             event = json.loads(body)
         except ValueError:
             event = None
-        if not isinstance(event, dict):
-            # Not an object: no eventID to be idempotent on; the enforcer records the rejection.
-            rejected = self.enforcer.handle(body)
-            return {"status": rejected.status, "event_id": rejected.event_id, "note": rejected.note}
+        if not isinstance(event, dict) or work_request(event) is not None:
+            # Not an object (the enforcer records the rejection), or a Slack button's work
+            # request (no CloudTrail eventID; the ledger's event id dedupes it instead).
+            direct = self.enforcer.handle(body)
+            return {"status": direct.status, "event_id": direct.event_id, "note": direct.note}
+        if is_scheduled(event):
+            # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
+            report = self.sweep.run(parse_schedule(event, datetime.now(UTC)))
+            return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
         outcome: dict[str, Any] = self.handle_once(event=event)
         return outcome
 
@@ -76,7 +92,9 @@ class _Runtime:
 @cache
 def _runtime() -> _Runtime:
     settings = load_settings(EnforcerSettings)
-    return _Runtime(build_enforcer(settings), settings)
+    # One gateway for both paths: the sweep lists images through the clients it caches.
+    appstream = AppStreamGateway(role_arn_for=role_arn_resolver(settings.remediation_role_name))
+    return _Runtime(build_enforcer(settings, appstream=appstream), settings, appstream)
 
 
 def _record_handler(record: SQSRecord) -> dict[str, Any]:
@@ -90,10 +108,24 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """SQS event source entry point, with partial batch failure reporting."""
+    """SQS event source entry point (partial batch failures), or the scheduled drift sweep."""
+    if isinstance(event, dict) and is_scheduled(event):
+        return _sweep(event, context)
     _runtime().config.register_lambda_context(context)
     return dict(
         process_partial_response(
             event=event, record_handler=_record_handler, processor=processor, context=context
         )
     )
+
+
+def _sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """One drift sweep run; raising lets the schedule's retry policy (then DLQ) take over."""
+    tick = parse_schedule(event, datetime.now(UTC))
+    report = _runtime().sweep.run(tick, remaining_ms=context.get_remaining_time_in_millis)
+    result = report.as_dict()
+    logger.info("drift sweep done", extra={"sweep": result})
+    metrics.add_metric(name="DriftSweeps", unit="Count", value=1)
+    metrics.add_metric(name="DriftImages", unit="Count", value=len(report.findings))
+    metrics.add_metric(name="DriftSweepErrors", unit="Count", value=len(report.errors))
+    return {"sweep": result}

@@ -109,10 +109,13 @@ class Evaluation(BaseModel):
         left out. Audit-mode and report-only violations produce no change.
         """
         changes: list[PermissionChange] = []
+        # Group once: a per-share scan of every verdict is quadratic at 100 accounts.
+        by_account: dict[str, list[Verdict]] = {}
+        for verdict in self.verdicts:
+            if verdict.is_enforced and verdict.account_id is not None:
+                by_account.setdefault(verdict.account_id, []).append(verdict)
         for share in self.shared_with:
-            enforced = [
-                v for v in self.verdicts if v.is_enforced and v.account_id == share.account_id
-            ]
+            enforced = by_account.get(share.account_id, [])
             kinds = {v.permission for v in enforced if v.permission is not None}
             after = share.permissions.without(kinds)
             if after == share.permissions:

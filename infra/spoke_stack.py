@@ -1,0 +1,123 @@
+"""Spoke stacks: event forwarders per (account, region) and the spoke remediation role.
+
+Hub and spokes (DESIGN.md section 2): the hub stack lives in one region of one account;
+``GovbotForwarderStack`` brings AppStream events of every other governed (account, region)
+to the hub's default bus, and ``GovbotSpokeRoleStack`` gives each spoke account the role
+the hub functions assume to act there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.constructs.forwarding import (
+    HubForwarding,
+    forwarded_patterns,
+    hub_bus_arn,
+    partition_for,
+)
+from infra.constructs.remediation_role import RemediationRole, hub_role_pattern
+
+# Paths (under the hub stack) of the function roles a spoke's remediation role trusts.
+HUB_FUNCTION_ROLE_PATHS: tuple[str, ...] = (
+    "Enforcement/Enforcer/Role",
+    "Replication/Replicator/Role",
+)
+
+
+@dataclass(frozen=True)
+class ForwarderSpec:
+    """One forwarder stack: the (account, region) whose AppStream events go to the hub."""
+
+    account: str
+    region: str
+
+    @property
+    def stack_name(self) -> str:
+        """CloudFormation stack name, unique per (account, region)."""
+        return f"GovbotForwarder-{self.account}-{self.region}"
+
+
+def plan_forwarders(
+    hub_account: str, hub_region: str, governed_regions: Sequence[str], spokes: Sequence[str]
+) -> list[ForwarderSpec]:
+    """Every governed (account, region) except the hub's own, hub account first.
+
+    Examples
+    --------
+    >>> [s.stack_name for s in plan_forwarders("111111111111", "us-east-1",
+    ...     ["us-east-1", "eu-west-1"], ["222222222222"])]  # doctest: +NORMALIZE_WHITESPACE
+    ['GovbotForwarder-111111111111-eu-west-1', 'GovbotForwarder-222222222222-us-east-1',
+     'GovbotForwarder-222222222222-eu-west-1']
+    """
+    plan = [ForwarderSpec(hub_account, r) for r in governed_regions if r != hub_region]
+    plan += [ForwarderSpec(a, r) for a in spokes if a != hub_account for r in governed_regions]
+    return plan
+
+
+def hub_role_patterns(hub: cdk.Stack) -> list[str]:
+    """``aws:PrincipalArn`` patterns of the hub's enforcer and replicator roles."""
+    patterns = []
+    for path in HUB_FUNCTION_ROLE_PATHS:
+        role = hub.node.try_find_child(path.split("/")[0])
+        for part in path.split("/")[1:]:
+            role = role.node.try_find_child(part) if role is not None else None
+        resource = role.node.default_child if role is not None else None
+        if not isinstance(resource, cdk.CfnResource):
+            raise ValueError(f"hub stack {hub.stack_name}: no role at {path!r} to trust")
+        logical_id = str(hub.resolve(hub.get_logical_id(resource)))
+        patterns.append(
+            hub_role_pattern(partition_for(hub.region), hub.account, hub.stack_name, logical_id)
+        )
+    return patterns
+
+
+class GovbotForwarderStack(cdk.Stack):
+    """Forwards this (account, region)'s governed AppStream events to the hub bus."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        hub_account: str,
+        hub_region: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.hub_bus_arn = hub_bus_arn(hub_account, hub_region)
+        self.forwarding = HubForwarding(
+            self, "Forwarding", hub_bus_arn=self.hub_bus_arn, patterns=forwarded_patterns()
+        )
+        cdk.CfnOutput(self, "ForwardingDlqUrl", value=self.forwarding.dlq.queue_url)
+
+
+class GovbotSpokeRoleStack(cdk.Stack):
+    """The remediation role of one spoke account (IAM is global: deploy it once)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        role_name: str,
+        hub_account: str,
+        hub_role_patterns: Sequence[str],
+        governed_regions: Sequence[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.remediation = RemediationRole(
+            self,
+            "Remediation",
+            role_name=role_name,
+            hub_account=hub_account,
+            hub_role_patterns=hub_role_patterns,
+            regions=governed_regions,
+        )
+        cdk.CfnOutput(self, "RemediationRoleArn", value=self.remediation.role.role_arn)

@@ -1,0 +1,83 @@
+"""What the enforcer depends on and what it returns; fakes implement the same Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from govbot.domain import ImageRef, ImageSnapshot, Permissions
+from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.outbox import OutboxItem
+from govbot.policy.models import Policy
+from govbot.policy.results import Evaluation
+from govbot.policy.rules import Exemption
+
+Status = Literal["processed", "ignored", "rejected", "duplicate"]
+
+
+class AppStreamPort(Protocol):
+    """What the enforcer needs from the AppStream gateway."""
+
+    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
+    def update_permissions(
+        self, ref: ImageRef, account_id: str, permissions: Permissions
+    ) -> None: ...
+    def delete_permissions(self, ref: ImageRef, account_id: str) -> None: ...
+
+
+class LedgerPort(Protocol):
+    """What the enforcer needs from the ledger gateway."""
+
+    def record_event(self, rec: EventRecord) -> bool: ...
+    def record_rejected(
+        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+    ) -> str: ...
+    def get_event(self, event_id: str) -> EventBundle: ...
+    def put_action(self, action: ActionRecord) -> None: ...
+    def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
+    def commit_outcome(
+        self,
+        event_id: str,
+        *,
+        decisions: Sequence[DecisionRecord] = (),
+        actions: Sequence[ActionRecord] = (),
+        outbox: Sequence[OutboxItem] = (),
+        event_status: Literal["ignored", "processed"] = "processed",
+        note: str | None = None,
+    ) -> bool: ...
+    def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class EnforcerDeps:
+    """Everything the enforcer touches, injected so tests use fakes or the sandbox."""
+
+    appstream: AppStreamPort
+    ledger: LedgerPort
+    policy: Callable[[], Policy]
+    governed_accounts: frozenset[str]
+    governed_regions: frozenset[str]
+    org_accounts: Callable[[], frozenset[str]] = lambda: frozenset()
+    exemptions: Callable[[datetime], Sequence[Exemption]] = lambda _now: ()
+    self_principals: tuple[str, ...] = ()
+    bot_principal_arn: str | None = None
+    clock: Callable[[], datetime] = _utcnow
+
+
+@dataclass(frozen=True)
+class EnforcementResult:
+    """What happened to one event (for logs, metrics and tests)."""
+
+    status: Status
+    event_id: str
+    note: str = ""
+    actions: tuple[ActionRecord, ...] = ()
+    outbox: tuple[OutboxItem, ...] = field(default_factory=tuple)
+    # The policy's verdicts when the image was evaluated (None when it never was).
+    evaluation: Evaluation | None = None

@@ -1,0 +1,202 @@
+"""Inputs the enforcer refuses, and deferred work requests from Slack buttons."""
+
+from __future__ import annotations
+
+import json
+
+from govbot.ledger.keys import rejected_event_id
+from govbot.policy.rules import Exemption
+from govbot.policy.selectors import ImageSelector
+from tests.unit.enforcer.builders import (
+    BOT,
+    OUTSIDER,
+    REGION,
+    TRUSTED,
+    perms,
+    ref,
+    share_event,
+    work,
+    world,
+)
+from tests.unit.enforcer.fakes import T0
+
+
+def test_unparseable_input_is_recorded_rejected_with_an_outbox_item() -> None:
+    w = world()
+    body = '{"detail-type": "AWS API Call via CloudTrail", "source": "aws.appstream"'
+
+    result = w.enforcer.handle(body)
+
+    assert result.status == "rejected"
+    assert result.event_id == rejected_event_id(body)
+    recorded = w.ledger.events[result.event_id]
+    assert (recorded.status, recorded.raw) == ("rejected", body)
+    assert recorded.reason == result.note
+    assert result.note
+    (item,) = w.ledger.outbox_of("event_rejected")
+    assert item.payload["details"] == {"reason": result.note, "ledger_id": result.event_id}
+    assert w.appstream.describes == 0
+
+
+def test_event_from_an_ungoverned_account_is_rejected_and_not_acted_on() -> None:
+    w = world()
+    w.appstream.seed(ref("app-base"), {OUTSIDER: perms(builder=True)})
+    event = share_event("app-base", OUTSIDER, fleet=False, builder=True)
+    event["account"] = event["detail"]["recipientAccountId"] = "555555555555"
+
+    result = w.enforcer.handle(event)
+
+    assert result.status == "rejected"
+    assert "555555555555" in result.note
+    assert w.appstream.calls == []
+    assert len(w.ledger.outbox_of("event_rejected")) == 1
+
+
+def test_reapply_revocation_re_evaluates_and_remedies() -> None:
+    w = world()
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(fleet=True, builder=True)})
+
+    result = w.enforcer.handle(work("ReapplyRevocation", image.arn, OUTSIDER))
+
+    assert result.status == "processed"
+    assert result.event_id.startswith("WORK-ReapplyRevocation-")
+    assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True)}
+    recorded = w.ledger.events[result.event_id]
+    assert (recorded.event_name, recorded.actor_arn) == (
+        "ReapplyRevocation",
+        "slack:user/U0APPROVER",
+    )
+    (item,) = w.ledger.outbox_of("violation_remedied")
+    (change,) = item.payload["details"]["changes"]
+    assert change["exposure_window"]["granted_at"] is None  # the work is not the grant
+
+
+def test_the_same_work_request_twice_acts_once() -> None:
+    w = world()
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(builder=True)})
+    body = work("ReapplyRevocation", image.arn, OUTSIDER)
+
+    first = w.enforcer.handle(body)
+    second = w.enforcer.handle(body)
+
+    assert (first.status, second.status) == ("processed", "duplicate")
+    assert len(w.appstream.calls) == 1
+
+
+def test_restore_permission_re_adds_exactly_the_requested_permission() -> None:
+    w = world()
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(fleet=True), TRUSTED: perms(fleet=True)})
+
+    result = w.enforcer.handle(
+        work("RestorePermission", image.arn, OUTSIDER, permission="image_builder")
+    )
+
+    assert result.status == "processed"
+    assert w.appstream.shares(image) == {
+        OUTSIDER: perms(fleet=True, builder=True),
+        TRUSTED: perms(fleet=True),
+    }
+    (call,) = w.appstream.calls
+    assert (call.operation, call.account_id) == ("UpdateImagePermissions", OUTSIDER)
+    (action,) = w.ledger.get_event(result.event_id).actions
+    assert (action.status, action.actor_arn) == ("succeeded", BOT)
+    assert action.request["ImagePermissions"] == {"allowFleet": True, "allowImageBuilder": True}
+    # Restoring is not a policy decision: no evaluation, no violation message.
+    assert w.ledger.get_event(result.event_id).decisions == ()
+    assert w.ledger.outbox == {}
+
+
+def test_restore_of_a_permission_already_held_makes_no_call() -> None:
+    w = world()
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(builder=True)})
+
+    result = w.enforcer.handle(
+        work("RestorePermission", image.arn, OUTSIDER, permission="image_builder")
+    )
+
+    assert result.status == "processed"
+    assert "already holds image_builder" in result.note
+    assert w.appstream.calls == []
+
+
+def test_restored_permission_under_exemption_survives_the_next_event() -> None:
+    exemption = Exemption(
+        id="slack-granted",
+        images=ImageSelector(names=("app-base",)),
+        account=OUTSIDER,
+        permission="image_builder",
+        reason="vendor build",
+        approver="U0APPROVER",
+        expires=T0.replace(year=2027),
+    )
+    w = world(exemptions=(exemption,))
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(fleet=True)})
+    w.enforcer.handle(work("RestorePermission", image.arn, OUTSIDER, permission="image_builder"))
+
+    result = w.enforcer.handle(share_event("app-base", OUTSIDER, fleet=True, builder=True))
+
+    assert result.status == "processed"
+    assert w.appstream.shares(image)[OUTSIDER] == perms(fleet=True, builder=True)
+    (decision,) = [
+        d for d in w.ledger.get_event("ev-1").decisions if d.permission == "image_builder"
+    ]
+    assert (decision.outcome, decision.exemption_id) == ("exempted", "slack-granted")
+
+
+def test_malformed_work_request_is_rejected_with_the_reason() -> None:
+    w = world()
+    body = json.dumps(
+        {"source": "govbot.actions", "detail": {"operation": "DeleteEverything", "image_arn": "x"}}
+    )
+
+    result = w.enforcer.handle(body)
+
+    assert result.status == "rejected"
+    assert result.note.startswith("malformed work request")
+    assert "DeleteEverything" in result.note
+    assert w.ledger.events[result.event_id].status == "rejected"
+    assert len(w.ledger.outbox_of("event_rejected")) == 1
+    assert w.appstream.describes == 0
+
+
+def test_work_request_missing_the_image_is_rejected_naming_the_field() -> None:
+    w = world()
+
+    result = w.enforcer.handle(
+        json.dumps({"source": "govbot.actions", "detail": {"operation": "ReapplyRevocation"}})
+    )
+
+    assert result.status == "rejected"
+    assert "image_arn" in result.note
+
+
+def test_work_request_outside_governed_accounts_is_rejected() -> None:
+    w = world()
+    foreign = ref("app-base", account="555555555555")
+    w.appstream.seed(foreign, {OUTSIDER: perms(builder=True)})
+
+    result = w.enforcer.handle(work("ReapplyRevocation", foreign.arn, OUTSIDER))
+
+    assert result.status == "rejected"
+    assert foreign.arn in result.note
+    assert "outside the governed" in result.note
+    assert w.appstream.calls == []
+    assert w.appstream.describes == 0
+    assert w.ledger.events[result.event_id].status == "rejected"
+    assert len(w.ledger.outbox_of("event_rejected")) == 1
+
+
+def test_work_request_outside_governed_regions_is_rejected() -> None:
+    w = world()
+    elsewhere = ref("app-base", region="ap-south-1")
+    assert elsewhere.region != REGION
+
+    result = w.enforcer.handle(work("RestorePermission", elsewhere.arn, OUTSIDER))
+
+    assert result.status == "rejected"
+    assert "outside the governed" in result.note
