@@ -10,26 +10,44 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.notify.buttons import ACTION_GRANT_RESTORE
+from govbot_sandbox.emulator import ManualClock
+from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
 
 REGION = "us-east-1"
 OUTSIDER = "999999999999"
 TRUSTED = "111111111111"
 PARTNER = "222222222222"
+APPROVER = "U0DEMO0001"  # policies/demo.yaml approvers
 
 
 class Story:
     """Prints the chapters of the demo and what the ledger recorded for each."""
 
-    def __init__(self, sandbox: Sandbox, out: TextIO) -> None:
+    def __init__(self, sandbox: Sandbox, slack: FakeSlack, clock: ManualClock, out: TextIO):
         self.sb = sandbox
+        self.slack = slack
+        self.clock = clock
         self.out = out
         self.chapter = 0
+        self._slack_seen = 0
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Messages Slack received since the last call, as people saw them."""
+        delivered = [m for m in self.slack.delivered() if isinstance(m, dict)]
+        new, self._slack_seen = delivered[self._slack_seen :], len(delivered)
+        for message in new:
+            buttons = [b["text"]["text"] for b in _buttons(message)]
+            suffix = f"   [buttons: {' | '.join(buttons)}]" if buttons else ""
+            self.say(f"   slack:  {message.get('text', '')}{suffix}")
+        return new
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -71,8 +89,9 @@ class Story:
             self._line(record)
 
     def outbox(self) -> None:
-        for item in self.sb.ledger.outbox_by_status("pending", limit=100):
-            self._line(item)
+        for status in ("pending", "delivered", "folded", "failed", "dead_letter"):
+            for item in self.sb.ledger.outbox_by_status(status, limit=100):
+                self._line(item)
 
     def _line(self, record: LedgerRecord) -> None:
         if isinstance(record, EventRecord):
@@ -99,6 +118,7 @@ def chapter_builder_revoked(story: Story) -> None:
     story.sb.drain()
     story.permissions("app-base")
     story.ledger_story(event_id)
+    story.slack_messages()
 
 
 def chapter_never_share(story: Story) -> None:
@@ -107,6 +127,7 @@ def chapter_never_share(story: Story) -> None:
     story.sb.drain()
     story.permissions("payroll")
     story.ledger_story(event_id)
+    story.slack_messages()
 
 
 def chapter_trusted_and_exempt(story: Story) -> None:
@@ -124,6 +145,7 @@ def chapter_audit_rule(story: Story) -> None:
     story.sb.drain()
     story.permissions("dev-tools")
     story.ledger_story(event_id)
+    story.slack_messages()
 
 
 def chapter_duplicates_and_garbage(story: Story) -> None:
@@ -135,6 +157,72 @@ def chapter_duplicates_and_garbage(story: Story) -> None:
         story.say(f"   ledger: event    rejected - {record.reason}")
     bundle = story.sb.ledger.get_event(str(envelope["detail"]["eventID"]))
     story.say(f"   the duplicate left {len(bundle.actions)} action(s) on that event, as before")
+    story.sb.drain()  # the rejection's notification goes out like any other
+    story.slack_messages()
+
+
+def chapter_slack_buttons(story: Story) -> None:
+    story.title("Slack buttons: a stranger is refused, an approver grants an exemption")
+    (message,) = [m for m in story.slack.delivered() if "app-base" in m.get("text", "")][:1]
+    value = {b["action_id"]: b["value"] for b in _buttons(message)}[ACTION_GRANT_RESTORE]
+    refused = story.sb.click(ACTION_GRANT_RESTORE, value, "U0STRANGER")
+    story.say(f"   U0STRANGER clicks 'Exempt and restore': HTTP {refused['statusCode']}")
+    accepted = story.sb.click(ACTION_GRANT_RESTORE, value, APPROVER)
+    story.say(f"   {APPROVER} (an approver) clicks it: HTTP {accepted['statusCode']}")
+    story.sb.drain()  # the restore was deferred to the enforcer's queue
+    story.permissions("app-base")
+    for record in story.sb.ledger.events_by_status("rejected"):
+        if record.event_name == "SlackAction":
+            story.say(f"   ledger: refused click - {record.reason}")
+    story.slack_messages()
+
+
+def chapter_drift_sweep(story: Story) -> None:
+    story.title("A share govbot never heard about: the scheduled sweep finds and fixes it")
+    story.sb.emulator.backend.seed_image(
+        HUB_ACCOUNT, "eu-west-1", "legacy-eu", shared_with={OUTSIDER: (True, True)}
+    )
+    story.say("   (legacy-eu in eu-west-1 was shared with 999999999999 before govbot existed)")
+    report = story.sb.reconcile()
+    story.say(f"   sweep: {report['note']}")
+    story.sb.drain()
+    listing = story.sb.appstream("eu-west-1").describe_image_permissions(Name="legacy-eu")
+    for share in listing["SharedImagePermissionsList"]:
+        story.say(f"   now: legacy-eu -> {share['sharedAccountId']}: {share['imagePermissions']}")
+    story.slack_messages()
+
+
+def chapter_golden_copy(story: Story) -> None:
+    story.title("A golden image is copied to eu-west-1, then tagged and shared there")
+    sb = story.sb
+    arn = sb.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "golden-base-2026", tags={})
+    sb.appstream(REGION).update_image_permissions(
+        Name="golden-base-2026",
+        SharedAccountId=TRUSTED,
+        ImagePermissions={"allowFleet": True, "allowImageBuilder": True},
+    )
+    sb.appstream(REGION).tag_resource(ResourceArn=arn, Tags={"team": "platform"})
+    story.say("   alice tags golden-base-2026 (a golden-* image) and shares it with 111111111111")
+    sb.drain()
+    copies = sb.appstream("eu-west-1").describe_images(Names=["golden-base-2026"])["Images"]
+    story.say(f"   eu-west-1: {copies[0]['Name']} is {copies[0]['State']} (CopyImage started)")
+    story.clock.advance(sb.emulator.backend.settings.copy_duration_seconds + 1)
+    story.say("   ...the copy finishes (AppStream sends no event): the schedule sweeps")
+    sb.sweep()
+    sb.drain()
+    eu = sb.appstream("eu-west-1")
+    image = eu.describe_images(Names=["golden-base-2026"])["Images"][0]
+    tags = eu.list_tags_for_resource(ResourceArn=image["Arn"])["Tags"]
+    shares = eu.describe_image_permissions(Name="golden-base-2026")["SharedImagePermissionsList"]
+    story.say(f"   eu-west-1: {image['Name']} is {image['State']}, tags {tags}")
+    for share in shares:
+        story.say(
+            f"   eu-west-1: shared with {share['sharedAccountId']}: {share['imagePermissions']}"
+        )
+    job = sb.ledger.get_copy_job(arn, "eu-west-1")
+    if job is not None:
+        story.say(f"   ledger: copy job {' -> '.join(step.state for step in job.history)}")
+    story.slack_messages()
 
 
 CHAPTERS: list[Callable[[Story], None]] = [
@@ -143,6 +231,9 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_trusted_and_exempt,
     chapter_audit_rule,
     chapter_duplicates_and_garbage,
+    chapter_slack_buttons,
+    chapter_drift_sweep,
+    chapter_golden_copy,
 ]
 
 
@@ -155,17 +246,27 @@ def seed(sandbox: Sandbox) -> None:
     backend.seed_image(HUB_ACCOUNT, REGION, "dev-tools")
 
 
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks", [])
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    ]
+
+
 def main(out: TextIO = sys.stdout) -> int:
     """Run every chapter on a fresh sandbox; return a process exit code."""
-    with Sandbox() as sandbox:
-        story = Story(sandbox, out)
+    clock = ManualClock(datetime.now(UTC))
+    with FakeSlack() as slack, Sandbox(slack=slack, clock=clock) as sandbox:
+        story = Story(sandbox, slack, clock, out)
         story.say("govbot demo: AppStream image governance on the local sandbox")
         regions = ", ".join(sandbox.regions)
         story.say(f"(account {HUB_ACCOUNT}, regions {regions}; policy {sandbox.policy_path.name})")
         seed(sandbox)
         for chapter in CHAPTERS:
             chapter(story)
-        story.title("Notifications waiting in the ledger's outbox")
+        story.title("Every notification in the ledger's outbox, with its delivery status")
         story.outbox()
     return 0
 

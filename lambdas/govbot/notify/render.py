@@ -170,13 +170,15 @@ def _message(
 ) -> RenderedMessage:
     icon = SEVERITY_ICON.get(p.severity.lower(), ":bell:")
     summary = esc(p.summary) if p.summary else ""
-    blocks: list[Block] = [header(f"{title}: {p.image_name or p.image_arn or 'image'}")]
+    subject = p.image_name or p.image_arn
+    blocks: list[Block] = [header(f"{title}: {subject}" if subject else title)]
     blocks.append(section(f"{icon} {summary}\n*What govbot did:* {what}".strip()))
     blocks.extend(fields(_common_fields(p)))
     blocks.extend(extra or [])
     blocks.append(DividerBlock())
     blocks.extend(_footer(p, outbox_id))
-    text = clip(f"[{p.severity}] {title}: {p.image_name or p.image_arn} — {p.summary}", 4000)
+    headline = f"{title}: {subject}" if subject else title
+    text = clip(f"[{p.severity}] {headline} — {p.summary}", 4000)
     return RenderedMessage(
         text=text, blocks=to_dicts(blocks), kind=p.message_kind, outbox_id=outbox_id
     )
