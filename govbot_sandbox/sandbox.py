@@ -438,9 +438,11 @@ class Sandbox:
 
     @staticmethod
     def _reset_handler_caches() -> None:
+        from govbot.gateways import organizations
         from govbot.handlers import actions, enforcer, notifier
 
         enforcer._runtime.cache_clear()
+        organizations.clear_cache()  # a warm-container cache; each sandbox is a new world
         notifier._parts.cache_clear()
         actions._parts.cache_clear()
         from govbot.handlers import replicator

@@ -68,6 +68,20 @@ def ledger_exemptions(ledger: Ledger) -> Callable[[datetime], list[Exemption]]:
     return active
 
 
+def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozenset[str]]:
+    """Member accounts of the AWS Organization, cached for the policy's ``cache_seconds``.
+
+    The cache lives in the organizations gateway's module, so it survives warm invocations
+    and is shared by every instance made here.
+    """
+
+    def members() -> frozenset[str]:
+        seconds = policy().organization.cache_seconds
+        return OrganizationAccounts(cache_seconds=seconds).member_account_ids()
+
+    return members
+
+
 def build_enforcer(
     settings: EnforcerSettings,
     *,
@@ -85,7 +99,6 @@ def build_enforcer(
     policy = policy or PolicySource(
         settings.policy_parameter_name, max_age=settings.policy_cache_seconds
     )
-    organization = OrganizationAccounts()
     return Enforcer(
         EnforcerDeps(
             appstream=appstream,
@@ -93,7 +106,7 @@ def build_enforcer(
             policy=policy,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=organization.member_account_ids,
+            org_accounts=organization_accounts(policy),
             exemptions=ledger_exemptions(ledger),
             self_principals=settings.self_principal_arns,
         )

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import ExemptionRecord
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation
 from govbot.policy.rules import Exemption
@@ -48,6 +49,8 @@ class LedgerPort(Protocol):
         note: str | None = None,
     ) -> bool: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
+    def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...
+    def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord: ...
 
 
 def _utcnow() -> datetime:

@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer import messages
+from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.messages import DriftFinding, DriftRun, LeftViolation
 from govbot.enforcer.ports import EnforcementResult
@@ -255,8 +256,12 @@ class DriftSweep:
                 for image in images:
                     # A retry re-checks what the earlier attempt may already have fixed.
                     self._sweep_image(enforcer, tick, image, report, retry=summary.exists)
+        # Exemptions run out without any event: the sweep is the clock that notices.
+        expired = expire_exemptions(deps.ledger, enforcer.deps.policy().exemptions, now)
         counts = report.counts()
         report.note = "drift sweep: " + ", ".join(f"{k}={v}" for k, v in counts.items())
+        if expired:
+            report.note += f", exemptions_expired={expired}"
         outbox: list[OutboxItem] = []
         if report.findings or report.errors:
             run = DriftRun(

@@ -49,6 +49,15 @@ class StateMixin(LedgerCore):
             if isinstance(r, ExemptionRecord) and r.is_active(at)
         ]
 
+    def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
+        """Exemptions still marked active whose time is up: the sweep marks them expired."""
+        at = ensure_utc(now) if now is not None else self.now()
+        return [
+            r
+            for r in self._by_status(status_key("EXEMPTION", "active"))
+            if isinstance(r, ExemptionRecord) and not r.is_active(at)
+        ]
+
     # -- copy jobs ------------------------------------------------------------------------
     def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:
         """The copy job of ``source_arn`` to ``destination_region``, or None."""

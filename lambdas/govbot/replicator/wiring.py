@@ -7,12 +7,11 @@ from datetime import datetime
 
 from govbot.config import ReplicatorSettings
 from govbot.gateways.appstream import AppStreamGateway
-from govbot.gateways.organizations import OrganizationAccounts
 from govbot.ledger import Ledger
 from govbot.policy.models import Policy
 from govbot.replicator.logic import Replicator
 from govbot.replicator.ports import ReplicatorDeps, _utcnow
-from govbot.runtime import PolicySource, ledger_exemptions, role_arn_resolver
+from govbot.runtime import PolicySource, ledger_exemptions, organization_accounts, role_arn_resolver
 
 
 def build_replicator(
@@ -40,7 +39,7 @@ def build_replicator(
             policy=policy,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=OrganizationAccounts().member_account_ids,
+            org_accounts=organization_accounts(policy),
             exemptions=ledger_exemptions(ledger),
             clock=clock or _utcnow,
         )

@@ -43,6 +43,20 @@ def test_active_exemptions_filters_expired_and_revoked(
     assert {kw.get("IndexName") for _, kw in recording.calls} == {"by-status"}
 
 
+def test_lapsed_exemptions_are_the_active_ones_whose_time_is_up(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    ledger.put_exemption(exemption("ex-1"))
+    ledger.put_exemption(exemption("ex-2", expires_at=clock() + timedelta(hours=1)))
+    later = clock() + timedelta(hours=2)
+
+    assert [e.exemption_id for e in ledger.lapsed_exemptions()] == []
+    (lapsed,) = ledger.lapsed_exemptions(later)
+    assert lapsed.exemption_id == "ex-2"
+    ledger.put_exemption(lapsed.model_copy(update={"status": "expired"}))
+    assert ledger.lapsed_exemptions(later) == []
+
+
 def test_copy_job_create_then_update_with_version(ledger: Ledger, clock: FakeClock) -> None:
     created = ledger.put_copy_job(copy_job(), expected_version=None)
     assert created.version == 1

@@ -18,6 +18,7 @@ from govbot.ledger.errors import EventNotRecorded, TransactionTooLarge
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import ExemptionRecord
 
 T0 = datetime(2026, 11, 27, 16, 0, 0, tzinfo=UTC)
 
@@ -149,6 +150,7 @@ class FakeLedger:
     decisions: dict[str, dict[str, DecisionRecord]] = field(default_factory=dict)
     actions: dict[str, dict[str, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
     commits: list[Commit] = field(default_factory=list)
     overflow_writes: list[tuple[DecisionRecord, ...]] = field(default_factory=list)
     action_writes: list[ActionRecord] = field(default_factory=list)
@@ -235,6 +237,14 @@ class FakeLedger:
                 self.outbox[item.outbox_id] = item.stamped(self.clock())
                 new += 1
         return new
+
+    def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
+        at = now or datetime.now(UTC)
+        return [e for e in self.exemptions.values() if e.status == "active" and not e.is_active(at)]
+
+    def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
+        self.exemptions[rec.exemption_id] = rec
+        return rec
 
     # -- observations ----------------------------------------------------------------------
     def outbox_of(self, kind: str) -> list[OutboxItem]:

@@ -17,6 +17,7 @@ from govbot.enforcer.ports import EnforcerDeps
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import ExemptionRecord
 from govbot.policy import Policy, parse_policy
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -133,6 +134,7 @@ class FakeLedger:
     decisions: dict[str, dict[tuple[str, str, str], DecisionRecord]] = field(default_factory=dict)
     actions: dict[str, dict[int, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
 
     def record_event(self, rec: EventRecord) -> bool:
         if rec.event_id in self.events:
@@ -188,6 +190,14 @@ class FakeLedger:
         new = [i for i in items if i.outbox_id not in self.outbox]
         self.outbox.update({i.outbox_id: i for i in new})
         return len(new)
+
+    def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
+        at = now or datetime.now(UTC)
+        return [e for e in self.exemptions.values() if e.status == "active" and not e.is_active(at)]
+
+    def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
+        self.exemptions[rec.exemption_id] = rec
+        return rec
 
     def kinds(self) -> list[str]:
         return sorted(o.message_kind for o in self.outbox.values())
