@@ -17,6 +17,21 @@ ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 
 PermissionKind = Literal["fleet", "image_builder"]
 Mode = Literal["audit", "enforce"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITY_ORDER: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+# What the outbox can ask the notifier to say (one Slack renderer per kind).
+MessageKind = Literal[
+    "violation_remedied",
+    "violation_audit",
+    "stop_sharing_impact",
+    "golden_copy_completed",
+    "golden_copy_failed",
+    "golden_source_deleted",
+    "drift_found",
+    "exemption_granted",
+    "exemption_expired",
+    "event_rejected",
+]
 
 
 class Permissions(BaseModel):

@@ -9,22 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-MessageKind = Literal[
-    "violation_remedied",
-    "violation_audit",
-    "stop_sharing_impact",
-    "golden_copy_completed",
-    "golden_copy_failed",
-    "golden_source_deleted",
-    "drift_found",
-    "exemption_granted",
-    "exemption_expired",
-    "event_rejected",
-]
+from govbot.domain import MessageKind
+
 MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
 
 #: Severity order, lowest first. Unknown severities rank as "info" would.

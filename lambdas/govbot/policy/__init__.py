@@ -5,11 +5,12 @@ Public API::
     from govbot.policy import load_policy, parse_policy, evaluate, Policy, PolicyError
 """
 
+from govbot.domain import MessageKind, Severity
 from govbot.policy.engine import allowed_to_propagate, apply_changes, evaluate, golden_rules_for
 from govbot.policy.errors import PolicyError
 from govbot.policy.loader import load_policy, parse_policy, validate_policy
 from govbot.policy.models import Policy
-from govbot.policy.primitives import MessageKind, Severity, severity_at_least
+from govbot.policy.primitives import severity_at_least
 from govbot.policy.results import Evaluation, Outcome, PermissionChange, Verdict
 from govbot.policy.rules import (
     Exemption,

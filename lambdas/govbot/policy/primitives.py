@@ -10,7 +10,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govbot.domain import ACCOUNT_ID_PATTERN
+from govbot.domain import ACCOUNT_ID_PATTERN, SEVERITY_ORDER, Severity
 
 IDENTIFIER_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 REGION_PATTERN: Final = r"^[a-z]{2}(-[a-z]+)+-\d$"
@@ -36,21 +36,6 @@ NameGlob = Annotated[str, Field(pattern=NAME_GLOB_PATTERN)]
 NamePrefix = Annotated[str, Field(pattern=NAME_PREFIX_PATTERN)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
-Severity = Literal["info", "low", "medium", "high", "critical"]
-SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("info", "low", "medium", "high", "critical")
-
-MessageKind = Literal[
-    "violation_remedied",
-    "violation_audit",
-    "stop_sharing_impact",
-    "golden_copy_completed",
-    "golden_copy_failed",
-    "golden_source_deleted",
-    "drift_found",
-    "exemption_granted",
-    "exemption_expired",
-    "event_rejected",
-]
 
 ExemptPermission = Literal["fleet", "image_builder", "any"]
 

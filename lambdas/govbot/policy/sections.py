@@ -7,11 +7,10 @@ from typing import Any, Final
 
 from pydantic import Field, field_validator, model_validator
 
-from govbot.domain import IMAGE_NAME_PATTERN
+from govbot.domain import IMAGE_NAME_PATTERN, MessageKind
 from govbot.policy.primitives import (
     AccountId,
     Identifier,
-    MessageKind,
     NamePrefix,
     NonEmptyText,
     Region,

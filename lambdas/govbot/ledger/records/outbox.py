@@ -8,22 +8,10 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
+from govbot.domain import MessageKind, Severity
 from govbot.ledger.keys import OUTBOX_SK, UtcDatetime, outbox_id_for, outbox_pk, status_key
 from govbot.ledger.records.base import LedgerRecord
 
-MessageKind = Literal[
-    "violation_remedied",
-    "violation_audit",
-    "stop_sharing_impact",
-    "golden_copy_completed",
-    "golden_copy_failed",
-    "golden_source_deleted",
-    "drift_found",
-    "exemption_granted",
-    "exemption_expired",
-    "event_rejected",
-]
-Severity = Literal["info", "low", "medium", "high", "critical"]
 # ``sending`` is held under a lease by the notifier that claimed the item.
 OutboxStatus = Literal["pending", "sending", "delivered", "failed", "dead_letter", "folded"]
 CLAIMABLE_OUTBOX_STATUSES: tuple[OutboxStatus, ...] = ("pending", "failed")
