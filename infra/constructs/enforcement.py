@@ -21,7 +21,7 @@ from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
-from infra.constructs.queues import EncryptedQueue, consume_queue
+from infra.constructs.queues import EncryptedQueue, consume_queue, schedule_function
 from infra.nag import acknowledge
 from infra.permissions import (
     acknowledge_kms_grant,
@@ -149,21 +149,13 @@ class Enforcement(Construct):
         consume_queue(function, self.queues.queue)
         # The drift sweep: the target receives EventBridge's "Scheduled Event" envelope as
         # is; a retry carries the same event id, so it neither acts nor notifies twice.
-        self.drift_rule = events.Rule(
+        self.drift_rule = schedule_function(
             self,
             "DriftSweepSchedule",
+            function,
+            self.queues.dlq,
+            minutes=drift_sweep_minutes,
             description="govbot: periodic drift sweep (re-checks every private image's sharing)",
-            # Kept in the unit operators configure ("rate(60 minutes)", not "rate(1 hour)");
-            # config.py bounds it to [5, 1440], so the plural is always right.
-            schedule=events.Schedule.expression(f"rate({drift_sweep_minutes} minutes)"),
-            targets=[
-                targets.LambdaFunction(
-                    function,
-                    dead_letter_queue=self.queues.dlq,
-                    retry_attempts=2,
-                    max_event_age=cdk.Duration.minutes(drift_sweep_minutes),
-                )
-            ],
         )
         role = self.enforcer.role
         grant_appstream(role, ENFORCER_IMAGE_ACTIONS, "image", governed_regions)

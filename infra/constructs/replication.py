@@ -7,8 +7,6 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
@@ -17,7 +15,7 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.enforcement import add_kms_and_table_access, route_to_queue
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
-from infra.constructs.queues import EncryptedQueue, consume_queue
+from infra.constructs.queues import EncryptedQueue, consume_queue, schedule_function
 from infra.permissions import grant_appstream, grant_policy_read, grant_star_only
 
 REPLICATOR_TIMEOUT = cdk.Duration.seconds(120)
@@ -76,19 +74,13 @@ class Replication(Construct):
         function = self.replicator.function
         consume_queue(function, self.queues.queue)
         # The sweep: the target receives EventBridge's "Scheduled Event" envelope as is.
-        self.sweep_rule = events.Rule(
+        self.sweep_rule = schedule_function(
             self,
             "SweepSchedule",
+            function,
+            self.queues.dlq,
+            minutes=sweep_minutes,
             description="govbot: periodic golden image sweep (copy progress, coverage)",
-            schedule=events.Schedule.rate(cdk.Duration.minutes(sweep_minutes)),
-            targets=[
-                targets.LambdaFunction(
-                    function,
-                    dead_letter_queue=self.queues.dlq,
-                    retry_attempts=2,
-                    max_event_age=cdk.Duration.minutes(sweep_minutes),
-                )
-            ],
         )
         role = self.replicator.role
         grant_appstream(role, REPLICATOR_IMAGE_ACTIONS, "image", governed_regions)

@@ -1,0 +1,87 @@
+"""What the CLI reaches outside the process, behind factories tests replace with fakes.
+
+The defaults build the real gateways (ambient AWS credentials, or an ``--endpoint-url``
+such as the sandbox emulator). Nothing is created until a command needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from govbot.domain import ImageRef, ImageSnapshot
+
+
+class ImageReader(Protocol):
+    """The read-only part of ``AppStreamGateway`` that ``govbot check`` uses."""
+
+    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
+
+    def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]: ...
+
+
+class LedgerReader(Protocol):
+    """The query part of ``govbot.ledger.Ledger`` that ``govbot ledger`` uses."""
+
+    def by_image(
+        self, image_arn: str, start: Any = None, end: Any = None, kinds: Any = None, *, limit: Any
+    ) -> list[Any]: ...
+
+    def by_account(
+        self,
+        shared_account_id: str,
+        start: Any = None,
+        end: Any = None,
+        kinds: Any = None,
+        *,
+        limit: Any,
+    ) -> list[Any]: ...
+
+    def by_time(
+        self, start: datetime, end: datetime, kinds: Iterable[str] | None = None, *, limit: Any
+    ) -> list[Any]: ...
+
+    def get_event(self, event_id: str) -> Any: ...
+
+    def events_by_status(self, status: Any, *, limit: Any) -> list[Any]: ...
+
+    def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_appstream(endpoint_url: str | None) -> ImageReader:
+    """An ``AppStreamGateway`` with the ambient credentials (no role assumption)."""
+    from govbot.gateways.appstream import AppStreamGateway
+
+    return AppStreamGateway(endpoint_url=endpoint_url)
+
+
+def default_caller_account(region: str) -> str:
+    """The account of the ambient credentials (STS GetCallerIdentity)."""
+    import boto3
+
+    return str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
+
+
+def default_ledger(table_name: str, region: str | None) -> LedgerReader:
+    """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
+    import boto3
+
+    from govbot.ledger import Ledger
+
+    return Ledger(table_name, client=boto3.client("dynamodb", region_name=region))
+
+
+@dataclass
+class CliDeps:
+    """Factories for everything outside the process; replace any of them in tests."""
+
+    appstream: Callable[[str | None], ImageReader] = default_appstream
+    caller_account: Callable[[str], str] = default_caller_account
+    ledger: Callable[[str, str | None], LedgerReader] = default_ledger
+    now: Callable[[], datetime] = field(default=_utcnow)

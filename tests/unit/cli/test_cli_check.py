@@ -1,0 +1,178 @@
+"""``govbot check`` with an in-memory AppStream reader (no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from govbot.cli import CliDeps
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.gateways.appstream import AppStreamGatewayError
+from tests.unit.cli.runner import DEMO_POLICY, run_cli
+
+OWNER = "123456789012"
+REGION = "us-east-1"
+NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
+
+
+def _share(account: str, fleet: bool, builder: bool) -> SharedAccountPermission:
+    return SharedAccountPermission(
+        account_id=account, permissions=Permissions(allow_fleet=fleet, allow_image_builder=builder)
+    )
+
+
+def _image(name: str, *shares: SharedAccountPermission, owner: str = OWNER) -> ImageSnapshot:
+    return ImageSnapshot(
+        ref=ImageRef(account_id=owner, region=REGION, name=name), shared_with=shares
+    )
+
+
+class FakeAppStream:
+    """Holds snapshots; records which endpoint it was built for and what was asked."""
+
+    def __init__(self, images: list[ImageSnapshot], error: Exception | None = None) -> None:
+        self.images = images
+        self.error = error
+        self.asked: list[tuple[str, ...]] = []
+        self.endpoints: list[str | None] = []
+
+    def factory(self, endpoint_url: str | None) -> FakeAppStream:
+        self.endpoints.append(endpoint_url)
+        return self
+
+    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+        self.asked.append(("describe", ref.account_id, ref.region, ref.name))
+        if self.error:
+            raise self.error
+        return next((i for i in self.images if i.ref.name == ref.name), None)
+
+    def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]:
+        self.asked.append(("list", account_id, region))
+        if self.error:
+            raise self.error
+        yield from self.images
+
+
+def _deps(fake: FakeAppStream, caller: str = OWNER) -> CliDeps:
+    return CliDeps(appstream=fake.factory, caller_account=lambda _region: caller, now=lambda: NOW)
+
+
+IMAGES = [
+    _image("app-base", _share("111111111111", True, True)),
+    _image("prod-app", _share("222222222222", True, False), _share("999999999999", True, True)),
+]
+
+
+def test_check_all_reports_violations_and_exits_1() -> None:
+    fake = FakeAppStream(IMAGES)
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=_deps(fake)
+    )
+    assert result.code == 1, result.err
+    assert fake.asked == [("list", OWNER, REGION)]  # account from the caller identity
+    assert fake.endpoints == [None]
+    out = result.out
+    assert out.startswith(f"checked 2 image(s) in account {OWNER} {REGION}")
+    assert "read-only: nothing was changed" in out
+    assert "VIOLATION no-untrusted-builders  account=999999999999" in out
+    assert "VIOLATION prod-fleet-consumers  account=999999999999 permission=fleet" in out
+    assert "account 999999999999: fleet,builder -> none: DeleteImagePermissions" in out
+    assert out.rstrip().endswith("summary: 2 violation(s) on 1 image(s)")
+
+
+def test_check_one_clean_image_exits_0_and_uses_the_endpoint() -> None:
+    fake = FakeAppStream(IMAGES)
+    result = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--image", "app-base",
+        "--policy", DEMO_POLICY, "--endpoint-url", "http://127.0.0.1:9", deps=_deps(fake),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert fake.asked == [("describe", OWNER, REGION, "app-base")]
+    assert fake.endpoints == ["http://127.0.0.1:9"]
+    assert "summary: 0 violation(s) on 0 image(s)" in result.out
+
+
+def test_check_json() -> None:
+    fake = FakeAppStream(IMAGES)
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, "--json", deps=_deps(fake)
+    )
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert data["account_id"] == OWNER
+    assert data["violations"] == 2
+    assert [i["image_name"] for i in data["images"]] == ["app-base", "prod-app"]
+    assert data["images"][1]["changes"][0]["operation"] == "DeleteImagePermissions"
+
+
+def test_check_unknown_image_is_exit_2() -> None:
+    result = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--image", "nope",
+        "--policy", DEMO_POLICY, deps=_deps(FakeAppStream(IMAGES)),
+    )  # fmt: skip
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"govbot: error: image 'nope' not found in account {OWNER} {REGION}"
+    )
+
+
+def test_check_gateway_failure_is_one_line_exit_2() -> None:
+    fake = FakeAppStream([], error=AppStreamGatewayError("AccessDenied", "DescribeImages", "no"))
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=_deps(fake)
+    )
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"govbot: error: cannot read images from AppStream in {REGION}: "
+        "DescribeImages failed with AccessDenied: no"
+    )
+
+
+def test_check_refuses_an_account_the_credentials_do_not_act_in() -> None:
+    fake = FakeAppStream([_image("x", owner="210987654321")])
+    result = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--all", "--policy", DEMO_POLICY,
+        deps=_deps(fake),
+    )  # fmt: skip
+    assert result.code == 2
+    assert "read images of account 210987654321" in result.err
+
+
+def test_check_needs_account_with_endpoint_url() -> None:
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY,
+        "--endpoint-url", "http://127.0.0.1:9", deps=_deps(FakeAppStream([])),
+    )  # fmt: skip
+    assert result.code == 2
+    assert "--account is required with --endpoint-url" in result.err
+
+
+def test_check_caller_identity_failure() -> None:
+    def broken(_region: str) -> str:
+        raise RuntimeError("Unable to locate credentials")
+
+    deps = CliDeps(appstream=FakeAppStream([]).factory, caller_account=broken, now=lambda: NOW)
+    result = run_cli("check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=deps)
+    assert result.code == 2
+    assert "cannot find the caller's account (STS GetCallerIdentity)" in result.err
+    assert "Unable to locate credentials" in result.err
+
+
+def test_check_bad_policy_fails_before_any_call(tmp_path: object) -> None:
+    fake = FakeAppStream(IMAGES)
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", "/nonexistent/p.yaml", deps=_deps(fake)
+    )
+    assert result.code == 2
+    assert result.err.strip() == "govbot: error: /nonexistent/p.yaml: file not found"
+    assert fake.asked == []
+
+
+def test_check_bad_region() -> None:
+    result = run_cli(
+        "check", "--region", "moon-1", "--all", "--policy", DEMO_POLICY,
+        deps=_deps(FakeAppStream([])),
+    )  # fmt: skip
+    assert result.code == 2
+    assert "--region: expected an AWS region such as us-east-1, got 'moon-1'" in result.err

@@ -1,0 +1,248 @@
+"""``govbot ledger ...`` with an in-memory ledger reader (no network)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from govbot.cli import CliDeps
+from govbot.ledger import (
+    ActionRecord,
+    CopyJob,
+    DecisionRecord,
+    EventBundle,
+    EventRecord,
+    ExemptionRecord,
+    LedgerRecord,
+    OutboxItem,
+)
+from tests.unit.cli.runner import run_cli
+
+NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
+ARN = "arn:aws:appstream:us-east-1:123456789012:image/prod-app"
+GRANTEE = "999999999999"
+
+EVENT = EventRecord(
+    event_id="ev-1",
+    event_name="UpdateImagePermissions",
+    status="processed",
+    image_arn=ARN,
+    shared_account_id=GRANTEE,
+    occurred_at=NOW - timedelta(minutes=5),
+)
+DECISION = DecisionRecord(
+    event_id="ev-1",
+    rule_id="no-untrusted-builders",
+    account_id=GRANTEE,
+    permission="image_builder",
+    outcome="violation",
+    mode="enforce",
+    reason="account 999999999999 holds image_builder permission but is not trusted",
+    image_arn=ARN,
+    decided_at=NOW - timedelta(minutes=4),
+)
+ACTION = ActionRecord(
+    event_id="ev-1",
+    seq=1,
+    operation="UpdateImagePermissions",
+    request={"SharedAccountId": GRANTEE},
+    status="failed",
+    error="LimitExceededException",
+    shared_account_id=GRANTEE,
+    recorded_at=NOW - timedelta(minutes=3),
+)
+OUTBOX = OutboxItem(
+    outbox_id="ob-1",
+    message_kind="violation_remedied",
+    severity="high",
+    payload={
+        "summary": "revoked builder",
+        "rule_ids": ["no-untrusted-builders"],
+        "shared_account_ids": [GRANTEE],
+        "image_arn": ARN,
+    },
+    created_at=NOW - timedelta(minutes=2),
+)
+REJECTED = EventRecord(
+    event_id="REJECTED#abc", status="rejected", reason="not JSON", received_at=NOW
+)
+
+
+def _attribute(record: LedgerRecord, name: str) -> object:
+    """What the GSI key would be: the index attribute, else the model field."""
+    return record.index_attributes().get(name) or getattr(record, name, None)
+
+
+class FakeLedger:
+    """Answers each query from fixed lists and remembers the calls."""
+
+    def __init__(self, records: list[LedgerRecord] | None = None) -> None:
+        self.records = records or []
+        self.calls: list[tuple[Any, ...]] = []
+        self.built_with: list[tuple[str, str | None]] = []
+
+    def factory(self, table: str, region: str | None) -> FakeLedger:
+        self.built_with.append((table, region))
+        return self
+
+    def by_image(self, image_arn: str, *args: Any, limit: Any = None) -> list[Any]:
+        self.calls.append(("by_image", image_arn, limit))
+        return [r for r in self.records if _attribute(r, "image_arn") == image_arn]
+
+    def by_account(self, account: str, *args: Any, limit: Any = None) -> list[Any]:
+        self.calls.append(("by_account", account, limit))
+        return [r for r in self.records if _attribute(r, "shared_account_id") == account]
+
+    def by_time(
+        self, start: datetime, end: datetime, kinds: Any = None, *, limit: Any
+    ) -> list[Any]:
+        self.calls.append(("by_time", start, end, limit))
+        return list(self.records)
+
+    def get_event(self, event_id: str) -> EventBundle:
+        self.calls.append(("get_event", event_id))
+        if event_id != "ev-1":
+            return EventBundle(event_id=event_id)
+        return EventBundle(event_id=event_id, event=EVENT, decisions=(DECISION,), actions=(ACTION,))
+
+    def events_by_status(self, status: Any, *, limit: Any) -> list[Any]:
+        self.calls.append(("events_by_status", status, limit))
+        return [REJECTED]
+
+    def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]:
+        self.calls.append(("outbox_by_status", status, limit))
+        return [OUTBOX] if status == "pending" else []
+
+
+def _deps(fake: FakeLedger) -> CliDeps:
+    return CliDeps(ledger=fake.factory, now=lambda: NOW)
+
+
+def test_image_history_one_line_per_record() -> None:
+    fake = FakeLedger([EVENT, DECISION, OUTBOX])
+    result = run_cli("ledger", "image", ARN, "--table", "t1", "--region", "eu-west-1",
+                     deps=_deps(fake))  # fmt: skip
+    assert result.code == 0, result.err
+    assert fake.built_with == [("t1", "eu-west-1")]
+    assert fake.calls == [("by_image", ARN, 100)]
+    lines = result.out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("2026-11-27T15:55:00.000Z  event")
+    assert "processed" in lines[0]
+    assert "UpdateImagePermissions" in lines[0]
+    assert lines[1].split()[:5] == [
+        "2026-11-27T15:56:00.000Z", "decision", "violation/enforce", "no-untrusted-builders",
+        GRANTEE,
+    ]  # fmt: skip
+    assert "image_builder: account 999999999999 holds" in lines[1]
+    assert "violation_remedied [high] revoked builder" in lines[2]
+    assert "pending" in lines[2]
+
+
+def test_account_history_uses_env_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_TABLE_NAME", "from-env")
+    fake = FakeLedger([DECISION, ACTION])
+    result = run_cli("ledger", "account", GRANTEE, "--limit", "5", deps=_deps(fake))
+    assert result.code == 0
+    assert fake.built_with == [("from-env", None)]
+    assert fake.calls == [("by_account", GRANTEE, 5)]
+    assert "UpdateImagePermissions" in result.out
+    assert "error: LimitExceededException" in result.out
+
+
+def test_since_queries_the_time_window() -> None:
+    fake = FakeLedger([EVENT])
+    result = run_cli("ledger", "since", "2h", "--table", "t", deps=_deps(fake))
+    assert result.code == 0
+    assert fake.calls == [("by_time", NOW - timedelta(hours=2), NOW, 100)]
+
+
+def test_event_prints_event_decisions_actions() -> None:
+    result = run_cli("ledger", "event", "ev-1", "--table", "t", deps=_deps(FakeLedger()))
+    assert result.code == 0
+    kinds = [line.split()[1] for line in result.out.splitlines()]
+    assert kinds == ["event", "decision", "action"]
+
+
+def test_unknown_event_exits_1() -> None:
+    result = run_cli("ledger", "event", "nope", "--table", "t", deps=_deps(FakeLedger()))
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.strip() == "no event 'nope' in ledger table 't'"
+
+
+def test_rejected_and_outbox() -> None:
+    fake = FakeLedger()
+    rejected = run_cli("ledger", "rejected", "--table", "t", deps=_deps(fake))
+    assert rejected.code == 0
+    assert "rejected" in rejected.out
+    assert "not JSON" in rejected.out
+    pending = run_cli("ledger", "outbox", "pending", "--table", "t", "--json", deps=_deps(fake))
+    assert pending.code == 0
+    data = json.loads(pending.out)
+    assert data[0]["kind"] == "outbox"
+    assert data[0]["outbox_id"] == "ob-1"
+    assert data[0]["ts"] == "2026-11-27T15:58:00.000Z"
+    assert ("events_by_status", "rejected", 100) in fake.calls
+    assert ("outbox_by_status", "pending", 100) in fake.calls
+
+
+def test_other_families_render() -> None:
+    exemption = ExemptionRecord(
+        exemption_id="x1", image_arn=ARN, account_id=GRANTEE, reason="demo", approver="U1",
+        expires_at=NOW + timedelta(days=1), granted_at=NOW,
+    )  # fmt: skip
+    job = CopyJob(
+        source_arn=ARN, destination_region="eu-west-1", destination_name="prod-app",
+        state="failed", last_reason="IMAGE_COPY_FAILURE", created_at=NOW,
+    )  # fmt: skip
+    result = run_cli(
+        "ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger([exemption, job]))
+    )
+    assert "exemption active" in " ".join(result.out.split())
+    assert "approved by U1: demo" in result.out
+    assert f"copy {ARN} -> eu-west-1/prod-app: IMAGE_COPY_FAILURE" in result.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["image", "not-an-arn"], "ARN: expected an image ARN"),
+        (["account", "123"], "ID: expected a 12-digit AWS account id, got '123'"),
+        (["since", "2 days"], "invalid duration '2 days'"),
+        (["since", "900d"], "duration '900d' is too long; at most 800 days"),
+        (["outbox", "lost"], "unknown outbox status 'lost'; expected one of pending, sending"),
+        (["rejected", "--region", "nowhere"], "--region: expected an AWS region"),
+    ],
+)
+def test_bad_input_is_exit_2_before_any_query(argv: list[str], message: str) -> None:
+    fake = FakeLedger()
+    result = run_cli("ledger", *argv, "--table", "t", deps=_deps(fake))
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert fake.calls == []
+
+
+def test_missing_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGER_TABLE_NAME", raising=False)
+    result = run_cli("ledger", "rejected", deps=_deps(FakeLedger()))
+    assert result.code == 2
+    assert result.err.strip() == (
+        "govbot: error: no ledger table: pass --table NAME or set LEDGER_TABLE_NAME"
+    )
+
+
+def test_read_failure_is_one_line() -> None:
+    class Broken(FakeLedger):
+        def events_by_status(self, status: Any, *, limit: Any) -> list[Any]:
+            raise RuntimeError("ResourceNotFoundException: table gone")
+
+    result = run_cli("ledger", "rejected", "--table", "t", deps=_deps(Broken()))
+    assert result.code == 2
+    assert result.err.strip() == (
+        "govbot: error: cannot read ledger table 't': ResourceNotFoundException: table gone"
+    )
