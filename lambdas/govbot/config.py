@@ -47,22 +47,23 @@ class LedgerSettings(_EnvModel):
     ledger_retention_days: int = Field(alias="LEDGER_RETENTION_DAYS", default=400, ge=1)
 
 
-class EnforcerSettings(LedgerSettings):
+class GovernanceSettings(LedgerSettings):
+    """What every function that reads AppStream and judges it with the policy needs."""
+
     policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
     governed_account_ids: AccountList = Field(alias="GOVERNED_ACCOUNT_IDS", min_length=1)
     governed_regions: CsvList = Field(alias="GOVERNED_REGIONS", min_length=1)
     remediation_role_name: str = Field(alias="REMEDIATION_ROLE_NAME", default="")
+    policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
+
+
+class EnforcerSettings(GovernanceSettings):
     # Principal ARNs (or ARN prefixes) whose CloudTrail events are govbot's own remediation.
     self_principal_arns: CsvList = Field(alias="SELF_PRINCIPAL_ARNS", default=())
-    policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
 
 
-class ReplicatorSettings(LedgerSettings):
-    policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
-    governed_account_ids: AccountList = Field(alias="GOVERNED_ACCOUNT_IDS", min_length=1)
-    governed_regions: CsvList = Field(alias="GOVERNED_REGIONS", min_length=1)
-    remediation_role_name: str = Field(alias="REMEDIATION_ROLE_NAME", default="")
-    policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
+class ReplicatorSettings(GovernanceSettings):
+    """The replicator reads nothing beyond the governance settings (yet)."""
 
 
 class NotifierSettings(LedgerSettings):

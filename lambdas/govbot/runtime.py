@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools.utilities import parameters
 
-from govbot.config import EnforcerSettings
+from govbot.config import EnforcerSettings, GovernanceSettings
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
 from govbot.gateways.appstream import AppStreamGateway
@@ -82,6 +83,44 @@ def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozense
     return members
 
 
+@dataclass(frozen=True)
+class GovernanceParts:
+    """The gateways and policy views the enforcer and the replicator are both built from."""
+
+    ledger: Ledger
+    appstream: AppStreamGateway
+    policy: Callable[[], Policy]
+    org_accounts: Callable[[], frozenset[str]]
+    exemptions: Callable[[datetime], list[Exemption]]
+
+
+def governance_parts(
+    settings: GovernanceSettings,
+    *,
+    appstream: AppStreamGateway | None = None,
+    ledger: Ledger | None = None,
+    policy: Callable[[], Policy] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> GovernanceParts:
+    """Real gateways from ``settings``; each one replaceable (tests, the sandbox)."""
+    ledger = ledger or Ledger(
+        settings.ledger_table_name, retention_days=settings.ledger_retention_days, clock=clock
+    )
+    appstream = appstream or AppStreamGateway(
+        role_arn_for=role_arn_resolver(settings.remediation_role_name)
+    )
+    policy = policy or PolicySource(
+        settings.policy_parameter_name, max_age=settings.policy_cache_seconds
+    )
+    return GovernanceParts(
+        ledger=ledger,
+        appstream=appstream,
+        policy=policy,
+        org_accounts=organization_accounts(policy),
+        exemptions=ledger_exemptions(ledger),
+    )
+
+
 def build_enforcer(
     settings: EnforcerSettings,
     *,
@@ -90,24 +129,16 @@ def build_enforcer(
     policy: Callable[[], Policy] | None = None,
 ) -> Enforcer:
     """The enforcer wired to real gateways (each replaceable for tests and the sandbox)."""
-    ledger = ledger or Ledger(
-        settings.ledger_table_name, retention_days=settings.ledger_retention_days
-    )
-    appstream = appstream or AppStreamGateway(
-        role_arn_for=role_arn_resolver(settings.remediation_role_name)
-    )
-    policy = policy or PolicySource(
-        settings.policy_parameter_name, max_age=settings.policy_cache_seconds
-    )
+    parts = governance_parts(settings, appstream=appstream, ledger=ledger, policy=policy)
     return Enforcer(
         EnforcerDeps(
-            appstream=appstream,
-            ledger=ledger,
-            policy=policy,
+            appstream=parts.appstream,
+            ledger=parts.ledger,
+            policy=parts.policy,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=organization_accounts(policy),
-            exemptions=ledger_exemptions(ledger),
+            org_accounts=parts.org_accounts,
+            exemptions=parts.exemptions,
             self_principals=settings.self_principal_arns,
         )
     )

@@ -219,3 +219,30 @@ def test_event_in_another_governed_region_is_forwarded_and_remedied(sandbox: San
     assert share["imagePermissions"] == {"allowFleet": True, "allowImageBuilder": False}
     (own,) = _bot_calls(sandbox)
     assert own["region"] == region
+
+
+def test_copy_and_delete_each_leave_a_ledger_story(sandbox: Sandbox) -> None:
+    sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
+    sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "old-image")
+    client = sandbox.appstream(REGION)
+    client.copy_image(
+        SourceImageName="app-base",
+        DestinationImageName="app-base-eu",
+        DestinationRegion="eu-west-1",
+    )
+    client.delete_image(Name="old-image")
+    copy_id = sandbox.emulator.events.named("CopyImage")[-1]["detail"]["eventID"]
+    delete_id = sandbox.emulator.events.named("DeleteImage")[-1]["detail"]["eventID"]
+
+    sandbox.drain()
+
+    copied = sandbox.ledger.get_event(copy_id).event
+    assert copied is not None
+    assert copied.status == "processed"
+    assert "copies neither tags nor sharing" in (copied.note or "")
+    assert "eu-west-1" in (copied.note or "")
+    deleted = sandbox.ledger.get_event(delete_id).event
+    assert deleted is not None
+    assert deleted.status == "processed"
+    assert "old-image deleted" in (deleted.note or "")
+    assert _bot_calls(sandbox) == []

@@ -77,7 +77,11 @@ class _Sleeping:
         state.increment_current_attempt()
 
 
-class _ServerError(_Sleeping, ServerErrorRetryHandler):
+class _BackoffSleeping(_Sleeping):
+    """Mixin: wait the handler's exponential backoff (5xx and connection errors)."""
+
+    interval_calculator: Any
+
     def prepare_for_next_attempt(
         self,
         *,
@@ -89,16 +93,12 @@ class _ServerError(_Sleeping, ServerErrorRetryHandler):
         self._wait(state, self.interval_calculator.calculate_sleep_duration(state.current_attempt))
 
 
-class _Connection(_Sleeping, ConnectionErrorRetryHandler):
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self._wait(state, self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+class _ServerError(_BackoffSleeping, ServerErrorRetryHandler):
+    """5xx answers, retried with backoff."""
+
+
+class _Connection(_BackoffSleeping, ConnectionErrorRetryHandler):
+    """Connection failures, retried with backoff."""
 
 
 class _RateLimit(_Sleeping, RateLimitErrorRetryHandler):

@@ -11,7 +11,7 @@ from govbot.ledger import Ledger
 from govbot.policy.models import Policy
 from govbot.replicator.logic import Replicator
 from govbot.replicator.ports import ReplicatorDeps, _utcnow
-from govbot.runtime import PolicySource, ledger_exemptions, organization_accounts, role_arn_resolver
+from govbot.runtime import governance_parts
 
 
 def build_replicator(
@@ -23,24 +23,18 @@ def build_replicator(
     clock: Callable[[], datetime] | None = None,
 ) -> Replicator:
     """The replicator wired to real gateways (each replaceable for tests and the sandbox)."""
-    ledger = ledger or Ledger(
-        settings.ledger_table_name, retention_days=settings.ledger_retention_days, clock=clock
-    )
-    appstream = appstream or AppStreamGateway(
-        role_arn_for=role_arn_resolver(settings.remediation_role_name)
-    )
-    policy = policy or PolicySource(
-        settings.policy_parameter_name, max_age=settings.policy_cache_seconds
+    parts = governance_parts(
+        settings, appstream=appstream, ledger=ledger, policy=policy, clock=clock
     )
     return Replicator(
         ReplicatorDeps(
-            appstream=appstream,
-            ledger=ledger,
-            policy=policy,
+            appstream=parts.appstream,
+            ledger=parts.ledger,
+            policy=parts.policy,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=organization_accounts(policy),
-            exemptions=ledger_exemptions(ledger),
+            org_accounts=parts.org_accounts,
+            exemptions=parts.exemptions,
             clock=clock or _utcnow,
         )
     )
