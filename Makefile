@@ -41,7 +41,7 @@ demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py
+	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench
 
 synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (offline)
 	$(BIN)/python app.py

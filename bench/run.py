@@ -16,7 +16,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,50 @@ def bench_enforcer_core(events: int = 1000) -> dict[str, Any]:
         "memory < 64 KB per event, fake ledger's records included (so 1,000 events fit well "
         "inside the enforcer's 512 MB)",
         "met": _percentile(samples, 95) < 10 and per_event_kb < 64,
+    }
+
+
+def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
+    """200 violations in one minute through the notifier: messages sent, cost per item.
+
+    In-memory ledger and storm store (the unit tests' fakes), so the figures are govbot's:
+    rendering, routing, storm control and bookkeeping, not DynamoDB or Slack latency.
+    """
+    from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
+    from govbot.notify.memory import InMemoryWindowStore
+    from tests.unit.notify.fakes import FakeLedger, RecordingSink, outbox, policy, stream_event
+
+    items = [outbox(n, image_name=f"img-{n % 7}") for n in range(violations)]
+    ledger, sink = FakeLedger(items), RecordingSink()
+    start_time = datetime.now(UTC)
+    deps = NotifierDeps(
+        ledger=ledger,
+        notifications=policy().notifications,
+        sink=sink,
+        windows=InMemoryWindowStore(),
+        clock=lambda: start_time,
+    )
+    samples: list[float] = []
+    for first in range(0, violations, 10):  # stream batches of 10, as deployed
+        start = time.perf_counter()
+        deliver_stream_batch(stream_event(items[first : first + 10], start_seq=first), deps)
+        samples.append((time.perf_counter() - start) * 1000 / 10)
+    sent_in_window = len(sink.sent)
+    later = start_time + timedelta(seconds=deps.notifications.storm.window_seconds + 1)
+    deps.clock = lambda: later
+    deliver_stream_batch({"Records": []}, deps)  # the window ends: its digest goes out
+    cap = deps.notifications.storm.max_messages
+    return {
+        "violations": violations,
+        "slack_messages_in_window": sent_in_window,
+        "slack_messages_total": len(sink.sent),
+        "mean_ms_per_item": round(statistics.fmean(samples), 3),
+        "p95_ms_per_item": round(_percentile(samples, 95), 3),
+        "target": f"at most {cap} messages in the window plus one digest; p95 < 20 ms per "
+        "item (render, route, storm control, bookkeeping)",
+        "met": sent_in_window <= cap
+        and len(sink.sent) == sent_in_window + 1
+        and _percentile(samples, 95) < 20,
     }
 
 
@@ -208,6 +252,7 @@ def bench_emulator_http(calls: int = 300) -> dict[str, Any]:
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "policy_evaluation_100_accounts": bench_policy_evaluation,
     "enforcer_core_in_memory": bench_enforcer_core,
+    "notifier_storm_200_violations": bench_notifier_storm,
     "enforcement_pipeline_50_events": bench_enforcement_pipeline,
     "emulator_http_describe_images": bench_emulator_http,
 }

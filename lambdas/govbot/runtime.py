@@ -51,6 +51,10 @@ class PolicySource:
                 self._digest = digest
             return self._policy
 
+    def latest(self) -> Policy:
+        """The policy last read, without another SSM round trip (reads it if none yet)."""
+        return self._policy if self._policy is not None else self()
+
 
 def role_arn_resolver(role_name: str) -> Callable[[str], str | None]:
     """Account -> remediation role ARN in that account (None: use own credentials)."""
@@ -76,8 +80,11 @@ def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozense
     and is shared by every instance made here.
     """
 
+    # The caller has just read the policy to evaluate with it: reuse that read.
+    current = policy.latest if isinstance(policy, PolicySource) else policy
+
     def members() -> frozenset[str]:
-        seconds = policy().organization.cache_seconds
+        seconds = current().organization.cache_seconds
         return OrganizationAccounts(cache_seconds=seconds).member_account_ids()
 
     return members
