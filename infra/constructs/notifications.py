@@ -18,12 +18,14 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.enforcement import add_kms_and_table_access
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
+from infra.constructs.queues import schedule_function
 from infra.nag import acknowledge
 from infra.permissions import grant_policy_read
 
 NOTIFIER_TIMEOUT = cdk.Duration.seconds(60)
 ACTIONS_TIMEOUT = cdk.Duration.seconds(10)
 STREAM_RETRY_ATTEMPTS = 5
+DIGEST_FLUSH_MINUTES = 5
 
 _ROTATION_REASON = (
     "Slack webhook URLs and signing secrets are issued and rotated in Slack's app admin, "
@@ -102,8 +104,10 @@ class Notifications(Construct):
                 },
                 timeout=NOTIFIER_TIMEOUT,
                 memory_size=256,
-                no_dlq_reason="Only invoked synchronously by the ledger stream mapping, whose "
-                "on-failure destination is the NotifierFailures queue.",
+                no_dlq_reason="Invoked by the ledger stream mapping, whose on-failure "
+                "destination is the NotifierFailures queue, and by the digest-flush schedule, "
+                "whose failed flush is simply redone by the next one (digest state is in the "
+                "ledger, not in the event).",
                 extra_star_note="dynamodb:ListStreams, added by the DynamoDB stream event "
                 "source, lists no resource type and is only grantable on '*'.",
             ),
@@ -120,6 +124,15 @@ class Notifications(Construct):
                 on_failure=sources.SqsDlq(self.failures),
                 filters=[outbox_insert_filter()],
             )
+        )
+        # A storm's last digest must not wait for the next outbox item to come along.
+        self.digest_rule = schedule_function(
+            self,
+            "DigestFlushSchedule",
+            notifier,
+            self.failures,
+            minutes=DIGEST_FLUSH_MINUTES,
+            description="govbot: send the Slack digests of storm windows that have ended",
         )
         self.webhooks_secret.grant_read(self.notifier.role)
         add_kms_and_table_access(self.notifier.role, table)

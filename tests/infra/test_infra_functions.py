@@ -185,3 +185,16 @@ def test_actions_defer_slow_work_to_the_enforcer_queue_only(hub) -> None:
     ]
     sends = [s for s in statements if "sqs:SendMessage" in json.dumps(s["Action"])]
     assert [s["Resource"] for s in sends] == [{"Fn::GetAtt": [queue_id, "Arn"]}]
+
+
+def test_digest_flush_schedule_invokes_the_notifier(hub) -> None:
+    notifier = {"Fn::GetAtt": [_id_of(hub, "govbot.handlers.notifier.handler"), "Arn"]}
+    (rule,) = [
+        r
+        for r in hub.resources("AWS::Events::Rule").values()
+        if "ScheduleExpression" in r["Properties"]
+        and any(t["Arn"] == notifier for t in r["Properties"]["Targets"])
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert "DeadLetterConfig" in target

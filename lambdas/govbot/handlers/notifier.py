@@ -77,9 +77,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Stream batch, scheduled digest flush, or operator replay of dead letters."""
     deps = notifier_deps()
     if event.get("Records") is not None:
-        return deliver_stream_batch(event, deps)
+        result = deliver_stream_batch(event, deps)
+        failed = len(result.get("batchItemFailures", []))
+        metrics.add_metric(name="OutboxRecords", unit="Count", value=len(event["Records"]))
+        metrics.add_metric(name="OutboxRecordsFailed", unit="Count", value=failed)
+        return result
     if event.get("detail-type") == SCHEDULED:
         sent = flush_digests(deps.windows, deps.notifications, deps.sink, now=deps.clock())
+        metrics.add_metric(name="DigestsSent", unit="Count", value=len(sent))
         return {"digests_sent": sent}
     if event.get("govbot") == "replay-dead-letters":
         reader = DynamoStreamReader(boto3.client("dynamodbstreams"))
