@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,29 +26,19 @@ from govbot import routing
 from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
+from govbot_sandbox.lambda_service import (
+    HUB_ACCOUNT,
+    LambdaContextStub,
+    jsonable,
+    scheduled_event,
+    sqs_record,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
-HUB_ACCOUNT = "123456789012"  # moto's default account
 REMEDIATION_ROLE = "govbot-remediation"
 MAX_RECEIVE_COUNT = 3
 SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
-
-
-@dataclass
-class LambdaContextStub:
-    """The parts of the Lambda context object Powertools reads."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:{HUB_ACCOUNT}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 @dataclass
@@ -218,7 +206,7 @@ class Sandbox:
         """Invoke the enforcer with one SQS batch of raw message bodies (bypassing the rule)."""
         from govbot.handlers import enforcer
 
-        event = {"Records": [_sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
+        event = {"Records": [sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
         result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
         return result
 
@@ -227,19 +215,7 @@ class Sandbox:
         from govbot.handlers import replicator
 
         now = self.emulator.backend.clock.now()
-        event: dict[str, Any] = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": HUB_ACCOUNT,
-            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self.hub_region,
-            "resources": [
-                f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:rule/govbot-replicator-sweep"
-            ],
-            "detail": {},
-        }
+        event = scheduled_event("govbot-replicator-sweep", now, self.hub_region)
         result: dict[str, Any] = replicator.handler(event, LambdaContextStub("govbot-replicator"))
         return result
 
@@ -251,19 +227,7 @@ class Sandbox:
         from govbot.handlers import enforcer
 
         now = self.emulator.backend.clock.now()
-        event: dict[str, Any] = {
-            "version": "0",
-            "id": event_id or str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": HUB_ACCOUNT,
-            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self.hub_region,
-            "resources": [
-                f"arn:aws:events:{self.hub_region}:{HUB_ACCOUNT}:rule/govbot-drift-sweep"
-            ],
-            "detail": {},
-        }
+        event = scheduled_event("govbot-drift-sweep", now, self.hub_region, event_id=event_id)
         result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
         return dict(result["sweep"])
 
@@ -309,7 +273,7 @@ class Sandbox:
         ).get("Messages", [])
         if not messages:
             return False
-        records = [_sqs_record(m["Body"], m["MessageId"], queue.arn) for m in messages]
+        records = [sqs_record(m["Body"], m["MessageId"], queue.arn) for m in messages]
         result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for message in messages:
@@ -385,7 +349,7 @@ class Sandbox:
             page = streams.get_records(ShardIterator=iterator)
             self._stream_iterators[shard_id] = page["NextShardIterator"]
             for record in page["Records"]:
-                record = _jsonable(record)
+                record = jsonable(record)
                 if pattern.matches_event(record):
                     yield record
 
@@ -448,33 +412,3 @@ class Sandbox:
         from govbot.handlers import replicator
 
         replicator.use_clock(None)
-
-
-def _sqs_record(body: str, message_id: str, arn: str = "") -> dict[str, Any]:
-    return {
-        "messageId": message_id,
-        "receiptHandle": message_id,
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": str(int(datetime.now(UTC).timestamp() * 1000)),
-        },
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": arn,
-        "awsRegion": "us-east-1",
-    }
-
-
-def _jsonable(value: Any) -> Any:
-    """Stream records from boto3 carry datetimes; Lambda delivers them as epoch numbers."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, bytes):
-        return value.decode()
-    return value

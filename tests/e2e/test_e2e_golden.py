@@ -17,7 +17,8 @@ import pytest
 from govbot.handlers import replicator
 from govbot.ledger import CopyJob, OutboxItem
 from govbot_sandbox.emulator import ManualClock
-from govbot_sandbox.sandbox import HUB_ACCOUNT, LambdaContextStub, Sandbox, _sqs_record
+from govbot_sandbox.lambda_service import LambdaContextStub, sqs_record
+from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
 
 SOURCE_REGION = "us-east-1"
 DESTINATIONS = ("eu-west-1", "us-west-2")
@@ -225,7 +226,7 @@ def test_running_again_or_redelivering_events_creates_nothing_new(
     # The whole event stream again (EventBridge delivers at least once) and two more sweeps.
     replayed = list(sandbox.emulator.events.events)
     assert len(replayed) >= 4  # TagResource, two CopyImage, TagResource on copies...
-    batch = {"Records": [_sqs_record(json.dumps(e), f"replay-{i}") for i, e in enumerate(replayed)]}
+    batch = {"Records": [sqs_record(json.dumps(e), f"replay-{i}") for i, e in enumerate(replayed)]}
     result = replicator.handler(batch, LambdaContextStub("govbot-replicator"))
     assert result["batchItemFailures"] == []
     sandbox.sweep()

@@ -8,7 +8,8 @@ import pytest
 
 from govbot.config import ConfigError
 from govbot.handlers import actions, enforcer, notifier
-from govbot_sandbox.sandbox import LambdaContextStub, Sandbox
+from govbot_sandbox.lambda_service import LambdaContextStub
+from govbot_sandbox.sandbox import Sandbox
 
 SCHEDULED = {
     "version": "0",

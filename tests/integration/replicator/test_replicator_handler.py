@@ -11,7 +11,8 @@ import pytest
 from govbot.config import ConfigError, ReplicatorSettings, load_settings
 from govbot.handlers import replicator
 from govbot_sandbox.emulator import ManualClock
-from govbot_sandbox.sandbox import HUB_ACCOUNT, LambdaContextStub, Sandbox, _sqs_record
+from govbot_sandbox.lambda_service import LambdaContextStub, sqs_record
+from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
 
 
 @pytest.fixture
@@ -42,8 +43,8 @@ def test_bad_record_does_not_fail_the_batch_and_good_ones_work(sandbox: Sandbox)
     ]
     batch = {
         "Records": [
-            _sqs_record("{not json", "bad"),
-            _sqs_record(json.dumps(tag_event), "good"),
+            sqs_record("{not json", "bad"),
+            sqs_record(json.dumps(tag_event), "good"),
         ]
     }
     result = replicator.handler(batch, LambdaContextStub("govbot-replicator"))
