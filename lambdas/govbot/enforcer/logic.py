@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from govbot.domain import ImageRef, ImageSnapshot, Permissions
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import messages
 from govbot.enforcer.ports import (
     EnforcementResult,
@@ -162,6 +162,17 @@ class Enforcer:
         )
         if wanted == current:
             return self._finish(event, "processed", f"{account} already holds {permission}")
+        # Restore only what the policy now allows (the approver's exemption must be in
+        # force): govbot never creates a share its own policy would revoke.
+        added = wanted.granted() - current.granted()
+        blocked = [
+            v
+            for v in self.evaluate(_with_share(snapshot, account, wanted)).violations()
+            if v.account_id == account and v.permission in added and not v.report_only
+        ]
+        if blocked:
+            reasons = "; ".join(v.reason for v in blocked)
+            return self._finish(event, "ignored", f"restore refused, not exempted: {reasons}")
         started = ActionRecord(
             event_id=event.event_id,
             seq=0,
@@ -311,6 +322,13 @@ class Enforcer:
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""
         return any(fnmatch.fnmatchcase(actor, pattern) for pattern in self._deps.self_principals)
+
+
+def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) -> ImageSnapshot:
+    """``image`` as it would be with ``account`` granted ``permissions``."""
+    others = tuple(share for share in image.shared_with if share.account_id != account)
+    share = SharedAccountPermission(account_id=account, permissions=permissions)
+    return image.model_copy(update={"shared_with": (*others, share)})
 
 
 def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:

@@ -85,8 +85,35 @@ def test_the_same_work_request_twice_acts_once() -> None:
     assert len(w.appstream.calls) == 1
 
 
-def test_restore_permission_re_adds_exactly_the_requested_permission() -> None:
+def _builder_exemption() -> Exemption:
+    return Exemption(
+        id="slack-granted",
+        images=ImageSelector(names=("app-base",)),
+        account=OUTSIDER,
+        permission="image_builder",
+        reason="vendor build",
+        approver="U0APPROVER",
+        expires=T0.replace(year=2027),
+    )
+
+
+def test_restore_without_an_exemption_in_force_is_refused() -> None:
     w = world()
+    image = ref("app-base")
+    w.appstream.seed(image, {OUTSIDER: perms(fleet=True)})
+
+    result = w.enforcer.handle(
+        work("RestorePermission", image.arn, OUTSIDER, permission="image_builder")
+    )
+
+    assert result.status == "ignored"
+    assert "restore refused, not exempted" in result.note
+    assert w.appstream.calls == []
+    assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True)}
+
+
+def test_restore_permission_re_adds_exactly_the_requested_permission() -> None:
+    w = world(exemptions=(_builder_exemption(),))
     image = ref("app-base")
     w.appstream.seed(image, {OUTSIDER: perms(fleet=True), TRUSTED: perms(fleet=True)})
 
