@@ -100,9 +100,11 @@ class Story:
         elif isinstance(record, DecisionRecord):
             text = f"decision {record.rule_id}: {record.outcome} ({record.mode}) - {record.reason}"
         elif isinstance(record, ActionRecord):
+            granted = record.request.get("ImagePermissions")
+            what = json.dumps(granted) if granted else "(whole share removed)"
             text = (
-                f"action   {record.operation} {json.dumps(record.request.get('ImagePermissions'))}"
-                f" for {record.shared_account_id}: {record.status}"
+                f"action   {record.operation} {what} for {record.shared_account_id}: "
+                f"{record.status}"
             )
         elif isinstance(record, OutboxItem):
             summary = record.payload.get("summary")
