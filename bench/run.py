@@ -25,7 +25,7 @@ import botocore.handlers
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
 from govbot.policy.loader import load_policy
-from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
+from govbot_sandbox.sandbox import BOT_PRINCIPAL, DEMO_POLICY, HUB_ACCOUNT, Sandbox
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 REGION = "us-east-1"
@@ -195,7 +195,7 @@ def bench_enforcement_pipeline(events: int = 50) -> dict[str, Any]:
         remedied = sum(
             1
             for e in sandbox.emulator.events.events
-            if "govbot-remediation" in e["detail"]["userIdentity"]["arn"]
+            if e["detail"]["userIdentity"]["arn"] == BOT_PRINCIPAL
         )
     # Half the records are govbot's own remediation events coming back (ignored cheaply).
     per_violation = {svc: round(n / events, 2) for svc, n in sorted(COUNTER.calls.items())}

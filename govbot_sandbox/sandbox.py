@@ -37,6 +37,11 @@ from govbot_sandbox.lambda_service import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
 REMEDIATION_ROLE = "govbot-remediation"
+# The functions' own role, as the emulator sees their credentials (deployed: the Lambda role).
+FUNCTIONS_ROLE = "govbot-functions"
+FUNCTIONS_ACCESS_KEY = "govbot-lambda"
+# What CloudTrail shows for govbot's own AppStream calls in the hub account.
+BOT_PRINCIPAL = f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/govbot"
 MAX_RECEIVE_COUNT = 3
 SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
 
@@ -108,6 +113,9 @@ class Sandbox:
         self._aws.start()
         self._appstream.__enter__()
         self._set_env(self.handler_environment())
+        self.emulator.register_identity(
+            FUNCTIONS_ACCESS_KEY, HUB_ACCOUNT, BOT_PRINCIPAL, "AssumedRole"
+        )
         self._reset_handler_caches()
         dynamodb = boto3.client("dynamodb", region_name=self.hub_region)
         create_ledger_table(dynamodb, self.table_name)
@@ -141,7 +149,7 @@ class Sandbox:
     def handler_environment(self) -> dict[str, str]:
         """The environment the deployed stack gives the functions, sandbox flavoured."""
         return {
-            "AWS_ACCESS_KEY_ID": "govbot-lambda",
+            "AWS_ACCESS_KEY_ID": FUNCTIONS_ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": "sandbox",
             "AWS_DEFAULT_REGION": self.hub_region,
             "LEDGER_TABLE_NAME": self.table_name,
@@ -151,7 +159,12 @@ class Sandbox:
             "GOVERNED_ACCOUNT_IDS": ",".join(self.accounts),
             "GOVERNED_REGIONS": ",".join(self.regions),
             "REMEDIATION_ROLE_NAME": REMEDIATION_ROLE,
-            "SELF_PRINCIPAL_ARNS": f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*",
+            "HUB_ACCOUNT_ID": HUB_ACCOUNT,
+            # As deployed: the functions' role prefix, and the spoke remediation role.
+            "SELF_PRINCIPAL_ARNS": (
+                f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
+                f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
+            ),
             "POWERTOOLS_SERVICE_NAME": "govbot",
             "POWERTOOLS_METRICS_NAMESPACE": "govbot-sandbox",
             "POWERTOOLS_TRACE_DISABLED": "1",

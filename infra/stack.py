@@ -68,13 +68,17 @@ class GovbotHubStack(cdk.Stack):
             remediation_role_arns=self.remediation_role_arns(settings),
         )
         # Both roles act on images; the enforcer must recognise their CloudTrail events.
-        self_principals = cdk.Fn.join(
-            ",",
-            [
-                self._assumed_role_prefix(enforcement.enforcer.role.role_name),
-                self._assumed_role_prefix(replication.replicator.role.role_name),
-            ],
-        )
+        principals = [
+            self._assumed_role_prefix(enforcement.enforcer.role.role_name),
+            self._assumed_role_prefix(replication.replicator.role.role_name),
+        ]
+        if settings.remediation_role_name:
+            # In spoke accounts they act through the remediation role; its events come back
+            # through the forwarders and must be recognised too.
+            principals.append(
+                f"arn:{self.partition}:sts::*:assumed-role/{settings.remediation_role_name}/*"
+            )
+        self_principals = cdk.Fn.join(",", principals)
         for function in (enforcement.enforcer.function, replication.replicator.function):
             function.add_environment("SELF_PRINCIPAL_ARNS", self_principals)
 
@@ -109,6 +113,8 @@ class GovbotHubStack(cdk.Stack):
             "GOVERNED_REGIONS": ",".join(settings.governed_regions),
             "LEDGER_RETENTION_DAYS": str(settings.ledger_retention_days),
             "REMEDIATION_ROLE_NAME": settings.remediation_role_name,
+            # Acting in its own account, govbot uses the function's role, not a spoke role.
+            "HUB_ACCOUNT_ID": self.account,
         }
 
     def remediation_role_arns(self, settings: HubSettings) -> list[str]:

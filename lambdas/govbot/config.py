@@ -54,6 +54,9 @@ class GovernanceSettings(LedgerSettings):
     governed_account_ids: AccountList = Field(alias="GOVERNED_ACCOUNT_IDS", min_length=1)
     governed_regions: CsvList = Field(alias="GOVERNED_REGIONS", min_length=1)
     remediation_role_name: str = Field(alias="REMEDIATION_ROLE_NAME", default="")
+    # The account the functions run in: they act there with their own role, and assume
+    # the remediation role only in the other (spoke) accounts.
+    hub_account_id: str = Field(alias="HUB_ACCOUNT_ID", default="", pattern=r"^(\d{12})?$")
     policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
 
 

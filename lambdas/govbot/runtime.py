@@ -56,11 +56,17 @@ class PolicySource:
         return self._policy if self._policy is not None else self()
 
 
-def role_arn_resolver(role_name: str) -> Callable[[str], str | None]:
-    """Account -> remediation role ARN in that account (None: use own credentials)."""
+def role_arn_resolver(role_name: str, hub_account_id: str = "") -> Callable[[str], str | None]:
+    """Account -> remediation role ARN there; None means "act with our own credentials".
+
+    The hub's own account has no remediation role (the spoke role stacks exist only in
+    spoke accounts), so govbot acts there with the function's role.
+    """
     if not role_name:
         return lambda _account: None
-    return lambda account: f"arn:aws:iam::{account}:role/{role_name}"
+    return lambda account: (
+        None if account == hub_account_id else f"arn:aws:iam::{account}:role/{role_name}"
+    )
 
 
 def ledger_exemptions(ledger: Ledger) -> Callable[[datetime], list[Exemption]]:
@@ -114,7 +120,7 @@ def governance_parts(
         settings.ledger_table_name, retention_days=settings.ledger_retention_days, clock=clock
     )
     appstream = appstream or AppStreamGateway(
-        role_arn_for=role_arn_resolver(settings.remediation_role_name)
+        role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id)
     )
     policy = policy or PolicySource(
         settings.policy_parameter_name, max_age=settings.policy_cache_seconds

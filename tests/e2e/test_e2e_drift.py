@@ -19,7 +19,7 @@ from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
 EAST, WEST = "us-east-1", "us-west-2"
 OUTSIDER = "999999999999"
 TRUSTED = "111111111111"
-BOT = "assumed-role/govbot-remediation"
+BOT = "assumed-role/govbot-functions/"
 RUN_ID = "6f1c2a52-0000-4000-8000-00000000d71f"
 
 

@@ -15,7 +15,7 @@ from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
 REGION = "us-east-1"
 OUTSIDER = "999999999999"
 TRUSTED = "111111111111"
-BOT = "assumed-role/govbot-remediation"
+BOT = "assumed-role/govbot-functions/"
 
 
 @pytest.fixture

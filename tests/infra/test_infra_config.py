@@ -182,3 +182,9 @@ def test_concrete_env_variant_passes_nag_and_scopes_spoke_roles(tmp_path: Path) 
     )
     for function in template.find_resources("AWS::Lambda::Function").values():
         assert function["Properties"]["Architectures"] == ["x86_64"]
+        env = function["Properties"]["Environment"]["Variables"]
+        if function["Properties"]["Handler"] == "govbot.handlers.enforcer.handler":
+            # govbot's calls made through the spoke role come back and must be recognised.
+            joined = json.dumps(env["SELF_PRINCIPAL_ARNS"])
+            assert ":sts::*:assumed-role/govbot-remediation/*" in joined
+            assert env["HUB_ACCOUNT_ID"] == "123456789012"

@@ -198,3 +198,29 @@ def test_digest_flush_schedule_invokes_the_notifier(hub) -> None:
     assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
     (target,) = rule["Properties"]["Targets"]
     assert "DeadLetterConfig" in target
+
+
+@pytest.mark.parametrize(
+    "handler", ["govbot.handlers.enforcer.handler", "govbot.handlers.replicator.handler"]
+)
+def test_functions_know_their_hub_account_and_own_principals(hub, handler: str) -> None:
+    env = _functions(hub)[handler]["Properties"]["Environment"]["Variables"]
+    assert env["HUB_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}
+    rendered = _render(env["SELF_PRINCIPAL_ARNS"])
+    # Both functions' roles, each as an assumed-role prefix (the session name varies).
+    assert rendered.split(",") == [
+        "arn:<AWS::Partition>:sts::<AWS::AccountId>:assumed-role/<EnforcementEnforcerRole>/",
+        "arn:<AWS::Partition>:sts::<AWS::AccountId>:assumed-role/<ReplicationReplicatorRole>/",
+    ]
+
+
+def _render(value: object) -> str:
+    """A Fn::Join of literals and Refs as text, logical-id hashes dropped."""
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, dict)
+    if "Ref" in value:
+        ref = str(value["Ref"])
+        return f"<{ref if ref.startswith('AWS::') else ref[:-8]}>"
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_render(part) for part in parts)

@@ -321,7 +321,18 @@ class Enforcer:
 
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""
-        return any(fnmatch.fnmatchcase(actor, pattern) for pattern in self._deps.self_principals)
+        return any(is_principal(actor, pattern) for pattern in self._deps.self_principals)
+
+
+def is_principal(actor_arn: str, pattern: str) -> bool:
+    """``actor_arn`` matches ``pattern``: a glob, or, without wildcards, an ARN prefix.
+
+    Deployed, the patterns are assumed-role prefixes (``...:assumed-role/<role>/``): the
+    session name after the last ``/`` varies per Lambda instance.
+    """
+    if any(char in pattern for char in "*?["):
+        return fnmatch.fnmatchcase(actor_arn, pattern)
+    return bool(actor_arn) and actor_arn.startswith(pattern)
 
 
 def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) -> ImageSnapshot:

@@ -93,7 +93,9 @@ class _Runtime:
 def _runtime() -> _Runtime:
     settings = load_settings(EnforcerSettings)
     # One gateway for both paths: the sweep lists images through the clients it caches.
-    appstream = AppStreamGateway(role_arn_for=role_arn_resolver(settings.remediation_role_name))
+    appstream = AppStreamGateway(
+        role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id)
+    )
     return _Runtime(build_enforcer(settings, appstream=appstream), settings, appstream)
 
 
