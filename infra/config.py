@@ -25,7 +25,7 @@ Architecture = Literal["arm64", "x86_64"]
 
 # Documented defaults (also written out in cdk.json so operators see them).
 DEFAULTS: Mapping[str, Any] = {
-    "governed_regions": ["us-east-1"],
+    "governed_regions": ["us-east-1", "eu-west-1"],
     "governed_account_ids": [],
     "policy_file": "policies/example.yaml",
     "policy_parameter_name": "/govbot/policy",

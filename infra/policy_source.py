@@ -1,45 +1,24 @@
 """Read the policy YAML for the SSM parameter and validate it at synth time.
 
-When ``govbot.policy.loader`` is available, the file goes through the same loader the
-Lambda functions use, so a policy the bot would reject never reaches a deployment. Until
-then the file must at least be a YAML mapping.
+The file goes through the same loader the Lambda functions use, so a policy the bot would
+reject never reaches a deployment; and its golden destinations must be governed regions,
+since govbot's roles are granted AppStream access in those regions only.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
-LOADER_MODULE = "govbot.policy.loader"
+from govbot.policy.errors import PolicyError
+from govbot.policy.loader import load_policy
 
 
 class PolicySourceError(ValueError):
-    """The policy file is missing, unreadable or rejected by the policy loader."""
+    """The policy file is missing, unreadable, invalid, or asks for ungoverned regions."""
 
 
-def _validate_with_loader(path: Path) -> bool:
-    """Run the project's policy loader; False when the loader does not exist (yet)."""
-    try:
-        spec = importlib.util.find_spec(LOADER_MODULE)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None:
-        return False
-    # Import errors inside an existing loader are real bugs: let them propagate.
-    loader = importlib.import_module(LOADER_MODULE)
-    errors_module = importlib.import_module("govbot.policy.errors")
-    policy_error: type[Exception] = errors_module.PolicyError
-    try:
-        loader.load_policy(path)
-    except policy_error as exc:
-        raise PolicySourceError(f"policy file {path} is invalid: {exc}") from exc
-    return True
-
-
-def read_policy(path: Path) -> str:
+def read_policy(path: Path, governed_regions: Sequence[str] | None = None) -> str:
     """Return the policy file's text after validating it; raise PolicySourceError if bad.
 
     Examples
@@ -58,16 +37,19 @@ def read_policy(path: Path) -> str:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicySourceError(f"policy file {path} cannot be read as UTF-8: {exc}") from exc
-    if not text.strip():
-        raise PolicySourceError(f"policy file {path} is empty")
-    if not _validate_with_loader(path):
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise PolicySourceError(f"policy file {path} is not valid YAML: {exc}") from exc
-        if not isinstance(document, dict):
-            raise PolicySourceError(
-                f"policy file {path}: expected a YAML mapping at the top level, "
-                f"got {type(document).__name__}"
-            )
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        raise PolicySourceError(f"policy file {path} is invalid: {exc}") from exc
+    if governed_regions is not None:
+        problems = [
+            f"golden[{i}].destinations: {region} is not a governed region "
+            f"(governed_regions: {', '.join(governed_regions)}); govbot has no AppStream "
+            "permissions there"
+            for i, rule in enumerate(policy.golden)
+            for region in rule.destinations
+            if region not in governed_regions
+        ]
+        if problems:
+            raise PolicySourceError(f"policy file {path}: " + "; ".join(problems))
     return text

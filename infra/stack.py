@@ -34,6 +34,7 @@ class GovbotHubStack(cdk.Stack):
             "Policy",
             policy_file=settings.policy_file,
             parameter_name=settings.policy_parameter_name,
+            governed_regions=settings.governed_regions,
         )
         alarms = Alarms(self, "Alarms", key=key, email=settings.alarm_email)
         factory = FunctionFactory(self, "Functions", settings=settings, key=key)

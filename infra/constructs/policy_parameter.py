@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import aws_ssm as ssm
@@ -26,10 +27,16 @@ class PolicyParameter(Construct):
     """``parameter`` (a String) whose value is the validated policy file's text."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, policy_file: Path, parameter_name: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        policy_file: Path,
+        parameter_name: str,
+        governed_regions: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        text = read_policy(policy_file)
+        text = read_policy(policy_file, governed_regions)
         self.parameter = ssm.StringParameter(
             self,
             "Parameter",

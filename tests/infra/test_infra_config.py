@@ -74,6 +74,18 @@ def test_invalid_policy_is_rejected_by_the_project_loader(tmp_path: Path) -> Non
     assert "mode" in str(error.value)
 
 
+def test_golden_destination_outside_governed_regions_is_refused(tmp_path: Path) -> None:
+    source = (REPO_ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
+    policy = tmp_path / "golden.yaml"
+    policy.write_text(source)  # demo.yaml copies golden images to eu-west-1
+
+    with pytest.raises(PolicySourceError) as error:
+        read_policy(policy, ["us-east-1", "us-west-2"])
+
+    assert "golden[0].destinations: eu-west-1 is not a governed region" in str(error.value)
+    assert read_policy(policy, ["us-east-1", "eu-west-1"]) == source
+
+
 def test_example_policy_is_accepted_verbatim() -> None:
     path = REPO_ROOT / DEFAULTS["policy_file"]
     assert read_policy(path) == path.read_text(encoding="utf-8")
