@@ -24,7 +24,6 @@ from govbot.events.parser import (
     GOVERNED_SERVICE_EVENTS,
     SOURCE,
     envelope_for,
-    eventbridge_pattern,
     parse_event,
 )
 
@@ -52,6 +51,5 @@ __all__ = [
     "UpdateFleetParams",
     "UpdateImagePermissionsParams",
     "envelope_for",
-    "eventbridge_pattern",
     "parse_event",
 ]

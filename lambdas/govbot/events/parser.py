@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from govbot import routing
 from govbot.domain import ACCOUNT_ID_PATTERN, ImageRef
 from govbot.events.coerce import clean_arn, get_key, to_datetime
 from govbot.events.models import EventType, ParsedEvent, RejectedEvent
@@ -34,12 +35,23 @@ from govbot.events.params import (
     _Tolerant,
 )
 
-SOURCE = "aws.appstream"
-EVENT_SOURCE = "appstream.amazonaws.com"
-DETAIL_TYPE_API_CALL = "AWS API Call via CloudTrail"
-DETAIL_TYPE_SERVICE_EVENT = "AWS Service Event via CloudTrail"
-GOVERNED_API_CALLS: frozenset[str] = frozenset(API_CALL_PARAMS)
-GOVERNED_SERVICE_EVENTS: frozenset[str] = frozenset(SERVICE_EVENT_PARAMS)
+# The routing constants are defined once (govbot.routing) for the rules and the parser.
+SOURCE = routing.SOURCE
+EVENT_SOURCE = routing.EVENT_SOURCE
+DETAIL_TYPE_API_CALL = routing.API_CALL
+DETAIL_TYPE_SERVICE_EVENT = routing.SERVICE_EVENT
+GOVERNED_API_CALLS: frozenset[str] = frozenset(routing.GOVERNED_API_CALLS)
+GOVERNED_SERVICE_EVENTS: frozenset[str] = frozenset(routing.GOVERNED_SERVICE_EVENTS)
+# Every routed event needs a params model, and every model a route: checked at import so
+# the deployed rules and the parser can never disagree about what is governed.
+if set(API_CALL_PARAMS) != GOVERNED_API_CALLS or set(SERVICE_EVENT_PARAMS) != (
+    GOVERNED_SERVICE_EVENTS
+):
+    raise ImportError(
+        "govbot.events params models and govbot.routing disagree on the governed events: "
+        f"{sorted(set(API_CALL_PARAMS) ^ GOVERNED_API_CALLS)}"
+        f"{sorted(set(SERVICE_EVENT_PARAMS) ^ GOVERNED_SERVICE_EVENTS)}"
+    )
 
 # detail-type -> (our event type, CloudTrail eventType, governed names, params models)
 _KINDS: dict[str, tuple[EventType, str, dict[str, type[_Tolerant]]]] = {
@@ -55,18 +67,6 @@ class _Reject(Exception):
         super().__init__(reason)
         self.reason = reason
         self.event_id = event_id
-
-
-def eventbridge_pattern() -> dict[str, Any]:
-    """The EventBridge rule pattern matching exactly the events ``parse_event`` accepts."""
-    return {
-        "source": [SOURCE],
-        "detail-type": [DETAIL_TYPE_API_CALL, DETAIL_TYPE_SERVICE_EVENT],
-        "detail": {
-            "eventSource": [EVENT_SOURCE],
-            "eventName": sorted(GOVERNED_API_CALLS | GOVERNED_SERVICE_EVENTS),
-        },
-    }
 
 
 def envelope_for(record: Mapping[str, Any], *, envelope_id: str | None = None) -> dict[str, Any]:

@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
+from govbot import routing
 from govbot.domain import Permissions
 from govbot.events import (
+    GOVERNED_API_CALLS,
+    GOVERNED_SERVICE_EVENTS,
     CopyImageParams,
     ParsedEvent,
     UpdateImagePermissionsParams,
     envelope_for,
-    eventbridge_pattern,
     parse_event,
 )
 from tests.unit.events.builders import (
@@ -217,16 +219,12 @@ def test_envelope_for_wraps_a_record_like_eventbridge() -> None:
     assert envelope_for(record)["id"] != envelope_for(record)["id"]
 
 
-def test_eventbridge_pattern_names_exactly_the_governed_operations() -> None:
-    pattern = eventbridge_pattern()
-    assert pattern["source"] == ["aws.appstream"]
-    assert set(pattern["detail-type"]) == {
-        "AWS API Call via CloudTrail",
-        "AWS Service Event via CloudTrail",
-    }
-    assert pattern["detail"]["eventSource"] == ["appstream.amazonaws.com"]
-    names = set(pattern["detail"]["eventName"])
+def test_routing_patterns_name_exactly_the_events_the_parser_accepts() -> None:
+    names = {n for p in routing.enforcer_patterns() for n in p["detail"]["eventName"]}
+    assert names == GOVERNED_API_CALLS | GOVERNED_SERVICE_EVENTS
     assert "CreateImage" in names
-    assert "UpdateImagePermissions" in names
     assert "AssociateFleet" not in names
     assert len(names) == 11
+    for pattern in routing.enforcer_patterns():
+        assert pattern["source"] == ["aws.appstream"]
+        assert pattern["detail"]["eventSource"] == ["appstream.amazonaws.com"]
