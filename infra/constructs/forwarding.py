@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from govbot import routing
-from infra.constructs.enforcement import event_pattern
+from infra.constructs.worker import event_pattern
 from infra.nag import acknowledge
 
 DLQ_RETENTION = cdk.Duration.days(14)

@@ -16,9 +16,9 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
-from infra.constructs.enforcement import add_kms_and_table_access
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import schedule_function
+from infra.constructs.worker import add_kms_and_table_access
 from infra.nag import acknowledge
 from infra.permissions import grant_policy_read
 

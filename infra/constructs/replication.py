@@ -7,16 +7,14 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
-from infra.constructs.enforcement import add_kms_and_table_access, route_to_queue
-from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
-from infra.constructs.queues import EncryptedQueue, consume_queue, schedule_function
-from infra.permissions import grant_appstream, grant_policy_read, grant_star_only
+from infra.constructs.function import FunctionFactory, GovbotFunction
+from infra.constructs.worker import WorkerSpec, queue_worker
+from infra.permissions import grant_appstream
 
 REPLICATOR_TIMEOUT = cdk.Duration.seconds(120)
 REPLICATOR_IMAGE_ACTIONS = (
@@ -49,57 +47,33 @@ class Replication(Construct):
         remediation_role_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self.queues = EncryptedQueue(self, "Triggers", key=key, consumer_timeout=REPLICATOR_TIMEOUT)
-        self.rules = route_to_queue(
-            self,
-            "GoldenTrigger",
-            patterns,
-            self.queues.queue,
-            self.queues.dlq,
-            "govbot: golden image triggers to the replicator",
+        spec = WorkerSpec(
+            name="Replicator",
+            queue_id="Triggers",
+            rule_prefix="GoldenTrigger",
+            rule_description="govbot: golden image triggers to the replicator",
+            handler="govbot.handlers.replicator.handler",
+            description="govbot replicator: copies golden images and tracks copy jobs",
+            environment=environment,
+            timeout=REPLICATOR_TIMEOUT,
+            memory_size=512,
+            schedule_id="SweepSchedule",
+            schedule_minutes=sweep_minutes,
+            schedule_description="govbot: periodic golden image sweep (copy progress, coverage)",
         )
-        self.replicator: GovbotFunction = factory.build(
+        worker = queue_worker(
             self,
-            "Replicator",
-            FunctionSpec(
-                handler="govbot.handlers.replicator.handler",
-                description="govbot replicator: copies golden images and tracks copy jobs",
-                environment=environment,
-                timeout=REPLICATOR_TIMEOUT,
-                memory_size=512,
-                # The sweep schedule invokes asynchronously: failures land in the DLQ.
-                dead_letter_queue=self.queues.dlq,
-            ),
+            spec,
+            factory=factory,
+            alarms=alarms,
+            key=key,
+            table=table,
+            policy_parameter=policy_parameter,
+            patterns=patterns,
+            remediation_role_arns=remediation_role_arns,
         )
-        function = self.replicator.function
-        consume_queue(function, self.queues.queue)
-        # The sweep: the target receives EventBridge's "Scheduled Event" envelope as is.
-        self.sweep_rule = schedule_function(
-            self,
-            "SweepSchedule",
-            function,
-            self.queues.dlq,
-            minutes=sweep_minutes,
-            description="govbot: periodic golden image sweep (copy progress, coverage)",
-        )
+        self.queues, self.rules, self.sweep_rule = worker.queues, worker.rules, worker.schedule
+        self.replicator: GovbotFunction = worker.function
         role = self.replicator.role
         grant_appstream(role, REPLICATOR_IMAGE_ACTIONS, "image", governed_regions)
         grant_appstream(role, ["appstream:DescribeFleets"], "fleet", governed_regions)
-        grant_star_only(
-            self,
-            "ListTagsPolicy",
-            role,
-            ["appstream:ListTagsForResource"],
-            "appstream:ListTagsForResource lists no resource type in the Service "
-            "Authorization Reference for AppStream 2.0, so it can only be granted on '*'.",
-        )
-        if remediation_role_arns:
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=["sts:AssumeRole"], resources=list(remediation_role_arns)
-                )
-            )
-        add_kms_and_table_access(role, table)
-        grant_policy_read(role, policy_parameter)
-        alarms.add_dlq_depth("ReplicatorDlqDepth", self.queues.dlq)
-        alarms.add_function_health("Replicator", function)
