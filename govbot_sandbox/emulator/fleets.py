@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Any, Literal, TypeVar
 
 from govbot_sandbox.emulator.contract import (
     INVALID_PARAMETER_COMBINATION,
@@ -13,6 +14,7 @@ from govbot_sandbox.emulator.contract import (
     RESOURCE_NOT_FOUND,
     VALIDATION,
     AppStreamError,
+    CallContext,
 )
 from govbot_sandbox.emulator.paging import fingerprint, paginate
 from govbot_sandbox.emulator.settings import OpEnv
@@ -187,22 +189,8 @@ def delete_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
 def describe_fleets(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     """DescribeFleets: the caller's fleets in the region, by Names, paged."""
     ctx = env.ctx
-    fleets = sorted(
-        (
-            f
-            for f in env.world.fleets.values()
-            if f.account == ctx.account_id and f.region == ctx.region
-        ),
-        key=lambda f: f.name,
-    )
     names = params.get("Names")
-    if names:
-        missing = [n for n in names if n not in {f.name for f in fleets}]
-        if missing:
-            raise AppStreamError(
-                RESOURCE_NOT_FOUND, f"DescribeFleets: fleet {missing[0]!r} not found"
-            )
-        fleets = [f for f in fleets if f.name in set(names)]
+    fleets = _callers(env.world.fleets.values(), ctx, names, "DescribeFleets", "fleet")
     bound = fingerprint("DescribeFleets", ctx.account_id, ctx.region, names)
     page, token = paginate(
         fleets, params.get("NextToken"), env.settings.fleets_page_size, bound, "DescribeFleets"
@@ -245,22 +233,10 @@ def create_image_builder(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
 def describe_image_builders(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     """DescribeImageBuilders: the caller's builders in the region, by Names, paged."""
     ctx = env.ctx
-    builders = sorted(
-        (
-            b
-            for b in env.world.builders.values()
-            if b.account == ctx.account_id and b.region == ctx.region
-        ),
-        key=lambda b: b.name,
-    )
     names = params.get("Names")
-    if names:
-        missing = [n for n in names if n not in {b.name for b in builders}]
-        if missing:
-            raise AppStreamError(
-                RESOURCE_NOT_FOUND, f"DescribeImageBuilders: image builder {missing[0]!r} not found"
-            )
-        builders = [b for b in builders if b.name in set(names)]
+    builders = _callers(
+        env.world.builders.values(), ctx, names, "DescribeImageBuilders", "image builder"
+    )
     size = params.get("MaxResults") or 25
     bound = fingerprint("DescribeImageBuilders", ctx.account_id, ctx.region, names)
     page, token = paginate(builders, params.get("NextToken"), size, bound, "DescribeImageBuilders")
@@ -268,3 +244,23 @@ def describe_image_builders(env: OpEnv, params: dict[str, Any]) -> dict[str, Any
     if token:
         out["NextToken"] = token
     return out
+
+
+_R = TypeVar("_R", FleetRecord, BuilderRecord)
+
+
+def _callers(
+    records: Iterable[_R], ctx: CallContext, names: list[str] | None, op: str, label: str
+) -> list[_R]:
+    """The caller's records in its region, by name; every asked-for name must exist."""
+    mine = sorted(
+        (r for r in records if r.account == ctx.account_id and r.region == ctx.region),
+        key=lambda r: r.name,
+    )
+    if not names:
+        return mine
+    known = {r.name for r in mine}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise AppStreamError(RESOURCE_NOT_FOUND, f"{op}: {label} {missing[0]!r} not found")
+    return [r for r in mine if r.name in set(names)]
