@@ -11,6 +11,7 @@ production), and feeds the ledger's stream through the notifier's filter.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ from govbot_sandbox.lambda_service import (
     sqs_record,
 )
 
+logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
 REMEDIATION_ROLE = "govbot-remediation"
@@ -287,8 +289,14 @@ class Sandbox:
         if not messages:
             return False
         records = [sqs_record(m["Body"], m["MessageId"], queue.arn) for m in messages]
-        result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        try:
+            result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:
+            # As in Lambda: an invocation error (Powertools raises when every record of the
+            # batch failed) returns the whole batch to the queue, to retry or dead-letter.
+            logger.warning("%s invocation failed; the batch goes back to its queue", name)
+            failed = {m["MessageId"] for m in messages}
         for message in messages:
             if message["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])

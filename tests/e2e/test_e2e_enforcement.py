@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from govbot.ledger.records.outbox import OutboxItem
-from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, Sandbox
+from govbot_sandbox.sandbox import DEMO_POLICY, HUB_ACCOUNT, MAX_RECEIVE_COUNT, Sandbox
 
 REGION = "us-east-1"
 OUTSIDER = "999999999999"
@@ -246,3 +246,31 @@ def test_copy_and_delete_each_leave_a_ledger_story(sandbox: Sandbox) -> None:
     assert deleted.status == "processed"
     assert "old-image deleted" in (deleted.note or "")
     assert _bot_calls(sandbox) == []
+
+
+def test_event_failing_every_attempt_is_dead_lettered_then_handled_when_redriven(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
+    event_id = _share(sandbox, "app-base", OUTSIDER, fleet=True, builder=True)
+    # AppStream keeps refusing to describe the image: every attempt fails.
+    sandbox.emulator.faults.set("DescribeImages", error_code="ResourceNotAvailableException")
+
+    report = sandbox.drain()
+
+    assert report.failures == MAX_RECEIVE_COUNT
+    (dead,) = sandbox.dead_letters()
+    assert json.loads(dead)["detail"]["eventID"] == event_id
+    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is True
+    bundle = sandbox.ledger.get_event(event_id)
+    assert bundle.event is not None
+    assert bundle.event.status == "received"  # recorded, not yet decided: nothing lost
+
+    sandbox.emulator.faults.clear()
+    result = sandbox.deliver_raw([dead])  # the operator redrives the DLQ
+
+    assert result["batchItemFailures"] == []
+    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is False
+    redriven = sandbox.ledger.get_event(event_id).event
+    assert redriven is not None
+    assert redriven.status == "processed"
