@@ -4,8 +4,9 @@ An AppStream call made with boto3 emits its CloudTrail event to the EventBridge 
 region; spoke regions forward it to the hub bus, envelope intact (as deployed); the hub's
 rules, built from the same patterns as the CDK stack, route it to the enforcer's queue;
 ``drain()`` plays the Lambda service: it feeds queue batches to the real handlers, deletes
-what succeeded, lets failures come back (and dead-letter after the same receive count as
-production), and feeds the ledger's stream through the notifier's filter.
+what succeeded, lets failures come back (and dead-letter after MAX_RECEIVE_COUNT receives:
+3 here to keep tests short, 5 deployed), and feeds the ledger's stream through the
+notifier's filter.
 """
 
 from __future__ import annotations
