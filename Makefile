@@ -7,18 +7,24 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install test test-unit test-integration test-infra test-e2e demo lint synth bench clean
+.PHONY: help install lock typecheck test test-unit test-integration test-infra test-e2e demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+LOCK := requirements-lock.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install govbot with every extra
+install: $(STAMP) ## create .venv and install govbot with every extra (versions from requirements-lock.txt)
+
+lock: $(STAMP) ## re-pin requirements-lock.txt from what .venv now holds
+	@{ sed -n '1,/^[^#]/{/^#/p}' $(LOCK); $(BIN)/python -m pip freeze --exclude-editable | grep -v '^govbot'; } > $(LOCK).new
+	@mv $(LOCK).new $(LOCK)
 
 test: $(STAMP) ## run every test layer (unit, integration, infra, e2e)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
@@ -38,9 +44,11 @@ test-e2e: $(STAMP) ## the whole sandbox pipeline
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 	$(BIN)/python -m govbot_sandbox.demo
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy
+lint: $(STAMP) typecheck ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy over the code, the infra and the benchmarks
 	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench
 
 synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (offline)
