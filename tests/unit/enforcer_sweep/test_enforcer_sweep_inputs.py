@@ -77,7 +77,7 @@ def test_out_of_time_lanes_stay_open_for_the_next_invocation_and_nothing_is_noti
         tick, remaining_ms=lambda: 1_000
     )
 
-    assert report.pass_status == "open"
+    assert report.pass_closed is False
     assert report.swept == []
     assert report.errors == []
     assert "continues (2 account/region(s) left)" in report.note

@@ -80,7 +80,7 @@ def _until_closed(
     for n in range(limit):
         report = sweep.run(parse_schedule(scheduled_event(f"tick-{n}"), NOW), Budget(fake, calls))
         reports.append(report)
-        if report.pass_status == "closed":
+        if report.pass_closed:
             return reports
     raise AssertionError(f"pass not closed after {limit} invocations: {reports[-1].note}")
 
@@ -185,7 +185,7 @@ def test_a_pass_cut_short_resumes_and_covers_every_lane_acting_once(calls: int) 
     assert drift.payload["details"]["counts"]["drifted"] == len(drifted)
     assert drift.payload["details"]["counts"]["images"] == 48
     # Earlier invocations said the pass continues and notified nothing themselves.
-    assert all(r.pass_status == "open" for r in reports[:-1])
+    assert all(r.pass_closed is False for r in reports[:-1])
     assert all("continues" in r.note for r in reports[:-1])
 
 
@@ -237,7 +237,7 @@ def test_a_crash_mid_lane_costs_at_most_one_page_and_acts_once() -> None:
 
     report = sweep.run(parse_schedule(scheduled_event("t1"), later))
 
-    assert report.pass_status == "closed"
+    assert report.pass_closed
     assert {f.image_arn for f in report.findings} == drifted
     assert len(fake.writes()) == len(drifted)  # nothing remedied twice
     assert set(writes) <= set(fake.writes())
@@ -263,7 +263,7 @@ def test_a_lane_leased_by_another_live_invocation_is_left_alone() -> None:
 
     first = sweep.run(parse_schedule(scheduled_event("t1"), NOW))
 
-    assert first.pass_status == "open"
+    assert first.pass_closed is False
     assert f"{HUB}/{EAST}" not in first.swept
     assert not any(c.startswith(f"page {HUB}/{EAST}") for c in fake.calls)
     # Once the lease has run out, the next invocation takes the lane over and closes.
@@ -272,7 +272,7 @@ def test_a_lane_leased_by_another_live_invocation_is_left_alone() -> None:
         update={"lease_until": NOW - timedelta(seconds=1)}
     )
     second = sweep.run(parse_schedule(scheduled_event("t2"), NOW))
-    assert second.pass_status == "closed"
+    assert second.pass_closed
     assert len(second.swept) == 4
 
 
@@ -287,7 +287,7 @@ def test_an_expired_page_token_restarts_the_lane_without_acting_twice() -> None:
 
     report = sweep.run(parse_schedule(scheduled_event("t2"), NOW))
 
-    assert report.pass_status == "closed"
+    assert report.pass_closed
     assert report.errors == []
     assert {f.image_arn for f in report.findings} == drifted
     assert len(fake.writes()) == len(drifted)
@@ -351,6 +351,6 @@ def test_calls_in_flight_per_lane_never_exceed_the_setting(in_flight: int) -> No
         parse_schedule(scheduled_event(), NOW)
     )
 
-    assert report.pass_status == "closed"
+    assert report.pass_closed
     assert max(fake.peak.values()) <= in_flight
     assert fake.peak_total <= in_flight * 4

@@ -17,7 +17,7 @@ from govbot.ledger.records.events import ActionRecord, EventBundle
 class SweepReport:
     """What one invocation saw and did (the handler's return value, the summary's counts).
 
-    ``pass_status`` says whether the pass it worked on is now closed (every lane swept,
+    ``pass_closed`` says whether the pass it worked on is now closed (every lane swept,
     summary notified) or still open (the next invocation resumes it). Counts are the
     pass's so far; ``findings`` are every finding of the pass once it closes.
     """
@@ -25,7 +25,7 @@ class SweepReport:
     run_event_id: str
     status: Literal["processed", "duplicate"] = "processed"
     pass_id: str = ""
-    pass_status: Literal["open", "closed"] = "open"  # noqa: S105 (a sweep pass, no secret)
+    pass_closed: bool = False
     swept: list[str] = field(default_factory=list)  # "account/region" finished this pass
     lanes_total: int = 0
     images: int = 0
@@ -55,7 +55,7 @@ class SweepReport:
             "run_event_id": self.run_event_id,
             "status": self.status,
             "pass_id": self.pass_id,
-            "pass_status": self.pass_status,
+            "pass_closed": self.pass_closed,
             "lanes_total": self.lanes_total,
             "counts": self.counts(),
             "swept": self.swept,

@@ -149,7 +149,7 @@ class DriftSweep:
             report.status = "duplicate"  # a concurrent attempt of the same tick finished first
         if closing:
             self._close(plan.sweep_pass)
-            report.pass_status = "closed"  # noqa: S105 (a sweep pass, no secret)
+            report.pass_closed = True
         return report
 
     # -- steps -------------------------------------------------------------------------
