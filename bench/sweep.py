@@ -149,9 +149,10 @@ def sweep_world(
         meter.wrap(emulator)
         ledger = Ledger(TABLE, client=ddb)
         policy = parse_policy(POLICY, source="bench")
+        gateway = AppStreamGateway(session)
         enforcer = Enforcer(
             EnforcerDeps(
-                appstream=AppStreamGateway(session),
+                appstream=gateway,
                 ledger=ledger,
                 policy=lambda: policy,
                 governed_accounts=frozenset({HUB}),
@@ -159,7 +160,7 @@ def sweep_world(
                 bot_principal_arn=BOT,
             )
         )
-        sweep = DriftSweep(enforcer, enforcer.deps.appstream, settings=settings)  # type: ignore[arg-type]
+        sweep = DriftSweep(enforcer, gateway, settings=settings)
         yield SweepWorld(emulator, ledger, sweep, meter, drifted, estate)
 
 

@@ -245,7 +245,9 @@ class Sandbox:
 
         now = self.emulator.backend.clock.now()
         event = scheduled_event("govbot-drift-sweep", now, self.hub_region, event_id=event_id)
-        result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        # The deployed schedule targets the drift sweeper (the enforcer's code, own timeout).
+        sweeper = LambdaContextStub("govbot-drift-sweeper")
+        result: dict[str, Any] = enforcer.sweep_handler(event, sweeper)
         return dict(result["sweep"])
 
     def click(

@@ -138,3 +138,16 @@ def _sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="DriftImages", unit="Count", value=len(report.findings))
     metrics.add_metric(name="DriftSweepErrors", unit="Count", value=len(report.errors))
     return {"sweep": result}
+
+
+def sweep_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The drift sweeper function's entry (the enforcer's code, a longer timeout).
+
+    Only its schedule invokes it; anything else is refused with the reason.
+    """
+    if not (isinstance(event, dict) and is_scheduled(event)):
+        raise ValueError(
+            "drift sweeper: expected EventBridge's 'Scheduled Event' envelope (source "
+            "aws.events or aws.scheduler); CloudTrail events go to the enforcer's queue"
+        )
+    return handler(event, context)
