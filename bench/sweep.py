@@ -12,6 +12,7 @@ count x the latency. It is computed from the calls this run actually made.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -198,9 +199,11 @@ def bench_sweep_bound(estate: Estate | None = None, latency: float = 0.02) -> di
     estate = estate or Estate()
     settings = SweepSettings()
     with sweep_world(estate, latency=latency, settings=settings) as world:
-        start = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        cpu_start, start = time.process_time(), time.perf_counter()
         report = invoke(world, "bench-pass", None)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         meter = world.meter
         writes = remedied_arns(world)
         found = {f.image_arn for f in report.findings}
@@ -217,6 +220,12 @@ def bench_sweep_bound(estate: Estate | None = None, latency: float = 0.02) -> di
         "seconds": round(elapsed, 2),
         "bound_seconds": round(bound, 2),
         "ratio_to_bound": round(ratio, 3),
+        # The CPU this process used meanwhile (botocore, the in-process emulator, moto,
+        # govbot: one GIL) and the machine's load: above the core count, the run waited
+        # for CPU, not for AppStream.
+        "process_cpu_seconds": round(cpu, 2),
+        "load_average_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "cpu_cores": os.cpu_count(),
         "images_swept": report.images,
         "drifted_found": len(found),
         "remedies": sum(writes.values()),
