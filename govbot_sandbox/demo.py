@@ -187,6 +187,10 @@ def chapter_drift_sweep(story: Story) -> None:
     story.say("   (legacy-eu in eu-west-1 was shared with 999999999999 before govbot existed)")
     report = story.sb.reconcile()
     story.say(f"   sweep: {report['note']}")
+    story.say(
+        f"   {len(report['swept'])} of {report['lanes_total']} account/region(s) swept in "
+        f"parallel; pass {'closed' if report['pass_closed'] else 'left open for the next run'}"
+    )
     story.sb.drain()
     listing = story.sb.appstream("eu-west-1").describe_image_permissions(Name="legacy-eu")
     for share in listing["SharedImagePermissionsList"]:
