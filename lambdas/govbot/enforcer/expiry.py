@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import ExemptionRecord
-from govbot.policy.rules import Exemption
+from govbot.policy.exemptions import Exemption
 
 
 class ExemptionLedger(Protocol):

@@ -23,8 +23,13 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
 
 from govbot.notify.blockkit import clip, context, esc, fields, header, section, to_dicts
-from govbot.notify.buttons import ACTION_GRANT, ACTION_GRANT_RESTORE, ACTION_REAPPLY, ButtonValue
 from govbot.notify.model import OutboxPayload, RenderedMessage
+from govbot.slack_actions.buttons import (
+    ACTION_GRANT,
+    ACTION_GRANT_RESTORE,
+    ACTION_REAPPLY,
+    ButtonValue,
+)
 
 SEVERITY_ICON = {
     "critical": ":rotating_light:",

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from govbot.domain import Mode, PermissionKind, Permissions, SharedAccountPermission
 from govbot.policy.primitives import Severity
-from govbot.policy.rules import RuleType
 
 Outcome = Literal["allowed", "violation", "exempted"]
 
@@ -23,7 +22,7 @@ class Verdict(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rule_id: str
-    rule_type: RuleType
+    rule_type: str  # a registered rule type name
     account_id: str | None
     permission: PermissionKind | None
     outcome: Outcome

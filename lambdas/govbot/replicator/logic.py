@@ -18,7 +18,7 @@ from govbot.events import ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
-from govbot.replicator import messages
+from govbot.replicator import notifications
 from govbot.replicator.jobs import JobRunner, Run
 from govbot.replicator.plan import (
     CopyTarget,
@@ -181,7 +181,7 @@ class Replicator:
     # -- helpers --------------------------------------------------------------------------
 
     def _new_run(self, jobs: Iterable[CopyJob]) -> Run:
-        policy = self._deps.policy()
+        policy = self._deps.judge.policy()
         limit = policy.replication.max_concurrent_copies_per_region
         return Run(self._deps, self._deps.clock(), policy, SlotBook(limit, jobs))
 
@@ -255,7 +255,7 @@ class Replicator:
         if not live:
             return  # already reported
         now = self._deps.clock()
-        self._deps.ledger.add_outbox([messages.source_deleted(source_arn, jobs, now=now)])
+        self._deps.ledger.add_outbox([notifications.source_deleted(source_arn, jobs, now=now)])
         for job in live:
             abandoned = job.transition(
                 "abandoned", at=now, reason="golden source deleted; the copy is kept"

@@ -27,17 +27,17 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from govbot.gateways.secrets import SecretSource
 from govbot.ledger.keys import outbox_id_for, stable_id
 from govbot.ledger.records import ActionRecord, EventRecord, ExemptionRecord, OutboxItem
-from govbot.notify.buttons import (
+from govbot.notify.model import PayloadError, parse_payload
+from govbot.notify.render import violation_pairs
+from govbot.policy.models import Policy
+from govbot.slack_actions.buttons import (
     ACTION_GRANT_RESTORE,
     ButtonValue,
     ButtonValueError,
     action_name,
     decode_button_value,
 )
-from govbot.notify.exemptions import build_exemption
-from govbot.notify.model import PayloadError, parse_payload
-from govbot.notify.render import violation_pairs
-from govbot.policy.models import Policy
+from govbot.slack_actions.exemptions import build_exemption
 
 REPLAY_WINDOW_SECONDS = 300
 MAX_RAW = 4000
