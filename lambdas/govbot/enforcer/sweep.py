@@ -152,7 +152,7 @@ def drift_event(tick: ScheduleTick, ref: ImageRef) -> ParsedEvent:
 
 
 @dataclass
-class SweepReport:
+class DriftSweepReport:
     """What one run saw and did (the handler's return value, and the summary's counts)."""
 
     run_event_id: str
@@ -206,11 +206,13 @@ class DriftSweep:
         self._inventory = inventory
         self._reserve_ms = reserve_ms
 
-    def run(self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None) -> SweepReport:
+    def run(
+        self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None
+    ) -> DriftSweepReport:
         """Sweep every governed account and region once; safe to run again with ``tick``."""
         deps = self._enforcer.deps
         ledger = deps.ledger
-        report = SweepReport(run_event_id=tick.run_event_id)
+        report = DriftSweepReport(run_event_id=tick.run_event_id)
         summary = ledger.get_event(tick.run_event_id)
         if summary.is_final:
             report.status = "duplicate"
@@ -261,7 +263,7 @@ class DriftSweep:
         enforcer: Enforcer,
         tick: ScheduleTick,
         image: ImageSnapshot,
-        report: SweepReport,
+        report: DriftSweepReport,
         *,
         retry: bool,
     ) -> None:

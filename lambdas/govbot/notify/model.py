@@ -17,15 +17,6 @@ from govbot.domain import MessageKind
 
 MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
 
-#: Severity order, lowest first. Unknown severities rank as "info" would.
-SEVERITY_ORDER: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
-
-
-def severity_rank(severity: str) -> int:
-    """Rank of a severity name (case-insensitive); unknown names rank lowest."""
-    name = severity.strip().lower()
-    return SEVERITY_ORDER.index(name) if name in SEVERITY_ORDER else 0
-
 
 class PayloadError(ValueError):
     """An outbox payload that cannot be rendered (names the field and what was expected)."""

@@ -271,7 +271,7 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
 
 
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """The reconciler found state that differs from policy or from the ledger."""
+    """The drift sweep found images whose shares differ from the policy."""
     lines = []
     for item in (p.details.get("drift") or [])[:20]:
         if isinstance(item, dict):

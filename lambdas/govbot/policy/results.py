@@ -33,11 +33,6 @@ class Verdict(BaseModel):
     exemption_id: str | None = None
 
     @property
-    def is_violation(self) -> bool:
-        """True for a violation, whatever the mode."""
-        return self.outcome == "violation"
-
-    @property
     def is_enforced(self) -> bool:
         """True when this verdict leads to a permission change (enforce, not report-only)."""
         return (

@@ -181,10 +181,10 @@ def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
     assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "started")]
 
 
-def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_reconciler():
+def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_drift_sweep():
     deps, ledger = _deps(None)
     response = handle_slack_action(_event(action_id=ACTION_GRANT_RESTORE), deps)
-    assert "RestorePermission left to the next reconcile" in json.loads(response["body"])["text"]
+    assert "RestorePermission left to the next drift sweep" in json.loads(response["body"])["text"]
     assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
 
 
