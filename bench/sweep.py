@@ -27,11 +27,12 @@ from moto import mock_aws
 
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
-from govbot.enforcer.sweep import DriftSweep, SweepReport, SweepSettings, parse_schedule
+from govbot.enforcer.sweep import DriftSweep, DriftSweepReport, SweepSettings, parse_schedule
 from govbot.gateways.appstream import AppStreamGateway
 from govbot.ledger import Ledger
 from govbot.ledger.schema import table_definition
 from govbot.policy import parse_policy
+from govbot.policy.judge import Judge
 from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, mock_appstream
 from govbot_sandbox.emulator.identity import region_from_host
@@ -155,7 +156,7 @@ def sweep_world(
             EnforcerDeps(
                 appstream=gateway,
                 ledger=ledger,
-                policy=lambda: policy,
+                judge=Judge(lambda: policy),
                 governed_accounts=frozenset({HUB}),
                 governed_regions=frozenset(estate.regions),
                 bot_principal_arn=BOT,
@@ -165,7 +166,9 @@ def sweep_world(
         yield SweepWorld(emulator, ledger, sweep, meter, drifted, estate)
 
 
-def invoke(world: SweepWorld, event_id: str, remaining_ms: Callable[[], int] | None) -> SweepReport:
+def invoke(
+    world: SweepWorld, event_id: str, remaining_ms: Callable[[], int] | None
+) -> DriftSweepReport:
     """One scheduled invocation of the sweep, as the schedule sends it."""
     event = {
         "id": event_id,
@@ -251,7 +254,7 @@ def bench_sweep_invocation_limit(
     estate = estate or Estate()
     settings = settings or SweepSettings()
     with sweep_world(estate, latency=latency, settings=settings) as world:
-        reports: list[SweepReport] = []
+        reports: list[DriftSweepReport] = []
         start = time.perf_counter()
         for n in range(50):
             reports.append(invoke(world, f"tick-{n}", lambda_clock(limit_s)))

@@ -140,10 +140,11 @@ def _sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"sweep": result}
 
 
-def sweep_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The drift sweeper function's entry (the enforcer's code, a longer timeout).
 
-    Only its schedule invokes it; anything else is refused with the reason.
+    Only its schedule invokes it; anything else is refused with the reason. ``context`` is
+    the Lambda context (the sandbox passes its stand-in).
     """
     if not (isinstance(event, dict) and is_scheduled(event)):
         raise ValueError(

@@ -17,4 +17,4 @@ from govbot_sandbox.lambda_service import LambdaContextStub
 )
 def test_the_sweeper_refuses_what_is_not_a_schedule_event(event: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="drift sweeper: expected EventBridge's 'Scheduled Event'"):
-        sweep_handler(event, LambdaContextStub("govbot-drift-sweeper"))  # type: ignore[arg-type]
+        sweep_handler(event, LambdaContextStub("govbot-drift-sweeper"))

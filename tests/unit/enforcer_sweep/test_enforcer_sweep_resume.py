@@ -13,8 +13,8 @@ import pytest
 from govbot.domain import ImageSnapshot
 from govbot.enforcer.sweep import (
     DriftSweep,
+    DriftSweepReport,
     ScheduleTick,
-    SweepReport,
     SweepSettings,
     parse_schedule,
 )
@@ -74,8 +74,8 @@ def _tick(event_id: str) -> ScheduleTick:
 
 def _until_closed(
     fake: FakeAppStream, ledger: FakeLedger, calls: int, limit: int = 40
-) -> list[SweepReport]:
-    reports: list[SweepReport] = []
+) -> list[DriftSweepReport]:
+    reports: list[DriftSweepReport] = []
     sweep = DriftSweep(enforcer(fake, ledger), fake, reserve_ms=1_000)
     for n in range(limit):
         report = sweep.run(parse_schedule(scheduled_event(f"tick-{n}"), NOW), Budget(fake, calls))

@@ -15,7 +15,7 @@ was found; an account or region that cannot be read is reported and the rest is 
 
 from govbot.enforcer.sweep.lanes import CheckpointPort, Deadline, InventoryPort
 from govbot.enforcer.sweep.plan import PassPlan, plan_pass, sweep_order
-from govbot.enforcer.sweep.report import SweepReport
+from govbot.enforcer.sweep.report import DriftSweepReport
 from govbot.enforcer.sweep.run import DEFAULT_RESERVE_MS, DriftSweep, SweepSettings
 from govbot.enforcer.sweep.schedule import (
     IMAGE_PREFIX,
@@ -42,11 +42,11 @@ __all__ = [
     "CheckpointPort",
     "Deadline",
     "DriftSweep",
+    "DriftSweepReport",
     "InventoryPort",
     "PassIdentity",
     "PassPlan",
     "ScheduleTick",
-    "SweepReport",
     "SweepSettings",
     "drift_event",
     "image_event_id",

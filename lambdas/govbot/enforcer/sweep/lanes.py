@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageSnapshot
 from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.messages import DriftFinding
+from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
 from govbot.gateways.appstream import AppStreamGatewayError, ImagePage, Throttled

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.domain import ImageRef
-from govbot.enforcer.messages import DriftFinding, LeftViolation
+from govbot.enforcer.outcomes import DriftFinding, LeftViolation
 from govbot.enforcer.ports import EnforcementResult
 from govbot.enforcer.recovery import INTERRUPTED
 from govbot.ledger.records.events import ActionRecord, EventBundle
 
 
 @dataclass
-class SweepReport:
+class DriftSweepReport:
     """What one invocation saw and did (the handler's return value, the summary's counts).
 
     ``pass_closed`` says whether the pass it worked on is now closed (every lane swept,

@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from govbot.domain import ImageRef
-from govbot.enforcer import messages
+from govbot.enforcer import outcomes
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.messages import DriftFinding, DriftRun
+from govbot.enforcer.outcomes import DriftFinding, DriftRun
 from govbot.enforcer.sweep.lanes import (
     CheckpointPort,
     Deadline,
@@ -35,7 +35,7 @@ from govbot.enforcer.sweep.lanes import (
     LaneSweep,
 )
 from govbot.enforcer.sweep.plan import PassPlan, plan_pass
-from govbot.enforcer.sweep.report import SweepReport, finding_from_bundle
+from govbot.enforcer.sweep.report import DriftSweepReport, finding_from_bundle
 from govbot.enforcer.sweep.schedule import (
     SWEEP_EVENT_NAME,
     PassIdentity,
@@ -97,11 +97,13 @@ class DriftSweep:
             settings = replace(settings, reserve_ms=reserve_ms)
         self._settings = settings
 
-    def run(self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None) -> SweepReport:
+    def run(
+        self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None
+    ) -> DriftSweepReport:
         """Work on the pass for ``tick``; safe to run again with ``tick`` (a retry)."""
         deps = self._enforcer.deps
         ledger = deps.ledger
-        report = SweepReport(run_event_id=tick.run_event_id)
+        report = DriftSweepReport(run_event_id=tick.run_event_id)
         summary = ledger.get_event(tick.run_event_id)
         if summary.is_final:
             report.status = "duplicate"
@@ -110,7 +112,10 @@ class DriftSweep:
         if not summary.exists:
             ledger.record_event(self._summary_record(tick))
         now = deps.clock()
-        enforcer = self._run_scoped_enforcer()
+        # One invocation judges every image with one view of the policy, members and
+        # exemptions, read before any lane thread starts (nothing lazy left to race on).
+        inputs = deps.judge.inputs(now)
+        enforcer = Enforcer(replace(deps, judge=deps.judge.fixed(inputs)))
         plan = self._plan(tick)
         report.pass_id, report.lanes_total = plan.pass_id, len(plan.lanes)
         identity = PassIdentity(
@@ -128,17 +133,17 @@ class DriftSweep:
             calls_in_flight=self._settings.calls_in_flight,
             lease_seconds=deadline.lease_seconds(self._settings.lease_seconds),
         )
-        outcomes = self._sweep_lanes(ctx, plan.unfinished())
-        lanes = _merge(plan.lanes, outcomes)
+        results = self._sweep_lanes(ctx, plan.unfinished())
+        lanes = _merge(plan.lanes, results)
         closing = all(lane.finished(plan.pass_id) for lane in lanes)
         _fill(report, lanes, plan.pass_id)
         if closing:
-            found = [f for o in outcomes for f in o.findings]
+            found = [f for o in results for f in o.findings]
             report.findings = self._pass_findings(identity, lanes, found)
         else:
-            report.findings = [f for o in outcomes for f in o.findings]
+            report.findings = [f for o in results for f in o.findings]
         # Exemptions run out without any event: the sweep is the clock that notices.
-        expired = expire_exemptions(ledger, enforcer.deps.policy().exemptions, now)
+        expired = expire_exemptions(ledger, inputs.policy.exemptions, now)
         report.note = self._note(report, plan, lanes, closing, expired)
         outbox: list[OutboxItem] = []
         if closing and (report.findings or report.errors):
@@ -153,24 +158,6 @@ class DriftSweep:
         return report
 
     # -- steps -------------------------------------------------------------------------
-
-    def _run_scoped_enforcer(self) -> Enforcer:
-        """An enforcer whose policy inputs are read once, before any thread starts: every
-        image of the invocation is judged with one policy view and nothing lazy is left
-        for the lane threads to race on."""
-        deps = self._enforcer.deps
-        now = deps.clock()
-        policy = deps.policy()
-        members = deps.org_accounts() if policy.organization.trust_member_accounts else frozenset()
-        exemptions = tuple(deps.exemptions(now))
-        return Enforcer(
-            replace(
-                deps,
-                policy=lambda: policy,
-                org_accounts=lambda: members,
-                exemptions=lambda _now: exemptions,
-            )
-        )
 
     def _plan(self, tick: ScheduleTick) -> PassPlan:
         deps = self._enforcer.deps
@@ -221,7 +208,7 @@ class DriftSweep:
         return sorted(findings, key=lambda f: f.image_arn)
 
     def _drift_item(
-        self, identity: PassIdentity, sweep_pass: SweepPass, report: SweepReport
+        self, identity: PassIdentity, sweep_pass: SweepPass, report: DriftSweepReport
     ) -> OutboxItem:
         run = DriftRun(
             event_id=identity.run_event_id,
@@ -230,7 +217,7 @@ class DriftSweep:
             account_id=sweep_pass.account_id,
             occurred_at=identity.occurred_at,
         )
-        return messages.drift_item(run, report.findings, report.errors, report.counts())
+        return outcomes.drift_item(run, report.findings, report.errors, report.counts())
 
     def _close(self, sweep_pass: SweepPass) -> None:
         if sweep_pass.status == "closed":
@@ -244,7 +231,7 @@ class DriftSweep:
 
     @staticmethod
     def _note(
-        report: SweepReport,
+        report: DriftSweepReport,
         plan: PassPlan,
         lanes: list[SweepLane],
         closing: bool,
@@ -273,13 +260,13 @@ class DriftSweep:
         )
 
 
-def _merge(planned: Iterable[SweepLane], outcomes: Iterable[LaneOutcome]) -> list[SweepLane]:
+def _merge(planned: Iterable[SweepLane], results: Iterable[LaneOutcome]) -> list[SweepLane]:
     """The plan's lanes with what this invocation stored in their place."""
-    latest = {(o.lane.account_id, o.lane.region): o.lane for o in outcomes}
+    latest = {(o.lane.account_id, o.lane.region): o.lane for o in results}
     return [latest.get((lane.account_id, lane.region), lane) for lane in planned]
 
 
-def _fill(report: SweepReport, lanes: list[SweepLane], pass_id: str) -> None:
+def _fill(report: DriftSweepReport, lanes: list[SweepLane], pass_id: str) -> None:
     """The pass's totals so far, from the lane records."""
     mine = [lane for lane in lanes if lane.pass_id == pass_id]
     report.swept = sorted(lane.name for lane in mine if lane.state == "done")
