@@ -133,13 +133,12 @@ class AppStreamBackend:
             now = self.clock.now()
             self._settle(now)
             self.world.ensure_region(ctx.region)
+            failure: AppStreamError | None = None
+            output: dict[str, Any] | None = None
             try:
                 output = handler(self._env(ctx, now), params)
             except AppStreamError as exc:
                 failure = exc
-                output = None
-            else:
-                failure = None
             event = (
                 api_call_envelope(
                     operation,

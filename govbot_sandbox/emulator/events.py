@@ -1,7 +1,7 @@
 """CloudTrail records as EventBridge delivers them, for the emulator's event sink.
 
-Mutating API calls (failed ones too, with ``errorCode``) become ``AWS API Call via CloudTrail`` envelopes with
-lowerCamel ``requestParameters``; a builder's image creation becomes the
+Mutating API calls (failed ones too, with ``errorCode``) become ``AWS API Call via
+CloudTrail`` envelopes with lowerCamel ``requestParameters``; a builder's image creation becomes the
 ``AWS Service Event via CloudTrail`` record shaped like AWS's published sample.
 """
 

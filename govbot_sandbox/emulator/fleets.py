@@ -292,7 +292,8 @@ def settle(world: World, now: datetime) -> int:
     """Finish fleet starts (STARTING -> RUNNING) and builder launches (PENDING -> RUNNING)
     whose time has come; return how many changed."""
     changed = 0
-    for record in (*world.fleets.values(), *world.builders.values()):
+    records: list[FleetRecord | BuilderRecord] = [*world.fleets.values(), *world.builders.values()]
+    for record in records:
         if record.ready_at is not None and record.ready_at <= now:
             record.state, record.ready_at = "RUNNING", None
             changed += 1

@@ -29,9 +29,7 @@ def paginate(
     not every Describe operation models InvalidParameterCombination).
     """
     if page_size < 1:
-        raise AppStreamError(
-            VALIDATION, f"{operation}: MaxResults must be >= 1, got {page_size}"
-        )
+        raise AppStreamError(VALIDATION, f"{operation}: MaxResults must be >= 1, got {page_size}")
     offset = 0 if token is None else _decode(token, bound_to, operation)
     end = offset + page_size
     next_token = _encode(end, bound_to) if end < len(items) else None

@@ -134,7 +134,9 @@ def _check(shape: Shape, value: Any, problems: _Problems, path: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             problems.add(path, value, "Member must be an integer")
         elif "min" in meta and value < meta["min"]:
-            problems.add(path, value, f"Member must have value greater than or equal to {meta['min']}")
+            problems.add(
+                path, value, f"Member must have value greater than or equal to {meta['min']}"
+            )
         elif "max" in meta and value > meta["max"]:
             problems.add(path, value, f"Member must have value less than or equal to {meta['max']}")
     elif kind == "boolean":

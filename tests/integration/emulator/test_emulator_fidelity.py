@@ -150,6 +150,7 @@ def test_request_id_and_identities_match_cloudtrail(
 def test_unknown_request_members_are_ignored(in_process: AppStreamEmulator) -> None:
     in_process.seed_image(OWNER, REGION, "golden")
     client = appstream_client()
+
     # A newer SDK may send members this model lacks: botocore would refuse them itself,
     # so they go on the wire through the request-building hook.
     def add_member(params: dict[str, Any], **_: Any) -> None:
@@ -192,7 +193,10 @@ def test_validation_messages_follow_aws_form(in_process: AppStreamEmulator) -> N
     assert "Value 'bad name!' at 'name' failed to satisfy constraint: Member must satisfy " in (
         message
     )
-    assert "Value null at 'imagePermissions' failed to satisfy constraint: Member must not be null" in message
+    assert (
+        "Value null at 'imagePermissions' failed to satisfy constraint: Member must not be null"
+        in message
+    )
     assert "Value '12ab' at 'sharedAccountId'" in message
     assert message.count("; ") == 2
 
