@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import re
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ from typing import Any, NoReturn, TextIO
 from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer
 from govbot_sandbox.emulator.identity import default_account_id
 
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 EXIT_OK = 0
 EXIT_USAGE = 2
 DEMO_REGION = "us-east-1"
@@ -144,6 +146,11 @@ def serve_emulator(
     host = loopback_host(args.host)
     emulator = AppStreamEmulator(sinks=[])  # no EventBridge outside moto: record only
     account = args.account or default_account_id()
+    if not ACCOUNT_ID.match(account):
+        raise UsageError(f"--account: expected 12 digits, got {account!r}")
+    # The owner of the seeded images must be someone a caller can be: a known access key.
+    owner_key = f"AKIASEED{account}"
+    emulator.register_identity(owner_key, account, f"arn:aws:iam::{account}:user/owner")
     seeded = seed_demo(emulator, account, args.region) if args.seed_demo else []
     try:
         server = emulator.serve(host, args.port)
@@ -151,6 +158,11 @@ def serve_emulator(
         raise UsageError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
     try:
         print(f"AppStream emulator listening on {server.endpoint_url}", file=out)
+        print(
+            f"sign with access key {owner_key} to act as account {account} "
+            "(any other key: the default sandbox account)",
+            file=out,
+        )
         for arn in seeded:
             print(f"seeded {arn}", file=out)
         if seeded:

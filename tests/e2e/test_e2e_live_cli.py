@@ -190,6 +190,15 @@ def test_owner_shares_with_external_builder_and_govbot_takes_the_builder_back(
         "allowFleet": True,
         "allowImageBuilder": False,
     }
+    # The console tells the story as it happens: decision, action, Slack message.
+    told = live.until(
+        "the narrated action",
+        lambda: (
+            "govbot     action UpdateImagePermissions" in live.log.read_text()
+            and live.log.read_text()
+        ),
+    )
+    assert "govbot     decision no-untrusted-builders: violation" in told
 
     records = live.admin("events?eventName=UpdateImagePermissions")["records"]
     by_whom = {r["userIdentity"]["arn"]: r for r in records}

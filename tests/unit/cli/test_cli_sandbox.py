@@ -49,6 +49,7 @@ def test_public_host_is_refused_before_listening() -> None:
         (["serve-emulator", "--port", "http"], "expected a port number, got 'http'"),
         ([], "the following arguments are required: COMMAND"),
         (["serv"], "invalid choice: 'serv'"),
+        (["serve-emulator", "--account", "12345"], "--account: expected 12 digits, got '12345'"),
         (["serve", "--host", ALL_INTERFACES], "govbot-sandbox serve: error: --host: refusing"),
         (["serve", "--speed", "0"], "govbot-sandbox serve: error: --speed must be > 0, got 0.0"),
         (["serve", "--accounts", "AKIAEXAMPLE000000001"], "expected KEY=ARN"),
