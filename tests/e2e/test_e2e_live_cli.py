@@ -137,8 +137,12 @@ def live(aws_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
                 time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.terminate()  # SIGTERM: serve stops its pump, sandbox and server
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
