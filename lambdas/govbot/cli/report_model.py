@@ -137,17 +137,22 @@ def _chart(
     decisions: Sequence[DecisionRecord],
     violations: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
+    """Shares now, and violations of the period (recorded by govbot, or open now) counted once
+    per image, rule, account and permission; by region and by rule."""
     shares = Counter(i.ref.region for i in images for _ in i.shared_with)
-    seen = Counter(d.region or "-" for d in decisions if d.outcome == "violation")
+    seen: dict[tuple[str, str, str, str], str] = {}
+    for d in decisions:
+        if d.outcome == "violation":
+            seen[(d.image_arn or "-", d.rule_id, d.account_id, d.permission)] = d.region or "-"
     for v in violations:
-        seen.setdefault(v["region"], 0)
-    regions = sorted(set(shares) | set(seen))
-    by_rule = Counter(d.rule_id for d in decisions if d.outcome == "violation")
-    for v in violations:
-        by_rule[v["rule_id"]] += 0
+        key = (v["image_arn"], v["rule_id"], v["account_id"] or "-", v["permission"] or "share")
+        seen[key] = v["region"]
+    by_region = Counter(seen.values())
+    by_rule = Counter(rule for _, rule, _, _ in seen)
+    regions = sorted(set(shares) | set(by_region))
     return {
         "by_region": [
-            {"region": r, "shares": shares.get(r, 0), "violations": seen.get(r, 0)}
+            {"region": r, "shares": shares.get(r, 0), "violations": by_region.get(r, 0)}
             for r in regions
         ],
         "by_rule": [{"rule_id": k, "violations": n} for k, n in sorted(by_rule.items())],

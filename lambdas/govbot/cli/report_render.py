@@ -117,33 +117,36 @@ def _bars_svg(title: str, groups: list[tuple[str, list[tuple[str, int, str]]]]) 
     """A grouped bar chart: each group is a label and its (series, value, colour) bars."""
     bar, gap, height, top, left = 28, 24, 180, 30, 40
     peak = max([v for _, bars in groups for _, v, _ in bars] + [1])
-    width = left + sum(len(bars) * bar + gap for _, bars in groups) + gap
+    # A group is as wide as its bars or its label (about 7 px a character), whichever is wider.
+    widths = [max(len(bars) * bar, 7 * len(label)) for label, bars in groups]
+    width = max(left + sum(w + gap for w in widths) + gap, 8 * len(title) + 20)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{max(width, 240)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
         f'height="{height + top + 50}" aria-label="{html.escape(title)}">',
         f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
         f'<line x1="{left}" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
         f'<text x="4" y="{top + 10}" font-size="11">{peak}</text>',
     ]
     x = left + gap
-    for label, bars in groups:
-        start = x
+    for (label, bars), group_width in zip(groups, widths, strict=True):
+        bar_x = x + (group_width - len(bars) * bar) / 2
         for series, value, colour in bars:
             h = round(height * value / peak)
             parts.append(
-                f'<rect class="bar" x="{x}" y="{top + height - h}" width="{bar}" height="{h}" '
-                f'fill="{colour}"><title>{html.escape(f"{label} {series}: {value}")}</title></rect>'
+                f'<rect class="bar" x="{bar_x}" y="{top + height - h}" width="{bar}" '
+                f'height="{h}" fill="{colour}">'
+                f"<title>{html.escape(f'{label} {series}: {value}')}</title></rect>"
             )
             parts.append(
-                f'<text x="{x + bar / 2}" y="{top + height - h - 4}" font-size="11" '
+                f'<text x="{bar_x + bar / 2}" y="{top + height - h - 4}" font-size="11" '
                 f'text-anchor="middle">{value}</text>'
             )
-            x += bar
+            bar_x += bar
         parts.append(
-            f'<text x="{(start + x) / 2}" y="{top + height + 16}" font-size="12" '
+            f'<text x="{x + group_width / 2}" y="{top + height + 16}" font-size="12" '
             f'text-anchor="middle">{html.escape(label)}</text>'
         )
-        x += gap
+        x += group_width + gap
     parts.append("</svg>")
     return "".join(parts)
 
@@ -176,6 +179,7 @@ def chart_svgs(report: dict[str, Any]) -> str:
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:22px}
 table{border-collapse:collapse;margin:8px 0 24px}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}
 th{background:#f3f3f3}
