@@ -145,7 +145,9 @@ def run_validate(args: argparse.Namespace, output: Output, deps: CliDeps) -> int
             policy = load_policy(path)
         except PolicyError as exc:
             results.append({"file": path, "valid": False, "problems": list(exc.problems)})
-            if not output.as_json:
+            if not output.as_json and len(exc.problems) == 1:
+                output.problem(f"INVALID {exc}")  # one problem, one line
+            elif not output.as_json:
                 output.problem(f"INVALID {path}")
                 output.problem(str(exc))
             continue
