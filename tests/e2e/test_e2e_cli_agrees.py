@@ -224,8 +224,13 @@ def test_check_agrees_with_the_enforcer_with_org_members_and_slack_exemptions(
     assert member_id in report["organization_members"]
     assert report["ledger_exemptions"] == ["slack-dev-tools"]
     check_verdicts = {
-        (i["image_name"], v["rule_id"], v["account_id"] or "-", v["permission"] or "share",
-         v["outcome"])
+        (
+            i["image_name"],
+            v["rule_id"],
+            v["account_id"] or "-",
+            v["permission"] or "share",
+            v["outcome"],
+        )
         for i in report["images"]
         for v in i["verdicts"]
         if v["outcome"] != "allowed"

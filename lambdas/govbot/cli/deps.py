@@ -114,8 +114,8 @@ class CliDeps:
     appstream: Callable[[str | None], ImageReader] = default_appstream
     caller_account: Callable[[str], str] = default_caller_account
     ledger: Callable[..., LedgerReader] = default_ledger
-    appstream_as: Callable[
-        [str | None, str | None, Callable[[str], str | None]], ImageReader
-    ] = default_appstream_as
+    appstream_as: Callable[[str | None, str | None, Callable[[str], str | None]], ImageReader] = (
+        default_appstream_as
+    )
     org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
     now: Callable[[], datetime] = field(default=utcnow)

@@ -53,7 +53,7 @@ def _items(path: str, text: str) -> list[Any]:
         for number, line in lines:
             try:
                 items.append(json.loads(line))
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 raise EventFileError(
                     f"{path}:{number}: not valid JSON Lines ({exc.msg} at column {exc.colno})"
                 ) from None

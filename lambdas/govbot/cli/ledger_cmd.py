@@ -50,8 +50,11 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help=f"at most this many records (default {DEFAULT_LIMIT})",
     )
     filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--until", metavar="ISO|DURATION",
-                         help="only records up to this time (ISO, or a duration ago: 1h)")
+    filters.add_argument(
+        "--until",
+        metavar="ISO|DURATION",
+        help="only records up to this time (ISO, or a duration ago: 1h)",
+    )
     filters.add_argument("--rule", metavar="RULE_ID", help="only records about this rule")
     filters.add_argument("--kind", choices=RECORD_KINDS, help="only records of this kind")
     shared = [*parents, common, filters]
@@ -210,7 +213,7 @@ def run_ledger(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
 
 
 def _exemption_row(record: ExemptionRecord, now: datetime) -> tuple[str, ...]:
-    state = record.status
+    state: str = record.status
     if state == "active" and not record.is_active(now):
         state = "lapsed"
     return (

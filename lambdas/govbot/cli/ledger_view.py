@@ -72,8 +72,11 @@ def _fields(record: LedgerRecord) -> tuple[str, str, str, str]:
 def _perms(value: Any) -> str:
     if not isinstance(value, dict):
         return "?"
-    kinds = [k for k, key in (("fleet", "allow_fleet"), ("builder", "allow_image_builder"))
-             if value.get(key)]
+    kinds = [
+        k
+        for k, key in (("fleet", "allow_fleet"), ("builder", "allow_image_builder"))
+        if value.get(key)
+    ]
     return ",".join(kinds) or "none"
 
 
@@ -83,8 +86,8 @@ def request_summary(action: ActionRecord) -> str:
     image = (action.image_arn or "").rpartition("/")[2] or "-"
     account = request.get("SharedAccountId") or action.shared_account_id or "-"
     if "before" in request or "after" in request:
-        after = "none" if action.operation == "DeleteImagePermissions" else _perms(
-            request.get("after")
+        after = (
+            "none" if action.operation == "DeleteImagePermissions" else _perms(request.get("after"))
         )
         change = f": {_perms(request.get('before'))} -> {after}"
     else:

@@ -114,9 +114,7 @@ class MemoryLedger:
         )
 
     def put_action(self, action: ActionRecord) -> None:
-        self.actions.setdefault(action.event_id, {})[action.keys()[1]] = action.stamped(
-            self._now()
-        )
+        self.actions.setdefault(action.event_id, {})[action.keys()[1]] = action.stamped(self._now())
 
     def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
         for decision in decisions:

@@ -113,7 +113,7 @@ def policy_warnings(policy: Policy, now: Any) -> list[str]:
     ]
     routes = policy.notifications.routes
     for i, route in enumerate(routes):
-        kinds = route.kinds or tuple(KIND_MAX_SEVERITY)
+        kinds: tuple[str, ...] = route.kinds or tuple(KIND_MAX_SEVERITY)
         if not any(
             severity_rank(KIND_MAX_SEVERITY.get(k, "critical")) >= severity_rank(route.min_severity)
             for k in kinds

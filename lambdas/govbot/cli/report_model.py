@@ -159,6 +159,10 @@ def _chart(
     }
 
 
+def _ts(value: datetime | None) -> str | None:
+    return format_ts(value) if value is not None else None
+
+
 def build_report(
     *,
     policy: Policy,
@@ -184,7 +188,7 @@ def build_report(
         "golden_coverage": _golden(policy, snapshots),
         "actions": [
             {
-                "ts": format_ts(a.timestamp()) if a.timestamp() else None,
+                "ts": _ts(a.timestamp()),
                 "event_id": a.event_id,
                 "operation": a.operation,
                 "image_arn": a.image_arn,

@@ -28,8 +28,14 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             "Images in scope",
             ["image", "account", "region", "state", "shared with (how)", "violations"],
             [
-                [i["name"], i["account_id"], i["region"], i["state"], _shares_text(i) or "nobody",
-                 i["violations"]]
+                [
+                    i["name"],
+                    i["account_id"],
+                    i["region"],
+                    i["state"],
+                    _shares_text(i) or "nobody",
+                    i["violations"],
+                ]
                 for i in report["images"]
             ],
         ),
@@ -37,8 +43,15 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             "Open violations",
             ["image", "rule", "account", "permission", "mode", "severity", "reason"],
             [
-                [v["image_arn"], v["rule_id"], v["account_id"], v["permission"], v["mode"],
-                 v["severity"], v["reason"]]
+                [
+                    v["image_arn"],
+                    v["rule_id"],
+                    v["account_id"],
+                    v["permission"],
+                    v["mode"],
+                    v["severity"],
+                    v["reason"],
+                ]
                 for v in report["open_violations"]
             ],
         ),
@@ -46,10 +59,18 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             "Exemptions",
             ["id", "source", "account", "permission", "target", "expires", "status", "approver"],
             [
-                [e["id"], e["source"], e["account_id"], e["permission"], e["target"], e["expires"],
-                 "expired" if e["expired"] else
-                 ("expires within 14 days" if e["expiring_soon"] else "active"),
-                 e["approver"]]
+                [
+                    e["id"],
+                    e["source"],
+                    e["account_id"],
+                    e["permission"],
+                    e["target"],
+                    e["expires"],
+                    "expired"
+                    if e["expired"]
+                    else ("expires within 14 days" if e["expiring_soon"] else "active"),
+                    e["approver"],
+                ]
                 for e in report["exemptions"]
             ],
         ),
@@ -57,8 +78,13 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             "Golden coverage by destination region",
             ["rule", "destination", "sources", "copies present", "missing"],
             [
-                [g["rule_id"], g["destination_region"], g["sources"], g["copies_present"],
-                 ", ".join(g["missing"]) or "-"]
+                [
+                    g["rule_id"],
+                    g["destination_region"],
+                    g["sources"],
+                    g["copies_present"],
+                    ", ".join(g["missing"]) or "-",
+                ]
                 for g in report["golden_coverage"]
             ],
         ),
@@ -66,8 +92,14 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
             f"Actions since {report['since']}",
             ["time", "event id", "operation", "image", "account", "status"],
             [
-                [a["ts"], a["event_id"], a["operation"], a["image_arn"], a["shared_account_id"],
-                 a["status"]]
+                [
+                    a["ts"],
+                    a["event_id"],
+                    a["operation"],
+                    a["image_arn"],
+                    a["shared_account_id"],
+                    a["status"],
+                ]
                 for a in report["actions"]
             ],
         ),
@@ -156,8 +188,10 @@ def chart_svgs(report: dict[str, Any]) -> str:
     by_region = [
         (
             row["region"],
-            [("shares", row["shares"], SHARES_COLOUR),
-             ("violations", row["violations"], VIOLATIONS_COLOUR)],
+            [
+                ("shares", row["shares"], SHARES_COLOUR),
+                ("violations", row["violations"], VIOLATIONS_COLOUR),
+            ],
         )
         for row in report["chart"]["by_region"]
     ]

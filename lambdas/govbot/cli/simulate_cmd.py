@@ -16,6 +16,9 @@ from govbot.cli.tables import table
 from govbot.cli.world import World, WorldError, load_world, world_from_snapshots, world_schema
 from govbot.ledger.records.events import ActionRecord
 
+# The AppStream request parameters of a remedy (the rest of the request is govbot's notes).
+AWS_PARAMETERS = ("SharedAccountId", "ImagePermissions")
+
 
 def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Register ``simulate``."""
@@ -77,7 +80,9 @@ def _event_json(outcome: EventOutcome) -> dict[str, Any]:
                 "shared_account_id": a.shared_account_id,
                 "image_arn": a.image_arn,
                 "parameters": {
-                    k: v for k, v in a.request.items() if k in ("SharedAccountId", "ImagePermissions")
+                    k: v
+                    for k, v in a.request.items()
+                    if k in ("SharedAccountId", "ImagePermissions")
                 },
                 "status": a.status,
                 "error": a.error,
@@ -94,8 +99,12 @@ def _print_human(output: Output, outcomes: list[EventOutcome]) -> None:
         evaluation = o.result.evaluation
         rules = ",".join(evaluation.rule_ids()) if evaluation else ""
         rows.append((o.origin, o.event_id, o.event_name or "", o.outcome, rules, o.note))
-    table(output.out, ("SOURCE", "EVENT ID", "EVENT", "OUTCOME", "RULES", "NOTE"), rows,
-          style_column=3)
+    table(
+        output.out,
+        ("SOURCE", "EVENT ID", "EVENT", "OUTCOME", "RULES", "NOTE"),
+        rows,
+        style_column=3,
+    )
     for o in outcomes:
         details = [f"  action: {_action_text(a)}" for a in o.result.actions]
         details += [f"  message [{m['kind']}/{m['severity']}]: {m['text']}" for m in o.messages]

@@ -165,9 +165,10 @@ class Simulation:
             governed_regions=deps.governed_regions,
         )
         world_note = ""
-        if isinstance(parsed, ParsedEvent) and not self.enforcer.deps.ledger.get_event(
-            parsed.event_id
-        ).exists:
+        if (
+            isinstance(parsed, ParsedEvent)
+            and not self.enforcer.deps.ledger.get_event(parsed.event_id).exists
+        ):
             world_note = apply_event(self.appstream, parsed)
         result = self.enforcer.handle(event.body)
         name = parsed.event_name if isinstance(parsed, ParsedEvent) else None

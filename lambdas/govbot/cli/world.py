@@ -56,7 +56,9 @@ class WorldImage(_Strict):
     region: str | None = Field(
         None, pattern=_REGION, description="region (default: the world's first region)"
     )
-    state: Literal["PENDING", "AVAILABLE", "FAILED", "COPYING", "DELETING"] = "AVAILABLE"
+    state: Literal[
+        "PENDING", "AVAILABLE", "FAILED", "COPYING", "DELETING", "CREATING", "IMPORTING"
+    ] = "AVAILABLE"
     tags: dict[str, str] = Field(default_factory=dict)
     permissions: list[WorldShare] = Field(
         default_factory=list, description="the share list (DescribeImagePermissions)"
@@ -158,7 +160,7 @@ def world_from_snapshots(base: World, snapshots: list[ImageSnapshot]) -> World:
             name=s.ref.name,
             owner=s.ref.account_id,
             region=s.ref.region,
-            state=s.state,  # type: ignore[arg-type]
+            state=s.state,
             tags=dict(s.tags),
             permissions=[
                 WorldShare(

@@ -32,7 +32,8 @@ def decode(data: bytes) -> tuple[int, int, list[bytes]]:
         pos += 12 + length
     assert header is not None, "no IHDR chunk"
     width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, f"unsupported PNG {header}"
+    supported = depth == 8 and colour in (2, 6) and interlace == 0
+    assert supported, f"unsupported PNG {header}"
     channels = 3 if colour == 2 else 4
     stride = width * channels
     raw = zlib.decompress(idat)

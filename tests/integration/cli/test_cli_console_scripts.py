@@ -115,7 +115,8 @@ def test_ledger_rows_have_event_ids_and_exemptions_are_listed(served: tuple[str,
     assert since.returncode == 0, since.stderr
     header, *rows = since.stdout.splitlines()
     assert header.split()[:3] == ["TIME", "EVENT", "ID"]
-    assert rows and all("ev-console" in row for row in rows if " exemption " not in row)
+    assert rows
+    assert all("ev-console" in row for row in rows if " exemption " not in row)
     event = _govbot("ledger", "event", "ev-console", *common, "--kind", "decision")
     assert [r.split()[2] for r in event.stdout.splitlines()[1:]] == ["decision"]
     listed = _govbot("ledger", "exemptions", "list", *common)

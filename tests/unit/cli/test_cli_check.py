@@ -159,7 +159,8 @@ def test_check_trusts_organization_members_like_the_enforcer() -> None:
     images = [_image("team-x", _share("444444444444", True, True))]
     org = FakeOrganizations(frozenset({"444444444444"}))
     trusted = run_cli(
-        "check", "--region", REGION, "--policy", DEMO_POLICY, deps=_deps(FakeAppStream(images), org=org)
+        "check", "--region", REGION, "--policy", DEMO_POLICY,
+        deps=_deps(FakeAppStream(images), org=org),
     )  # fmt: skip
     assert trusted.code == 0, trusted.out
     assert org.asked == [(None, None, 300.0)]  # the policy's organization.cache_seconds
@@ -214,9 +215,7 @@ def test_check_unknown_image_is_exit_2() -> None:
         "--policy", DEMO_POLICY, deps=_deps(FakeAppStream(IMAGES)),
     )  # fmt: skip
     assert result.code == 2
-    assert result.err.strip() == (
-        f"govbot: error: image 'nope' not found in {OWNER} {REGION}"
-    )
+    assert result.err.strip() == (f"govbot: error: image 'nope' not found in {OWNER} {REGION}")
 
 
 def test_check_gateway_failure_is_one_line_exit_2() -> None:

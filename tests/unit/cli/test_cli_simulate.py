@@ -22,7 +22,7 @@ def _simulate(*argv: str) -> tuple[int, dict, str]:
 
 
 def _record(tmp_path: Path, name: str, params: dict, **extra: object) -> dict:
-    record = {
+    return {
         "eventVersion": "1.08",
         "userIdentity": {"type": "AssumedRole", "accountId": "123456789012",
                          "arn": "arn:aws:sts::123456789012:assumed-role/Admin/alice"},
@@ -31,7 +31,6 @@ def _record(tmp_path: Path, name: str, params: dict, **extra: object) -> dict:
         "responseElements": None, "eventID": f"bare-{name}", "eventType": "AwsApiCall",
         "recipientAccountId": "123456789012", **extra,
     }  # fmt: skip
-    return record
 
 
 def test_example_events_give_every_outcome() -> None:
@@ -87,7 +86,8 @@ def test_human_output_is_a_table_then_details() -> None:
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].split() == ["SOURCE", "EVENT", "ID", "EVENT", "OUTCOME", "RULES", "NOTE"]
-    assert f"{EVENTS}:1" in lines[1] and "remedied" in lines[1]
+    assert f"{EVENTS}:1" in lines[1]
+    assert "remedied" in lines[1]
     assert (
         "  action: UpdateImagePermissions SharedAccountId=999999999999 allowFleet=True "
         "allowImageBuilder=False (succeeded)"
