@@ -66,7 +66,7 @@ class WorldImage(_Strict):
 
 
 class WorldFleet(_Strict):
-    """A fleet running an image (shown in stop-sharing impact; no effect on verdicts)."""
+    """A fleet running an image: kept in the final world; the enforcer does not read fleets."""
 
     name: str
     image: str = Field(description="name of the image the fleet runs")

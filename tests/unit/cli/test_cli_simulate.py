@@ -182,3 +182,23 @@ def test_world_schema_is_printed_and_documented() -> None:
     assert json.loads(result.out) == world_schema()
     documented = json.loads((REPO_ROOT / "docs" / "world.schema.json").read_text())
     assert documented == world_schema(), "regenerate: govbot simulate --world-schema"
+
+
+def test_progress_and_colour_only_on_a_terminal() -> None:
+    import io
+
+    from govbot.cli.tables import progress, table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped, terminal = io.StringIO(), Terminal()
+    for stream in (piped, terminal):
+        with progress(stream, 2, "reading images") as advance:
+            advance("123456789012 us-east-1")
+            advance("123456789012 eu-west-1")
+        table(stream, ("OUTCOME",), [("violation",)], style_column=0)
+    assert piped.getvalue() == "OUTCOME\nviolation\n"
+    assert "reading images" in terminal.getvalue()
+    assert "\x1b[" in terminal.getvalue()  # coloured outcome
