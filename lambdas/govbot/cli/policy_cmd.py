@@ -22,6 +22,7 @@ from govbot.cli.deps import CliDeps
 from govbot.cli.render import evaluation_json, evaluation_lines
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.policy import Policy, PolicyError, evaluate, load_policy
+from govbot.policy.primitives import Severity
 
 # A hypothetical image needs an owner and a region for its ARN; neither changes a verdict.
 PLACEHOLDER_ACCOUNT = "000000000000"
@@ -88,7 +89,7 @@ def policy_summary(policy: Policy) -> dict[str, int]:
 
 
 # The highest severity govbot gives each message kind (enforcer, replicator, notifier).
-KIND_MAX_SEVERITY: dict[str, str] = {
+KIND_MAX_SEVERITY: dict[str, Severity] = {
     "violation_remedied": "critical",
     "violation_audit": "medium",
     "stop_sharing_impact": "medium",
@@ -104,7 +105,7 @@ KIND_MAX_SEVERITY: dict[str, str] = {
 
 def policy_warnings(policy: Policy, now: Any) -> list[str]:
     """Valid but probably not meant: expired exemptions, routes and kinds that reach nobody."""
-    from govbot.notify.model import severity_rank
+    from govbot.policy.primitives import severity_at_least
 
     warnings = [
         f"exemptions[{i}] {e.id!r}: expired at {e.expires.isoformat()}; it no longer applies"
@@ -115,7 +116,7 @@ def policy_warnings(policy: Policy, now: Any) -> list[str]:
     for i, route in enumerate(routes):
         kinds: tuple[str, ...] = route.kinds or tuple(KIND_MAX_SEVERITY)
         if not any(
-            severity_rank(KIND_MAX_SEVERITY.get(k, "critical")) >= severity_rank(route.min_severity)
+            severity_at_least(KIND_MAX_SEVERITY.get(k, "critical"), route.min_severity)
             for k in kinds
         ):
             warnings.append(
@@ -123,7 +124,7 @@ def policy_warnings(policy: Policy, now: Any) -> list[str]:
                 f"{', '.join(kinds)} never reach min_severity {route.min_severity}"
             )
     for kind, top in KIND_MAX_SEVERITY.items():
-        if not any(r.accepts(kind, top) for r in routes):  # type: ignore[arg-type]
+        if not any(r.accepts(kind, top) for r in routes):
             warnings.append(f"notifications: no route delivers {kind} messages")
     return warnings
 

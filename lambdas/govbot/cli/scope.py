@@ -191,6 +191,6 @@ def read_images(
             images += listed
             advance(f"{account} {region}")
     if image_name and not images:
-        where = ", ".join(f"{a} {r}" for a, r in places)
+        where = ", ".join(f"account {a} {r}" for a, r in places)
         raise UsageError(f"image {image_name!r} not found in {where}")
     return images

@@ -18,8 +18,8 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPer
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcementResult, EnforcerDeps
 from govbot.events import ParsedEvent, parse_event
+from govbot.policy import Exemption
 from govbot.policy.models import Policy
-from govbot.policy.rules import Exemption
 
 Outcome = str  # compliant | remedied | violation | exempted | ignored | rejected
 IMAGE_EVENTS = frozenset(

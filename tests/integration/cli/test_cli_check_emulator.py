@@ -57,8 +57,10 @@ def test_check_all_in_process_finds_violations_and_changes_nothing(
         after = {name: _shares(emulator, name) for name in ("prod-app", "payroll")}
     assert result.code == 1, result.err
     assert f"checked 3 image(s) in account {OWNER} {REGION}" in result.out
-    assert "VIOLATION no-untrusted-builders  account=999999999999" in result.out
-    assert "VIOLATION secrets-never-shared  account=111111111111 permission=fleet" in result.out
+    assert "VIOLATION prod-app no-untrusted-builders account=999999999999" in result.out
+    assert (
+        "VIOLATION payroll secrets-never-shared account=111111111111 permission=fleet" in result.out
+    )
     assert "summary: 3 violation(s) on 2 image(s)" in result.out
     # Read-only: no mutating call reached the emulator, the shares are untouched.
     assert before == after

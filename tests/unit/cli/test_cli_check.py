@@ -215,7 +215,9 @@ def test_check_unknown_image_is_exit_2() -> None:
         "--policy", DEMO_POLICY, deps=_deps(FakeAppStream(IMAGES)),
     )  # fmt: skip
     assert result.code == 2
-    assert result.err.strip() == (f"govbot: error: image 'nope' not found in {OWNER} {REGION}")
+    assert result.err.strip() == (
+        f"govbot: error: image 'nope' not found in account {OWNER} {REGION}"
+    )
 
 
 def test_check_gateway_failure_is_one_line_exit_2() -> None:
