@@ -142,8 +142,14 @@ def read_scope(args: argparse.Namespace, deps: CliDeps) -> Scope:
 def _reader(args: argparse.Namespace, scope: Scope, deps: CliDeps) -> Any:
     if not args.profile and not args.role_name:
         return deps.appstream(args.endpoint_url)
-    home = scope.accounts[0] if len(scope.accounts) == 1 else None
     role = args.role_name
+    home: str | None = None
+    if role:
+        # The caller's own account has no spoke role (as deployed): act there directly.
+        try:
+            home = deps.caller_account(scope.regions[0])
+        except Exception:  # no STS answer: assume the role everywhere
+            home = None
 
     def role_arn_for(account: str) -> str | None:
         if not role or account == home:
