@@ -65,7 +65,8 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     image_name = parse_image_name(args.image) if args.image else None
     scope = read_scope(args, deps)
     images = read_images(args, scope, deps, output.err, image_name=image_name)
-    evaluations = [scope.evaluate(image) for image in images]
+    inputs = scope.judge()  # read once: one consistent view for every image
+    evaluations = [inputs.evaluate(image) for image in images]
     violations = sum(len(e.violations()) for e in evaluations)
     failing = [e for e in evaluations if e.violations()]
     shown = failing if args.only_violations else evaluations

@@ -76,10 +76,11 @@ def run_report(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
         raise UsageError(f"--since {args.since!r}: expected a period of at most 800 days")
     images = read_images(args, scope, deps, output.err)
     decisions, actions = _ledger_period(scope, since)
+    inputs = scope.judge()
     report = build_report(
         policy=scope.policy,
         policy_file=args.policy,
-        evaluations=[(image, scope.evaluate(image)) for image in images],
+        evaluations=[(image, inputs.evaluate(image)) for image in images],
         org_accounts=scope.org_accounts,
         granted=scope.granted,
         decisions=decisions,

@@ -18,8 +18,10 @@ from govbot.cli.deps import CliDeps
 from govbot.cli.policy_cmd import load_policy_or_usage
 from govbot.cli.tables import progress
 from govbot.domain import ImageSnapshot
+from govbot.governance import build_judge
 from govbot.ledger import ExemptionRecord
-from govbot.policy import Evaluation, Policy, evaluate
+from govbot.policy import Evaluation, Policy
+from govbot.policy.judge import EngineInputs
 
 
 class ScopeReadFailed(Exception):
@@ -79,18 +81,28 @@ class Scope:
     granted: list[ExemptionRecord] = field(default_factory=list)
     ledger: Any = None
 
-    def evaluate(self, image: ImageSnapshot) -> Evaluation:
-        """The enforcer's verdict on ``image`` (same inputs as ``Enforcer.evaluate``)."""
-        from govbot.notify.exemptions import to_policy_exemptions
+    def judge(self) -> EngineInputs:
+        """The enforcer's judge, fixed at ``now``: the same inputs as a deployed evaluation."""
+        return build_judge(
+            lambda: self.policy,
+            exemption_store=_Granted(self.granted),
+            org_accounts=lambda: self.org_accounts,
+            clock=lambda: self.now,
+        ).inputs(self.now)
 
-        org = self.org_accounts if self.policy.organization.trust_member_accounts else frozenset()
-        return evaluate(
-            image,
-            self.policy,
-            self.now,
-            org_accounts=org,
-            extra_exemptions=tuple(to_policy_exemptions(self.granted)),
-        )
+    def evaluate(self, image: ImageSnapshot) -> Evaluation:
+        """The enforcer's verdict on ``image``."""
+        return self.judge().evaluate(image)
+
+
+@dataclass(frozen=True)
+class _Granted:
+    """The exemptions read from the ledger once, as the judge's exemption store."""
+
+    records: list[ExemptionRecord]
+
+    def active_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
+        return [r for r in self.records if now is None or r.is_active(now)]
 
 
 def _caller(args: argparse.Namespace, region: str, deps: CliDeps) -> str:

@@ -18,7 +18,7 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPer
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcementResult, EnforcerDeps
 from govbot.events import ParsedEvent, parse_event
-from govbot.policy import Exemption
+from govbot.governance import build_judge
 from govbot.policy.models import Policy
 
 Outcome = str  # compliant | remedied | violation | exempted | ignored | rejected
@@ -137,24 +137,25 @@ class Simulation:
         self.appstream = MemoryAppStream(self.world.snapshots())
         self.ledger = MemoryLedger(lambda: self.now)
         members = frozenset(self.world.organization_members)
+        # The enforcer's own judge: the policy, the world's organization members and the
+        # exemptions granted (from Slack) in this ledger.
+        judge = build_judge(
+            lambda: self.policy,
+            exemption_store=self.ledger,
+            org_accounts=lambda: members,
+            clock=lambda: self.now,
+        )
         self.enforcer = Enforcer(
             EnforcerDeps(
                 appstream=self.appstream,
                 ledger=self.ledger,
-                policy=lambda: self.policy,
+                judge=judge,
                 governed_accounts=frozenset(self.world.accounts),
                 governed_regions=frozenset(self.world.regions),
-                org_accounts=lambda: members,
-                exemptions=self._ledger_exemptions,
                 self_principals=tuple(self.world.bot_principals),
                 clock=lambda: self.now,
             )
         )
-
-    def _ledger_exemptions(self, now: datetime) -> list[Exemption]:
-        from govbot.notify.exemptions import to_policy_exemptions
-
-        return to_policy_exemptions(self.ledger.active_exemptions(now))
 
     def run(self, event: InputEvent) -> EventOutcome:
         """Apply ``event`` to the world, let the enforcer handle it, describe the outcome."""
