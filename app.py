@@ -15,6 +15,7 @@ import sys
 # Node.js versions are supported instead.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 from infra.app import build_app
 from infra.config import InfraConfigError, context_from_argv

@@ -120,19 +120,6 @@ def _spoke_stacks(
     plan = plan_forwarders(
         settings.account, settings.region, settings.governed_regions, settings.spoke_accounts
     )
-    forwarders = tuple(
-        GovbotForwarderStack(
-            app,
-            spec.stack_name,
-            hub_account=settings.account,
-            hub_region=settings.region,
-            env=cdk.Environment(account=spec.account, region=spec.region),
-            description=(
-                f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"
-            ),
-        )
-        for spec in plan
-    )
     patterns = hub_role_patterns(hub) if settings.spoke_accounts else []
     # IAM is global; the role stack is pinned to the hub region only to have a home.
     spoke_roles = tuple(
@@ -147,6 +134,20 @@ def _spoke_stacks(
             description="govbot spoke: remediation role assumed by the hub's functions",
         )
         for account in settings.spoke_accounts
+    )
+    # Created after the role stacks: `cdk ls` lists stacks in creation order.
+    forwarders = tuple(
+        GovbotForwarderStack(
+            app,
+            spec.stack_name,
+            hub_account=settings.account,
+            hub_region=settings.region,
+            env=cdk.Environment(account=spec.account, region=spec.region),
+            description=(
+                f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"
+            ),
+        )
+        for spec in plan
     )
     # Deploy order for `cdk deploy --all`: the hub, then the roles it assumes in the
     # spokes, then the forwarders that send the spokes' events to it.

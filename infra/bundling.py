@@ -3,7 +3,8 @@
 The asset holds exactly the import closure of the handlers (``infra.closure``): the
 ``govbot`` modules they reach and the ``slack_sdk`` modules those reach (slack_sdk is the
 one dependency the Powertools layer does not carry), plus slack_sdk's licence. No
-bytecode, no CLI, nothing only the sandbox or the tests use. slack_sdk is installed by pip
+bytecode, no CLI, nothing only the sandbox or the tests use; docstrings and comments
+blanked with every line kept in place (infra/slim.py). slack_sdk is installed by pip
 once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
 offline.
 """
@@ -23,6 +24,7 @@ import aws_cdk as cdk
 import jsii
 
 from infra.closure import handler_modules, import_closure
+from infra.slim import blank_docs_and_comments
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambdas"
@@ -155,7 +157,8 @@ def bundle_closure(
             if trimmed:
                 (out / relative).write_text(TRIMMED_INIT, encoding="utf-8")
             else:
-                shutil.copyfile(path, out / relative)
+                text = blank_docs_and_comments(path.read_text(encoding="utf-8"))
+                (out / relative).write_text(text, encoding="utf-8")
             written.append(relative)
     if any(p.parts[0] == VENDORED for p in written):
         licence = vendored_licence(dependencies)

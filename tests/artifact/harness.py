@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,47 +22,15 @@ from moto.server import ThreadedMotoServer
 
 from govbot_sandbox.emulator.server import EmulatorServer
 from govbot_sandbox.sandbox import Sandbox
+from infra.assembly import function_assets
 from tests.artifact.lambda_env import lambda_python
 
 RUNNER = Path(__file__).with_name("runner.py")
 
 
-@dataclass(frozen=True)
-class SynthesizedFunction:
-    logical_id: str
-    handler: str
-    asset_dir: Path
-
-
-def synthesized_functions(outdir: Path) -> list[SynthesizedFunction]:
-    """Every Lambda function of the hub stack, from the cloud assembly in ``outdir``."""
-    from infra.app import STACK_NAME, build_app
-
-    app, _ = build_app(str(outdir), nag=False)
-    assembly = app.synth()
-    directory = Path(assembly.directory)
-    template = assembly.get_stack_artifact(STACK_NAME).template
-    # The asset manifest is what `cdk deploy` publishes: source directory -> S3 object key.
-    manifest = json.loads((directory / f"{STACK_NAME}.assets.json").read_text())
-    uploaded = {
-        destination["objectKey"]: directory / asset["source"]["path"]
-        for asset in manifest["files"].values()
-        if asset["source"].get("packaging") == "zip"
-        for destination in asset["destinations"].values()
-    }
-    found = []
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::Lambda::Function":
-            continue
-        properties = resource["Properties"]
-        found.append(
-            SynthesizedFunction(
-                logical_id=logical_id,
-                handler=properties["Handler"],
-                asset_dir=uploaded[properties["Code"]["S3Key"]],
-            )
-        )
-    return found
+def synthesized_functions(outdir: Path) -> dict[str, Path]:
+    """Handler -> asset directory of every function of the hub, from the cloud assembly."""
+    return function_assets(outdir)
 
 
 class LambdaProcess:

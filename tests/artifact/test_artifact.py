@@ -43,11 +43,10 @@ HANDLERS = {
 
 
 @pytest.fixture(scope="module")
-def functions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def functions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     found = synthesized_functions(tmp_path_factory.mktemp("cdk.out"))
-    by_handler = {f.handler: f for f in found}
-    assert sorted(by_handler) == sorted(HANDLERS.values())
-    return by_handler
+    assert sorted(found) == sorted(HANDLERS.values())
+    return found
 
 
 @pytest.fixture
@@ -60,7 +59,7 @@ def served() -> Iterator[ServedSandbox]:
 def lambdas(functions: dict[str, Any], served: ServedSandbox) -> Iterator[dict[str, Any]]:
     """One Lambda-like process per function, each on its own asset directory."""
     processes = {
-        name: LambdaProcess(functions[handler].asset_dir, served.environment())
+        name: LambdaProcess(functions[handler], served.environment())
         for name, handler in HANDLERS.items()
     }
     yield processes
@@ -112,7 +111,7 @@ def test_every_function_imports_from_its_asset_alone(functions, lambdas) -> None
     for name, handler in HANDLERS.items():
         answer = lambdas[name].invoke(handler, {"__import_only__": True})
         assert answer["ok"], answer["error"]
-        assert answer["file"].startswith(str(functions[handler].asset_dir))
+        assert answer["file"].startswith(str(functions[handler]))
 
 
 def test_the_four_functions_work_from_the_uploaded_asset(served, lambdas) -> None:
@@ -179,7 +178,7 @@ def test_the_asset_before_issue_8_would_fail(tmp_path: Path, functions, served) 
     environment, as it did (the dev venv's PyYAML does not leak into the subprocess).
     """
     old = tmp_path / "asset"
-    shutil.copytree(functions[HANDLERS["enforcer"]].asset_dir, old)
+    shutil.copytree(functions[HANDLERS["enforcer"]], old)
     shutil.copyfile(
         REPO / "lambdas" / "govbot" / "policy" / "loader.py",
         old / "govbot" / "policy" / "loader.py",
@@ -193,7 +192,7 @@ def test_the_asset_before_issue_8_would_fail(tmp_path: Path, functions, served) 
 
 def test_a_file_left_out_of_the_asset_fails(tmp_path: Path, functions, served) -> None:
     broken = tmp_path / "asset"
-    shutil.copytree(functions[HANDLERS["enforcer"]].asset_dir, broken)
+    shutil.copytree(functions[HANDLERS["enforcer"]], broken)
     (broken / "govbot" / "policy" / "document.py").unlink()
     answer = _import_in_lambda(broken, served)
     assert not answer["ok"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from infra.bundling import DependencySpec, LocalPipBundling, ensure_dependencies
 from infra.closure import ClosureError, import_closure
+from infra.slim import blank_docs_and_comments
 
 
 def _tree(root: Path, files: dict[str, str]) -> None:
@@ -118,3 +120,41 @@ def test_the_real_handlers_reach_no_yaml_cli_or_sandbox() -> None:
     assert "govbot.policy.document" in closure.modules  # the JSON one
     assert not any(m.startswith(("govbot.cli", "slack_sdk.socket_mode")) for m in closure.modules)
     assert {"yaml", "cbor2", "moto", "govbot_sandbox", "slack"}.isdisjoint(closure.external)
+
+
+def _without_docstrings(tree: ast.AST) -> str:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body[0].value.value = ""
+    return ast.dump(tree)
+
+
+def _statement_lines(tree: ast.AST) -> list[tuple[str, int]]:
+    return [(type(n).__name__, n.lineno) for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+
+
+def test_blanking_keeps_the_code_and_every_line_number() -> None:
+    sources = sorted((Path(__file__).resolve().parents[2] / "lambdas").rglob("*.py"))
+    assert len(sources) > 50
+    for path in sources:
+        before = path.read_text(encoding="utf-8")
+        after = blank_docs_and_comments(before)
+        assert len(after.splitlines()) == len(before.splitlines()), path
+        old, new = ast.parse(before), ast.parse(after)
+        assert _without_docstrings(new) == _without_docstrings(old), path
+        assert _statement_lines(new) == _statement_lines(old), path
+        assert "#" not in "".join(
+            line for line in after.splitlines() if line.lstrip().startswith("#")
+        ), path
+
+
+def test_blanking_example() -> None:
+    source = 'def f():\n    """Doc\n    more."""  # why\n    return 1  # one\n'
+    assert blank_docs_and_comments(source) == 'def f():\n    ""\n\n    return 1\n'
