@@ -53,7 +53,7 @@ def test_context_arguments_are_read_as_the_cdk_cli_reads_them(argv, expected) ->
 
 
 def test_a_stray_argument_is_a_usage_error() -> None:
-    with pytest.raises(InfraConfigError, match="usage: python app.py"):
+    with pytest.raises(InfraConfigError, match=r"usage: python app\.py"):
         context_from_argv(["--verbose"])
 
 
@@ -68,7 +68,7 @@ def test_list_values_accept_a_json_array_or_a_comma_list(value) -> None:
 
 
 def test_a_broken_json_array_names_the_key() -> None:
-    with pytest.raises(InfraConfigError, match="context 'governed_regions'.*not a JSON array"):
+    with pytest.raises(InfraConfigError, match=r"context .governed_regions.*not a JSON array"):
         settings({"governed_regions": '["us-east-1",'}.get)
 
 
