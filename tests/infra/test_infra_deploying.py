@@ -172,3 +172,16 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
         "GovbotForwarder-222222222222-us-east-1",
         "GovbotForwarder-222222222222-eu-west-1",
     ]
+
+
+def test_the_guide_names_every_resource_type_an_uninstall_leaves(hub) -> None:
+    guide = (REPO_ROOT / "docs" / "deploying.md").read_text()
+    uninstall = guide[guide.index("## Uninstall") :]
+    retained = {
+        resource["Type"]
+        for resource in hub.raw["Resources"].values()
+        if resource.get("DeletionPolicy") == "Retain"
+    }
+    assert retained
+    for resource_type in retained:
+        assert f"`{resource_type}`" in uninstall, resource_type
