@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from govbot.policy.errors import PolicyError
 from govbot.policy.error_text import Loc, describe, render_path
+from govbot.policy.errors import PolicyError
 from govbot.policy.models import Policy
 
 
