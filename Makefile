@@ -9,9 +9,13 @@ AWSCLI_VENV := .awscli-venv
 AWSCLI := $(AWSCLI_VENV)/bin/aws
 AWSCLI_SPEC := awscli>=1.36,<2
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+# README states the supported Node.js lines; CI's Node 20 still synthesizes fine.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
+export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-artifact artifact-env test-live serve demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,7 +43,7 @@ awscli: $(AWSCLI) ## the AWS CLI from PyPI in .awscli-venv (for the live tests a
 browser: ## headless Chromium for the HTML report test (Debian's package; CI runs this)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e)
+test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e, artifact)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 test-unit: $(STAMP) ## unit tests only (sockets blocked)
@@ -60,6 +64,12 @@ test-live: $(STAMP) $(AWSCLI) ## the live endpoint through the AWS CLI only
 serve: $(STAMP) ## run govbot live on one loopback endpoint (see README "Try it live")
 	$(BIN)/govbot-sandbox serve --port 4566 --speed 60
 
+test-artifact: $(STAMP) ## the synthesized Lambda assets, run in a Lambda-like environment
+	$(BIN)/python -m pytest tests/artifact
+
+artifact-env: $(STAMP) ## build the cached Lambda-like venv (boto3 + pinned Powertools) in build/
+	$(BIN)/python -m tests.artifact.lambda_env
+
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 	$(BIN)/python -m govbot_sandbox.demo
 
@@ -70,11 +80,11 @@ lint: $(STAMP) typecheck ## ruff (lint + format check) and mypy
 typecheck: $(STAMP) ## mypy over the code, the infra and the benchmarks
 	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench
 
-synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (offline)
+synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (or $$CDK_OUTDIR), offline
 	$(BIN)/python app.py
 
 bench: $(STAMP) ## run the benchmarks; results go to bench/results.json
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtual environment and build outputs
-	rm -rf $(VENV) $(AWSCLI_VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(AWSCLI_VENV) cdk.out build node_modules .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -23,6 +23,7 @@ from typing import Any
 import botocore.handlers
 
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
+from bench.assets import bench_asset_sizes
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
 from govbot.policy.loader import load_policy
@@ -258,6 +259,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "emulator_http_describe_images": bench_emulator_http,
     "drift_sweep_3x1000x10_vs_bound": bench_sweep_bound,
     "drift_sweep_3x1000x10_60s_invocations": bench_sweep_invocation_limit,
+    "lambda_asset_zipped_size": bench_asset_sizes,
 }
 
 

@@ -261,7 +261,7 @@ def chapter_simulate(story: Story) -> None:
     from govbot.cli.event_files import InputEvent
     from govbot.cli.simulation import Simulation
     from govbot.cli.world import World, WorldImage
-    from govbot.policy import load_policy
+    from govbot.policy.loader import load_policy
 
     # The world as it was before chapter 1, and chapter 1's CloudTrail event.
     world = World(

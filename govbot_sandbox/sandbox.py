@@ -199,9 +199,15 @@ class Sandbox:
         return Ledger(self.table_name, client=boto3.client("dynamodb", region_name=self.hub_region))
 
     def put_policy(self, text: str) -> None:
-        """Store a policy version in SSM, as the CDK deployment does."""
+        """Store a policy version (YAML text) in SSM as the CDK deployment does: its JSON."""
+        from govbot.policy.loader import policy_json
+
         boto3.client("ssm", region_name=self.hub_region).put_parameter(
-            Name=self.policy_parameter, Value=text, Type="String", Tier="Advanced", Overwrite=True
+            Name=self.policy_parameter,
+            Value=policy_json(text, "sandbox policy"),
+            Type="String",
+            Tier="Advanced",
+            Overwrite=True,
         )
 
     # -- the Lambda service, played locally -------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from infra.config import HubSettings, InfraConfigError, settings_from_context
+from infra.config import HubSettings, InfraConfigError, check_context_keys, settings_from_context
 from infra.nag import add_nag_checks
 from infra.spoke_stack import (
     GovbotForwarderStack,
@@ -37,6 +38,16 @@ def file_context(path: Path = CDK_JSON) -> dict[str, Any]:
     if not isinstance(context, dict):
         raise InfraConfigError(f"{path}: 'context' must be an object, got {type(context).__name__}")
     return context
+
+
+def _cli_context() -> dict[str, Any]:
+    """Context the CDK CLI hands the app (``-c`` and cdk.json, through CDK_CONTEXT_JSON)."""
+    raw = os.environ.get("CDK_CONTEXT_JSON", "")
+    try:
+        value = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 SPOKES_NEED_ENV = (
@@ -74,7 +85,9 @@ def build_deployment(
 ) -> Deployment:
     """Hub stack, plus forwarders and spoke role stacks when the hub account and region are
     set (a forwarder must name the hub bus ARN as a literal: no cross-region tokens)."""
-    app = cdk.App(outdir=outdir, context={**file_context(), **(context or {})})
+    merged = {**file_context(), **(context or {})}
+    check_context_keys([*merged, *_cli_context()])
+    app = cdk.App(outdir=outdir, context=merged)
     settings: HubSettings = settings_from_context(app.node.try_get_context, REPO_ROOT)
     env = None
     if settings.account or settings.region:
@@ -107,19 +120,6 @@ def _spoke_stacks(
     plan = plan_forwarders(
         settings.account, settings.region, settings.governed_regions, settings.spoke_accounts
     )
-    forwarders = tuple(
-        GovbotForwarderStack(
-            app,
-            spec.stack_name,
-            hub_account=settings.account,
-            hub_region=settings.region,
-            env=cdk.Environment(account=spec.account, region=spec.region),
-            description=(
-                f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"
-            ),
-        )
-        for spec in plan
-    )
     patterns = hub_role_patterns(hub) if settings.spoke_accounts else []
     # IAM is global; the role stack is pinned to the hub region only to have a home.
     spoke_roles = tuple(
@@ -135,4 +135,25 @@ def _spoke_stacks(
         )
         for account in settings.spoke_accounts
     )
+    # Created after the role stacks: `cdk ls` lists stacks in creation order.
+    forwarders = tuple(
+        GovbotForwarderStack(
+            app,
+            spec.stack_name,
+            hub_account=settings.account,
+            hub_region=settings.region,
+            env=cdk.Environment(account=spec.account, region=spec.region),
+            description=(
+                f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"
+            ),
+        )
+        for spec in plan
+    )
+    # Deploy order for `cdk deploy --all`: the hub, then the roles it assumes in the
+    # spokes, then the forwarders that send the spokes' events to it.
+    for role_stack in spoke_roles:
+        role_stack.add_dependency(hub)
+    for forwarder in forwarders:
+        for dependency in spoke_roles or (hub,):
+            forwarder.add_dependency(dependency)
     return forwarders, spoke_roles

@@ -1,8 +1,12 @@
 """Local (Docker-free) bundling of the Lambda asset.
 
-The asset is ``lambdas/`` plus the one runtime dependency the Powertools layer does not
-carry (slack_sdk), installed by pip for the Lambda platform. pip's output is cached under
-``build/lambda-deps/`` keyed by version and platform, so repeated synths stay offline.
+The asset holds exactly the import closure of the handlers (``infra.closure``): the
+``govbot`` modules they reach and the ``slack_sdk`` modules those reach (slack_sdk is the
+one dependency the Powertools layer does not carry), plus slack_sdk's licence. No
+bytecode, no CLI, nothing only the sandbox or the tests use; docstrings and comments
+blanked with every line kept in place (infra/slim.py). slack_sdk is installed by pip
+once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
+offline.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,11 +23,20 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 
+from infra.closure import handler_modules, import_closure
+from infra.slim import blank_docs_and_comments
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambdas"
 CACHE_ROOT = REPO_ROOT / "build" / "lambda-deps"
-LAMBDA_PYTHON_VERSION = "3.13"
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
+# The functions run on python3.11: the one CPython CI has, so the artifact test imports and
+# runs the asset on the very version Lambda uses (README "Runtime version").
+LAMBDA_PYTHON_VERSION = "3.11"
+VENDORED = "slack_sdk"
+TRIMMED_INIT = (
+    '"""Vendored by govbot: only the submodules govbot imports are here (infra/closure.py);\n'
+    'this package\'s own re-exports are left out, since nothing imports them."""\n'
+)
 
 
 class BundlingError(RuntimeError):
@@ -102,33 +116,84 @@ def ensure_dependencies(spec: DependencySpec, cache_root: Path = CACHE_ROOT) -> 
 
 @jsii.implements(cdk.ILocalBundling)
 class LocalPipBundling:
-    """``ILocalBundling`` that copies ``lambdas/`` and vendors the pinned dependency."""
+    """``ILocalBundling`` that writes the handlers' import closure (see module docstring)."""
 
     def __init__(
-        self, spec: DependencySpec, source: Path = LAMBDA_SOURCE, cache_root: Path = CACHE_ROOT
+        self,
+        spec: DependencySpec,
+        source: Path = LAMBDA_SOURCE,
+        cache_root: Path = CACHE_ROOT,
+        *,
+        entry_modules: Sequence[str] | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
         self._cache_root = cache_root
+        self._entry_modules = entry_modules
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
         """Bundle into ``output_dir``; always True (Docker is never used)."""
-        out = Path(output_dir)
-        shutil.copytree(self._source, out, dirs_exist_ok=True, ignore=_IGNORED)
-        shutil.copytree(ensure_dependencies(self._spec, self._cache_root), out, dirs_exist_ok=True)
+        dependencies = ensure_dependencies(self._spec, self._cache_root)
+        bundle_closure(Path(output_dir), self._source, dependencies, self._entry_modules)
         return True
 
 
-def lambda_code(spec: DependencySpec) -> Any:
-    """The ``lambda_.Code`` asset for every govbot function (bundled locally)."""
+def bundle_closure(
+    out: Path, source: Path, dependencies: Path, entry_modules: Sequence[str] | None = None
+) -> list[Path]:
+    """Copy the import closure of ``entry_modules`` (default: every handler) into ``out``.
+
+    Returns the files written (relative to ``out``).
+    """
+    closure = import_closure(
+        entry_modules or handler_modules(source),
+        {"govbot": source / "govbot", VENDORED: dependencies / VENDORED},
+    )
+    written: list[Path] = []
+    for root in (source, dependencies):
+        for path, trimmed in closure.files_under(root):
+            relative = path.relative_to(root)
+            (out / relative).parent.mkdir(parents=True, exist_ok=True)
+            if trimmed:
+                (out / relative).write_text(TRIMMED_INIT, encoding="utf-8")
+            else:
+                text = blank_docs_and_comments(path.read_text(encoding="utf-8"))
+                (out / relative).write_text(text, encoding="utf-8")
+            written.append(relative)
+    if any(p.parts[0] == VENDORED for p in written):
+        licence = vendored_licence(dependencies)
+        shutil.copyfile(licence, out / VENDORED / "LICENSE")
+        written.append(Path(VENDORED, "LICENSE"))
+    return written
+
+
+def vendored_licence(dependencies: Path) -> Path:
+    """slack_sdk's licence file from its installed metadata (it must ship with the code)."""
+    found = sorted(
+        p for p in dependencies.glob(f"{VENDORED}-*.dist-info/**/*") if p.name.startswith("LICEN")
+    )
+    if not found:
+        raise BundlingError(f"no licence file for {VENDORED} under {dependencies}")
+    return found[0]
+
+
+def lambda_code(spec: DependencySpec, handler: str) -> Any:
+    """The ``lambda_.Code`` asset of the function whose handler is ``handler`` (bundled
+    locally): the import closure of that handler's module only."""
     from aws_cdk import aws_lambda as lambda_
 
+    module = handler.rpartition(".")[0]
     return lambda_.Code.from_asset(
         str(LAMBDA_SOURCE),
         bundling=cdk.BundlingOptions(
             # Required by the API but never pulled: local bundling always succeeds.
             image=cdk.DockerImage.from_registry("local-bundling-only"),
-            local=LocalPipBundling(spec),
+            local=LocalPipBundling(spec, entry_modules=[module]),
+            # Part of the CDK's bundling cache key (the local bundler is not): without it
+            # the four functions would share the first function's bundle.
+            environment={"GOVBOT_HANDLER_MODULE": module},
         ),
+        # One asset per function: the hash of what is inside, not of lambdas/ (shared).
+        asset_hash_type=cdk.AssetHashType.OUTPUT,
         exclude=["**/__pycache__", "**/*.pyc"],
     )

@@ -7,8 +7,10 @@ silently defaulted except the documented defaults below.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -73,8 +75,53 @@ class HubSettings:
     drift_sweep_minutes: int = 60
 
 
+# Context keys the CDK itself and its CLI set (feature flags, lookups, CLI settings).
+CDK_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
+
+
+def is_cdk_key(key: str) -> bool:
+    """Keys owned by the CDK: feature flags (@aws-cdk/...), aws:cdk:..., lookup caches."""
+    return key.startswith("@") or ":" in key or key in CDK_KEYS
+
+
+def check_context_keys(keys: Iterable[str]) -> None:
+    """Refuse keys govbot does not know (a typo would silently keep the default)."""
+    problems = []
+    for key in sorted(set(keys)):
+        if key in DEFAULTS or is_cdk_key(key):
+            continue
+        close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(DEFAULTS)}"
+        problems.append(f"unknown context key {key!r}{hint}")
+    if problems:
+        raise InfraConfigError("; ".join(problems))
+
+
+def context_from_argv(argv: Sequence[str]) -> dict[str, str]:
+    """``-c key=value`` / ``--context key=value`` arguments, as the CDK CLI accepts them."""
+    context: dict[str, str] = {}
+    args = list(argv)
+    while args:
+        flag = args.pop(0)
+        if flag not in ("-c", "--context") or not args or "=" not in args[0]:
+            raise InfraConfigError(
+                f"unexpected argument {flag!r}; usage: python app.py [-c key=value ...]"
+            )
+        key, _, value = args.pop(0).partition("=")
+        context[key.strip()] = value
+    return context
+
+
 def _as_list(key: str, value: Any) -> tuple[str, ...]:
-    # `-c key=a,b` arrives as a string; cdk.json gives a real list.
+    # `-c key=a,b` or `-c 'key=["a","b"]'` arrive as strings; cdk.json gives a real list.
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InfraConfigError(
+                f"context {key!r}: {value!r} is not a JSON array ({exc.msg}); give a JSON "
+                'array like ["a","b"] or a comma list like a,b'
+            ) from None
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):

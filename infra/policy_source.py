@@ -1,8 +1,10 @@
-"""Read the policy YAML for the SSM parameter and validate it at synth time.
+"""Read the policy YAML, validate it at synth time, and give the JSON the SSM parameter holds.
 
-The file goes through the same loader the Lambda functions use, so a policy the bot would
-reject never reaches a deployment; and its golden destinations must be governed regions,
-since govbot's roles are granted AppStream access in those regions only.
+The file goes through the same validation the Lambda functions apply, so a policy the bot
+would reject never reaches a deployment; and its golden destinations must be governed
+regions, since govbot's roles are granted AppStream access in those regions only. The
+parameter stores the policy's canonical JSON (``govbot.policy.loader.policy_json``), so the
+functions need no YAML parser.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from govbot.policy.document import parse_policy_json
 from govbot.policy.errors import PolicyError
-from govbot.policy.loader import load_policy
+from govbot.policy.loader import policy_json
 
 
 class PolicySourceError(ValueError):
@@ -19,7 +22,7 @@ class PolicySourceError(ValueError):
 
 
 def read_policy(path: Path, governed_regions: Sequence[str] | None = None) -> str:
-    """Return the policy file's text after validating it; raise PolicySourceError if bad.
+    """Return the policy file's canonical JSON after validating it; PolicySourceError if bad.
 
     Examples
     --------
@@ -38,7 +41,8 @@ def read_policy(path: Path, governed_regions: Sequence[str] | None = None) -> st
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicySourceError(f"policy file {path} cannot be read as UTF-8: {exc}") from exc
     try:
-        policy = load_policy(path)
+        document = policy_json(text, str(path))
+        policy = parse_policy_json(document, str(path))
     except PolicyError as exc:
         raise PolicySourceError(f"policy file {path} is invalid: {exc}") from exc
     if governed_regions is not None:
@@ -52,4 +56,4 @@ def read_policy(path: Path, governed_regions: Sequence[str] | None = None) -> st
         ]
         if problems:
             raise PolicySourceError(f"policy file {path}: " + "; ".join(problems))
-    return text
+    return document

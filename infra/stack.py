@@ -10,6 +10,7 @@ from constructs import Construct
 from govbot import routing
 from infra.config import HubSettings
 from infra.constructs.alarms import Alarms
+from infra.constructs.dashboard import GovbotDashboard
 from infra.constructs.encryption import Encryption
 from infra.constructs.enforcement import Enforcement
 from infra.constructs.function import FunctionFactory
@@ -83,7 +84,7 @@ class GovbotHubStack(cdk.Stack):
         for function in (enforcement.enforcer.function, replication.replicator.function):
             function.add_environment("SELF_PRINCIPAL_ARNS", self_principals)
 
-        Notifications(
+        notifications = Notifications(
             self,
             "Notifications",
             factory=factory,
@@ -96,8 +97,35 @@ class GovbotHubStack(cdk.Stack):
         )
         SpokeEventsPolicy(self, "SpokeEvents", spoke_accounts=settings.spoke_accounts)
         self.ledger_table = ledger.table
-        cdk.CfnOutput(self, "LedgerTableName", value=ledger.table.table_name)
-        cdk.CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
+        self.dashboard = GovbotDashboard(
+            self,
+            "Dashboard",
+            enforcement=enforcement,
+            replication=replication,
+            notifications=notifications,
+        )
+        self._output(
+            "ActionsUrl",
+            notifications.actions_url.url,
+            "Slack app's Interactivity Request URL (the actions function's URL)",
+        )
+        self._output(
+            "LedgerTableName", ledger.table.table_name, "ledger table: govbot ledger --table ..."
+        )
+        self._output("AlarmTopicArn", alarms.topic.topic_arn, "SNS topic of govbot's alarms")
+        self._output(
+            "PolicyParameterName",
+            policy.parameter.parameter_name,
+            "SSM parameter holding the policy as canonical JSON (docs/deploying.md)",
+        )
+        self._output(
+            "DashboardName", self.dashboard.dashboard.dashboard_name, "CloudWatch dashboard"
+        )
+
+    def _output(self, name: str, value: str, description: str) -> None:
+        """An output whose logical id is ``name`` exactly (the README and scripts use it)."""
+        output = cdk.CfnOutput(self, name, value=value, description=description)
+        output.override_logical_id(name)
 
     def _assumed_role_prefix(self, role_name: str) -> str:
         return f"arn:{self.partition}:sts::{self.account}:assumed-role/{role_name}/"

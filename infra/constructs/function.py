@@ -1,8 +1,9 @@
 """The one builder every govbot Lambda function is made with.
 
-Shared by all functions: the locally bundled ``lambdas/`` asset, the Powertools public
-layer, runtime, architecture, active tracing, JSON logs into a KMS-encrypted log group
-with retention, and a dedicated role that starts with no managed policy at all.
+Shared by all functions: the Powertools public layer, runtime, architecture, active
+tracing, JSON logs into a KMS-encrypted log group with retention, and a dedicated role
+that starts with no managed policy at all. Each function gets its own locally bundled
+asset: the import closure of its handler (infra/closure.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from infra.config import HubSettings
 from infra.nag import acknowledge
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-RUNTIME = lambda_.Runtime.PYTHON_3_13
+# python3.11: the CPython CI runs, so the artifact test exercises the asset on the same
+# version Lambda does (README "Runtime version"). The Powertools layer is its python311 build.
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+LAYER_PYTHON = "python311"
+# The Powertools release the artifact test installs (tests/artifact/lambda_env.py) in place
+# of the layer given by the `powertools_layer_version` context key. Change both together.
+# Unverified: which release public layer version 27 carries (README "Runtime version").
+POWERTOOLS_VERSION = "3.37.0"
 SERVICE_NAME = "govbot"
 _R = logs.RetentionDays
 RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
@@ -37,10 +45,10 @@ RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
 
 
 def powertools_layer_arn(region: str, partition: str, architecture: str, version: int) -> str:
-    """ARN of the public Powertools v3 layer for python3.13 on ``architecture``."""
+    """ARN of the public Powertools v3 layer for python3.11 on ``architecture``."""
     return (
         f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python313-{architecture}:{version}"
+        f"AWSLambdaPowertoolsPythonV3-{LAYER_PYTHON}-{architecture}:{version}"
     )
 
 
@@ -117,7 +125,7 @@ class GovbotFunction(Construct):
             runtime=RUNTIME,
             architecture=factory.architecture,
             handler=spec.handler,
-            code=factory.code,
+            code=factory.code_for(spec.handler),
             layers=[factory.powertools_layer],
             memory_size=spec.memory_size,
             timeout=spec.timeout,
@@ -138,9 +146,9 @@ class GovbotFunction(Construct):
             acknowledge(
                 self.function,
                 rule_id,
-                "Runtime pinned to python3.13 because the Powertools public layer in use "
-                "is the AWSLambdaPowertoolsPythonV3-python313 build; runtime and layer must "
-                "match, and the runtime moves together with the layer version.",
+                "Runtime pinned to python3.11: the version CI runs the artifact test on, and "
+                "the Powertools public layer in use is its AWSLambdaPowertoolsPythonV3-"
+                "python311 build; runtime, layer and test move together.",
             )
         acknowledge(
             self.role,
@@ -166,11 +174,9 @@ class FunctionFactory(Construct):
             if settings.architecture == "arm64"
             else lambda_.Architecture.X86_64
         )
-        self.code = lambda_code(
-            DependencySpec(
-                requirement=f"slack_sdk=={settings.slack_sdk_version}",
-                architecture=settings.architecture,
-            )
+        self.dependencies = DependencySpec(
+            requirement=f"slack_sdk=={settings.slack_sdk_version}",
+            architecture=settings.architecture,
         )
         self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -182,6 +188,11 @@ class FunctionFactory(Construct):
                 settings.powertools_layer_version,
             ),
         )
+
+    def code_for(self, handler: str) -> lambda_.Code:
+        """The function's own asset: the import closure of its handler module."""
+        code: lambda_.Code = lambda_code(self.dependencies, handler)
+        return code
 
     def build(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> GovbotFunction:
         """Create one govbot function under ``scope``."""

@@ -170,4 +170,3 @@ class Notifications(Construct):
         alarms.add_function_health("Notifier", notifier)
         alarms.add_iterator_age("NotifierIteratorAge", notifier)
         alarms.add_function_health("Actions", self.actions.function)
-        cdk.CfnOutput(self, "ActionsUrl", value=self.actions_url.url)

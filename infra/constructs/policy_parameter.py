@@ -1,4 +1,4 @@
-"""The SSM parameter holding the policy YAML, read and validated at synth time."""
+"""The SSM parameter holding the policy as canonical JSON, validated at synth time."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def tier_for(text: str) -> ssm.ParameterTier:
 
 
 class PolicyParameter(Construct):
-    """``parameter`` (a String) whose value is the validated policy file's text."""
+    """``parameter`` (a String) whose value is the validated policy file as canonical JSON."""
 
     def __init__(
         self,

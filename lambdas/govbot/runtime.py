@@ -23,13 +23,13 @@ from govbot.gateways.appstream import AppStreamGateway
 from govbot.gateways.organizations import OrganizationAccounts
 from govbot.governance import build_judge
 from govbot.ledger import Ledger
+from govbot.policy.document import parse_policy_json
 from govbot.policy.judge import Judge
-from govbot.policy.loader import parse_policy
 from govbot.policy.models import Policy
 
 
 class PolicySource:
-    """The policy YAML from SSM (Powertools Parameters, cached), parsed once per version."""
+    """The policy from SSM (canonical JSON, cached by Powertools), parsed once per version."""
 
     def __init__(self, parameter_name: str, *, max_age: int = 60) -> None:
         self._name = parameter_name
@@ -49,7 +49,7 @@ class PolicySource:
         with self._lock:
             if self._policy is None or digest != self._digest:
                 # A bad policy raises PolicyError naming the parameter and the field.
-                self._policy = parse_policy(text, source=f"ssm:{self._name}")
+                self._policy = parse_policy_json(text, source=f"ssm:{self._name}")
                 self._digest = digest
             return self._policy
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from govbot.policy.document import parse_policy_json
+from govbot.policy.loader import parse_policy, policy_json
 from infra.config import DEFAULTS
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -45,7 +47,7 @@ def test_exactly_the_govbot_handlers_exist(hub) -> None:
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
 def test_function_runtime_layer_tracing_and_logging(hub, handler: str) -> None:
     props = _functions(hub)[handler]["Properties"]
-    assert props["Runtime"] == "python3.13"
+    assert props["Runtime"] == "python3.11"
     assert props["Architectures"] == ["arm64"]
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
@@ -55,7 +57,7 @@ def test_function_runtime_layer_tracing_and_logging(hub, handler: str) -> None:
     rendered = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
     assert rendered == (
         "arn:<AWS::Partition>:lambda:<AWS::Region>:017000801446:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python313-arm64:{DEFAULTS['powertools_layer_version']}"
+        f"AWSLambdaPowertoolsPythonV3-python311-arm64:{DEFAULTS['powertools_layer_version']}"
     )
     assert props["Timeout"] >= 10
     assert props["MemorySize"] >= 256
@@ -159,10 +161,13 @@ def test_replicator_sweep_runs_on_the_configured_schedule(hub) -> None:
     assert "DeadLetterConfig" in target
 
 
-def test_policy_parameter_holds_the_validated_policy_file(hub) -> None:
+def test_policy_parameter_holds_the_policy_file_as_canonical_json(hub) -> None:
     (parameter,) = hub.resources("AWS::SSM::Parameter").values()
-    text = Path(DEFAULTS["policy_file"]).read_text(encoding="utf-8")
-    assert parameter["Properties"]["Value"] == text
+    source = Path(DEFAULTS["policy_file"]).read_text(encoding="utf-8")
+    text = parameter["Properties"]["Value"]
+    assert text == policy_json(source)
+    # What the functions read back is the very policy the YAML file describes.
+    assert parse_policy_json(text) == parse_policy(source)
     assert parameter["Properties"]["Name"] == "/govbot/policy"
     expected_tier = "Advanced" if len(text.encode()) > 4096 else "Standard"
     assert parameter["Properties"]["Tier"] == expected_tier

@@ -21,7 +21,8 @@ from govbot.cli.common import (
 from govbot.cli.deps import CliDeps
 from govbot.cli.render import evaluation_json, evaluation_lines
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.policy import Policy, PolicyError, evaluate, load_policy
+from govbot.policy import Policy, PolicyError, evaluate
+from govbot.policy.loader import load_policy
 from govbot.policy.primitives import Severity
 
 # A hypothetical image needs an owner and a region for its ARN; neither changes a verdict.

@@ -2,14 +2,15 @@
 
 Public API::
 
-    from govbot.policy import load_policy, parse_policy, evaluate, Policy, PolicyError
+    from govbot.policy import parse_policy_json, evaluate, Policy, PolicyError
+    from govbot.policy.loader import load_policy, parse_policy, policy_json  # YAML (not Lambda)
 """
 
 from govbot.domain import MessageKind, Severity
+from govbot.policy.document import parse_policy_json, validate_policy
 from govbot.policy.engine import allowed_to_propagate, apply_changes, evaluate, golden_rules_for
 from govbot.policy.errors import PolicyError
 from govbot.policy.exemptions import Exemption
-from govbot.policy.loader import load_policy, parse_policy, validate_policy
 from govbot.policy.models import Policy
 from govbot.policy.primitives import severity_at_least
 from govbot.policy.results import Evaluation, Outcome, PermissionChange, Verdict
@@ -68,8 +69,7 @@ __all__ = [
     "apply_changes",
     "evaluate",
     "golden_rules_for",
-    "load_policy",
-    "parse_policy",
+    "parse_policy_json",
     "register_rule",
     "rule_types",
     "severity_at_least",

@@ -1,4 +1,8 @@
-"""Load a policy from YAML text or a file into a validated ``Policy``.
+"""Load a policy from YAML text or a file into a validated ``Policy`` (CLI, synth, sandbox).
+
+The Lambda functions never import this module (it needs PyYAML): they read the canonical
+JSON that :func:`policy_json` makes and the synth stores in SSM
+(``govbot.policy.document.parse_policy_json``).
 
 Every problem found is reported at once, one line each, naming the source, the field
 path, what was expected and the YAML line (see ``PolicyError``).
@@ -12,14 +16,15 @@ account id, not an octal integer, and only ``true``/``false`` are booleans (not
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from govbot.policy.error_text import Loc, describe, render_path
+from govbot.policy.document import canonical_json, validate_policy
+from govbot.policy.error_text import Loc
 from govbot.policy.errors import PolicyError
 from govbot.policy.models import Policy
 
@@ -75,6 +80,24 @@ def load_policy(path: str | Path) -> Policy:
 
 def parse_policy(text: str, source: str = "<string>") -> Policy:
     """Validate policy YAML ``text``; ``source`` names it in error messages."""
+    return validate_policy(*_read(text, source))
+
+
+def policy_json(text: str, source: str = "<string>") -> str:
+    """Validate policy YAML ``text`` and return its canonical JSON (what SSM holds).
+
+    The one place that JSON is made: sorted keys, no spaces, non-ASCII kept. The synth and
+    the sandbox both store it; the functions read it with ``parse_policy_json``.
+    """
+    data, _, line_of = _read(text, source)
+    validate_policy(data, source, line_of)
+    try:
+        return canonical_json(data)
+    except (TypeError, ValueError) as exc:  # e.g. a !!binary value
+        raise PolicyError(source, [f"the policy cannot be stored as JSON: {exc}"]) from None
+
+
+def _read(text: str, source: str) -> tuple[Any, str, Callable[[Loc], int | None]]:
     loader = _PolicyYamlLoader(text)
     try:
         node = loader.get_single_node()
@@ -87,29 +110,8 @@ def parse_policy(text: str, source: str = "<string>") -> Policy:
         raise PolicyError(
             source, ["the policy is empty; expected a mapping that starts with 'version: 1'"]
         )
-    if not isinstance(data, dict):
-        raise PolicyError(
-            source,
-            [
-                "expected a mapping at the top level (version, mode, rules, ...), "
-                f"got {_kind_of(data)}"
-            ],
-        )
-    return validate_policy(data, source, node)
-
-
-def validate_policy(data: Any, source: str = "<data>", node: Node | None = None) -> Policy:
-    """Validate already-parsed data (e.g. a dict); ``node`` adds YAML line numbers."""
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        problems: list[str] = []
-        for error in exc.errors(include_url=False):
-            for loc, message in describe(error, Policy):
-                line = _line_of(node, loc) if loc and node is not None else None
-                where = f" (line {line})" if line else ""
-                problems.append(f"{render_path(loc)}: {message}{where}" if loc else message)
-        raise PolicyError(source, problems) from None
+    root = node
+    return data, source, lambda loc: _line_of(root, loc)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -123,12 +125,6 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         )
     problem = (exc.problem or exc.context or "").removeprefix("but ")
     return f"{where}invalid YAML: {problem}{context}"
-
-
-def _kind_of(data: Any) -> str:
-    if isinstance(data, list):
-        return "a list"
-    return f"a single value {data!r}"
 
 
 def _line_of(node: Node, loc: Loc) -> int | None:

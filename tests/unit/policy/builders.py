@@ -6,7 +6,8 @@ import textwrap
 from datetime import UTC, datetime
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.policy import Policy, parse_policy
+from govbot.policy import Policy
+from govbot.policy.loader import parse_policy
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 OWNER = "000000000000"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from govbot.policy import PolicyError, load_policy, parse_policy
+from govbot.policy import PolicyError
+from govbot.policy.loader import load_policy, parse_policy
 
 SRC = "policies/prod.yaml"
 HEAD = "version: 1\nmode: audit\n"

@@ -14,10 +14,10 @@ from govbot.policy import (
     Policy,
     Route,
     golden_rules_for,
-    load_policy,
     severity_at_least,
     validate_policy,
 )
+from govbot.policy.loader import load_policy
 from govbot.policy.rules import rule_types
 from tests.unit.policy.builders import NOW, image, policy
 

@@ -1,0 +1,160 @@
+"""The asset is the handlers' import closure: what is imported goes in, nothing else."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from infra.bundling import DependencySpec, LocalPipBundling, ensure_dependencies
+from infra.closure import ClosureError, import_closure
+from infra.slim import blank_docs_and_comments
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path, DependencySpec]:
+    source = tmp_path / "lambdas"
+    _tree(
+        source,
+        {
+            "govbot/__init__.py": "",
+            "govbot/handlers/__init__.py": "",
+            "govbot/handlers/one.py": """
+                from typing import TYPE_CHECKING
+                import boto3
+                from govbot.core import thing
+                from . import sibling
+                if TYPE_CHECKING:
+                    from govbot.cli import never_at_runtime
+                def handler(event, context):
+                    from govbot.lazy import later  # lazy: still in the asset
+                    return later
+            """,
+            "govbot/handlers/sibling.py": "import json\n",
+            "govbot/core.py": "from slack_sdk.web import WebClient\nthing = 1\n",
+            "govbot/lazy.py": "later = 2\n",
+            "govbot/cli/__init__.py": "import yaml\n",
+            "govbot/unused.py": "import yaml\n",
+            "govbot/__pycache__/core.cpython-311.pyc": "",
+        },
+    )
+    spec = DependencySpec(requirement="slack_sdk==3.48.0", architecture="arm64")
+    deps = tmp_path / "cache" / spec.cache_key
+    _tree(
+        deps,
+        {
+            "slack_sdk/__init__.py": "",
+            "slack_sdk/web/__init__.py": "from .client import WebClient\n",
+            "slack_sdk/web/client.py": "import logging\nWebClient = object\n",
+            "slack_sdk/socket_mode/__init__.py": "import websockets\n",
+            "slack/__init__.py": "",
+            "slack_sdk-3.48.0.dist-info/licenses/LICENSE": "MIT\n",
+        },
+    )
+    return source, tmp_path / "cache", spec
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_the_asset_holds_exactly_what_the_handlers_import(project, tmp_path: Path) -> None:
+    source, cache, spec = project
+    assert ensure_dependencies(spec, cache) == cache / spec.cache_key
+    out = tmp_path / "out"
+    out.mkdir()
+    assert LocalPipBundling(spec, source=source, cache_root=cache).try_bundle(str(out)) is True
+    assert _files(out) == {
+        "govbot/__init__.py",
+        "govbot/handlers/__init__.py",
+        "govbot/handlers/one.py",
+        "govbot/handlers/sibling.py",
+        "govbot/core.py",
+        "govbot/lazy.py",
+        "slack_sdk/__init__.py",
+        "slack_sdk/web/__init__.py",
+        "slack_sdk/web/client.py",
+        "slack_sdk/LICENSE",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("import yaml", "govbot.lazy imports yaml (the functions read the policy as JSON"),
+        ("import govbot.cli", "govbot.cli is reached (the CLI is not part of the Lambda asset)"),
+        ("import cbor2", "govbot.lazy imports cbor2"),
+        ("import requests", "govbot.lazy imports requests, which neither the Lambda runtime"),
+        ("import govbot.missing", "govbot.lazy imports govbot.missing, which does not exist"),
+    ],
+)
+def test_a_module_lambda_cannot_have_stops_the_synth(project, line: str, message: str) -> None:
+    source, cache, spec = project
+    (source / "govbot" / "lazy.py").write_text(f"def f():\n    {line}\n")
+    roots = {"govbot": source / "govbot", "slack_sdk": cache / spec.cache_key / "slack_sdk"}
+    with pytest.raises(ClosureError) as error:
+        import_closure(["govbot.handlers.one"], roots)
+    assert message in str(error.value)
+
+
+def test_the_real_handlers_reach_no_yaml_cli_or_sandbox() -> None:
+    import slack_sdk
+
+    from infra.closure import handler_modules
+
+    source = Path(__file__).resolve().parents[2] / "lambdas"
+    slack = Path(slack_sdk.__file__).parent
+    closure = import_closure(
+        handler_modules(source), {"govbot": source / "govbot", "slack_sdk": slack}
+    )
+    assert "govbot.policy.loader" not in closure.modules  # the YAML loader
+    assert "govbot.policy.document" in closure.modules  # the JSON one
+    assert not any(m.startswith(("govbot.cli", "slack_sdk.socket_mode")) for m in closure.modules)
+    assert {"yaml", "cbor2", "moto", "govbot_sandbox", "slack"}.isdisjoint(closure.external)
+
+
+def _without_docstrings(tree: ast.AST) -> str:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body[0].value.value = ""
+    return ast.dump(tree)
+
+
+def _statement_lines(tree: ast.AST) -> list[tuple[str, int]]:
+    return [(type(n).__name__, n.lineno) for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+
+
+def test_blanking_keeps_the_code_and_every_line_number() -> None:
+    sources = sorted((Path(__file__).resolve().parents[2] / "lambdas").rglob("*.py"))
+    assert len(sources) > 50
+    for path in sources:
+        before = path.read_text(encoding="utf-8")
+        after = blank_docs_and_comments(before)
+        assert len(after.splitlines()) == len(before.splitlines()), path
+        old, new = ast.parse(before), ast.parse(after)
+        assert _without_docstrings(new) == _without_docstrings(old), path
+        assert _statement_lines(new) == _statement_lines(old), path
+        assert "#" not in "".join(
+            line for line in after.splitlines() if line.lstrip().startswith("#")
+        ), path
+
+
+def test_blanking_example() -> None:
+    source = 'def f():\n    """Doc\n    more."""  # why\n    return 1  # one\n'
+    assert blank_docs_and_comments(source) == 'def f():\n    ""\n\n    return 1\n'
