@@ -22,8 +22,8 @@ from typing import Any
 
 import botocore.handlers
 
-from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from bench.assets import bench_asset_sizes
+from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
 from govbot.policy.loader import load_policy

@@ -31,8 +31,8 @@ from govbot.enforcer.sweep import DriftSweep, DriftSweepReport, SweepSettings, p
 from govbot.gateways.appstream import AppStreamGateway
 from govbot.ledger import Ledger
 from govbot.ledger.schema import table_definition
-from govbot.policy import parse_policy
 from govbot.policy.judge import Judge
+from govbot.policy.loader import parse_policy
 from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, mock_appstream
 from govbot_sandbox.emulator.identity import region_from_host

@@ -20,7 +20,6 @@ from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBund
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
-
 from govbot.policy import Policy
 from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
