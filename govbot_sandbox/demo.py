@@ -185,7 +185,7 @@ def chapter_drift_sweep(story: Story) -> None:
         HUB_ACCOUNT, "eu-west-1", "legacy-eu", shared_with={OUTSIDER: (True, True)}
     )
     story.say("   (legacy-eu in eu-west-1 was shared with 999999999999 before govbot existed)")
-    report = story.sb.reconcile()
+    report = story.sb.drift_sweep()
     story.say(f"   sweep: {report['note']}")
     story.sb.drain()
     listing = story.sb.appstream("eu-west-1").describe_image_permissions(Name="legacy-eu")

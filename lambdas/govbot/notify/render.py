@@ -266,7 +266,7 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
 
 
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """The reconciler found state that differs from policy or from the ledger."""
+    """The drift sweep found state that differs from policy or from the ledger."""
     lines = []
     for item in (p.details.get("drift") or [])[:20]:
         if isinstance(item, dict):

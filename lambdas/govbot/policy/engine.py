@@ -1,6 +1,6 @@
 """The one policy engine: pure, deterministic, no I/O and no clock reads.
 
-Used by the enforcer, the reconciler, the replicator and the CLI alike. The caller reads
+Used by the enforcer, the drift sweep, the replicator and the CLI alike. The caller reads
 the current state (image snapshot, organization members, Slack-granted exemptions) and
 the current time, and acts on the result.
 """
