@@ -11,7 +11,7 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 - golden_source_deleted: ``copies`` (ARNs or names)
 - drift_found: ``drift`` (list of strings or {account_id, expected, actual})
 - exemption_*: ``exemption_id``, ``approver``, ``expires``, ``reason``, ``permission``
-- event_rejected: ``reason``, ``event_name``
+- event_rejected: ``reason`` (problems joined by "; "), ``event_name``, ``event_source``
 """
 
 from __future__ import annotations
@@ -314,15 +314,23 @@ def render_exemption_expired(p: OutboxPayload, outbox_id: str, days: int) -> Ren
 
 
 def render_event_rejected(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """An incoming event was rejected (not governed, malformed...)."""
+    """An incoming event was rejected (malformed, or outside the governed accounts/regions).
+
+    Names the event (name, source, account, region) and lists every problem of the reason.
+    """
     d = p.details
+    name = d.get("event_name")
     extra = fields(
         [
-            ("Event", esc(d.get("event_name") or "")),
-            ("Reason", esc(d.get("reason") or p.summary or "unknown")),
+            ("Event", f"`{esc(name)}`" if name else "unknown"),
+            ("Source", esc(d.get("event_source") or "unknown")),
         ]
     )
-    return _message(p, outbox_id, "Event rejected", "ignored the event", extra)
+    reason = str(d.get("reason") or p.summary or "unknown")
+    problems = "\n".join(f"• {esc(part)}" for part in reason.split("; ") if part)
+    extra.append(section(f"*Problems:*\n{problems}"))
+    title = f"Event rejected: {name}" if name else "Event rejected"
+    return _message(p, outbox_id, title, "recorded it as rejected; nothing was changed", extra)
 
 
 Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.events import ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
@@ -86,6 +86,8 @@ class Replicator:
         if isinstance(parsed, RejectedEvent):
             # The enforcer receives the same event and records the rejection in the ledger.
             return EventOutcome("rejected", parsed.event_id, parsed.reason)
+        if isinstance(parsed, IgnoredEvent):
+            return EventOutcome("ignored", parsed.event_id, parsed.reason)
         if parsed.failed:
             return EventOutcome("ignored", parsed.event_id, f"call failed ({parsed.error_code})")
         ref = parsed.image_ref

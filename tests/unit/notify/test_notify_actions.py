@@ -188,7 +188,8 @@ def test_grant_and_restore_without_queue_says_the_restore_is_not_done():
     assert "RestorePermission not queued: not done" in text
     assert "reconcil" not in text
     assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
-    assert ledger.actions[0].error is not None and "restored by hand" in ledger.actions[0].error
+    assert ledger.actions[0].error is not None
+    assert "restored by hand" in ledger.actions[0].error
 
 
 def test_reapply_without_queue_names_the_drift_sweep():
