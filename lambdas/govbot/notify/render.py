@@ -9,6 +9,7 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 - stop_sharing_impact: ``fleets`` (names), ``permission``
 - golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
 - golden_source_deleted: ``copies`` (ARNs or names)
+- golden_name_taken: ``destination_*``, ``taken_by_image_arn``, ``made_by``
 - drift_found: ``drift`` (list of strings or {account_id, expected, actual})
 - exemption_*: ``exemption_id``, ``approver``, ``expires``, ``reason``, ``permission``
 - event_rejected: ``reason`` (problems joined by "; "), ``event_name``, ``event_source``
@@ -265,6 +266,19 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
     )
 
 
+def render_golden_name_taken(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """An image govbot did not make holds a golden copy's name: reported, not copied."""
+    d = p.details
+    extra = _copy_fields(p) + fields(
+        [
+            ("Held by", f"`{esc(d['taken_by_image_arn'])}`" if d.get("taken_by_image_arn") else ""),
+            ("Made by", f"`{esc(d['made_by'])}`" if d.get("made_by") else "unknown"),
+        ]
+    )
+    what = esc(d.get("action") or "reported; nothing copied or renamed")
+    return _message(p, outbox_id, "Golden name taken", what, extra)
+
+
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """The drift sweep found state that differs from policy or from the ledger."""
     lines = []
@@ -341,6 +355,7 @@ RENDERERS: dict[str, Renderer] = {
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,
     "golden_source_deleted": render_golden_source_deleted,
+    "golden_name_taken": render_golden_name_taken,
     "drift_found": render_drift_found,
     "exemption_granted": render_exemption_granted,
     "exemption_expired": render_exemption_expired,

@@ -104,6 +104,18 @@ class FakeAppStream:
         image = self._require(ref)
         self.images[ref.arn] = image.model_copy(update={"tags": {**image.tags, **tags}})
 
+    def untag_image(self, ref: ImageRef, keys: list[str]) -> None:
+        self.calls.append("UntagResource")
+        image = self._require(ref)
+        tags = {k: v for k, v in image.tags.items() if k not in keys}
+        self.images[ref.arn] = image.model_copy(update={"tags": tags})
+
+    def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
+        self.calls.append("DeleteImagePermissions")
+        image = self._require(ref)
+        shares = tuple(s for s in image.shared_with if s.account_id != account_id)
+        self.images[ref.arn] = image.model_copy(update={"shared_with": shares})
+
     def update_permissions(self, ref: ImageRef, account_id: str, permissions: Permissions) -> None:
         self.calls.append("UpdateImagePermissions")
         image = self._require(ref)

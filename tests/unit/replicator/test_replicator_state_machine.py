@@ -20,6 +20,7 @@ rules:
 golden:
   - id: gold
     images: {tags: {golden: "true"}}
+    source_region: us-east-1
     destinations: [eu-west-1]
 replication:
   max_concurrent_copies_per_region: 2
