@@ -107,11 +107,12 @@ def test_a_persons_copy_is_never_a_source_and_is_reported(
 ) -> None:
     source = sandbox.emulator.backend.seed_image(HUB_ACCOUNT, SOURCE_REGION, GOLDEN)
     # A person copies the golden image to eu-west-1 themselves, under the golden name.
-    sandbox.appstream(SOURCE_REGION).copy_image(
+    sandbox.appstream(SOURCE_REGION, user="bob").copy_image(
         SourceImageName=GOLDEN, DestinationImageName=GOLDEN, DestinationRegion="eu-west-1"
     )
     person_event = sandbox.emulator.events.named("CopyImage")[-1]
     person = person_event["detail"]["userIdentity"]["arn"]
+    assert person == f"arn:aws:iam::{HUB_ACCOUNT}:user/bob"
     sandbox.drain()
 
     sweep_until_available(sandbox, clock)
