@@ -364,7 +364,8 @@ class JobRunner:
         plan = plan_shares(
             source, run.policy, run.now, org_accounts=org, exemptions=deps.exemptions(run.now)
         )
-        tags = tag_drift(source, dest, run.now)
+        tagged = [step.at for step in job.history if step.state == "tagging"]
+        tags = tag_drift(source, dest, tagged[-1] if tagged else dest.created_time or run.now)
         shares = share_drift(plan.kept, dest.shared_with)
         drift = tags.describe() + shares.describe()
         if not drift:

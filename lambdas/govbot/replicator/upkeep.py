@@ -45,13 +45,13 @@ class ShareDrift:
         ]
 
 
-def tag_drift(source: ImageSnapshot, copy: ImageSnapshot, now: datetime) -> TagDrift:
+def tag_drift(source: ImageSnapshot, copy: ImageSnapshot, copied_at: datetime) -> TagDrift:
     """How the copy's tags differ from the source's tags plus provenance.
 
-    The ``copied-at`` provenance keeps its value (when the copy was made); only its absence
-    is drift. ``aws:`` tags are AppStream's own and never touched.
+    The ``copied-at`` provenance keeps its value; only its absence is drift (it is then
+    restored as ``copied_at``, when the copy was first tagged). ``aws:`` tags are
+    AppStream's own and never touched.
     """
-    copied_at = copy.created_time or now
     expected, _ = replica_tags(source, copied_at)
     if TAG_COPIED_AT in copy.tags:
         expected[TAG_COPIED_AT] = copy.tags[TAG_COPIED_AT]

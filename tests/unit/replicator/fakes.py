@@ -10,6 +10,7 @@ from typing import Any
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import AlreadyExists, FleetUsage, ImageNotFound, LimitExceeded
 from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.records.events import EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import CopyJob
 
@@ -148,6 +149,7 @@ class FakeLedger:
     clock: FakeClock
     jobs: dict[tuple[str, str], CopyJob] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
     writes: int = 0
 
     def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:
@@ -176,8 +178,16 @@ class FakeLedger:
             self.outbox[item.outbox_id] = item
         return len(new)
 
-    def by_image(self, image_arn: str, *args: Any, **kwargs: Any) -> list[CopyJob]:
-        return [j for j in self.jobs.values() if j.source_arn == image_arn]
+    def by_image(
+        self, image_arn: str, *args: Any, kinds: Iterable[str] | None = None, **kwargs: Any
+    ) -> list[CopyJob | EventRecord]:
+        wanted = set(kinds or ("copyjob", "event"))
+        found: list[CopyJob | EventRecord] = []
+        if "copyjob" in wanted:
+            found += [j for j in self.jobs.values() if j.source_arn == image_arn]
+        if "event" in wanted:
+            found += [e for e in self.events if e.image_arn == image_arn]
+        return found
 
     def kinds(self) -> list[str]:
         return sorted(i.message_kind for i in self.outbox.values())
