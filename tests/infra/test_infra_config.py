@@ -214,6 +214,10 @@ def test_concrete_env_variant_passes_nag_and_scopes_spoke_roles(tmp_path: Path) 
             "account": "123456789012",
             "region": "eu-west-1",
             "governed_account_ids": ["123456789012", "210987654321"],
+            # Two governed accounts: golden rules must pin their source account.
+            "policy_file": str(
+                REPO_ROOT / "tests" / "fixtures" / "policies" / "multi-account.yaml"
+            ),
             "remediation_role_name": "govbot-remediation",
             "architecture": "x86_64",
             "alarm_email": "ops@example.com",

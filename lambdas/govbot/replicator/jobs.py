@@ -2,6 +2,8 @@
 
 queued -> copying -> tagging -> sharing -> done; a FAILED copy -> failed (retried at
 ``next_attempt_at`` with exponential backoff, then reported); a vanished copy -> queued.
+A name held by an image govbot did not make keeps the job queued and is reported; a done
+copy's tags and shares are re-checked and restored when they drift.
 Every transition is written to the ledger under the job's optimistic lock *before* the
 side effect it announces, and every step first re-reads what it is about to change, so a
 run interrupted anywhere and run again neither loses nor duplicates anything.
@@ -10,7 +12,6 @@ run interrupted anywhere and run again neither loses nor duplicates anything.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -23,11 +24,9 @@ from govbot.gateways.appstream import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob, CopyJobState
-from govbot.policy.models import Policy
 from govbot.replicator import messages
 from govbot.replicator.conflicts import find_maker
 from govbot.replicator.plan import (
-    SlotBook,
     backoff,
     copy_description,
     golden_targets,
@@ -36,52 +35,11 @@ from govbot.replicator.plan import (
     plan_shares,
     replica_tags,
 )
-from govbot.replicator.ports import ReplicatorDeps
+from govbot.replicator.run import Run
 from govbot.replicator.upkeep import share_drift, tag_drift
 
 log = logging.getLogger(__name__)
 MAX_STEPS_PER_RUN = 8  # queued->copying->tagging->sharing->done and a few detours
-
-
-@dataclass
-class Run:
-    """One replicator invocation: time, policy, copy slots and a read-through image cache.
-
-    The cache may be pre-filled from a region listing (``scanned``): an image absent from a
-    scanned region is known not to exist without another call. Anything govbot changes is
-    ``forget``-ed so the next read sees AppStream's answer.
-    """
-
-    deps: ReplicatorDeps
-    now: datetime
-    policy: Policy
-    slots: SlotBook
-    scanned: set[tuple[str, str]] = field(default_factory=set)
-    _images: dict[str, ImageSnapshot | None] = field(default_factory=dict)
-    _stale: set[str] = field(default_factory=set)
-
-    def remember(self, image: ImageSnapshot) -> None:
-        self._images[image.ref.arn] = image
-
-    def image(self, ref: ImageRef) -> ImageSnapshot | None:
-        """The image's current snapshot (cached for this run)."""
-        arn = ref.arn
-        if arn in self._images:
-            return self._images[arn]
-        if arn not in self._stale and (ref.account_id, ref.region) in self.scanned:
-            return None
-        found = self.deps.appstream.describe_image(ref)
-        self._images[arn] = found
-        self._stale.discard(arn)
-        return found
-
-    def inventory(self) -> list[ImageSnapshot]:
-        """Every image this run has seen and not changed since."""
-        return [image for image in self._images.values() if image is not None]
-
-    def forget(self, ref: ImageRef) -> None:
-        self._images.pop(ref.arn, None)
-        self._stale.add(ref.arn)
 
 
 Outcome = Literal["moved", "waiting", "conflict"]

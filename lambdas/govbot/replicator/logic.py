@@ -19,7 +19,7 @@ from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
 from govbot.replicator import messages
-from govbot.replicator.jobs import JobRunner, Run
+from govbot.replicator.jobs import JobRunner
 from govbot.replicator.plan import (
     CopyTarget,
     SlotBook,
@@ -30,6 +30,7 @@ from govbot.replicator.plan import (
 )
 from govbot.replicator.ports import ReplicatorDeps
 from govbot.replicator.retention import apply_retention
+from govbot.replicator.run import Run
 
 log = logging.getLogger(__name__)
 TRIGGER_EVENTS = frozenset({"TagResource", "CreateUpdatedImage", "CreateImage"})

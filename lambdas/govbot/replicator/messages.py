@@ -139,8 +139,9 @@ def name_taken(
         "made_by_event_id": maker.event_id,
         "made_by_event_name": maker.event_name,
         "action": (
-            "reported; not copied and nothing renamed. Delete or rename that image (or make "
-            "it the copy by hand) and the next replicator sweep copies the golden image"
+            "reported; not copied and nothing renamed. Delete or rename that image, or tag it "
+            f"govbot:source-arn={job.source_arn} to adopt it as the copy; the next "
+            "replicator sweep takes it from there"
         ),
     }
     payload = _base(job.source_arn, summary, now, details)

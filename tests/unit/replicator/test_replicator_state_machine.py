@@ -261,3 +261,20 @@ def test_a_finished_copy_that_drifts_is_restored(
     assert job.state == "done"
     replicator.sweep()  # restored: nothing more to say
     assert ledger.kinds() == ["drift_found", "golden_copy_completed"]
+
+
+def test_a_held_name_tagged_with_the_source_is_adopted_as_the_copy(
+    replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
+) -> None:
+    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    holder = appstream.seed("eu-west-1", "gold-1")
+    replicator.sweep()
+    # The message's advice: tag the image with the source ARN to make it the copy.
+    appstream.tag_image(holder.ref, {TAG_SOURCE_ARN: source.ref.arn})
+    clock.advance(600)
+    replicator.sweep()
+    job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
+    assert job is not None
+    assert job.state == "done"
+    assert "CopyImage" not in appstream.calls
+    assert appstream.images[holder.ref.arn].tags["golden"] == "true"
