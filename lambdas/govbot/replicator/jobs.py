@@ -24,7 +24,7 @@ from govbot.gateways.appstream import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob, CopyJobState
-from govbot.replicator import messages
+from govbot.replicator import notifications
 from govbot.replicator.conflicts import find_maker
 from govbot.replicator.plan import (
     backoff,
@@ -211,7 +211,9 @@ class JobRunner:
                 "failed", at=run.now, reason=f"{reason}; gave up after {job.attempts} attempt(s)"
             )
             # Outbox first: a crash before the job write re-emits the same (deduplicated) id.
-            self.deps.ledger.add_outbox([messages.copy_failed(final, error=reason, now=run.now)])
+            self.deps.ledger.add_outbox(
+                [notifications.copy_failed(final, error=reason, now=run.now)]
+            )
             return self.deps.ledger.put_copy_job(final, expected_version=job.version)
         delay = backoff(job.attempts, run.policy.replication)
         return self._put(
@@ -239,10 +241,7 @@ class JobRunner:
 
     def _share(self, job: CopyJob, source: ImageSnapshot) -> CopyJob | None:
         run, deps = self.run, self.deps
-        org = deps.org_accounts() if run.policy.organization.trust_member_accounts else frozenset()
-        plan = plan_shares(
-            source, run.policy, run.now, org_accounts=org, exemptions=deps.exemptions(run.now)
-        )
+        plan = plan_shares(source, run.engine_inputs())
         dest_ref = destination_ref(job)
         dest = run.image(dest_ref)
         if dest is None:
@@ -270,7 +269,7 @@ class JobRunner:
         _, left_out = replica_tags(source, run.now)
         deps.ledger.add_outbox(
             [
-                messages.copy_completed(
+                notifications.copy_completed(
                     done,
                     copy_created=dest.created_time,
                     shares=plan.kept,
@@ -306,7 +305,7 @@ class JobRunner:
             # Outbox first: a crash before the job write re-emits the same (deduplicated) id.
             ledger.add_outbox(
                 [
-                    messages.name_taken(
+                    notifications.name_taken(
                         job, holder.ref, maker, taken_since=holder.created_time, now=self.run.now
                     )
                 ]
@@ -318,10 +317,7 @@ class JobRunner:
         run, deps = self.run, self.deps
         if source.state != "AVAILABLE" or dest.state != "AVAILABLE":
             return None  # mid-update: look again next sweep
-        org = deps.org_accounts() if run.policy.organization.trust_member_accounts else frozenset()
-        plan = plan_shares(
-            source, run.policy, run.now, org_accounts=org, exemptions=deps.exemptions(run.now)
-        )
+        plan = plan_shares(source, run.engine_inputs())
         tagged = [step.at for step in job.history if step.state == "tagging"]
         tags = tag_drift(source, dest, tagged[-1] if tagged else dest.created_time or run.now)
         shares = share_drift(plan.kept, dest.shared_with)
@@ -345,7 +341,7 @@ class JobRunner:
             run.forget(dest_ref)
             return self._wait(job, f"restoring the copy's tags/shares failed, will retry: {exc}")
         run.forget(dest_ref)
-        deps.ledger.add_outbox([messages.copy_restored(job, drift, now=run.now)])
+        deps.ledger.add_outbox([notifications.copy_restored(job, drift, now=run.now)])
         self._put(job, "done", "drifted from the source; restored: " + "; ".join(drift))
         return None  # nothing more to do in this run
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from govbot.domain import ImageRef, ImageSnapshot
+from govbot.policy.judge import EngineInputs
 from govbot.policy.models import Policy
 from govbot.replicator.plan import SlotBook
 from govbot.replicator.ports import ReplicatorDeps
@@ -27,6 +28,13 @@ class Run:
     scanned: set[tuple[str, str]] = field(default_factory=set)
     _images: dict[str, ImageSnapshot | None] = field(default_factory=dict)
     _stale: set[str] = field(default_factory=set)
+    _inputs: EngineInputs | None = None
+
+    def engine_inputs(self) -> EngineInputs:
+        """The judge's inputs for this run (members and exemptions read on first need)."""
+        if self._inputs is None:
+            self._inputs = self.deps.judge.inputs(self.now, policy=self.policy)
+        return self._inputs
 
     def remember(self, image: ImageSnapshot) -> None:
         self._images[image.ref.arn] = image

@@ -9,8 +9,9 @@ import pytest
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.secrets import StaticSecrets
-from govbot.notify.actions import ActionsDeps, handle_slack_action
-from govbot.notify.buttons import (
+from govbot.governance import to_policy_exemptions
+from govbot.policy.engine import evaluate
+from govbot.slack_actions.buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,
@@ -18,8 +19,7 @@ from govbot.notify.buttons import (
     ButtonValueError,
     decode_button_value,
 )
-from govbot.notify.exemptions import to_policy_exemptions
-from govbot.policy.engine import evaluate
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
 from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, FakeLedger, outbox, policy
 
