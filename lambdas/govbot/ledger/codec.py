@@ -15,11 +15,22 @@ from govbot.ledger.records import (
     ExemptionRecord,
     LedgerRecord,
     OutboxItem,
+    SweepLane,
+    SweepPass,
 )
 
 RECORD_TYPES: dict[str, type[LedgerRecord]] = {
     cls.kind: cls
-    for cls in (EventRecord, DecisionRecord, ActionRecord, OutboxItem, ExemptionRecord, CopyJob)
+    for cls in (
+        EventRecord,
+        DecisionRecord,
+        ActionRecord,
+        OutboxItem,
+        ExemptionRecord,
+        CopyJob,
+        SweepPass,
+        SweepLane,
+    )
 }
 KINDS: frozenset[str] = frozenset(RECORD_TYPES)
 

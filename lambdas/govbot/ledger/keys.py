@@ -147,6 +147,11 @@ def exemption_pk(exemption_id: str) -> str:
     return f"EXEMPTION#{_check_single('exemption_id', exemption_id)}"
 
 
+def sweep_lane_sk(account_id: str, region: str) -> str:
+    """``LANE#<account>#<region>`` (under ``pk=SWEEP``: the drift sweep's checkpoint)."""
+    return f"LANE#{check_component('account_id', account_id)}#{check_component('region', region)}"
+
+
 def status_key(family: str, status: str) -> str:
     """The ``by-status`` partition, e.g. ``OUTBOX#pending`` or ``COPYJOB#active``."""
     return f"{family}#{status}"
