@@ -210,7 +210,7 @@ def chapter_drift_sweep(story: Story) -> None:
         HUB_ACCOUNT, "eu-west-1", "legacy-eu", shared_with={OUTSIDER: (True, True)}
     )
     story.say("   (legacy-eu in eu-west-1 was shared with 999999999999 before govbot existed)")
-    report = story.sb.reconcile()
+    report = story.sb.drift_sweep()
     story.say(f"   sweep: {report['note']}")
     story.say(
         f"   {len(report['swept'])} of {report['lanes_total']} account/region(s) swept in "
@@ -256,6 +256,29 @@ def chapter_golden_copy(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_golden_pinned(story: Story) -> None:
+    story.title("Golden sources are pinned: a person's own copy is reported, never copied on")
+    sb = story.sb
+    name = "golden-base-2027"
+    arn = sb.emulator.backend.seed_image(HUB_ACCOUNT, REGION, name)
+    sb.appstream(REGION, user="bob").copy_image(
+        SourceImageName=name, DestinationImageName=name, DestinationRegion="eu-west-1"
+    )
+    who = sb.emulator.events.named("CopyImage")[-1]["detail"]["userIdentity"]["arn"]
+    story.say(f"   {who} copies {name} to eu-west-1 by hand, under the golden name")
+    sb.appstream(REGION).tag_resource(ResourceArn=arn, Tags={"team": "platform"})
+    story.say(f"   alice tags {name} in {REGION} (the policy's source_region)")
+    sb.drain()
+    sb.sweep()
+    sb.drain()
+    names = [i["Name"] for i in sb.appstream("eu-west-1").describe_images()["Images"]]
+    story.say(f"   eu-west-1 holds {sorted(n for n in names if n.startswith(name))} (no -2 copy)")
+    job = sb.ledger.get_copy_job(arn, "eu-west-1")
+    if job is not None:
+        story.say(f"   ledger: copy job [{job.state}] {job.last_reason}")
+    story.slack_messages()
+
+
 def chapter_simulate(story: Story) -> None:
     story.title("What if? `govbot simulate` runs the same enforcer offline, on a world file")
     from govbot.cli.event_files import InputEvent
@@ -293,6 +316,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_slack_buttons,
     chapter_drift_sweep,
     chapter_golden_copy,
+    chapter_golden_pinned,
     chapter_simulate,
 ]
 

@@ -244,7 +244,7 @@ class Sandbox:
         result: dict[str, Any] = replicator.handler(event, LambdaContextStub("govbot-replicator"))
         return result
 
-    def reconcile(self, *, event_id: str | None = None) -> dict[str, Any]:
+    def drift_sweep(self, *, event_id: str | None = None) -> dict[str, Any]:
         """Invoke the enforcer as its drift-sweep schedule does; returns the sweep report.
 
         Pass the same ``event_id`` twice to replay a retried scheduled invocation.

@@ -36,6 +36,8 @@ class GovbotHubStack(cdk.Stack):
             policy_file=settings.policy_file,
             parameter_name=settings.policy_parameter_name,
             governed_regions=settings.governed_regions,
+            governed_accounts=settings.governed_account_ids
+            or tuple(a for a in (settings.account,) if a),
         )
         alarms = Alarms(self, "Alarms", key=key, email=settings.alarm_email)
         factory = FunctionFactory(self, "Functions", settings=settings, key=key)

@@ -182,7 +182,7 @@ class LiveSandbox:
             now = self.clock.now()
             if now >= self._next_drift:
                 self._next_drift = now + timedelta(seconds=DRIFT_SWEEP_SECONDS)
-                report = sandbox.reconcile()
+                report = sandbox.drift_sweep()
                 self.narrator.say(f"schedule   {report.get('note') or 'drift sweep'}")
             if now >= self._next_replication:
                 self._next_replication = now + timedelta(seconds=REPLICATION_SWEEP_SECONDS)

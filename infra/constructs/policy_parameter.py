@@ -34,9 +34,10 @@ class PolicyParameter(Construct):
         policy_file: Path,
         parameter_name: str,
         governed_regions: Sequence[str],
+        governed_accounts: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        text = read_policy(policy_file, governed_regions)
+        text = read_policy(policy_file, governed_regions, governed_accounts)
         self.parameter = ssm.StringParameter(
             self,
             "Parameter",

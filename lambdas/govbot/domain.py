@@ -27,6 +27,7 @@ MessageKind = Literal[
     "golden_copy_completed",
     "golden_copy_failed",
     "golden_source_deleted",
+    "golden_name_taken",
     "drift_found",
     "exemption_granted",
     "exemption_expired",

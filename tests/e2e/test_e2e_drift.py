@@ -69,7 +69,7 @@ def test_sweep_remedies_missed_shares_in_two_regions(sandbox: Sandbox) -> None:
     _seed_missed_shares(sandbox)
     assert sandbox.emulator.events.named("UpdateImagePermissions") == []
 
-    report = sandbox.reconcile(event_id=RUN_ID)
+    report = sandbox.drift_sweep(event_id=RUN_ID)
 
     assert report["status"] == "processed"
     assert sorted(report["swept"]) == [f"{HUB_ACCOUNT}/{EAST}", f"{HUB_ACCOUNT}/{WEST}"]
@@ -111,12 +111,12 @@ def test_sweep_remedies_missed_shares_in_two_regions(sandbox: Sandbox) -> None:
 
 def test_replayed_run_and_next_run_change_nothing(sandbox: Sandbox) -> None:
     _seed_missed_shares(sandbox)
-    sandbox.reconcile(event_id=RUN_ID)
+    sandbox.drift_sweep(event_id=RUN_ID)
     calls = len(_bot_calls(sandbox))
     outbox = len(sandbox.ledger.outbox_by_status("pending"))
 
-    replay = sandbox.reconcile(event_id=RUN_ID)
-    later = sandbox.reconcile()
+    replay = sandbox.drift_sweep(event_id=RUN_ID)
+    later = sandbox.drift_sweep()
 
     assert replay["status"] == "duplicate"
     assert later["status"] == "processed"
@@ -137,7 +137,7 @@ def test_audit_mode_reports_without_changing(sandbox: Sandbox) -> None:
     sandbox.put_policy(DEMO_POLICY.read_text().replace("\nmode: enforce", "\nmode: audit", 1))
     _seed_missed_shares(sandbox)
 
-    report = sandbox.reconcile(event_id=RUN_ID)
+    report = sandbox.drift_sweep(event_id=RUN_ID)
 
     assert report["counts"]["remedied"] == 0
     assert report["counts"]["left"] >= 2
@@ -159,7 +159,7 @@ def test_audit_mode_reports_without_changing(sandbox: Sandbox) -> None:
 def test_drift_notification_reaches_slack_through_the_notifier() -> None:
     with FakeSlack() as slack, Sandbox(regions=(EAST, WEST), slack=slack) as sandbox:
         _seed_missed_shares(sandbox)
-        sandbox.reconcile(event_id=RUN_ID)
+        sandbox.drift_sweep(event_id=RUN_ID)
 
         sandbox.drain()
 
@@ -177,7 +177,7 @@ def test_a_redriven_sweep_message_on_the_events_queue_runs_the_sweep_once(
 ) -> None:
     """The schedule's DLQ is the events DLQ; a redrive must not be rejected as an event."""
     _seed_missed_shares(sandbox)
-    report = sandbox.reconcile(event_id=RUN_ID)
+    report = sandbox.drift_sweep(event_id=RUN_ID)
     calls = len(_bot_calls(sandbox))
     tick = ScheduleTick(RUN_ID, sandbox.emulator.backend.clock.now(), "x", HUB_ACCOUNT, EAST, "")
     body = json.dumps(

@@ -38,6 +38,7 @@ rules:
 golden:
   - id: gold
     images: {{tags: {{golden: "true"}}}}
+    source_region: {SOURCE_REGION}
     destinations: [{", ".join(DESTINATIONS)}]
 replication:
   max_concurrent_copies_per_region: 2
@@ -320,14 +321,16 @@ def test_deleted_source_is_reported_and_copies_kept(sandbox: Sandbox, clock: Man
         assert job(sandbox, arn, region).state == "abandoned"
 
 
-def test_unrelated_image_holding_the_name_is_left_alone(
+def test_unrelated_image_holding_the_name_is_reported_not_worked_around(
     sandbox: Sandbox, clock: ManualClock
 ) -> None:
     other = sandbox.emulator.backend.seed_image(HUB_ACCOUNT, "eu-west-1", "base-1")
     arn = make_golden(sandbox, "base-1")
     sandbox.drain()
-    clock.advance(COPY_SECONDS)
-    run_until_settled(sandbox, clock)
+    for _ in range(3):
+        clock.advance(COPY_SECONDS)
+        sandbox.sweep()
+        sandbox.drain()
 
     names = images_in(sandbox, "eu-west-1")
     assert names["base-1"]["Arn"] == other
@@ -335,8 +338,10 @@ def test_unrelated_image_holding_the_name_is_left_alone(
         "govbot:source-arn"
         not in sandbox.appstream("eu-west-1").list_tags_for_resource(ResourceArn=other)["Tags"]
     )
-    assert names["base-1-2"]["State"] == "AVAILABLE"
-    renamed = job(sandbox, arn, "eu-west-1")
-    assert renamed.destination_name == "base-1-2"
-    assert renamed.state == "done"
-    assert any("belongs to an unrelated image" in (s.reason or "") for s in renamed.history)
+    assert sorted(names) == ["base-1"]  # no base-1-2: the golden name is never moved
+    waiting = job(sandbox, arn, "eu-west-1")
+    assert (waiting.destination_name, waiting.state, waiting.attempts) == ("base-1", "queued", 0)
+    assert "govbot did not make" in (waiting.last_reason or "")
+    assert job(sandbox, arn, "us-west-2").state == "done"
+    (report,) = outbox(sandbox, "golden_name_taken")
+    assert report.payload["details"]["taken_by_image_arn"] == other

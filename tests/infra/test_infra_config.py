@@ -88,6 +88,53 @@ def test_golden_destination_outside_governed_regions_is_refused(tmp_path: Path) 
     assert read_policy(policy, ["us-east-1", "eu-west-1"]) == policy_json(source)
 
 
+GOLDEN_POLICY = """\
+version: 1
+mode: audit
+golden:
+  - id: finance
+    images: {names: ["Finance-Golden-*"]}
+    source_region: %s
+    destinations: [%s]
+%s"""
+
+
+def test_golden_source_region_must_be_governed_and_not_a_destination(tmp_path: Path) -> None:
+    policy = tmp_path / "golden.yaml"
+    policy.write_text(GOLDEN_POLICY % ("ap-south-1", "eu-west-1", ""))
+    with pytest.raises(PolicySourceError) as error:
+        read_policy(policy, ["us-east-1", "eu-west-1"])
+    assert "golden[0].source_region: ap-south-1 is not a governed region" in str(error.value)
+
+    policy.write_text(GOLDEN_POLICY % ("eu-west-1", "eu-west-1, us-east-1", ""))
+    with pytest.raises(PolicySourceError) as error:
+        read_policy(policy, ["us-east-1", "eu-west-1"])
+    assert "source_region eu-west-1 is also listed in destinations" in str(error.value)
+
+
+def test_golden_source_account_is_required_with_several_accounts(tmp_path: Path) -> None:
+    policy = tmp_path / "golden.yaml"
+    policy.write_text(GOLDEN_POLICY % ("us-east-1", "eu-west-1", ""))
+    regions = ["us-east-1", "eu-west-1"]
+    assert read_policy(policy, regions, ["111111111111"])  # one account: nothing to pin
+    with pytest.raises(PolicySourceError) as error:
+        read_policy(policy, regions, ["111111111111", "222222222222"])
+    assert "golden[0].source_account: required when several accounts are governed" in str(
+        error.value
+    )
+
+    policy.write_text(
+        GOLDEN_POLICY % ("us-east-1", "eu-west-1", '    source_account: "333333333333"\n')
+    )
+    with pytest.raises(PolicySourceError) as error:
+        read_policy(policy, regions, ["111111111111", "222222222222"])
+    assert "333333333333 is not a governed account" in str(error.value)
+    policy.write_text(
+        GOLDEN_POLICY % ("us-east-1", "eu-west-1", '    source_account: "222222222222"\n')
+    )
+    assert read_policy(policy, regions, ["111111111111", "222222222222"])
+
+
 def test_example_policy_is_stored_as_the_json_of_the_same_policy() -> None:
     path = REPO_ROOT / DEFAULTS["policy_file"]
     stored = read_policy(path)
@@ -151,6 +198,10 @@ def test_concrete_env_variant_passes_nag_and_scopes_spoke_roles(tmp_path: Path) 
             "account": "123456789012",
             "region": "eu-west-1",
             "governed_account_ids": ["123456789012", "210987654321"],
+            # Two governed accounts: golden rules must pin their source account.
+            "policy_file": str(
+                REPO_ROOT / "tests" / "fixtures" / "policies" / "multi-account.yaml"
+            ),
             "remediation_role_name": "govbot-remediation",
             "architecture": "x86_64",
             "alarm_email": "ops@example.com",

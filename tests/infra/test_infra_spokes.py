@@ -22,6 +22,7 @@ from infra.constructs.forwarding import hub_bus_arn, merge_patterns, partition_f
 from infra.constructs.hub_bus_policy import spoke_statement
 from infra.constructs.remediation_role import hub_role_pattern, remediation_image_actions
 from infra.spoke_stack import plan_forwarders
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.xdist_group("infra")
 
@@ -38,6 +39,8 @@ CONTEXT = {
     "governed_account_ids": [HUB_ACCOUNT, *SPOKES],
     "spoke_accounts": SPOKES,
     "remediation_role_name": ROLE_NAME,
+    # Several governed accounts: golden rules must pin their source account.
+    "policy_file": str(REPO_ROOT / "tests" / "fixtures" / "policies" / "multi-account.yaml"),
 }
 
 

@@ -93,15 +93,61 @@ class MemoryLedger:
         return True
 
     def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        return self._unhandled(
+            "rejected", reason, raw, event_id, received_at,
+            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
+                        account_id=account_id, region=region),
+        )  # fmt: skip
+
+    def record_ignored(
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        return self._unhandled(
+            "ignored", reason, raw, event_id, received_at,
+            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
+                        account_id=account_id, region=region),
+        )  # fmt: skip
+
+    def _unhandled(
+        self,
+        status: Literal["rejected", "ignored"],
+        reason: str,
+        raw: str,
+        event_id: str | None,
+        received_at: datetime,
+        context: EventRecord,
     ) -> str:
         rec_id = event_id or rejected_event_id(raw)
-        self.events.setdefault(
-            rec_id,
-            EventRecord(
-                event_id=rec_id, status="rejected", reason=reason, raw=raw, received_at=received_at
-            ),
+        record = context.model_copy(
+            update={
+                "event_id": rec_id,
+                "status": status,
+                "reason": reason,
+                "raw": raw,
+                "received_at": received_at,
+            }
         )
+        self.events.setdefault(rec_id, record)
         return rec_id
 
     def get_event(self, event_id: str) -> EventBundle:

@@ -27,7 +27,8 @@ from govbot.enforcer.recovery import (
     with_violations,
 )
 from govbot.enforcer.work import work_event, work_request
-from govbot.events import ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
+from govbot.events.coerce import bounded_reason
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -97,6 +98,8 @@ class Enforcer:
         )
         if isinstance(parsed, RejectedEvent):
             return self._reject(parsed)
+        if isinstance(parsed, IgnoredEvent):
+            return self._ignore(parsed)
         bundle = deps.ledger.get_event(parsed.event_id)
         if bundle.is_final:
             return EnforcementResult("duplicate", parsed.event_id, "already handled")
@@ -121,14 +124,27 @@ class Enforcer:
             event = work_event(request, deps.clock())
         except (KeyError, TypeError, ValueError) as exc:
             return self._reject(
-                RejectedEvent(reason=f"malformed work request: {exc}", raw=json.dumps(request))
+                RejectedEvent(
+                    reason=bounded_reason([f"malformed work request: {exc}"]),
+                    raw=json.dumps(request),
+                    event_name=str(request.get("operation") or "work request")[:128],
+                    event_source="govbot",
+                )
             )
         ref = event.image_ref
         assert ref is not None  # work_event always names the image
         if ref.account_id not in deps.governed_accounts or ref.region not in deps.governed_regions:
             reason = f"work request for {ref.arn}, outside the governed accounts and regions"
             return self._reject(
-                RejectedEvent(reason=reason, raw=event.raw, event_id=event.event_id)
+                RejectedEvent(
+                    reason=reason,
+                    raw=event.raw,
+                    event_id=event.event_id,
+                    event_name=event.event_name,
+                    event_source="govbot",
+                    account_id=ref.account_id,
+                    region=ref.region,
+                )
             )
         bundle = deps.ledger.get_event(event.event_id)
         if bundle.is_final:
@@ -201,9 +217,27 @@ class Enforcer:
             raw=rejected.raw,
             event_id=rejected.event_id,
             received_at=self._deps.clock(),
+            event_name=rejected.event_name,
+            event_source=rejected.event_source,
+            account_id=rejected.account_id,
+            region=rejected.region,
         )
-        self._deps.ledger.add_outbox([outcomes.rejected_item(rejected.reason, ledger_id)])
+        self._deps.ledger.add_outbox([outcomes.rejected_item(rejected, ledger_id)])
         return EnforcementResult("rejected", ledger_id, rejected.reason)
+
+    def _ignore(self, ignored: IgnoredEvent) -> EnforcementResult:
+        """A valid event govbot does not govern: recorded with why, nobody is alerted."""
+        ledger_id = self._deps.ledger.record_ignored(
+            reason=ignored.reason,
+            raw=ignored.raw,
+            event_id=ignored.event_id,
+            received_at=self._deps.clock(),
+            event_name=ignored.event_name,
+            event_source=ignored.event_source,
+            account_id=ignored.account_id,
+            region=ignored.region,
+        )
+        return EnforcementResult("ignored", ledger_id, ignored.reason)
 
     def _enforce(
         self,

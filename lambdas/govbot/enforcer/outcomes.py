@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from govbot.events import ParsedEvent
+from govbot.events import ParsedEvent, RejectedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
 from govbot.ledger.records.outbox import OutboxItem, Severity
@@ -214,13 +214,30 @@ def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> Ou
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "stop"))
 
 
-def rejected_item(reason: str, ledger_id: str) -> OutboxItem:
-    """The ``event_rejected`` notification: an input govbot could not handle."""
+def rejected_item(rejected: RejectedEvent, ledger_id: str) -> OutboxItem:
+    """The ``event_rejected`` notification: an input govbot could not handle.
+
+    Names the event (name, source, account, region when the input had them) and every
+    problem found, in a reason already bounded by the parser.
+    """
+    name = rejected.event_name or "an event"
+    where = " in ".join(x for x in (rejected.account_id, rejected.region) if x)
+    count = len(rejected.problems) or 1
     payload = OutboxPayload(
         message_kind="event_rejected",
         severity="low",
-        summary="govbot rejected an event it could not handle",
-        details={"reason": reason, "ledger_id": ledger_id},
+        summary=f"govbot rejected {name}" + (f" ({where})" if where else "") + f": {count} "
+        "problem(s)",
+        account_id=rejected.account_id,
+        region=rejected.region,
+        event_id=rejected.event_id,
+        details={
+            "reason": rejected.reason,
+            "ledger_id": ledger_id,
+            "event_name": rejected.event_name,
+            "event_source": rejected.event_source,
+            "problem_count": count,
+        },
         rule_ids=[],
         shared_account_ids=[],
     )

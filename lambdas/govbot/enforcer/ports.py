@@ -33,7 +33,28 @@ class LedgerPort(Protocol):
 
     def record_event(self, rec: EventRecord) -> bool: ...
     def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str: ...
+    def record_ignored(
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
     ) -> str: ...
     def get_event(self, event_id: str) -> EventBundle: ...
     def put_action(self, action: ActionRecord) -> None: ...

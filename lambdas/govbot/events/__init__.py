@@ -1,6 +1,6 @@
 """Event intake: typed models of AppStream CloudTrail events and the tolerant parser."""
 
-from govbot.events.models import EventType, ParsedEvent, RejectedEvent
+from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
 from govbot.events.params import (
     CopyImageParams,
     CreateFleetParams,
@@ -41,7 +41,9 @@ __all__ = [
     "CreateUpdatedImageParams",
     "DeleteImageParams",
     "DeleteImagePermissionsParams",
+    "EventContext",
     "EventType",
+    "IgnoredEvent",
     "ImagePermissionsParams",
     "OperationParams",
     "ParsedEvent",

@@ -54,7 +54,7 @@ def to_bool(value: Any) -> bool | None:
             return True
         if lowered in _FALSE:
             return False
-    raise ValueError(f"expected a boolean or 'true'/'false', found {value!r}")
+    raise ValueError(f"expected a boolean or 'true'/'false', found {shorten(value)}")
 
 
 def to_datetime(value: Any) -> datetime | None:
@@ -72,7 +72,8 @@ def to_datetime(value: Any) -> datetime | None:
                 parsed = datetime.strptime(text, _JAVA_DATE_FORMAT)
             except ValueError:
                 raise ValueError(
-                    f"expected an ISO-8601 date or 'Thu Mar 21 22:32:05 UTC 2019', found {value!r}"
+                    "expected an ISO-8601 date or 'Thu Mar 21 22:32:05 UTC 2019', "
+                    f"found {shorten(value)}"
                 ) from None
     else:
         raise ValueError(f"expected a date string, found {type(value).__name__}")
@@ -114,14 +115,14 @@ def to_tags(value: Any) -> dict[str, str]:
         pairs = []
         for item in value:
             if not isinstance(item, Mapping):
-                raise ValueError(f"expected tag entries as objects, found {item!r}")
+                raise ValueError(f"expected tag entries as objects, found {shorten(item)}")
             pairs.append((get_key(item, "key"), get_key(item, "value")))
     else:
         raise ValueError(f"expected tags as an object, found {type(value).__name__}")
     tags: dict[str, str] = {}
     for key, val in pairs:
         if not isinstance(key, str) or not key:
-            raise ValueError(f"expected a non-empty string tag key, found {key!r}")
+            raise ValueError(f"expected a non-empty string tag key, found {shorten(key)}")
         tags[key] = "" if val is None else str(val)
     return tags
 
@@ -133,5 +134,57 @@ def to_str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"expected a list of strings, found {value!r}")
+        raise ValueError(f"expected a list of strings, found {shorten(value)}")
     return tuple(value)
+
+
+MAX_VALUE_CHARS = 60  # a value quoted in a problem message
+MAX_REASON_CHARS = 400  # a whole rejection reason (ledger field, Slack message)
+
+
+def shorten(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """``repr(value)`` cut in the middle when longer than ``limit``, saying how long it was.
+
+    Examples
+    --------
+    >>> shorten("a" * 5000, 30)
+    "'aaaaaaa…(5002 chars)…aaaaaaa'"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    marker = f"…({len(text)} chars)…"
+    keep = max(limit - len(marker), 2)
+    return text[: keep - keep // 2] + marker + text[len(text) - keep // 2 :]
+
+
+def squeeze(text: str, limit: int) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (both ends are kept)."""
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 1, 2)
+    return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2 :]
+
+
+def bounded_reason(problems: list[str], limit: int = MAX_REASON_CHARS) -> str:
+    """Every problem, joined by "; ", within ``limit`` characters.
+
+    When the whole is too long each problem gets an equal share and is shortened in the
+    middle, so a long first problem never pushes the others out.
+
+    Examples
+    --------
+    >>> len(bounded_reason(["x" * 900, "account id is bad"], 100)) <= 100
+    True
+    """
+    joined = "; ".join(problems)
+    if len(joined) <= limit or not problems:
+        return joined
+    separators = 2 * (len(problems) - 1)
+    share = max((limit - separators) // len(problems), 8)
+    short = [p for p in problems if len(p) <= share]
+    # Short problems stay whole; the room they leave is shared by the long ones.
+    spare = limit - separators - sum(len(p) for p in short)
+    long_count = len(problems) - len(short)
+    long_share = max(spare // long_count, 8) if long_count else share
+    return "; ".join(p if len(p) <= share else squeeze(p, long_share) for p in problems)

@@ -62,11 +62,32 @@ class ParsedEvent(BaseModel):
         return ImageRef.from_arn(self.image_arn)
 
 
-class RejectedEvent(BaseModel):
-    """An input govbot will not act on, with the specific reason and the input kept."""
+class EventContext(BaseModel):
+    """What is known of an event govbot did not act on (each field only when present)."""
 
     model_config = ConfigDict(frozen=True)
 
+    event_id: str | None = None
+    event_name: str | None = None
+    event_source: str | None = None
+    account_id: str | None = None
+    region: str | None = None
+
+
+class RejectedEvent(EventContext):
+    """An input govbot will not act on, with the specific reason and the input kept.
+
+    ``problems`` lists every problem found; ``reason`` joins them within a few hundred
+    characters (long values shortened in the middle, so none is pushed out).
+    """
+
     reason: str
     raw: str
-    event_id: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+class IgnoredEvent(EventContext):
+    """A valid AppStream CloudTrail event for an operation govbot does not govern."""
+
+    reason: str
+    raw: str

@@ -28,6 +28,7 @@ from govbot.events.coerce import (
     canonical_key,
     clean_arn,
     clean_str,
+    shorten,
     to_bool,
     to_datetime,
     to_str_tuple,
@@ -40,26 +41,26 @@ REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 def _image_name(value: str) -> str:
     if not IMAGE_NAME_PATTERN.match(value):
         raise ValueError(
-            f"expected an image name matching {IMAGE_NAME_PATTERN.pattern}, found {value!r}"
+            f"expected an image name matching {IMAGE_NAME_PATTERN.pattern}, found {shorten(value)}"
         )
     return value
 
 
 def _account_id(value: str) -> str:
     if not ACCOUNT_ID_PATTERN.match(value):
-        raise ValueError(f"expected a 12-digit AWS account id, found {value!r}")
+        raise ValueError(f"expected a 12-digit AWS account id, found {shorten(value)}")
     return value
 
 
 def _region(value: str) -> str:
     if not REGION_PATTERN.match(value):
-        raise ValueError(f"expected an AWS region such as 'us-east-1', found {value!r}")
+        raise ValueError(f"expected an AWS region such as 'us-east-1', found {shorten(value)}")
     return value
 
 
 def _arn(value: str) -> str:
     if not value.startswith("arn:"):
-        raise ValueError(f"expected an ARN starting with 'arn:', found {value!r}")
+        raise ValueError(f"expected an ARN starting with 'arn:', found {shorten(value)}")
     return value
 
 

@@ -15,8 +15,15 @@ from pydantic import ValidationError
 
 from govbot import routing
 from govbot.domain import ACCOUNT_ID_PATTERN, ImageRef
-from govbot.events.coerce import clean_arn, get_key, to_datetime
-from govbot.events.models import EventType, ParsedEvent, RejectedEvent
+from govbot.events.coerce import (
+    bounded_reason,
+    clean_arn,
+    get_key,
+    shorten,
+    squeeze,
+    to_datetime,
+)
+from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
 from govbot.events.params import (
     API_CALL_PARAMS,
     REGION_PATTERN,
@@ -53,6 +60,8 @@ if set(API_CALL_PARAMS) != GOVERNED_API_CALLS or set(SERVICE_EVENT_PARAMS) != (
         f"{sorted(set(SERVICE_EVENT_PARAMS) ^ GOVERNED_SERVICE_EVENTS)}"
     )
 
+MAX_CONTEXT_CHARS = 128  # event name, source, account, region kept with a rejection
+
 # detail-type -> (our event type, CloudTrail eventType, governed names, params models)
 _KINDS: dict[str, tuple[EventType, str, dict[str, type[_Tolerant]]]] = {
     DETAIL_TYPE_API_CALL: ("api_call", "AwsApiCall", API_CALL_PARAMS),
@@ -63,10 +72,19 @@ _KINDS: dict[str, tuple[EventType, str, dict[str, type[_Tolerant]]]] = {
 class _Reject(Exception):
     """Internal control flow: raised inside the parser, turned into a RejectedEvent."""
 
-    def __init__(self, reason: str, event_id: str | None = None) -> None:
+    def __init__(self, problems: list[str], context: EventContext | None = None) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.context = context or EventContext()
+
+
+class _Ignore(Exception):
+    """Internal control flow: a valid event for an operation govbot does not govern."""
+
+    def __init__(self, reason: str, context: EventContext) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.event_id = event_id
+        self.context = context
 
 
 def envelope_for(record: Mapping[str, Any], *, envelope_id: str | None = None) -> dict[str, Any]:
@@ -90,10 +108,12 @@ def parse_event(
     *,
     governed_accounts: frozenset[str],
     governed_regions: frozenset[str],
-) -> ParsedEvent | RejectedEvent:
-    """Validate one EventBridge envelope; return a ``ParsedEvent`` or a ``RejectedEvent``.
+) -> ParsedEvent | RejectedEvent | IgnoredEvent:
+    """Validate one EventBridge envelope: a ``ParsedEvent``, ``IgnoredEvent`` or ``RejectedEvent``.
 
-    Never raises. An empty ``governed_accounts``/``governed_regions`` governs nothing.
+    Never raises. An empty ``governed_accounts``/``governed_regions`` governs nothing. A
+    rejection lists every problem found (``problems``) and a bounded ``reason``; both keep
+    the event's name, source, account and region when the input has them.
 
     Examples
     --------
@@ -103,11 +123,19 @@ def parse_event(
     raw_text = _raw_text(raw)
     try:
         return _parse(raw, raw_text, governed_accounts, governed_regions)
+    except _Ignore as ignored:
+        return IgnoredEvent(reason=ignored.reason, raw=raw_text, **ignored.context.model_dump())
     except _Reject as rejection:
-        return RejectedEvent(reason=rejection.reason, raw=raw_text, event_id=rejection.event_id)
+        return RejectedEvent(
+            reason=bounded_reason(rejection.problems),
+            problems=tuple(rejection.problems),
+            raw=raw_text,
+            **rejection.context.model_dump(),
+        )
     except Exception as exc:  # the contract is "never raises": record, don't crash the batch
         return RejectedEvent(
-            reason=f"internal parser error ({type(exc).__name__}): {exc}", raw=raw_text
+            reason=bounded_reason([f"internal parser error ({type(exc).__name__}): {exc}"]),
+            raw=raw_text,
         )
 
 
@@ -131,120 +159,175 @@ def _load(raw: object) -> Mapping[str, Any]:
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError) as exc:
-            raise _Reject(f"input is not valid JSON: {exc}") from None
+            raise _Reject([f"input is not valid JSON: {exc}"]) from None
     if not isinstance(data, Mapping):
         raise _Reject(
-            f"expected a JSON object (an EventBridge envelope), found {type(data).__name__}"
+            [f"expected a JSON object (an EventBridge envelope), found {type(data).__name__}"]
         )
     return data
 
 
-def _text_field(data: Mapping[str, Any], key: str, where: str) -> str | None:
+def _text_field(data: Mapping[str, Any], key: str, where: str, problems: list[str]) -> str | None:
     value = get_key(data, key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _Reject(f"{where}.{key} must be a string, found {type(value).__name__}")
+        problems.append(f"{where}.{key} must be a string, found {type(value).__name__}")
+        return None
     return value.strip() or None
+
+
+def _label(value: object) -> str | None:
+    """A context field: a non-blank string, shortened in the middle when very long."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return squeeze(value.strip(), MAX_CONTEXT_CHARS)
+
+
+def _context(envelope: Mapping[str, Any], detail: Mapping[str, Any]) -> EventContext:
+    """What the input says about itself, before any of it is validated."""
+    return EventContext(
+        event_id=_label(get_key(detail, "eventID")),
+        event_name=_label(get_key(detail, "eventName")),
+        event_source=_label(get_key(detail, "eventSource")) or _label(get_key(envelope, "source")),
+        account_id=_label(get_key(detail, "recipientAccountId"))
+        or _label(get_key(envelope, "account")),
+        region=_label(get_key(detail, "awsRegion")) or _label(get_key(envelope, "region")),
+    )
 
 
 def _parse(
     raw: object, raw_text: str, accounts: frozenset[str], regions: frozenset[str]
 ) -> ParsedEvent:
     envelope = _load(raw)
-    detail = get_key(envelope, "detail")
-    event_id = None
-    if isinstance(detail, Mapping):
-        found = get_key(detail, "eventID")
-        event_id = found.strip() or None if isinstance(found, str) else None
-
-    def reject(reason: str) -> _Reject:
-        return _Reject(reason, event_id)
+    found_detail = get_key(envelope, "detail")
+    detail: Mapping[str, Any] = found_detail if isinstance(found_detail, Mapping) else {}
+    context = _context(envelope, detail)
+    # Every check runs and adds its problem: a rejection lists them all, not the first.
+    problems: list[str] = []
 
     source = get_key(envelope, "source")
     if source != SOURCE:
-        raise reject(f"envelope field 'source' must be {SOURCE!r}, found {source!r}")
+        problems.append(f"envelope field 'source' must be {SOURCE!r}, found {shorten(source)}")
     detail_type = get_key(envelope, "detail-type")
-    if not isinstance(detail_type, str) or detail_type not in _KINDS:
-        raise reject(
-            f"envelope field 'detail-type' must be one of {sorted(_KINDS)}, found {detail_type!r}"
+    kind = _KINDS.get(detail_type) if isinstance(detail_type, str) else None
+    if kind is None:
+        problems.append(
+            f"envelope field 'detail-type' must be one of {sorted(_KINDS)}, "
+            f"found {shorten(detail_type)}"
         )
-    event_type, trail_type, models = _KINDS[detail_type]
-    envelope_id = _text_field(envelope, "id", "envelope")
+    envelope_id = _text_field(envelope, "id", "envelope", problems)
     if envelope_id is None:
-        raise reject("envelope field 'id' is missing or empty")
-    if not isinstance(detail, Mapping):
-        raise reject(f"envelope field 'detail' must be an object, found {type(detail).__name__}")
+        problems.append("envelope field 'id' is missing or empty")
+    if not isinstance(found_detail, Mapping):
+        problems.append(
+            f"envelope field 'detail' must be an object, found {type(found_detail).__name__}"
+        )
+        raise _Reject(problems, context)
+    event_id = context.event_id if isinstance(get_key(detail, "eventID"), str) else None
     if event_id is None:
-        raise reject("detail.eventID is missing or not a non-empty string")
+        problems.append("detail.eventID is missing or not a non-empty string")
     event_source = get_key(detail, "eventSource")
     if event_source != EVENT_SOURCE:
-        raise reject(f"detail.eventSource must be {EVENT_SOURCE!r}, found {event_source!r}")
+        problems.append(
+            f"detail.eventSource must be {EVENT_SOURCE!r}, found {shorten(event_source)}"
+        )
     found_type = get_key(detail, "eventType")
-    if found_type is not None and found_type != trail_type:
-        raise reject(
-            f"detail.eventType must be {trail_type!r} for detail-type {detail_type!r}, "
-            f"found {found_type!r}"
+    if kind is not None and found_type is not None and found_type != kind[1]:
+        problems.append(
+            f"detail.eventType must be {kind[1]!r} for detail-type {detail_type!r}, "
+            f"found {shorten(found_type)}"
         )
     event_name = get_key(detail, "eventName")
-    if not isinstance(event_name, str) or event_name not in models:
-        raise reject(
-            f"detail.eventName {event_name!r} is not a governed {detail_type!r} operation; "
-            f"governed: {', '.join(sorted(models))}"
-        )
+    if not isinstance(event_name, str) or not event_name.strip():
+        problems.append(f"detail.eventName must be an operation name, found {shorten(event_name)}")
+    governed = kind is not None and isinstance(event_name, str) and event_name in kind[2]
 
-    account_id = _consistent(envelope, detail, "account", "recipientAccountId", reject)
-    if not ACCOUNT_ID_PATTERN.match(account_id):
-        raise reject(
-            f"detail.recipientAccountId must be a 12-digit account id, found {account_id!r}"
-        )
-    if account_id not in accounts:
-        raise reject(
-            f"account {account_id} is not governed (governed accounts: "
-            f"{', '.join(sorted(accounts)) or 'none'})"
-        )
-    region = _consistent(envelope, detail, "region", "awsRegion", reject)
-    if not REGION_PATTERN.match(region):
-        raise reject(f"detail.awsRegion must be an AWS region like 'us-east-1', found {region!r}")
-    if region not in regions:
-        raise reject(
-            f"region {region} is not governed (governed regions: "
-            f"{', '.join(sorted(regions)) or 'none'})"
-        )
+    account_id = _consistent(envelope, detail, "account", "recipientAccountId", problems)
+    if account_id is not None:
+        if not ACCOUNT_ID_PATTERN.match(account_id):
+            problems.append(
+                "detail.recipientAccountId must be a 12-digit account id, "
+                f"found {shorten(account_id)}"
+            )
+        elif account_id not in accounts:
+            problems.append(
+                f"account {account_id} is not governed (governed accounts: "
+                f"{', '.join(sorted(accounts)) or 'none'})"
+            )
+    region = _consistent(envelope, detail, "region", "awsRegion", problems)
+    if region is not None:
+        if not REGION_PATTERN.match(region):
+            problems.append(
+                f"detail.awsRegion must be an AWS region like 'us-east-1', found {shorten(region)}"
+            )
+        elif region not in regions:
+            problems.append(
+                f"region {region} is not governed (governed regions: "
+                f"{', '.join(sorted(regions)) or 'none'})"
+            )
 
+    event_time = None
     try:
         event_time = to_datetime(get_key(detail, "eventTime") or get_key(envelope, "time"))
     except ValueError as exc:
-        raise reject(f"detail.eventTime: {exc}") from None
-    if event_time is None:
-        raise reject("detail.eventTime (or envelope 'time') is missing")
+        problems.append(f"detail.eventTime: {exc}")
+    else:
+        if event_time is None:
+            problems.append("detail.eventTime (or envelope 'time') is missing")
 
-    container = "requestParameters" if event_type == "api_call" else "serviceEventDetails"
-    try:
-        params = models[event_name].model_validate(get_key(detail, container))
-    except ValidationError as exc:
-        raise reject(_describe(event_name, container, exc)) from None
+    if kind is not None and isinstance(event_name, str) and not governed:
+        if not problems:
+            raise _Ignore(
+                f"{shorten(event_name)} is not an operation govbot governs "
+                f"({detail_type}); recorded, nothing to do",
+                context,
+            )
+        problems.insert(
+            0,
+            f"detail.eventName {shorten(event_name)} is not a governed {detail_type!r} "
+            f"operation; governed: {', '.join(sorted(kind[2]))}",
+        )
+    params = None
+    if governed and kind is not None and isinstance(event_name, str):
+        container = "requestParameters" if kind[0] == "api_call" else "serviceEventDetails"
+        try:
+            params = kind[2][event_name].model_validate(get_key(detail, container))
+        except ValidationError as exc:
+            problems.extend(_describe(event_name, container, exc))
 
     identity = get_key(detail, "userIdentity")
     identity = identity if isinstance(identity, Mapping) else {}
+    actor_arn = None
     try:
         actor_arn = clean_arn(get_key(identity, "arn"))
     except ValueError as exc:
-        raise reject(f"detail.userIdentity.arn: {exc}") from None
+        problems.append(f"detail.userIdentity.arn: {exc}")
+    actor_account = _text_field(identity, "accountId", "detail.userIdentity", problems)
+    user_agent = _text_field(detail, "userAgent", "detail", problems)
+    error_code = _text_field(detail, "errorCode", "detail", problems)
+    error_message = _text_field(detail, "errorMessage", "detail", problems)
+    if problems:
+        raise _Reject(problems, context)
+    # No problem means every field below was found valid (the checks above say so).
+    if not (kind and params and isinstance(event_name, str) and event_id and envelope_id) or not (
+        account_id and region and event_time
+    ):
+        raise _Reject(["internal parser error: a valid event lacks a field"], context)
     facts = _facts(params, account_id, region)
     return ParsedEvent(
         event_id=event_id,
         envelope_id=envelope_id,
         event_name=event_name,
-        event_type=event_type,
+        event_type=kind[0],
         event_time=event_time,
         region=region,
         account_id=account_id,
         actor_arn=actor_arn,
-        actor_account_id=_text_field(identity, "accountId", "detail.userIdentity"),
-        user_agent=_text_field(detail, "userAgent", "detail"),
-        error_code=_text_field(detail, "errorCode", "detail"),
-        error_message=_text_field(detail, "errorMessage", "detail"),
+        actor_account_id=actor_account,
+        user_agent=user_agent,
+        error_code=error_code,
+        error_message=error_message,
         params=params,
         raw=raw_text,
         **facts,
@@ -252,25 +335,34 @@ def _parse(
 
 
 def _consistent(
-    envelope: Mapping[str, Any], detail: Mapping[str, Any], env_key: str, key: str, reject: Any
-) -> str:
+    envelope: Mapping[str, Any],
+    detail: Mapping[str, Any],
+    env_key: str,
+    key: str,
+    problems: list[str],
+) -> str | None:
     """The detail's value, cross-checked against the envelope's (a mismatch is suspicious)."""
     inner = get_key(detail, key)
     outer = get_key(envelope, env_key)
     for where, value in ((f"detail.{key}", inner), (f"envelope field {env_key!r}", outer)):
         if value is not None and not isinstance(value, str):
-            raise reject(f"{where} must be a string, found {type(value).__name__}")
+            problems.append(f"{where} must be a string, found {type(value).__name__}")
     inner = inner.strip() if isinstance(inner, str) else None
     outer = outer.strip() if isinstance(outer, str) else None
     if inner and outer and inner != outer:
-        raise reject(f"detail.{key} {inner!r} does not match envelope field {env_key!r} {outer!r}")
+        problems.append(
+            f"detail.{key} {shorten(inner)} does not match envelope field {env_key!r} "
+            f"{shorten(outer)}"
+        )
+        return None
     value = inner or outer
     if not value:
-        raise reject(f"detail.{key} (or envelope field {env_key!r}) is missing")
+        problems.append(f"detail.{key} (or envelope field {env_key!r}) is missing")
+        return None
     return value
 
 
-def _describe(event_name: str, container: str, error: ValidationError) -> str:
+def _describe(event_name: str, container: str, error: ValidationError) -> list[str]:
     """One sentence per invalid field: which field, what was expected, what was found."""
     problems = []
     for item in error.errors():
@@ -282,7 +374,7 @@ def _describe(event_name: str, container: str, error: ValidationError) -> str:
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
             problems.append(f"{path}: {message}")
-    return f"{event_name}: " + "; ".join(problems)
+    return [f"{event_name}: {problems[0]}", *problems[1:]] if problems else []
 
 
 def _image_from_arn(arn: str | None) -> ImageRef | None:

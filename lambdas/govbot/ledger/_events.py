@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final, cast, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 from botocore.exceptions import ClientError
 
@@ -37,12 +37,57 @@ class EventsMixin(LedgerCore):
         return self._put_new(rec)
 
     def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
     ) -> str:
         """Record a payload that was refused or could not be parsed; return its event id.
 
         The id is ``event_id`` or ``REJECTED#<sha256 of raw>``; a duplicate is not an error.
+        ``event_name``, ``event_source``, ``account_id`` and ``region`` are what the payload
+        said about itself, kept when present.
         """
+        return self._record_unhandled(
+            "rejected", reason, raw, event_id, received_at,
+            event_name=event_name, event_source=event_source,
+            account_id=account_id, region=region,
+        )  # fmt: skip
+
+    def record_ignored(
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        event_name: str | None = None,
+        event_source: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Record a valid event govbot does not govern (status ``ignored``); return its id."""
+        return self._record_unhandled(
+            "ignored", reason, raw, event_id, received_at,
+            event_name=event_name, event_source=event_source,
+            account_id=account_id, region=region,
+        )  # fmt: skip
+
+    def _record_unhandled(
+        self,
+        status: Literal["rejected", "ignored"],
+        reason: str,
+        raw: str,
+        event_id: str | None,
+        received_at: datetime,
+        **context: str | None,
+    ) -> str:
         rec_id = event_id or rejected_event_id(raw)
         note = None
         if len(raw) > MAX_RAW_CHARS:
@@ -51,11 +96,12 @@ class EventsMixin(LedgerCore):
         self._put_new(
             EventRecord(
                 event_id=rec_id,
-                status="rejected",
+                status=status,
                 reason=reason,
                 raw=raw,
                 received_at=received_at,
                 note=note,
+                **context,
             )
         )
         return rec_id

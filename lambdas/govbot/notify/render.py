@@ -9,9 +9,10 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 - stop_sharing_impact: ``fleets`` (names), ``permission``
 - golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
 - golden_source_deleted: ``copies`` (ARNs or names)
+- golden_name_taken: ``destination_*``, ``taken_by_image_arn``, ``made_by``
 - drift_found: ``drift`` (list of strings or {account_id, expected, actual})
 - exemption_*: ``exemption_id``, ``approver``, ``expires``, ``reason``, ``permission``
-- event_rejected: ``reason``, ``event_name``
+- event_rejected: ``reason`` (problems joined by "; "), ``event_name``, ``event_source``
 """
 
 from __future__ import annotations
@@ -256,8 +257,22 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
     )
 
 
+def render_golden_name_taken(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """An image govbot did not make holds a golden copy's name: reported, not copied."""
+    d = p.details
+    extra = _copy_fields(p) + fields(
+        [
+            ("Held by", f"`{esc(d['taken_by_image_arn'])}`" if d.get("taken_by_image_arn") else ""),
+            ("Made by", f"`{esc(d['made_by'])}`" if d.get("made_by") else "unknown"),
+        ]
+    )
+    what = esc(d.get("action") or "reported; nothing copied or renamed")
+    return _message(p, outbox_id, "Golden name taken", what, extra)
+
+
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """The drift sweep found images whose shares differ from the policy."""
+    """A sweep found drift: shares differing from the policy (drift sweep), or a golden
+    copy's tags/shares differing from its source (replicator sweep, restored)."""
     lines = []
     for item in (p.details.get("drift") or [])[:20]:
         if isinstance(item, dict):
@@ -305,15 +320,23 @@ def render_exemption_expired(p: OutboxPayload, outbox_id: str, days: int) -> Ren
 
 
 def render_event_rejected(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """An incoming event was rejected (not governed, malformed...)."""
+    """An incoming event was rejected (malformed, or outside the governed accounts/regions).
+
+    Names the event (name, source, account, region) and lists every problem of the reason.
+    """
     d = p.details
+    name = d.get("event_name")
     extra = fields(
         [
-            ("Event", esc(d.get("event_name") or "")),
-            ("Reason", esc(d.get("reason") or p.summary or "unknown")),
+            ("Event", f"`{esc(name)}`" if name else "unknown"),
+            ("Source", esc(d.get("event_source") or "unknown")),
         ]
     )
-    return _message(p, outbox_id, "Event rejected", "ignored the event", extra)
+    reason = str(d.get("reason") or p.summary or "unknown")
+    problems = "\n".join(f"• {esc(part)}" for part in reason.split("; ") if part)
+    extra.append(section(f"*Problems:*\n{problems}"))
+    title = f"Event rejected: {name}" if name else "Event rejected"
+    return _message(p, outbox_id, title, "recorded it as rejected; nothing was changed", extra)
 
 
 Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]
@@ -324,6 +347,7 @@ RENDERERS: dict[str, Renderer] = {
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,
     "golden_source_deleted": render_golden_source_deleted,
+    "golden_name_taken": render_golden_name_taken,
     "drift_found": render_drift_found,
     "exemption_granted": render_exemption_granted,
     "exemption_expired": render_exemption_expired,

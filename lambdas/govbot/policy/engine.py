@@ -82,8 +82,17 @@ def apply_changes(image: ImageSnapshot, evaluation: Evaluation) -> ImageSnapshot
 
 
 def golden_rules_for(image: ImageSnapshot, policy: Policy) -> tuple[GoldenRule, ...]:
-    """The golden rules that select ``image`` (by selector and family prefix)."""
-    return tuple(rule for rule in policy.golden if rule.selects(image.ref.name, image.tags))
+    """The golden rules whose source ``image`` is: pinned place, selector and family prefix.
+
+    An image outside a rule's ``source_region`` (or ``source_account``) is never its source,
+    and neither is an image in a region that a rule selecting it copies *to*: a copy (a
+    person's included) in a destination region is never copied on.
+    """
+    name, tags, ref = image.ref.name, image.tags, image.ref
+    selecting = [rule for rule in policy.golden if rule.selects(name, tags)]
+    if any(ref.region in rule.destinations for rule in selecting):
+        return ()
+    return tuple(rule for rule in selecting if rule.is_source_place(ref.account_id, ref.region))
 
 
 def allowed_to_propagate(

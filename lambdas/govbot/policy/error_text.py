@@ -24,6 +24,13 @@ Loc = tuple[int | str, ...]
 _DATETIME_ERRORS = frozenset(
     {"timezone_aware", "datetime_parsing", "datetime_type", "datetime_from_date_parsing"}
 )
+# What a required key holds, for keys whose absence needs more than "missing".
+_MISSING_HINTS: dict[str, str] = {
+    "source_region": (
+        "the region where this golden rule's source images live, e.g. us-east-1 "
+        "(only images there are copied; it must not be one of the destinations)"
+    ),
+}
 _DATETIME_HINT = "an ISO-8601 datetime with a timezone (e.g. 2026-12-31T23:59:59Z)"
 
 
@@ -108,6 +115,8 @@ def describe(error: ErrorDetails, root: type[BaseModel]) -> list[tuple[Loc, str]
         tag = ctx.get("tag")
         hint = did_you_mean(tag, known)
         return [((*loc, "type"), f"unknown rule type {tag!r}{hint}; expected one of {expected}")]
+    if kind == "missing" and loc and loc[-1] in _MISSING_HINTS:
+        return [(loc, f"required key is missing; expected {_MISSING_HINTS[str(loc[-1])]}")]
     return [(loc, _simple(kind, ctx, got, error))]
 
 

@@ -50,17 +50,37 @@ class Retention(StrictModel):
 class GoldenRule(StrictModel):
     """Images to replicate to other regions.
 
-    ``family`` is a name prefix: an image whose name starts with it belongs to the family
-    and a newer image of the family supersedes an older one. With a family, an image must
-    match both the selector and the prefix.
+    Sources are pinned: only images in ``source_region`` (and, when given, in
+    ``source_account``) are golden sources; an image elsewhere, a person's copy in a
+    destination region included, is never copied on. ``family`` is a name prefix: an
+    image whose name starts with it belongs to the family and a newer image of the family
+    supersedes an older one. With a family, an image must match both the selector and the
+    prefix.
     """
 
     id: Identifier
     description: str | None = None
     images: ImageSelector
+    source_region: Region
+    source_account: AccountId | None = None
     destinations: tuple[Region, ...] = Field(min_length=1)
     family: NamePrefix | None = None
     retention: Retention | None = None
+
+    @model_validator(mode="after")
+    def _source_is_not_a_destination(self) -> GoldenRule:
+        if self.source_region in self.destinations:
+            raise ValueError(
+                f"source_region {self.source_region} is also listed in destinations; "
+                "a golden source's own region is never a destination"
+            )
+        return self
+
+    def is_source_place(self, account_id: str, region: str) -> bool:
+        """True when an image in ``account_id``/``region`` may be a source of this rule."""
+        return region == self.source_region and (
+            self.source_account is None or account_id == self.source_account
+        )
 
     @field_validator("destinations")
     @classmethod

@@ -2,6 +2,8 @@
 
 queued -> copying -> tagging -> sharing -> done; a FAILED copy -> failed (retried at
 ``next_attempt_at`` with exponential backoff, then reported); a vanished copy -> queued.
+A name held by an image govbot did not make keeps the job queued and is reported; a done
+copy's tags and shares are re-checked and restored when they drift.
 Every transition is written to the ledger under the job's optimistic lock *before* the
 side effect it announces, and every step first re-reads what it is about to change, so a
 run interrupted anywhere and run again neither loses nor duplicates anything.
@@ -10,7 +12,6 @@ run interrupted anywhere and run again neither loses nor duplicates anything.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -23,13 +24,10 @@ from govbot.gateways.appstream import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob, CopyJobState
-from govbot.policy.judge import EngineInputs
-from govbot.policy.models import Policy
 from govbot.replicator import notifications
+from govbot.replicator.conflicts import find_maker
 from govbot.replicator.plan import (
-    SlotBook,
     backoff,
-    candidate_names,
     copy_description,
     golden_targets,
     is_copy_of,
@@ -37,58 +35,11 @@ from govbot.replicator.plan import (
     plan_shares,
     replica_tags,
 )
-from govbot.replicator.ports import ReplicatorDeps
+from govbot.replicator.run import Run
+from govbot.replicator.upkeep import share_drift, tag_drift
 
 log = logging.getLogger(__name__)
 MAX_STEPS_PER_RUN = 8  # queued->copying->tagging->sharing->done and a few detours
-
-
-@dataclass
-class Run:
-    """One replicator invocation: time, policy, copy slots and a read-through image cache.
-
-    The cache may be pre-filled from a region listing (``scanned``): an image absent from a
-    scanned region is known not to exist without another call. Anything govbot changes is
-    ``forget``-ed so the next read sees AppStream's answer.
-    """
-
-    deps: ReplicatorDeps
-    now: datetime
-    policy: Policy
-    slots: SlotBook
-    scanned: set[tuple[str, str]] = field(default_factory=set)
-    _images: dict[str, ImageSnapshot | None] = field(default_factory=dict)
-    _stale: set[str] = field(default_factory=set)
-    _inputs: EngineInputs | None = None
-
-    def engine_inputs(self) -> EngineInputs:
-        """The judge's inputs for this run (members and exemptions read on first need)."""
-        if self._inputs is None:
-            self._inputs = self.deps.judge.inputs(self.now, policy=self.policy)
-        return self._inputs
-
-    def remember(self, image: ImageSnapshot) -> None:
-        self._images[image.ref.arn] = image
-
-    def image(self, ref: ImageRef) -> ImageSnapshot | None:
-        """The image's current snapshot (cached for this run)."""
-        arn = ref.arn
-        if arn in self._images:
-            return self._images[arn]
-        if arn not in self._stale and (ref.account_id, ref.region) in self.scanned:
-            return None
-        found = self.deps.appstream.describe_image(ref)
-        self._images[arn] = found
-        self._stale.discard(arn)
-        return found
-
-    def inventory(self) -> list[ImageSnapshot]:
-        """Every image this run has seen and not changed since."""
-        return [image for image in self._images.values() if image is not None]
-
-    def forget(self, ref: ImageRef) -> None:
-        self._images.pop(ref.arn, None)
-        self._stale.add(ref.arn)
 
 
 Outcome = Literal["moved", "waiting", "conflict"]
@@ -135,7 +86,7 @@ class JobRunner:
         if source is None:
             return None  # the caller reports deleted sources (all their jobs at once)
         if job.state == "done":
-            return self._check_done(job)
+            return self._check_done(job, source)
         if job.state in ("queued", "failed"):
             return self._start(job, source)
         if job.state == "copying":
@@ -144,9 +95,10 @@ class JobRunner:
             return self._tag(job, source)
         return self._share(job, source)
 
-    def _check_done(self, job: CopyJob) -> CopyJob | None:
-        if self.run.image(destination_ref(job)) is not None:
-            return None
+    def _check_done(self, job: CopyJob, source: ImageSnapshot) -> CopyJob | None:
+        dest = self.run.image(destination_ref(job))
+        if dest is not None:
+            return self._upkeep(job, source, dest)
         return self._put(
             job,
             "queued",
@@ -171,7 +123,7 @@ class JobRunner:
         dest_ref = destination_ref(job)
         dest = run.image(dest_ref)
         if dest is not None and not is_copy_of(dest, job.source_arn):
-            return self._rename(job)
+            return self._name_taken(job, dest)
         if dest is not None and dest.state != "FAILED":
             # Our copy already exists: an interrupted run started it before recording it.
             return self._put(job, "copying", "found the copy already started; watching it")
@@ -332,24 +284,66 @@ class JobRunner:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _rename(self, job: CopyJob) -> CopyJob | None:
-        """The name belongs to an unrelated image: pick the first free (or ours) variant."""
-        taken = job.destination_name
-        for name in candidate_names(taken):
-            image = self.run.image(destination_ref(job, name))
-            if image is None or is_copy_of(image, job.source_arn):
-                renamed = job.model_copy(update={"destination_name": name})
-                return self._put(
-                    renamed,
-                    "queued",
-                    f"name {taken} in {job.destination_region} belongs to an unrelated image "
-                    f"(left untouched); using {name}",
-                    expected_version=job.version,
-                )
-        return self._wait(
-            job, f"every variant of {taken} is taken in {job.destination_region}; a person must "
-            "free a name",
-        )  # fmt: skip
+    def _name_taken(self, job: CopyJob, holder: ImageSnapshot) -> CopyJob | None:
+        """An image govbot did not make holds the name: report who made it, copy nothing.
+
+        The golden name is never silently moved to a variant (``-2``): people look for the
+        golden image under its name. Once the name is free the next sweep copies.
+        """
+        ledger = self.deps.ledger
+        maker = find_maker(
+            holder.ref,
+            ledger.by_image(holder.ref.arn, kinds={"event"}),
+            ledger.by_image(job.source_arn, kinds={"event"}),
+        )
+        reason = (
+            f"name {job.destination_name} in {job.destination_region} is held by an image "
+            f"govbot did not make (made by {maker.describe()}); reported, not copied until a "
+            "person frees the name"
+        )
+        if job.last_reason != reason:
+            # Outbox first: a crash before the job write re-emits the same (deduplicated) id.
+            ledger.add_outbox(
+                [
+                    notifications.name_taken(
+                        job, holder.ref, maker, taken_since=holder.created_time, now=self.run.now
+                    )
+                ]
+            )
+        return self._wait(job, reason)
+
+    def _upkeep(self, job: CopyJob, source: ImageSnapshot, dest: ImageSnapshot) -> CopyJob | None:
+        """Restore a completed copy's tags and shares when they drifted from the source."""
+        run, deps = self.run, self.deps
+        if source.state != "AVAILABLE" or dest.state != "AVAILABLE":
+            return None  # mid-update: look again next sweep
+        plan = plan_shares(source, run.engine_inputs())
+        tagged = [step.at for step in job.history if step.state == "tagging"]
+        tags = tag_drift(source, dest, tagged[-1] if tagged else dest.created_time or run.now)
+        shares = share_drift(plan.kept, dest.shared_with)
+        drift = tags.describe() + shares.describe()
+        if not drift:
+            return None
+        dest_ref = dest.ref
+        try:
+            if tags.remove:
+                deps.appstream.untag_image(dest_ref, list(tags.remove))
+            if tags.put:
+                deps.appstream.tag_image(dest_ref, tags.put)
+            for share in shares.put:
+                deps.appstream.update_permissions(dest_ref, share.account_id, share.permissions)
+            for account in shares.remove:
+                deps.appstream.delete_permissions(dest_ref, account)
+        except ImageNotFound:
+            run.forget(dest_ref)
+            return None  # gone meanwhile: the next sweep copies again
+        except AppStreamGatewayError as exc:
+            run.forget(dest_ref)
+            return self._wait(job, f"restoring the copy's tags/shares failed, will retry: {exc}")
+        run.forget(dest_ref)
+        deps.ledger.add_outbox([notifications.copy_restored(job, drift, now=run.now)])
+        self._put(job, "done", "drifted from the source; restored: " + "; ".join(drift))
+        return None  # nothing more to do in this run
 
     def _retry_later(self, job: CopyJob, reason: str, *, attempts: int | None = None) -> CopyJob:
         delay = backoff(max(job.attempts, 1), self.run.policy.replication)

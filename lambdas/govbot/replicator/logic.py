@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.events import ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
 from govbot.replicator import notifications
-from govbot.replicator.jobs import JobRunner, Run
+from govbot.replicator.jobs import JobRunner
 from govbot.replicator.plan import (
     CopyTarget,
     SlotBook,
@@ -30,6 +30,7 @@ from govbot.replicator.plan import (
 )
 from govbot.replicator.ports import ReplicatorDeps
 from govbot.replicator.retention import apply_retention
+from govbot.replicator.run import Run
 
 log = logging.getLogger(__name__)
 TRIGGER_EVENTS = frozenset({"TagResource", "CreateUpdatedImage", "CreateImage"})
@@ -86,6 +87,8 @@ class Replicator:
         if isinstance(parsed, RejectedEvent):
             # The enforcer receives the same event and records the rejection in the ledger.
             return EventOutcome("rejected", parsed.event_id, parsed.reason)
+        if isinstance(parsed, IgnoredEvent):
+            return EventOutcome("ignored", parsed.event_id, parsed.reason)
         if parsed.failed:
             return EventOutcome("ignored", parsed.event_id, f"call failed ({parsed.error_code})")
         ref = parsed.image_ref

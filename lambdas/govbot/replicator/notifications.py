@@ -11,6 +11,7 @@ from govbot.ledger.keys import format_ts
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import OutboxPayload
 from govbot.ledger.records.state import CopyJob
+from govbot.replicator.conflicts import Maker
 from govbot.replicator.plan import DroppedShare
 
 
@@ -130,3 +131,64 @@ def source_deleted(source_arn: str, jobs: Sequence[CopyJob], *, now: datetime) -
         _payload("golden_source_deleted", "medium", source_arn, summary, now, details),
         discriminators=(source_arn, first),
     )
+
+
+def name_taken(
+    job: CopyJob, taken_by: ImageRef, maker: Maker, *, taken_since: datetime | None, now: datetime
+) -> OutboxItem:
+    """``golden_name_taken``: an image govbot did not make holds the copy's name.
+
+    Nothing is copied there (and nothing renamed) until a person frees the name.
+    """
+    summary = (
+        f"{job.destination_name} in {job.destination_region} is held by an image govbot did "
+        f"not make (made by {maker.describe()}); the golden image is not copied there"
+    )
+    details = {
+        "destination_region": job.destination_region,
+        "destination_image_name": job.destination_name,
+        "taken_by_image_arn": taken_by.arn,
+        "made_by": maker.actor_arn or f"account {maker.account_id}",
+        "made_by_event_id": maker.event_id,
+        "made_by_event_name": maker.event_name,
+        "action": (
+            "reported; not copied and nothing renamed. Delete or rename that image, or tag it "
+            f"govbot:source-arn={job.source_arn} to adopt it as the copy; the next "
+            "replicator sweep takes it from there"
+        ),
+    }
+    payload = _payload(
+        "golden_name_taken", "medium", job.source_arn, summary, now, details,
+        actor_arn=maker.actor_arn,
+    )  # fmt: skip
+    stamp = format_ts(taken_since) if taken_since else "-"
+    return OutboxItem.from_payload(payload, discriminators=(job.source_arn, taken_by.arn, stamp))
+
+
+def copy_restored(job: CopyJob, drift: Sequence[str], *, now: datetime) -> OutboxItem:
+    """``drift_found``: a completed copy's tags or shares drifted and were restored."""
+    copy_ref = ImageRef(
+        account_id=ImageRef.from_arn(job.source_arn).account_id,
+        region=job.destination_region,
+        name=job.destination_name,
+    )
+    summary = (
+        f"golden copy {job.destination_name} in {job.destination_region} drifted from its "
+        f"source: {len(drift)} change(s) restored"
+    )
+    payload = OutboxPayload(
+        message_kind="drift_found",
+        severity="medium",
+        image_arn=copy_ref.arn,
+        image_name=copy_ref.name,
+        region=copy_ref.region,
+        account_id=copy_ref.account_id,
+        summary=summary,
+        details={
+            "drift": list(drift),
+            "source_image_arn": job.source_arn,
+            "action": "restored the source's tags, govbot's provenance and the compliant shares",
+        },
+        occurred_at=format_ts(now),
+    )
+    return OutboxItem.from_payload(payload, discriminators=(copy_ref.arn, format_ts(now), *drift))

@@ -7,7 +7,7 @@ No I/O and no clock reads: callers pass snapshots, the policy and ``now``. The r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,8 +27,6 @@ PROVENANCE_KEYS = (TAG_SOURCE_ARN, TAG_SOURCE_REGION, TAG_COPIED_AT)
 # copy is recognisable as ours before it is tagged (e.g. after an interrupted run).
 DESCRIPTION_PREFIX = "govbot golden copy of "
 MAX_TAGS = 50  # AppStream's per-resource tag limit
-MAX_NAME_LENGTH = 101  # ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$
-MAX_NAME_SUFFIX = 99  # -2 .. -99: beyond that a human must look at the region
 
 
 @dataclass(frozen=True)
@@ -148,14 +146,6 @@ def superseded(images: Iterable[ImageSnapshot], policy: Policy) -> frozenset[str
 def _age_key(image: ImageSnapshot) -> tuple[float, str]:
     created = image.created_time.timestamp() if image.created_time else 0.0
     return created, image.ref.name
-
-
-def candidate_names(base: str) -> Iterator[str]:
-    """``base``, then ``base-2`` .. ``base-99``, each a valid AppStream image name."""
-    yield base
-    for n in range(2, MAX_NAME_SUFFIX + 1):
-        suffix = f"-{n}"
-        yield base[: MAX_NAME_LENGTH - len(suffix)] + suffix
 
 
 # --- the copy's tags and shares -----------------------------------------------------------

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from govbot.domain import ImageSnapshot
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.policy.models import Policy
-from govbot.replicator.jobs import Run
 from govbot.replicator.plan import TAG_SOURCE_ARN, is_replica
+from govbot.replicator.run import Run
 
 
 def retention_candidates(

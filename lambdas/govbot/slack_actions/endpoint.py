@@ -9,7 +9,9 @@ an ``EventRecord`` with ``event_name="SlackAction"`` (refusals: status ``rejecte
 Slow work (AppStream calls to restore or re-revoke a permission) is deferred: it is
 recorded as an ``ActionRecord`` (status ``started``) and handed to an injected
 :class:`WorkQueue` (e.g. the enforcer's SQS queue). Without a queue the action is recorded
-``skipped`` and the next drift sweep re-applies the policy.
+``skipped`` and says what happens instead: the drift sweep re-revokes on its next run; a
+restore is not done (no sweep restores a permission) and the button must be pressed again
+once a queue is configured.
 """
 
 from __future__ import annotations
@@ -278,6 +280,12 @@ def _defer(
     queued = deps.work_queue is not None
     if deps.work_queue is not None:
         deps.work_queue.submit({"operation": operation, **request})
+    # Without a queue, say what happens instead: only a revocation is redone by a sweep.
+    fallback = (
+        "the next drift sweep revokes it"
+        if operation == "ReapplyRevocation"
+        else "not done; the permission stays revoked until restored by hand"
+    )
     deps.ledger.put_action(
         ActionRecord(
             event_id=event_id,
@@ -285,16 +293,14 @@ def _defer(
             operation=operation,
             request=request,
             status="started" if queued else "skipped",
-            error=None
-            if queued
-            else "no work queue configured; the next drift sweep re-applies policy",
+            error=None if queued else f"no work queue configured; {fallback}",
             image_arn=request["image_arn"],
             shared_account_id=request["account_id"],
             actor_arn=request["requested_by"],
             recorded_at=now,
         )
     )
-    return f"{operation} queued" if queued else f"{operation} left to the next drift sweep"
+    return f"{operation} queued" if queued else f"{operation} not queued: {fallback}"
 
 
 def _announce(record: ExemptionRecord, item: OutboxItem, deps: ActionsDeps) -> None:

@@ -78,10 +78,10 @@ def test_every_kind_reaches_its_webhook_exactly_once(env: Env):
     security = [b["text"] for b in env.slack.delivered("security")]
     ops = [b["text"] for b in env.slack.delivered("ops")]
     assert len(security) == 3
-    assert len(ops) == 7
+    assert len(ops) == 8
     assert all(t.startswith(("[critical]", "[high]")) for t in security)
     assert {i.status for i in env.ledger.outbox_by_status("delivered")} == {"delivered"}
-    assert len(env.ledger.outbox_by_status("delivered")) == 10
+    assert len(env.ledger.outbox_by_status("delivered")) == 11
     assert all(b["blocks"] for b in env.slack.delivered())
 
 

@@ -163,13 +163,46 @@ class FakeLedger:
         return True
 
     def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        **context: str | None,
+    ) -> str:
+        return self._unhandled("rejected", reason, raw, event_id, received_at, context)
+
+    def record_ignored(
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        **context: str | None,
+    ) -> str:
+        return self._unhandled("ignored", reason, raw, event_id, received_at, context)
+
+    def _unhandled(
+        self,
+        status: Literal["rejected", "ignored"],
+        reason: str,
+        raw: str,
+        event_id: str | None,
+        received_at: datetime,
+        context: dict[str, str | None],
     ) -> str:
         rec_id = event_id or rejected_event_id(raw)
         self.events.setdefault(
             rec_id,
             EventRecord(
-                event_id=rec_id, status="rejected", reason=reason, raw=raw, received_at=received_at
+                event_id=rec_id,
+                status=status,
+                reason=reason,
+                raw=raw,
+                received_at=received_at,
+                **context,
             ),
         )
         return rec_id

@@ -34,7 +34,13 @@ def test_unparseable_input_is_recorded_rejected_with_an_outbox_item() -> None:
     assert recorded.reason == result.note
     assert result.note
     (item,) = w.ledger.outbox_of("event_rejected")
-    assert item.payload["details"] == {"reason": result.note, "ledger_id": result.event_id}
+    assert item.payload["details"] == {
+        "reason": result.note,
+        "ledger_id": result.event_id,
+        "event_name": None,
+        "event_source": None,
+        "problem_count": 1,
+    }
     assert w.appstream.describes == 0
 
 
@@ -49,7 +55,37 @@ def test_event_from_an_ungoverned_account_is_rejected_and_not_acted_on() -> None
     assert result.status == "rejected"
     assert "555555555555" in result.note
     assert w.appstream.calls == []
-    assert len(w.ledger.outbox_of("event_rejected")) == 1
+    recorded = w.ledger.events[result.event_id]
+    assert (recorded.event_name, recorded.event_source) == (
+        "UpdateImagePermissions",
+        "appstream.amazonaws.com",
+    )
+    assert (recorded.account_id, recorded.region) == ("555555555555", REGION)
+    (item,) = w.ledger.outbox_of("event_rejected")
+    assert item.payload["summary"].startswith(
+        "govbot rejected UpdateImagePermissions (555555555555"
+    )
+    assert item.payload["details"]["event_name"] == "UpdateImagePermissions"
+
+
+def test_an_ungoverned_operation_is_ignored_quietly() -> None:
+    w = world()
+    event = share_event("app-base", OUTSIDER, fleet=False, builder=True)
+    event["detail"]["eventName"] = "AssociateFleet"
+    event["detail"]["requestParameters"] = {"fleetName": "f", "stackName": "s"}
+
+    result = w.enforcer.handle(event)
+
+    assert result.status == "ignored"
+    assert "'AssociateFleet' is not an operation govbot governs" in result.note
+    recorded = w.ledger.events[result.event_id]
+    assert (recorded.status, recorded.event_name, recorded.reason) == (
+        "ignored",
+        "AssociateFleet",
+        result.note,
+    )
+    assert w.ledger.outbox == {}  # nobody is alerted
+    assert w.appstream.calls == []
 
 
 def test_reapply_revocation_re_evaluates_and_remedies() -> None:

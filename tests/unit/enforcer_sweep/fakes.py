@@ -176,13 +176,42 @@ class FakeLedger:
         return True
 
     def record_rejected(
-        self, *, reason: str, raw: str, event_id: str | None = None, received_at: datetime
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        **context: str | None,
     ) -> str:
-        ledger_id = event_id or f"REJECTED#{len(self.events)}"
+        return self._unhandled("rejected", reason, raw, event_id, received_at, context)
+
+    def record_ignored(
+        self,
+        *,
+        reason: str,
+        raw: str,
+        event_id: str | None = None,
+        received_at: datetime,
+        **context: str | None,
+    ) -> str:
+        return self._unhandled("ignored", reason, raw, event_id, received_at, context)
+
+    def _unhandled(
+        self,
+        status: Literal["rejected", "ignored"],
+        reason: str,
+        raw: str,
+        event_id: str | None,
+        received_at: datetime,
+        context: dict[str, str | None],
+    ) -> str:
+        rec_id = event_id or f"REJECTED#{len(self.events)}"
         self.events.setdefault(
-            ledger_id, EventRecord(event_id=ledger_id, status="rejected", reason=reason, raw=raw)
+            rec_id,
+            EventRecord(event_id=rec_id, status=status, reason=reason, raw=raw, **context),
         )
-        return ledger_id
+        return rec_id
 
     def get_event(self, event_id: str) -> EventBundle:
         return EventBundle(

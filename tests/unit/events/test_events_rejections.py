@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from govbot.events import RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, RejectedEvent, parse_event
 from tests.unit.events.builders import (
     ACCOUNT,
     ACCOUNTS,
@@ -104,8 +104,8 @@ DETAIL_CASES: dict[str, tuple[dict[str, Any], str]] = {
         "detail.eventType must be 'AwsApiCall' for detail-type "
         "'AWS API Call via CloudTrail', found 'AwsServiceEvent'",
     ),
-    "not governed": (
-        {"eventName": "CreateStack"},
+    "not governed, with another problem": (
+        {"eventName": "CreateStack", "eventTime": "yesterday"},
         "detail.eventName 'CreateStack' is not a governed",
     ),
     "account format": ({"recipientAccountId": "1234"}, "does not match envelope field 'account'"),
@@ -172,18 +172,76 @@ def test_missing_event_time_everywhere() -> None:
     assert _reject(envelope).reason == "detail.eventTime (or envelope 'time') is missing"
 
 
-def test_create_image_as_an_api_call_is_not_governed() -> None:
-    rejected = _reject(api_call("CreateImage", {"name": "x"}))
-    assert "'CreateImage' is not a governed 'AWS API Call via CloudTrail' operation" in (
+def _ignored(envelope: Any) -> IgnoredEvent:
+    result = parse_event(envelope, governed_accounts=ACCOUNTS, governed_regions=REGIONS)
+    assert isinstance(result, IgnoredEvent), result
+    return result
+
+
+def test_create_image_as_an_api_call_is_ignored_as_not_governed() -> None:
+    ignored = _ignored(api_call("CreateImage", {"name": "x"}))
+    assert "'CreateImage' is not an operation govbot governs" in ignored.reason
+    assert "AWS API Call via CloudTrail" in ignored.reason
+    assert (ignored.event_name, ignored.account_id, ignored.region) == (
+        "CreateImage",
+        ACCOUNT,
+        REGION,
+    )
+
+
+def test_service_event_other_than_create_image_is_ignored() -> None:
+    envelope = service_event()
+    envelope["detail"]["eventName"] = "DeleteImage"
+    ignored = _ignored(envelope)
+    assert "'DeleteImage' is not an operation govbot governs" in ignored.reason
+
+
+def test_an_ungoverned_operation_with_problems_is_rejected_with_all_of_them() -> None:
+    envelope = api_call("CreateStack", {"name": "x"})
+    envelope["detail"]["recipientAccountId"] = envelope["account"] = "12ab"
+    rejected = _reject(envelope)
+    assert "'CreateStack' is not a governed" in rejected.problems[0]
+    assert "detail.recipientAccountId must be a 12-digit account id, found '12ab'" in (
         rejected.reason
     )
 
 
-def test_service_event_other_than_create_image_is_not_governed() -> None:
-    envelope = service_event()
-    envelope["detail"]["eventName"] = "DeleteImage"
+def test_every_problem_is_listed_within_a_bounded_reason() -> None:
+    huge = "x" * 5000
+    envelope = api_call(
+        "UpdateImagePermissions",
+        {
+            "name": huge + "!",
+            "sharedAccountId": "12",
+            "imagePermissions": {"allowFleet": "maybe", "allowImageBuilder": True},
+        },
+    )
+    envelope["detail"]["recipientAccountId"] = envelope["account"] = "not-an-account"
     rejected = _reject(envelope)
-    assert "governed: CreateImage" in rejected.reason
+    assert len(rejected.reason) <= 400
+    assert len(rejected.problems) == 4
+    assert "recipientAccountId must be a 12-digit account id" in rejected.reason
+    assert "requestParameters.name" in rejected.reason
+    assert "(5003 chars)" in rejected.reason  # the long value, shortened in the middle
+    assert "requestParameters.sharedAccountId" in rejected.reason
+    assert "allowFleet" in rejected.reason
+    # The context of the event is kept, even though the event is rejected.
+    assert rejected.event_name == "UpdateImagePermissions"
+    assert rejected.event_source == "appstream.amazonaws.com"
+    assert rejected.account_id == "not-an-account"
+    assert rejected.region == REGION
+    assert huge in rejected.raw  # the input itself is kept whole
+
+
+def test_a_long_event_name_is_kept_shortened_in_the_context() -> None:
+    envelope = api_call("DeleteImage")
+    envelope["detail"]["eventName"] = "Delete" + "e" * 3000
+    envelope["detail"]["eventTime"] = "yesterday"
+    rejected = _reject(envelope)
+    assert rejected.event_name is not None
+    assert len(rejected.event_name) <= 128
+    assert len(rejected.reason) <= 400
+    assert "detail.eventTime" in rejected.reason
 
 
 PARAM_CASES: dict[str, tuple[str, Any, str]] = {

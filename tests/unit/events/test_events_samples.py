@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govbot.events import ParsedEvent, RejectedEvent, envelope_for, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, envelope_for, parse_event
 
 SAMPLE_ACCOUNT = frozenset({"123456789012"})
 SAMPLE_REGION = frozenset({"us-east-1"})
@@ -16,15 +16,16 @@ def _sample(samples_dir: Path, name: str) -> dict:
     return envelope_for(json.loads((samples_dir / name).read_text()), envelope_id="env-1")
 
 
-def test_associate_fleet_sample_is_rejected_as_not_governed(samples_dir: Path) -> None:
+def test_associate_fleet_sample_is_ignored_as_not_governed(samples_dir: Path) -> None:
     result = parse_event(
         _sample(samples_dir, "cloudtrail-AssociateFleet.json"),
         governed_accounts=SAMPLE_ACCOUNT,
         governed_regions=SAMPLE_REGION,
     )
-    assert isinstance(result, RejectedEvent)
-    assert "'AssociateFleet' is not a governed" in result.reason
-    assert "UpdateImagePermissions" in result.reason  # names what is governed
+    assert isinstance(result, IgnoredEvent)
+    assert "'AssociateFleet' is not an operation govbot governs" in result.reason
+    assert (result.event_name, result.event_source) == ("AssociateFleet", "appstream.amazonaws.com")
+    assert (result.account_id, result.region) == ("123456789012", "us-east-1")
     assert result.event_id == "a6fbde60-a55a-46fe-87d4-89ead558dffd"
     assert json.loads(result.raw)["detail"]["eventName"] == "AssociateFleet"
 

@@ -228,3 +228,26 @@ def test_routing_patterns_name_exactly_the_events_the_parser_accepts() -> None:
     for pattern in routing.enforcer_patterns():
         assert pattern["source"] == ["aws.appstream"]
         assert pattern["detail"]["eventSource"] == ["appstream.amazonaws.com"]
+
+
+def test_shorten_keeps_both_ends_and_says_how_long() -> None:
+    from govbot.events.coerce import shorten
+
+    text = shorten("head" + "m" * 5000 + "tail", 40)
+    assert len(text) <= 40
+    assert text.startswith("'head")
+    assert text.endswith("tail'")
+    assert "(5010 chars)" in text
+    assert shorten("short") == "'short'"
+
+
+def test_bounded_reason_keeps_every_problem() -> None:
+    from govbot.events.coerce import bounded_reason
+
+    problems = ["a" * 3000, "the account id is bad", "b" * 2000]
+    reason = bounded_reason(problems, 300)
+    assert len(reason) <= 300
+    assert "the account id is bad" in reason  # a short problem survives whole
+    assert reason.startswith("aaa")
+    assert "bbb" in reason
+    assert bounded_reason(["one", "two"]) == "one; two"

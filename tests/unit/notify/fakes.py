@@ -104,6 +104,7 @@ def policy(**over: Any) -> Policy:
                         "golden_copy_completed",
                         "golden_copy_failed",
                         "golden_source_deleted",
+                        "golden_name_taken",
                         "drift_found",
                         "exemption_granted",
                         "exemption_expired",

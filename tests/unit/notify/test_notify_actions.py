@@ -181,11 +181,24 @@ def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
     assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "started")]
 
 
-def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_drift_sweep():
+def test_grant_and_restore_without_queue_says_the_restore_is_not_done():
     deps, ledger = _deps(None)
     response = handle_slack_action(_event(action_id=ACTION_GRANT_RESTORE), deps)
-    assert "RestorePermission left to the next drift sweep" in json.loads(response["body"])["text"]
+    text = json.loads(response["body"])["text"]
+    assert "RestorePermission not queued: not done" in text
+    assert "reconcil" not in text
     assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
+    assert ledger.actions[0].error is not None
+    assert "restored by hand" in ledger.actions[0].error
+
+
+def test_reapply_without_queue_names_the_drift_sweep():
+    deps, ledger = _deps(None)
+    handle_slack_action(_event(), deps)
+    response = handle_slack_action(_event(action_id=ACTION_REAPPLY, ts=NOW + 1), deps)
+    text = json.loads(response["body"])["text"]
+    assert "ReapplyRevocation not queued: the next drift sweep revokes it" in text
+    assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "skipped")]
 
 
 def test_button_value_round_trip_and_bounds():

@@ -258,21 +258,53 @@ def test_golden_errors() -> None:
         golden:
           - id: g
             images: {}
+            source_region: us-west-2
             destinations: [us-east-1, US-EAST-1]
             retention: {keep: 0}
           - id: h
             images: {}
+            source_region: us-west-2
             destinations: []
           - id: i
             images: {}
+            source_region: us-west-2
             destinations: [eu-west-1, eu-west-1]
         """)
     assert problems(text) == [
         "golden[0].destinations[1]: expected an AWS region name like 'us-east-1', "
-        "got 'US-EAST-1' (line 6)",
-        "golden[0].retention.keep: expected a number >= 1, got '0' (line 7)",
-        "golden[1].destinations: expected at least 1 entry, got 0 (line 10)",
-        "golden[2].destinations: region 'eu-west-1' is listed more than once (line 13)",
+        "got 'US-EAST-1' (line 7)",
+        "golden[0].retention.keep: expected a number >= 1, got '0' (line 8)",
+        "golden[1].destinations: expected at least 1 entry, got 0 (line 12)",
+        "golden[2].destinations: region 'eu-west-1' is listed more than once (line 16)",
+    ]
+
+
+def test_golden_source_region_is_required_and_never_a_destination() -> None:
+    text = HEAD + textwrap.dedent("""        golden:
+          - id: g
+            images: {names: ["Finance-Golden-*"]}
+            destinations: [us-west-2]
+          - id: h
+            images: {}
+            source_region: us-west-2
+            source_account: "12"
+            destinations: [us-west-2, eu-west-1]
+        """)
+    assert problems(text) == [
+        "golden[0].source_region: required key is missing; expected the region where this "
+        "golden rule's source images live, e.g. us-east-1 (only images there are copied; it "
+        "must not be one of the destinations) (line 4)",
+        "golden[1].source_account: expected a 12-digit AWS account id, got '12' (line 10)",
+    ]
+    text = HEAD + textwrap.dedent("""        golden:
+          - id: h
+            images: {}
+            source_region: us-west-2
+            destinations: [us-west-2, eu-west-1]
+        """)
+    assert problems(text) == [
+        "golden[0]: source_region us-west-2 is also listed in destinations; a golden "
+        "source's own region is never a destination (line 4)",
     ]
 
 
@@ -304,7 +336,8 @@ def test_route_kind_and_severity() -> None:
     assert problems(text) == [
         "notifications.routes[0].kinds[0]: expected 'violation_remedied', 'violation_audit', "
         "'stop_sharing_impact', 'golden_copy_completed', 'golden_copy_failed', "
-        "'golden_source_deleted', 'drift_found', 'exemption_granted', 'exemption_expired' or "
+        "'golden_source_deleted', 'golden_name_taken', 'drift_found', 'exemption_granted', "
+        "'exemption_expired' or "
         "'event_rejected', got 'violation_remedy' (did you mean 'violation_remedied'?) (line 6)",
         "notifications.routes[0].min_severity: expected 'info', 'low', 'medium', 'high' or "
         "'critical', got 'urgent' (line 7)",

@@ -204,9 +204,10 @@ def test_destination_name_template() -> None:
 def test_golden_rules_for_uses_selector_and_family_prefix() -> None:
     loaded = policy(
         "golden:\n"
-        "  - {id: win, images: {names: ['golden-*']}, destinations: [eu-west-1],\n"
-        "     family: golden-win-}\n"
-        "  - {id: tagged, images: {tags: {golden: 'true'}}, destinations: [eu-west-1]}\n"
+        "  - {id: win, images: {names: ['golden-*']}, source_region: us-east-1,\n"
+        "     destinations: [eu-west-1], family: golden-win-}\n"
+        "  - {id: tagged, images: {tags: {golden: 'true'}}, source_region: us-east-1,\n"
+        "     destinations: [eu-west-1]}\n"
     )
     assert [g.id for g in golden_rules_for(image("golden-win-2026"), loaded)] == ["win"]
     assert golden_rules_for(image("golden-linux-1"), loaded) == ()

@@ -10,6 +10,7 @@ from typing import Any
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import AlreadyExists, FleetUsage, ImageNotFound, LimitExceeded
 from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.records.events import EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import CopyJob
 
@@ -104,6 +105,18 @@ class FakeAppStream:
         image = self._require(ref)
         self.images[ref.arn] = image.model_copy(update={"tags": {**image.tags, **tags}})
 
+    def untag_image(self, ref: ImageRef, keys: list[str]) -> None:
+        self.calls.append("UntagResource")
+        image = self._require(ref)
+        tags = {k: v for k, v in image.tags.items() if k not in keys}
+        self.images[ref.arn] = image.model_copy(update={"tags": tags})
+
+    def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
+        self.calls.append("DeleteImagePermissions")
+        image = self._require(ref)
+        shares = tuple(s for s in image.shared_with if s.account_id != account_id)
+        self.images[ref.arn] = image.model_copy(update={"shared_with": shares})
+
     def update_permissions(self, ref: ImageRef, account_id: str, permissions: Permissions) -> None:
         self.calls.append("UpdateImagePermissions")
         image = self._require(ref)
@@ -136,6 +149,7 @@ class FakeLedger:
     clock: FakeClock
     jobs: dict[tuple[str, str], CopyJob] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
     writes: int = 0
 
     def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:
@@ -164,8 +178,16 @@ class FakeLedger:
             self.outbox[item.outbox_id] = item
         return len(new)
 
-    def by_image(self, image_arn: str, *args: Any, **kwargs: Any) -> list[CopyJob]:
-        return [j for j in self.jobs.values() if j.source_arn == image_arn]
+    def by_image(
+        self, image_arn: str, *args: Any, kinds: Iterable[str] | None = None, **kwargs: Any
+    ) -> list[CopyJob | EventRecord]:
+        wanted = set(kinds or ("copyjob", "event"))
+        found: list[CopyJob | EventRecord] = []
+        if "copyjob" in wanted:
+            found += [j for j in self.jobs.values() if j.source_arn == image_arn]
+        if "event" in wanted:
+            found += [e for e in self.events if e.image_arn == image_arn]
+        return found
 
     def kinds(self) -> list[str]:
         return sorted(i.message_kind for i in self.outbox.values())

@@ -14,7 +14,6 @@ from govbot.replicator.plan import (
     TAG_SOURCE_ARN,
     SlotBook,
     backoff,
-    candidate_names,
     copy_description,
     golden_targets,
     is_copy_of,
@@ -38,10 +37,12 @@ rules:
 golden:
   - id: by-tag
     images: {tags: {golden: "true"}}
+    source_region: us-east-1
     destinations: [us-west-2, eu-west-1]
   - id: family
     images: {names: ["base-*"]}
-    destinations: [eu-west-1, us-east-1]
+    source_region: us-east-1
+    destinations: [eu-west-1]
     family: base-
     retention: {keep: 1}
 replication:
@@ -94,13 +95,47 @@ def test_newest_family_member_supersedes_older_ones() -> None:
     assert superseded([old, new, elsewhere], POLICY) == frozenset({old.ref.arn})
 
 
-def test_candidate_names_stay_valid_and_deterministic() -> None:
-    names = list(candidate_names("x" * 101))
-    assert names[0] == "x" * 101
-    assert names[1] == "x" * 99 + "-2"
-    assert len(names[1]) == 101
-    assert names[-1].endswith("-99")
-    assert len(names) == 99
+def test_only_images_in_the_pinned_source_region_are_sources() -> None:
+    # A person's copy in a destination region matches the selector but is never a source.
+    persons_copy = image("base-7", region="eu-west-1")
+    assert not is_replica(persons_copy)
+    assert golden_targets(persons_copy, POLICY) == ()
+    # Nor is an image in a governed region that is neither source nor destination.
+    assert golden_targets(image("base-7", region="ap-south-1"), POLICY) == ()
+    assert [t.destination_region for t in golden_targets(image("base-7"), POLICY)] == ["eu-west-1"]
+
+
+def test_source_account_pins_the_account_too() -> None:
+    pinned = parse_policy(
+        """
+version: 1
+mode: audit
+golden:
+  - id: g
+    images: {names: ["base-*"]}
+    source_region: us-east-1
+    source_account: "210987654321"
+    destinations: [eu-west-1]
+"""
+    )
+    assert golden_targets(image("base-1"), pinned) == ()  # ACCOUNT is not the source account
+    other = ImageSnapshot(
+        ref=ImageRef(account_id="210987654321", region="us-east-1", name="base-1")
+    )
+    assert [t.destination_region for t in golden_targets(other, pinned)] == ["eu-west-1"]
+
+
+def test_a_region_another_rule_copies_to_is_never_a_source() -> None:
+    chained = parse_policy(
+        """
+version: 1
+mode: audit
+golden:
+  - {id: a, images: {names: ["base-*"]}, source_region: us-east-1, destinations: [eu-west-1]}
+  - {id: b, images: {names: ["base-*"]}, source_region: eu-west-1, destinations: [us-west-2]}
+"""
+    )
+    assert golden_targets(image("base-1", region="eu-west-1"), chained) == ()
 
 
 def test_replica_tags_add_provenance_and_drop_reserved_and_overflow() -> None:

@@ -21,6 +21,7 @@ rules:
 golden:
   - id: gold
     images: {tags: {golden: "true"}}
+    source_region: us-east-1
     destinations: [eu-west-1]
 replication:
   max_concurrent_copies_per_region: 2
@@ -225,3 +226,56 @@ def test_events_start_work_and_replicas_are_never_sources(
     assert ledger.jobs == {}
     outcome = replicator.handle_event("not json at all")
     assert outcome.status == "rejected"
+
+
+def test_a_name_held_by_another_image_is_reported_once_and_never_renamed(
+    replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
+) -> None:
+    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    holder = appstream.seed("eu-west-1", "gold-1")
+    for _ in range(3):
+        replicator.sweep()
+        clock.advance(600)
+    job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
+    assert job is not None
+    assert (job.state, job.destination_name, job.attempts) == ("queued", "gold-1", 0)
+    assert "CopyImage" not in appstream.calls
+    assert ledger.kinds() == ["golden_name_taken"]
+    (item,) = ledger.outbox.values()
+    assert item.payload["details"]["taken_by_image_arn"] == holder.ref.arn
+    assert item.payload["details"]["made_by"] == f"account {ACCOUNT}"
+
+
+def test_a_finished_copy_that_drifts_is_restored(
+    replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
+) -> None:
+    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    settle(replicator, clock, rounds=3)
+    copy = next(i for i in appstream.images.values() if i.ref.region == "eu-west-1")
+    good = dict(copy.tags)
+    appstream.images[copy.ref.arn] = copy.model_copy(update={"tags": {"golden": "no"}})
+    replicator.sweep()
+    assert appstream.images[copy.ref.arn].tags == good
+    assert ledger.kinds() == ["drift_found", "golden_copy_completed"]
+    job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
+    assert job is not None
+    assert job.state == "done"
+    replicator.sweep()  # restored: nothing more to say
+    assert ledger.kinds() == ["drift_found", "golden_copy_completed"]
+
+
+def test_a_held_name_tagged_with_the_source_is_adopted_as_the_copy(
+    replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
+) -> None:
+    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    holder = appstream.seed("eu-west-1", "gold-1")
+    replicator.sweep()
+    # The message's advice: tag the image with the source ARN to make it the copy.
+    appstream.tag_image(holder.ref, {TAG_SOURCE_ARN: source.ref.arn})
+    clock.advance(600)
+    replicator.sweep()
+    job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
+    assert job is not None
+    assert job.state == "done"
+    assert "CopyImage" not in appstream.calls
+    assert appstream.images[holder.ref.arn].tags["golden"] == "true"

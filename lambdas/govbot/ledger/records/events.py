@@ -33,6 +33,7 @@ class EventRecord(LedgerRecord):
 
     event_id: str = Field(min_length=1)
     event_name: str | None = None
+    event_source: str | None = None  # kept for rejected and ignored events (ours: implied)
     status: EventStatus = "received"
     reason: str | None = None
     actor_arn: str | None = None
