@@ -148,7 +148,17 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
         capture_output=True,
     )  # fmt: skip
     out = tmp_path / "assembly"
+    # Two governed accounts: each golden rule must pin its source account (the synth says so).
+    example = (REPO_ROOT / "policies" / "example.yaml").read_text(encoding="utf-8")
+    pinned = tmp_path / "policy.yaml"
+    pinned.write_text(
+        example.replace(
+            "    source_region:", '    source_account: "111111111111"\n    source_region:'
+        )
+    )
+    assert pinned.read_text() != example
     context = [
+        "-c", f"policy_file={pinned}",
         "-c", "account=111111111111", "-c", "region=us-east-1",
         "-c", 'governed_regions=["us-east-1","eu-west-1"]',
         "-c", "governed_account_ids=111111111111,222222222222",
