@@ -34,8 +34,6 @@ from govbot.ledger.records.events import ActionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 
 SWEEP_EVENT_NAME = "DriftSweep"
-SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
-SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 RUN_PREFIX = "DRIFTRUN-"
 IMAGE_PREFIX = "DRIFT-"
 # Stop starting new account/regions when the invocation has less than this left, so the
@@ -81,13 +79,6 @@ class ScheduleTick:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def is_scheduled(event: Mapping[str, Any]) -> bool:
-    """True for a schedule's invocation (EventBridge rule or EventBridge Scheduler)."""
-    return "Records" not in event and (
-        event.get("detail-type") == SCHEDULED_DETAIL_TYPE or event.get("source") in SCHEDULE_SOURCES
-    )
 
 
 def parse_schedule(event: Mapping[str, Any], now: datetime) -> ScheduleTick:

@@ -14,7 +14,8 @@ from govbot.enforcer.messages import (
     drift_item,
     permissions_text,
 )
-from govbot.enforcer.sweep import DriftSweep, is_scheduled, parse_schedule
+from govbot.enforcer.sweep import DriftSweep, parse_schedule
+from govbot.schedule import is_scheduled
 from govbot.ledger.records.events import ActionRecord
 from tests.unit.enforcer_sweep.fakes import (
     EAST,
