@@ -16,7 +16,6 @@ this one at cold start, and pays only for what its first call builds.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from govbot.notify.sinks import MessageSink
     from govbot.policy.models import Policy
     from govbot.policy.rules import Exemption
+    from govbot.policy.source import PolicySource
     from govbot.replicator.logic import Replicator
 
 T = TypeVar("T")
@@ -129,35 +129,6 @@ def parameter_store() -> ParameterStore:
     return _once("ssm", lambda: ParameterStore(lambda: session().client("ssm")))
 
 
-class PolicySource:
-    """The policy text from SSM (cached ``max_age`` seconds), parsed once per version."""
-
-    def __init__(self, parameter_name: str, *, max_age: int = 60, store: Any = None) -> None:
-        self._name = parameter_name
-        self._max_age = max_age
-        self._store = store
-        self._lock = threading.Lock()
-        self._digest = ""
-        self._policy: Policy | None = None
-
-    def __call__(self) -> Policy:
-        from govbot.policy.loader import parse_policy
-
-        store = self._store or parameter_store()
-        text = store.get(self._name, max_age=self._max_age)
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        with self._lock:
-            if self._policy is None or digest != self._digest:
-                # A bad policy raises PolicyError naming the parameter and the field.
-                self._policy = parse_policy(text, source=f"ssm:{self._name}")
-                self._digest = digest
-            return self._policy
-
-    def latest(self) -> Policy:
-        """The policy last read, without another SSM round trip (reads it if none yet)."""
-        return self._policy if self._policy is not None else self()
-
-
 def role_arn_resolver(role_name: str, hub_account_id: str = "") -> Callable[[str], str | None]:
     """Account -> remediation role ARN there; None means "act with our own credentials".
 
@@ -188,6 +159,7 @@ def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozense
     and is shared by every instance made here.
     """
     from govbot.gateways.organizations import OrganizationAccounts
+    from govbot.policy.source import PolicySource
 
     # The caller has just read the policy to evaluate with it: reuse that read.
     current = policy.latest if isinstance(policy, PolicySource) else policy
@@ -224,6 +196,7 @@ def governance_parts(
     """Real gateways from ``settings`` on the process Session; each one replaceable."""
     from govbot.gateways.appstream import AppStreamGateway
     from govbot.ledger import Ledger
+    from govbot.policy.source import PolicySource
 
     clock = clock or _seams.clock or wall_clock
     ledger = ledger or Ledger(
@@ -237,7 +210,7 @@ def governance_parts(
         role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id),
     )
     policy = policy or PolicySource(
-        settings.policy_parameter_name, max_age=settings.policy_cache_seconds
+        parameter_store(), settings.policy_parameter_name, max_age=settings.policy_cache_seconds
     )
     return GovernanceParts(
         ledger=ledger,
@@ -371,6 +344,7 @@ def notifier_parts() -> NotifierParts:
         from govbot.gateways.streams import DynamoStreamReader
         from govbot.ledger import Ledger
         from govbot.notify.sinks import ConsoleSink, WebhookSink
+        from govbot.policy.source import PolicySource
 
         config = settings(NotifierSettings)
         sink: MessageSink = (
@@ -385,7 +359,7 @@ def notifier_parts() -> NotifierParts:
                 session=session(),
                 retention_days=config.ledger_retention_days,
             ),
-            policy=PolicySource(config.policy_parameter_name),
+            policy=PolicySource(parameter_store(), config.policy_parameter_name),
             sink=sink,
             streams=DynamoStreamReader(client_factory=lambda: session().client("dynamodbstreams")),
         )
@@ -411,6 +385,7 @@ def actions_parts() -> ActionsParts:
         from govbot.enforcer.work import QueuedWork
         from govbot.gateways.sqs import SqsQueue
         from govbot.ledger import Ledger
+        from govbot.policy.source import PolicySource
 
         config = settings(ActionsSettings)
         queue = (
@@ -424,7 +399,7 @@ def actions_parts() -> ActionsParts:
                 session=session(),
                 retention_days=config.ledger_retention_days,
             ),
-            policy=PolicySource(config.policy_parameter_name),
+            policy=PolicySource(parameter_store(), config.policy_parameter_name),
             secrets=secrets_gateway(signing_secret_arn=config.slack_signing_secret_arn),
             work_queue=queue,
         )
@@ -432,8 +407,14 @@ def actions_parts() -> ActionsParts:
     return _once("actions", build)
 
 
-def secrets_gateway(**arns: str) -> SecretsGateway:
+def secrets_gateway(
+    *, webhooks_secret_arn: str | None = None, signing_secret_arn: str | None = None
+) -> SecretsGateway:
     """Secrets Manager on the process Session (the client is made when first read)."""
     from govbot.gateways.secrets import SecretsGateway
 
-    return SecretsGateway(**arns, client_factory=lambda: session().client("secretsmanager"))
+    return SecretsGateway(
+        webhooks_secret_arn=webhooks_secret_arn,
+        signing_secret_arn=signing_secret_arn,
+        client_factory=lambda: session().client("secretsmanager"),
+    )

@@ -56,25 +56,28 @@ def _utcnow() -> datetime:
 
 def default_appstream(endpoint_url: str | None) -> ImageReader:
     """An ``AppStreamGateway`` with the ambient credentials (no role assumption)."""
+    from govbot import runtime
     from govbot.gateways.appstream import AppStreamGateway
 
-    return AppStreamGateway(endpoint_url=endpoint_url)
+    return AppStreamGateway(runtime.session(), endpoint_url=endpoint_url)
 
 
 def default_caller_account(region: str) -> str:
     """The account of the ambient credentials (STS GetCallerIdentity)."""
-    import boto3
+    from govbot import runtime
+    from govbot.gateways.sts import caller_account
 
-    return str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
+    return caller_account(runtime.session().client("sts", region_name=region))
 
 
 def default_ledger(table_name: str, region: str | None) -> LedgerReader:
     """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
-    import boto3
-
+    from govbot import runtime
     from govbot.ledger import Ledger
+    from govbot.ledger._core import RETRY_CONFIG
 
-    return Ledger(table_name, client=boto3.client("dynamodb", region_name=region))
+    client = runtime.session().client("dynamodb", region_name=region, config=RETRY_CONFIG)
+    return Ledger(table_name, client=client)
 
 
 @dataclass

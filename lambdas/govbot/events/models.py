@@ -22,7 +22,7 @@ class ParsedEvent(BaseModel):
     builders the image they use, for Tag/UntagResource the image in ``resourceArn``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_id: str
     envelope_id: str
@@ -65,7 +65,7 @@ class ParsedEvent(BaseModel):
 class RejectedEvent(BaseModel):
     """An input govbot will not act on, with the specific reason and the input kept."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     reason: str
     raw: str

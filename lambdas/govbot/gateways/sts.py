@@ -17,4 +17,6 @@ def caller_account(client: Any) -> str:
     try:
         return str(client.get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:
-        raise CallerIdentityError(f"cannot tell which account the credentials belong to: {exc}") from exc
+        raise CallerIdentityError(
+            f"cannot tell which account the credentials belong to: {exc}"
+        ) from exc

@@ -21,8 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.ledger.keys import BY_STATUS, format_ts
 from govbot.ledger._core import LedgerCore, is_condition_failure
+from govbot.ledger.keys import BY_STATUS, format_ts
 from govbot.ledger.records.storm import DigestWindow
 
 DIGEST_PENDING = "DIGEST#pending"
@@ -241,11 +241,14 @@ class StormMixin(LedgerCore):
     def finish_digest(self, window: DigestWindow, *, sent: bool) -> None:
         """Sent: drop it from the index. Not sent: release the lease for the next flush."""
         expression = "REMOVE #skey, digest_lease" if sent else "REMOVE digest_lease"
+        extra: dict[str, Any] = (
+            {"ExpressionAttributeNames": {"#skey": "status_key"}} if sent else {}
+        )
         self.client.update_item(
             TableName=self.table_name,
             Key=_window_key(window.route, window.start),
             UpdateExpression=expression,
-            **({"ExpressionAttributeNames": {"#skey": "status_key"}} if sent else {}),
+            **extra,
         )
 
 

@@ -34,7 +34,7 @@ class PayloadError(ValueError):
 class OutboxPayload(BaseModel):
     """What an outbox item asks the notifier to say (see the architecture contract)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
 
     message_kind: MessageKind
     severity: str = "medium"

@@ -2,8 +2,9 @@
 digest per window.
 
 Pure part here (window math, the digest record); the state lives in the ledger table
-(the ledger's storm methods, ``govbot.ledger._storm``) so it survives across Lambda invocations and concurrent
-shards: one counter item per route and window, moved by conditional updates.
+(the ledger's storm methods, ``govbot.ledger._storm``) so it survives across Lambda
+invocations and concurrent shards: one counter item per route and window, moved by
+conditional updates.
 
 Bound: a route sends at most ``max_messages + 1`` messages per window (the +1 is the
 digest), so 200 violations in one minute with ``max_messages=20, window_seconds=60``

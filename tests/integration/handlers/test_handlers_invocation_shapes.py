@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from govbot.config import ConfigError
 from govbot import runtime
+from govbot.config import ConfigError
 from govbot.handlers import actions, enforcer, notifier
 from govbot_sandbox.lambda_service import LambdaContextStub
 from govbot_sandbox.sandbox import Sandbox

@@ -15,8 +15,8 @@ from govbot.enforcer.messages import (
     permissions_text,
 )
 from govbot.enforcer.sweep import DriftSweep, parse_schedule
-from govbot.schedule import is_scheduled
 from govbot.ledger.records.events import ActionRecord
+from govbot.schedule import is_scheduled
 from tests.unit.enforcer_sweep.fakes import (
     EAST,
     HUB,
