@@ -74,9 +74,8 @@ def _answers(policy_json: str) -> Any:
     def answer(request: Any, **kwargs: Any) -> Any:
         operation = kwargs["event_name"].rsplit(".", 1)[-1]
         data = json.dumps(bodies.get(operation, {})).encode()
-        return AWSResponse(
-            request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, _Body(data)
-        )
+        headers: Any = {"Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, 200, headers, _Body(data))
 
     return answer
 
@@ -107,10 +106,10 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
 
     runtime.configure(session=_session(policy_json))
     if handler == "enforcer":
-        parts: Any = runtime.enforcer_parts()
-        parts.enforcer.deps.appstream.client(HUB, REGION)
-        parts.enforcer.deps.ledger.client  # noqa: B018 - creating the client is the point
-        policy = parts.enforcer.deps.policy
+        deps: Any = runtime.enforcer_parts().enforcer.deps
+        deps.appstream.client(HUB, REGION)
+        deps.ledger.client  # noqa: B018 - creating the client is the point
+        policy = deps.policy
     elif handler == "replicator":
         replicator = runtime.replicator()
         replicator.deps.appstream.client(HUB, REGION)

@@ -22,6 +22,7 @@ from typing import Any
 
 import botocore.handlers
 
+from bench.coldstart import bench_cold_start
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
 from govbot.policy.loader import load_policy
@@ -255,6 +256,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "notifier_storm_200_violations": bench_notifier_storm,
     "enforcement_pipeline_50_events": bench_enforcement_pipeline,
     "emulator_http_describe_images": bench_emulator_http,
+    "cold_start_handlers": bench_cold_start,
 }
 
 
