@@ -111,10 +111,10 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
         deps.ledger.client  # noqa: B018 - creating the client is the point
         policy = deps.policy
     elif handler == "replicator":
-        replicator = runtime.replicator()
-        replicator.deps.appstream.client(HUB, REGION)
-        replicator.deps.ledger.client  # noqa: B018
-        policy = replicator.deps.policy
+        deps = runtime.replicator().deps
+        deps.appstream.client(HUB, REGION)
+        deps.ledger.client  # noqa: B018
+        policy = deps.policy
     elif handler == "notifier":
         notifier = runtime.notifier_parts()
         notifier.ledger.client  # noqa: B018
@@ -131,20 +131,13 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
         observability.tracer()
     policy()
     if handler == "enforcer":
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
         from govbot.events import parse_event
 
-        BatchProcessor(event_type=EventType.SQS)
         parse_event(
             json.dumps(SAMPLE_EVENT),
             governed_accounts=frozenset({HUB}),
             governed_regions=frozenset({REGION}),
         )
-    elif handler == "replicator":
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
-        BatchProcessor(event_type=EventType.SQS)
     elif handler == "notifier":
         from govbot.notify.delivery import NotifierDeps  # noqa: F401 - the stream path
     else:

@@ -304,7 +304,7 @@ class Sandbox:
             result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:
-            # As in Lambda: an invocation error (Powertools raises when every record of the
+            # As in Lambda: an invocation error (the handler raises when every record of the
             # batch failed) returns the whole batch to the queue, to retry or dead-letter.
             logger.warning("%s invocation failed; the batch goes back to its queue", name)
             failed = {m["MessageId"] for m in messages}

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from govbot import runtime
+from govbot.batch import sqs_batch
 from govbot.observability import entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
 
@@ -41,8 +42,8 @@ def handle_body(body: str) -> dict[str, Any]:
     return {"status": result.status, "event_id": result.event_id, "note": result.note}
 
 
-def _record_handler(record: Any) -> dict[str, Any]:
-    outcome = handle_body(record.body)
+def _record_handler(body: str) -> dict[str, Any]:
+    outcome = handle_body(body)
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)
     return outcome
@@ -54,20 +55,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_scheduled(event):
         return _sweep(event, context)
     runtime.enforcer_parts()  # a bad environment fails the invocation, not each record
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
-    return dict(
-        process_partial_response(
-            event=event,
-            record_handler=_record_handler,
-            processor=BatchProcessor(event_type=EventType.SQS),
-            context=context,
-        )
-    )
+    return sqs_batch(event, _record_handler)
 
 
 def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,12 +13,13 @@ import json
 from typing import Any
 
 from govbot import runtime
+from govbot.batch import sqs_batch
 from govbot.observability import entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
 
 
-def _record_handler(record: Any) -> dict[str, Any]:
-    outcome = runtime.replicator().handle_event(record.body)
+def _record_handler(body: str) -> dict[str, Any]:
+    outcome = runtime.replicator().handle_event(body)
     result = {"status": outcome.status, "event_id": outcome.event_id, "note": outcome.note}
     logger.info("replicator event handled", extra=result)
     metrics.add_metric(name=f"ReplicatorEvents_{outcome.status}", unit="Count", value=1)
@@ -29,19 +30,7 @@ def _record_handler(record: Any) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch of trigger events (partial batch failures) or the scheduled sweep."""
     if isinstance(event, dict) and "Records" in event:
-        from aws_lambda_powertools.utilities.batch import (
-            BatchProcessor,
-            EventType,
-            process_partial_response,
-        )
-
-        response = process_partial_response(
-            event=event,
-            record_handler=_record_handler,
-            processor=BatchProcessor(event_type=EventType.SQS),
-            context=context,
-        )
-        return dict(response)
+        return sqs_batch(event, _record_handler)
     if is_scheduled(event):
         report = runtime.replicator().sweep().as_dict()
         logger.info("replicator sweep done", extra={"sweep": report})
