@@ -4,8 +4,8 @@ What Powertools' ``BatchProcessor`` does for govbot, in the few lines govbot nee
 record is handled on its own, a record that raises is logged and reported in
 ``batchItemFailures`` (Lambda retries only those, then dead-letters them), and the rest
 of the batch is unaffected. Written here because importing Powertools' batch utility
-(its record models for every event source) cost each handler's cold start ~100 ms of
-CPU, more than the rest of the first call (see bench/README.md).
+(its record models for every event source) cost each handler's cold start 90-110 ms of
+CPU on top of pydantic and Powertools' logger (measured, three fresh processes).
 """
 
 from __future__ import annotations
