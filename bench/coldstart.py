@@ -96,7 +96,7 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
     c7n_env = {**env, "PYTHONPATH": str(REPO)}
     project = Path(sys.executable)
     c7n = c7n_python()
-    scenarios = ["floor", "c7n"] + [
+    scenarios = ["floor", "c7n", "pydantic"] + [
         f"govbot:{h}:{phase}" for h in HANDLERS for phase in ("clients", "first-call")
     ]
     samples: dict[str, list[float]] = {name: [] for name in scenarios}
@@ -116,7 +116,13 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
         "floor_ms": round(statistics.median(samples["floor"]), 1),
         "c7n_ms": round(statistics.median(samples["c7n"]), 1),
         "c7n_vs_floor": round(paired("c7n", "floor"), 2),
+        "pydantic_import_ms": round(statistics.median(samples["pydantic"]), 1),
+        "pydantic_import_vs_floor": round(paired("pydantic", "floor"), 2),
     }
+    # Why a target can be missed: every handler's first call validates pydantic models
+    # (settings, events, policy, ledger records), and importing pydantic alone is this
+    # share of the floor, measured in the same rounds.
+    pydantic_share = result["pydantic_import_vs_floor"]
     met = True
     for handler in HANDLERS:
         clients = paired(f"govbot:{handler}:clients", "floor")
@@ -135,9 +141,24 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
                 f"<= {C7N_TARGET}x Cloud Custodian"
             )
             entry["met"] = clients <= FLOOR_TARGET and vs_c7n <= C7N_TARGET
+            missed = []
+            if clients > FLOOR_TARGET:
+                missed.append(f"import+clients by {clients - FLOOR_TARGET:.2f}x of the floor")
+            if vs_c7n > C7N_TARGET:
+                missed.append(f"first call by {vs_c7n - C7N_TARGET:.2f}x of c7n")
         else:
             entry["target"] = f"import+first-call setup <= {FLOOR_TARGET}x floor"
             entry["met"] = first <= FLOOR_TARGET
+            missed = []
+            if not entry["met"]:
+                missed.append(f"first call by {first - FLOOR_TARGET:.2f}x of the floor")
+        if missed:
+            entry["missed_by"] = "; ".join(missed)
+            entry["why"] = (
+                f"pydantic's import alone is {pydantic_share:.2f}x of the floor against a "
+                f"{FLOOR_TARGET - 1:.2f}x allowance; the models (settings, events, policy, "
+                "ledger records) and Powertools' Logger come on top"
+            )
         met = met and entry["met"]
         result[handler] = entry
     result["target"] = (
