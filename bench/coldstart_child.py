@@ -146,7 +146,7 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
     elif handler == "notifier":
         from govbot.notify.delivery import NotifierDeps  # noqa: F401 - the stream path
     else:
-        from govbot.notify.actions import handle_slack_action  # noqa: F401
+        from govbot.slack_actions.endpoint import handle_slack_action  # noqa: F401
 
         runtime.actions_parts().secrets.signing_secret()
     del module

@@ -19,7 +19,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -31,20 +30,16 @@ if TYPE_CHECKING:
     from govbot.gateways.ssm import ParameterStore
     from govbot.gateways.streams import DynamoStreamReader
     from govbot.ledger import Ledger
-    from govbot.notify.actions import WorkQueue
     from govbot.notify.sinks import MessageSink
+    from govbot.policy.judge import Judge
     from govbot.policy.models import Policy
-    from govbot.policy.rules import Exemption
     from govbot.policy.source import PolicySource
     from govbot.replicator.logic import Replicator
+    from govbot.slack_actions.endpoint import WorkQueue
+
+from govbot.clock import Clock, utcnow
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-
-
-def wall_clock() -> datetime:
-    """The real time, aware UTC (what Lambda always uses)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ def session() -> Any:
 
 def clock() -> Clock:
     """The governance clock (the seam's, else the wall clock)."""
-    return _seams.clock or wall_clock
+    return _seams.clock or utcnow
 
 
 S = TypeVar("S", bound="_EnvModel")
@@ -142,16 +137,6 @@ def role_arn_resolver(role_name: str, hub_account_id: str = "") -> Callable[[str
     )
 
 
-def ledger_exemptions(ledger: Ledger) -> Callable[[datetime], list[Exemption]]:
-    """Active exemptions granted from Slack, as policy Exemptions."""
-    from govbot.notify.exemptions import to_policy_exemptions
-
-    def active(now: datetime) -> list[Exemption]:
-        return to_policy_exemptions(ledger.active_exemptions(now))
-
-    return active
-
-
 def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozenset[str]]:
     """Member accounts of the AWS Organization, cached for the policy's ``cache_seconds``.
 
@@ -180,8 +165,7 @@ class GovernanceParts:
     ledger: Ledger
     appstream: AppStreamGateway
     policy: Callable[[], Policy]
-    org_accounts: Callable[[], frozenset[str]]
-    exemptions: Callable[[datetime], list[Exemption]]
+    judge: Judge
     clock: Clock
 
 
@@ -195,10 +179,11 @@ def governance_parts(
 ) -> GovernanceParts:
     """Real gateways from ``settings`` on the process Session; each one replaceable."""
     from govbot.gateways.appstream import AppStreamGateway
+    from govbot.governance import build_judge
     from govbot.ledger import Ledger
     from govbot.policy.source import PolicySource
 
-    clock = clock or _seams.clock or wall_clock
+    clock = clock or _seams.clock or utcnow
     ledger = ledger or Ledger(
         settings.ledger_table_name,
         session=session(),
@@ -216,8 +201,12 @@ def governance_parts(
         ledger=ledger,
         appstream=appstream,
         policy=policy,
-        org_accounts=organization_accounts(policy),
-        exemptions=ledger_exemptions(ledger),
+        judge=build_judge(
+            policy,
+            exemption_store=ledger,
+            org_accounts=organization_accounts(policy),
+            clock=clock,
+        ),
         clock=clock,
     )
 
@@ -241,11 +230,9 @@ def build_enforcer(
         EnforcerDeps(
             appstream=parts.appstream,
             ledger=parts.ledger,
-            policy=parts.policy,
+            judge=parts.judge,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=parts.org_accounts,
-            exemptions=parts.exemptions,
             self_principals=settings.self_principal_arns,
             clock=parts.clock,
         )
@@ -271,11 +258,9 @@ def build_replicator(
         ReplicatorDeps(
             appstream=parts.appstream,
             ledger=parts.ledger,
-            policy=parts.policy,
+            judge=parts.judge,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=parts.org_accounts,
-            exemptions=parts.exemptions,
             clock=parts.clock,
         )
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from govbot.clock import utcnow
 from govbot.ledger.codec import KINDS, encode, record_from_item
 from govbot.ledger.keys import ensure_utc, format_ts
 from govbot.ledger.records import LedgerRecord
@@ -22,10 +23,6 @@ Clock = Callable[[], datetime]
 # Throttling and transient faults are retried by botocore (adaptive mode backs off client-side).
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
 NOT_EXISTS = "attribute_not_exists(pk)"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def error_code(exc: ClientError) -> str:
@@ -93,7 +90,7 @@ class LedgerCore:
         self._client = client
         # The process's one boto3 Session (the composition root's); None: boto3's default.
         self._session = session
-        self._clock: Clock = clock or _utcnow
+        self._clock: Clock = clock or utcnow
         # Items per Query page; None lets DynamoDB fill 1 MB pages (tests lower it).
         self.page_size: int | None = None
 

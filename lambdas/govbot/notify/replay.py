@@ -35,22 +35,6 @@ class StreamReader(Protocol):
         ...
 
 
-class DeadLetterLedger(Protocol):
-    """The ledger methods replay needs beyond delivery's."""
-
-    def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]: ...
-
-    def mark_outbox(
-        self,
-        outbox_id: str,
-        *,
-        status: Any,
-        attempts: int,
-        error: str | None = None,
-        digest_id: str | None = None,
-    ) -> None: ...
-
-
 def outbox_ids_from_message(body: dict[str, Any], reader: StreamReader | None) -> list[str]:
     """The outbox ids one DLQ message stands for (may be empty when nothing identifies them)."""
     if isinstance(body.get("outbox_id"), str):
