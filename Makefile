@@ -11,7 +11,7 @@ AWSCLI_SPEC := awscli>=1.36,<2
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli test test-unit test-integration test-infra test-e2e test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-live serve demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -36,13 +36,16 @@ $(AWSCLI):
 
 awscli: $(AWSCLI) ## the AWS CLI from PyPI in .awscli-venv (for the live tests and walk-through)
 
-test: $(STAMP) $(AWSCLI) ## run every test layer (unit, integration, infra, e2e)
+browser: ## headless Chromium for the HTML report test (Debian's package; CI runs this)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 test-unit: $(STAMP) ## unit tests only (sockets blocked)
 	$(BIN)/python -m pytest tests/unit
 
-test-integration: $(STAMP) ## moto + AppStream emulator through real boto3 clients
+test-integration: $(STAMP) browser ## moto + AppStream emulator through real boto3 clients
 	$(BIN)/python -m pytest tests/integration
 
 test-infra: $(STAMP) ## synthesized template, cdk-nag, cfn-lint

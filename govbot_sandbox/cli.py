@@ -168,7 +168,8 @@ def serve_emulator(
         if seeded:
             print(
                 f"try: govbot check --region {args.region} --account {account} --all "
-                f"--policy policies/demo.yaml --endpoint-url {server.endpoint_url}",
+                f"--policy policies/demo.yaml --endpoint-url {server.endpoint_url} "
+                "--no-organizations",
                 file=out,
             )
         print("press Ctrl-C to stop", file=out, flush=True)

@@ -252,6 +252,33 @@ def chapter_golden_copy(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_simulate(story: Story) -> None:
+    story.title("What if? `govbot simulate` runs the same enforcer offline, on a world file")
+    from govbot.cli.event_files import InputEvent
+    from govbot.cli.simulation import Simulation
+    from govbot.cli.world import World, WorldImage
+    from govbot.policy import load_policy
+
+    # The world as it was before chapter 1, and chapter 1's CloudTrail event.
+    world = World(
+        accounts=[HUB_ACCOUNT],
+        regions=list(story.sb.regions),
+        images=[WorldImage(name="app-base", tags={"team": "platform"})],
+    )
+    envelope = story.sb.emulator.events.named("UpdateImagePermissions")[0]
+    simulation = Simulation(load_policy(str(story.sb.policy_path)), world, story.clock.now())
+    outcome = simulation.run(InputEvent("chapter 1", envelope))
+    story.say(f"   simulated {outcome.event_id}: {outcome.outcome} ({outcome.note})")
+    deployed = story.sb.ledger.get_event(outcome.event_id).actions
+    for mine, theirs in zip(outcome.result.actions, deployed, strict=False):
+        same = "same as" if mine.request == theirs.request else "DIFFERENT from"
+        story.say(f"   simulated {mine.operation} {mine.shared_account_id}: {same} the sandbox's")
+    story.say(
+        "   (try: govbot simulate --policy policies/demo.yaml "
+        "--world docs/examples/simulate/world.yaml docs/examples/simulate/events.jsonl)"
+    )
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_builder_revoked,
     chapter_never_share,
@@ -262,6 +289,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_slack_buttons,
     chapter_drift_sweep,
     chapter_golden_copy,
+    chapter_simulate,
 ]
 
 

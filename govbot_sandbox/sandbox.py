@@ -38,7 +38,9 @@ from govbot_sandbox.lambda_service import (
 
 logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
+# Package data (govbot_sandbox/policies links to the repository's policies/ directory), so
+# the demo finds its policy after a plain `pip install .` as well as in a checkout.
+DEMO_POLICY = Path(__file__).resolve().parent / "policies" / "demo.yaml"
 REMEDIATION_ROLE = "govbot-remediation"
 # The functions' own role, as the emulator sees their credentials (deployed: the Lambda role).
 FUNCTIONS_ROLE = "govbot-functions"

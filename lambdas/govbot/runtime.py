@@ -89,8 +89,16 @@ def _once(name: str, build: Callable[[], T]) -> T:
         return value
 
 
-def session() -> Any:
-    """The process's one boto3 Session: the seam's, else one created on first use."""
+def session(*, profile: str | None = None) -> Any:
+    """The process's one boto3 Session: the seam's, else one created on first use.
+
+    ``profile`` (the CLI's ``--profile``): a Session of that named profile instead, one per
+    profile per process.
+    """
+    if profile:
+        import boto3
+
+        return _once(f"session:{profile}", lambda: boto3.session.Session(profile_name=profile))
 
     def build() -> Any:
         if _seams.session is not None:

@@ -59,6 +59,33 @@ def default_appstream(endpoint_url: str | None) -> ImageReader:
     return AppStreamGateway(runtime.session(), endpoint_url=endpoint_url)
 
 
+def default_appstream_as(
+    endpoint_url: str | None, profile: str | None, role_arn_for: Callable[[str], str | None]
+) -> ImageReader:
+    """An ``AppStreamGateway`` with a named profile and/or a role to assume per account."""
+    from govbot import runtime
+    from govbot.gateways.appstream import AppStreamGateway
+
+    return AppStreamGateway(
+        runtime.session(profile=profile),
+        role_arn_for=role_arn_for,
+        endpoint_url=endpoint_url,
+    )
+
+
+def default_org_members(
+    profile: str | None, endpoint_url: str | None, cache_seconds: float
+) -> frozenset[str]:
+    """ACTIVE members of the AWS Organization, through the functions' cached gateway."""
+    from govbot import runtime
+    from govbot.gateways.organizations import OrganizationAccounts
+
+    def client() -> Any:
+        return runtime.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
+
+    return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
+
+
 def default_caller_account(region: str) -> str:
     """The account of the ambient credentials (STS GetCallerIdentity)."""
     from govbot import runtime
@@ -67,13 +94,17 @@ def default_caller_account(region: str) -> str:
     return caller_account(runtime.session().client("sts", region_name=region))
 
 
-def default_ledger(table_name: str, region: str | None) -> LedgerReader:
+def default_ledger(
+    table_name: str, region: str | None, endpoint_url: str | None = None
+) -> LedgerReader:
     """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
     from govbot import runtime
     from govbot.ledger import Ledger
     from govbot.ledger._core import RETRY_CONFIG
 
-    client = runtime.session().client("dynamodb", region_name=region, config=RETRY_CONFIG)
+    client = runtime.session().client(
+        "dynamodb", region_name=region, endpoint_url=endpoint_url, config=RETRY_CONFIG
+    )
     return Ledger(table_name, client=client)
 
 
@@ -83,5 +114,9 @@ class CliDeps:
 
     appstream: Callable[[str | None], ImageReader] = default_appstream
     caller_account: Callable[[str], str] = default_caller_account
-    ledger: Callable[[str, str | None], LedgerReader] = default_ledger
+    ledger: Callable[..., LedgerReader] = default_ledger
+    appstream_as: Callable[[str | None, str | None, Callable[[str], str | None]], ImageReader] = (
+        default_appstream_as
+    )
+    org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
     now: Callable[[], datetime] = field(default=utcnow)
