@@ -23,6 +23,7 @@ from typing import Any
 import botocore.handlers
 
 from bench.assets import bench_asset_sizes
+from bench.coldstart import bench_cold_start
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
@@ -260,6 +261,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "drift_sweep_3x1000x10_vs_bound": bench_sweep_bound,
     "drift_sweep_3x1000x10_60s_invocations": bench_sweep_invocation_limit,
     "lambda_asset_zipped_size": bench_asset_sizes,
+    "cold_start_handlers": bench_cold_start,
 }
 
 

@@ -24,7 +24,7 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from govbot import routing
+from govbot import observability, routing, runtime
 from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
@@ -108,7 +108,7 @@ class Sandbox:
         self._appstream = mock_appstream(self.emulator)
         self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
         self.emulator.sink.sinks.append(self._forward_to_hub)
-        self._saved_env: dict[str, str | None] = {}
+        self._environ: dict[str, str] = {}
         self._stream_iterators: dict[str, str] = {}
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
@@ -118,46 +118,61 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         self._aws.start()
         self._appstream.__enter__()
-        self._set_env(self.handler_environment())
+        self._environ = self.handler_environment()
         self.emulator.register_identity(
             FUNCTIONS_ACCESS_KEY, HUB_ACCOUNT, BOT_PRINCIPAL, "AssumedRole"
         )
-        self._reset_handler_caches()
+        self._wire_handlers()
         dynamodb = boto3.client("dynamodb", region_name=self.hub_region)
         create_ledger_table(dynamodb, self.table_name)
         self.put_policy(self.policy_path.read_text())
         if self.slack is not None:
             self.slack_secret_arn = self._store_webhooks(self.slack)
-            self._set_env({"SLACK_WEBHOOKS_SECRET_ARN": self.slack_secret_arn})
             self.signing_secret_arn = boto3.client(
                 "secretsmanager", region_name=self.hub_region
             ).create_secret(Name="govbot/slack-signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
-            self._set_env({"SLACK_SIGNING_SECRET_ARN": self.signing_secret_arn})
+            self._environ["SLACK_WEBHOOKS_SECRET_ARN"] = self.slack_secret_arn
+            self._environ["SLACK_SIGNING_SECRET_ARN"] = self.signing_secret_arn
         self.enforcer_queue = self._queue("govbot-enforcer")
         # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
-        self._set_env({"WORK_QUEUE_URL": self.enforcer_queue.url})
+        self._environ["WORK_QUEUE_URL"] = self.enforcer_queue.url
         self._route(routing.enforcer_patterns(), self.enforcer_queue, "enforcer")
         self.replicator_queue = self._queue("govbot-replicator")
         self._route(routing.replicator_patterns(), self.replicator_queue, "replicator")
-        self._use_sandbox_clock()
+        self._wire_handlers()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._appstream.__exit__(None, None, None)
         self._aws.stop()
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._reset_handler_caches()
+        runtime.configure()
+        observability.configure()
+
+    def _wire_handlers(self) -> None:
+        """Give the handlers the sandbox's settings, credentials and clock (the public seam).
+
+        The functions' credentials are the ones the emulator knows as the functions' role,
+        so govbot's own calls show in CloudTrail as deployed. Governance time follows the
+        emulator's (possibly manual) clock, for the enforcer and the replicator alike.
+        """
+        session = boto3.session.Session(
+            aws_access_key_id=FUNCTIONS_ACCESS_KEY,
+            aws_secret_access_key="sandbox",
+            region_name=self.hub_region,
+        )
+        runtime.configure(
+            environ=self._environ, session=session, clock=self.emulator.backend.clock.now
+        )
+        observability.configure(emit_metrics=False)
+        observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
 
     def handler_environment(self) -> dict[str, str]:
-        """The environment the deployed stack gives the functions, sandbox flavoured."""
+        """The settings the deployed stack gives the functions, sandbox flavoured.
+
+        Credentials and region travel in the boto3 Session the sandbox hands the
+        composition root; nothing here is written to the process environment.
+        """
         return {
-            "AWS_ACCESS_KEY_ID": FUNCTIONS_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": "sandbox",
-            "AWS_DEFAULT_REGION": self.hub_region,
             "LEDGER_TABLE_NAME": self.table_name,
             "LEDGER_RETENTION_DAYS": "400",
             "POLICY_PARAMETER_NAME": self.policy_parameter,
@@ -171,11 +186,6 @@ class Sandbox:
                 f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
                 f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
             ),
-            "POWERTOOLS_SERVICE_NAME": "govbot",
-            "POWERTOOLS_METRICS_NAMESPACE": "govbot-sandbox",
-            "POWERTOOLS_TRACE_DISABLED": "1",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-            "POWERTOOLS_METRICS_DISABLED": "1",
         }
 
     # -- people and their tools ------------------------------------------------------------
@@ -305,7 +315,7 @@ class Sandbox:
             result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:
-            # As in Lambda: an invocation error (Powertools raises when every record of the
+            # As in Lambda: an invocation error (the handler raises when every record of the
             # batch failed) returns the whole batch to the queue, to retry or dead-letter.
             logger.warning("%s invocation failed; the batch goes back to its queue", name)
             failed = {m["MessageId"] for m in messages}
@@ -323,12 +333,6 @@ class Sandbox:
         if self.replicator_queue is None:
             return False
         return self._deliver(self.replicator_queue, replicator.handler, "replicator", report)
-
-    def _use_sandbox_clock(self) -> None:
-        """The replicator's backoff must follow the emulator's (possibly manual) clock."""
-        from govbot.handlers import replicator
-
-        replicator.use_clock(self.emulator.backend.clock.now)
 
     def _notify(self, report: DrainReport) -> bool:
         """Feed new outbox INSERTs from the ledger stream to the notifier, as Lambda does."""
@@ -427,21 +431,3 @@ class Sandbox:
             return  # already on the hub bus
         if envelope.get("source") == routing.SOURCE:
             self._hub_sink(envelope)
-
-    def _set_env(self, values: dict[str, str]) -> None:
-        for key, value in values.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
-            os.environ[key] = value
-
-    @staticmethod
-    def _reset_handler_caches() -> None:
-        from govbot.gateways import organizations
-        from govbot.handlers import actions, enforcer, notifier
-
-        enforcer._runtime.cache_clear()
-        organizations.clear_cache()  # a warm-container cache; each sandbox is a new world
-        notifier._parts.cache_clear()
-        actions._parts.cache_clear()
-        from govbot.handlers import replicator
-
-        replicator.use_clock(None)

@@ -38,7 +38,7 @@ MessageKind = Literal[
 class Permissions(BaseModel):
     """What one account may do with a shared image (AppStream ``ImagePermissions``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     allow_fleet: bool = False
     allow_image_builder: bool = False
@@ -67,7 +67,7 @@ class Permissions(BaseModel):
 class SharedAccountPermission(BaseModel):
     """One entry of an image's share list (AppStream ``SharedImagePermissions``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     account_id: str = Field(pattern=ACCOUNT_ID_PATTERN.pattern)
     permissions: Permissions
@@ -76,7 +76,7 @@ class SharedAccountPermission(BaseModel):
 class ImageRef(BaseModel):
     """Identity of an image: owner account, region and name."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     account_id: str
     region: str
@@ -98,7 +98,7 @@ class ImageRef(BaseModel):
 class ImageSnapshot(BaseModel):
     """The current state of an image as read from AppStream, with its share list."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     ref: ImageRef
     state: str = "AVAILABLE"

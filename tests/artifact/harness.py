@@ -21,7 +21,7 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from govbot_sandbox.emulator.server import EmulatorServer
-from govbot_sandbox.sandbox import Sandbox
+from govbot_sandbox.sandbox import FUNCTIONS_ACCESS_KEY, Sandbox
 from infra.assembly import function_assets
 from tests.artifact.lambda_env import lambda_python
 
@@ -98,7 +98,13 @@ class ServedSandbox:
                 "WORK_QUEUE_URL": box.enforcer_queue.url,
                 "AWS_ENDPOINT_URL": f"http://{host}:{port}",
                 "AWS_ENDPOINT_URL_APPSTREAM": self._emulator.endpoint_url,
+                # What the Lambda service itself sets: region and the role's credentials.
                 "AWS_REGION": self.sandbox.hub_region,
+                "AWS_DEFAULT_REGION": self.sandbox.hub_region,
+                "AWS_ACCESS_KEY_ID": FUNCTIONS_ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": "sandbox",
+                "POWERTOOLS_SERVICE_NAME": "govbot",
+                "POWERTOOLS_METRICS_NAMESPACE": "govbot",
             }
         )
         return env

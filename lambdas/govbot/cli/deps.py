@@ -53,21 +53,21 @@ class LedgerReader(Protocol):
 
 def default_appstream(endpoint_url: str | None) -> ImageReader:
     """An ``AppStreamGateway`` with the ambient credentials (no role assumption)."""
+    from govbot import runtime
     from govbot.gateways.appstream import AppStreamGateway
 
-    return AppStreamGateway(endpoint_url=endpoint_url)
+    return AppStreamGateway(runtime.session(), endpoint_url=endpoint_url)
 
 
 def default_appstream_as(
     endpoint_url: str | None, profile: str | None, role_arn_for: Callable[[str], str | None]
 ) -> ImageReader:
     """An ``AppStreamGateway`` with a named profile and/or a role to assume per account."""
-    import boto3
-
+    from govbot import runtime
     from govbot.gateways.appstream import AppStreamGateway
 
     return AppStreamGateway(
-        boto3.session.Session(profile_name=profile),
+        runtime.session(profile=profile),
         role_arn_for=role_arn_for,
         endpoint_url=endpoint_url,
     )
@@ -77,33 +77,34 @@ def default_org_members(
     profile: str | None, endpoint_url: str | None, cache_seconds: float
 ) -> frozenset[str]:
     """ACTIVE members of the AWS Organization, through the functions' cached gateway."""
-    import boto3
-
+    from govbot import runtime
     from govbot.gateways.organizations import OrganizationAccounts
 
     def client() -> Any:
-        session = boto3.session.Session(profile_name=profile)
-        return session.client("organizations", endpoint_url=endpoint_url)
+        return runtime.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
 
     return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
 
 
 def default_caller_account(region: str) -> str:
     """The account of the ambient credentials (STS GetCallerIdentity)."""
-    import boto3
+    from govbot import runtime
+    from govbot.gateways.sts import caller_account
 
-    return str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
+    return caller_account(runtime.session().client("sts", region_name=region))
 
 
 def default_ledger(
     table_name: str, region: str | None, endpoint_url: str | None = None
 ) -> LedgerReader:
     """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
-    import boto3
-
+    from govbot import runtime
     from govbot.ledger import Ledger
+    from govbot.ledger._core import RETRY_CONFIG
 
-    client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    client = runtime.session().client(
+        "dynamodb", region_name=region, endpoint_url=endpoint_url, config=RETRY_CONFIG
+    )
     return Ledger(table_name, client=client)
 
 

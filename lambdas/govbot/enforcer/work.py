@@ -5,14 +5,34 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from govbot.domain import ImageRef
 from govbot.events import ParsedEvent
 
 # Deferred work from Slack buttons arrives on the same queue in this envelope.
 WORK_SOURCE = "govbot.actions"
+WORK_DETAIL_TYPE = "govbot work request"
 WORK_OPERATIONS = frozenset({"ReapplyRevocation", "RestorePermission"})
+
+
+class JsonQueue(Protocol):
+    """A queue taking JSON bodies (the SQS gateway's ``SqsQueue``)."""
+
+    def send_json(self, body: dict[str, Any]) -> str: ...
+
+
+class QueuedWork:
+    """Defers a request to the enforcer's queue, in the envelope the enforcer recognises."""
+
+    def __init__(self, queue: JsonQueue) -> None:
+        self.queue = queue
+
+    def submit(self, request: dict[str, Any]) -> None:
+        """Queue ``request`` for the enforcer (it arrives as a work envelope)."""
+        self.queue.send_json(
+            {"source": WORK_SOURCE, "detail-type": WORK_DETAIL_TYPE, "detail": request}
+        )
 
 
 def work_request(body: str | bytes | dict[str, Any]) -> dict[str, Any] | None:

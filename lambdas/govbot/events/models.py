@@ -22,7 +22,7 @@ class ParsedEvent(BaseModel):
     builders the image they use, for Tag/UntagResource the image in ``resourceArn``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_id: str
     envelope_id: str
@@ -65,7 +65,7 @@ class ParsedEvent(BaseModel):
 class EventContext(BaseModel):
     """What is known of an event govbot did not act on (each field only when present)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_id: str | None = None
     event_name: str | None = None

@@ -78,7 +78,11 @@ class _Tolerant(BaseModel):
     """Base: frozen, unknown keys ignored, keys matched to fields ignoring case."""
 
     model_config = ConfigDict(
-        frozen=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+        defer_build=True,
+        frozen=True,
+        extra="ignore",
+        alias_generator=to_camel,
+        populate_by_name=True,
     )
 
     @model_validator(mode="before")
@@ -207,7 +211,7 @@ class CreateImageServiceDetails(_Tolerant):
     compared ignoring case. ``image_state`` is PENDING: the event marks a build's start.
     """
 
-    model_config = ConfigDict(alias_generator=to_pascal)
+    model_config = ConfigDict(defer_build=True, alias_generator=to_pascal)
 
     operation: Literal["CreateImage"] = Field(default="CreateImage", alias="operation")
     image_name: ImageName

@@ -197,12 +197,23 @@ class FleetUsage:
 SessionLike = Any
 
 
-def _session_from_credentials(credentials: Mapping[str, Any]) -> SessionLike:
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+class _AssumedRole:
+    """Clients with assumed-role credentials, made by the process's one base Session.
+
+    A Session per assumed role would reload botocore's endpoint and model data each time;
+    the base Session's ``client(..., aws_access_key_id=...)`` reuses what it has loaded.
+    """
+
+    def __init__(self, base: SessionLike, credentials: Mapping[str, Any]) -> None:
+        self._base = base
+        self._credentials = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        return self._base.client(service_name, **self._credentials, **kwargs)
 
 
 class AppStreamGateway:
@@ -215,7 +226,8 @@ class AppStreamGateway:
     role_arn_for:
         ``account_id -> role ARN | None``; None means "use the base session's credentials".
     session_factory:
-        Builds a session from STS credentials (injectable for tests).
+        Builds a session from STS credentials (default: clients of the base session with
+        those credentials; injectable for tests).
     clock:
         Epoch seconds, for assumed-credential expiry.
 
@@ -230,7 +242,7 @@ class AppStreamGateway:
         session: SessionLike | None = None,
         *,
         role_arn_for: Callable[[str], str | None] | None = None,
-        session_factory: Callable[[Mapping[str, Any]], SessionLike] = _session_from_credentials,
+        session_factory: Callable[[Mapping[str, Any]], SessionLike] | None = None,
         retry_mode: Literal["adaptive", "standard"] = "adaptive",
         max_attempts: int = 8,
         endpoint_url: str | None = None,
@@ -238,7 +250,7 @@ class AppStreamGateway:
     ) -> None:
         self._session = session or boto3.session.Session()
         self._role_arn_for = role_arn_for or (lambda _account: None)
-        self._session_factory = session_factory
+        self._session_factory = session_factory or partial(_AssumedRole, self._session)
         self._endpoint_url = endpoint_url
         self._clock = clock
         self._config = Config(

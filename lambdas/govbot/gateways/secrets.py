@@ -8,13 +8,11 @@ Secret values never appear in an error message or a log line.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import (
-    GetParameterError,
-    TransformParameterError,
-)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 DEFAULT_MAX_AGE_SECONDS = 300
 
@@ -51,16 +49,36 @@ class SecretsGateway:
         signing_secret_arn: str | None = None,
         max_age: int = DEFAULT_MAX_AGE_SECONDS,
         client: Any = None,
+        client_factory: Callable[[], Any] | None = None,
         provider: SecretsProvider | None = None,
     ) -> None:
         self._webhooks_arn = webhooks_secret_arn
         self._signing_arn = signing_secret_arn
         self._max_age = max_age
-        # A provider per gateway keeps caches of different tests/tables apart.
-        self._provider = provider or SecretsProvider(boto3_client=client)
+        self._client = client
+        self._client_factory = client_factory
+        # A provider per gateway keeps caches of different tests/tables apart. Made on the
+        # first read: Powertools Parameters and the client cost nothing until a secret is.
+        self._provider_value = provider
+
+    @property
+    def _provider(self) -> SecretsProvider:
+        if self._provider_value is None:
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+            client = self._client
+            if client is None and self._client_factory is not None:
+                client = self._client_factory()
+            self._provider_value = SecretsProvider(boto3_client=client)
+        return self._provider_value
 
     def webhook_urls(self) -> dict[str, str]:
         """Read the webhooks secret: a JSON object ``{route_name: https URL}``."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
+
         arn = self._require(self._webhooks_arn, "SLACK_WEBHOOKS_SECRET_ARN")
         try:
             value = self._provider.get(arn, max_age=self._max_age, transform="json")
@@ -87,6 +105,8 @@ class SecretsGateway:
 
     def signing_secret(self) -> str:
         """Read the Slack signing secret (a plain string secret)."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
         arn = self._require(self._signing_arn, "SLACK_SIGNING_SECRET_ARN")
         try:
             value = self._provider.get(arn, max_age=self._max_age)

@@ -2,136 +2,69 @@
 
 The same function runs the drift sweep when its schedule invokes it with EventBridge's
 ``Scheduled Event`` envelope (source ``aws.events`` or ``aws.scheduler``): the sweep is
-idempotent by the schedule event's ``id``, so it needs no idempotency record of its own.
+idempotent by the schedule event's ``id``.
 
-Thin by design: settings, dependencies and idempotency are built on the first call of a
-warm container; every record goes to ``Enforcer.handle``. A record that raises is reported
-as a partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
+Thin by design: its parts come from the composition root (``govbot.runtime``) on the first
+call of a warm container; every record goes to ``Enforcer.handle``. Exactly-once per
+CloudTrail event comes from the ledger's conditional writes (the event record, the intent,
+the commit), so there is no second idempotency store. A record that raises is reported as a
+partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
 parsed is recorded as rejected and never fails the rest of its batch.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from govbot.config import EnforcerSettings, load_settings
-from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.sweep import DriftSweep, SweepSettings, is_scheduled, parse_schedule
-from govbot.enforcer.work import work_request
-from govbot.gateways.appstream import AppStreamGateway
-from govbot.observability import logger, metrics, tracer
-from govbot.runtime import build_enforcer, role_arn_resolver
-
-IDEMPOTENCY_SECONDS = 2 * 24 * 3600  # longer than EventBridge/SQS redelivery windows
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from govbot import runtime
+from govbot.batch import sqs_batch
+from govbot.observability import entrypoint, logger, metrics
+from govbot.schedule import is_scheduled
 
 
-class _Runtime:
-    def __init__(
-        self, enforcer: Enforcer, settings: EnforcerSettings, appstream: AppStreamGateway
-    ) -> None:
-        self.enforcer = enforcer
-        self.sweep = DriftSweep(
-            enforcer,
-            appstream,
-            settings=SweepSettings(
-                calls_in_flight=settings.sweep_calls_in_flight,
-                parallel_lanes=settings.sweep_parallel_lanes,
-            ),
-        )
-        self.config = IdempotencyConfig(
-            event_key_jmespath="detail.eventID",
-            raise_on_no_idempotency_key=False,
-            expires_after_seconds=IDEMPOTENCY_SECONDS,
-        )
-        store = DynamoDBPersistenceLayer(
-            table_name=settings.ledger_table_name,
-            key_attr="pk",
-            sort_key_attr="sk",
-            static_pk_value="IDEMPOTENCY#enforcer",
-            expiry_attr="expires_at",
-        )
+def handle_body(body: str) -> dict[str, Any]:
+    """One queue message body -> its outcome (a CloudTrail event, work request or sweep)."""
+    parts = runtime.enforcer_parts()
+    try:
+        event = json.loads(body)
+    except ValueError:
+        event = None
+    if isinstance(event, dict) and is_scheduled(event):
+        from govbot.enforcer.sweep import parse_schedule
 
-        @idempotent_function(
-            data_keyword_argument="event", config=self.config, persistence_store=store
-        )
-        def handle_once(event: dict[str, Any]) -> dict[str, Any]:
-            result = self.enforcer.handle(event)
-            return {"status": result.status, "event_id": result.event_id, "note": result.note}
-
-        self.handle_once = handle_once
-
-    def handle(self, body: str) -> dict[str, Any]:
-        try:
-            event = json.loads(body)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict) or work_request(event) is not None:
-            # Not an object (the enforcer records the rejection), or a Slack button's work
-            # request (no CloudTrail eventID; the ledger's event id dedupes it instead).
-            direct = self.enforcer.handle(body)
-            return {"status": direct.status, "event_id": direct.event_id, "note": direct.note}
-        if is_scheduled(event):
-            # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
-            report = self.sweep.run(parse_schedule(event, datetime.now(UTC)))
-            return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
-        outcome: dict[str, Any] = self.handle_once(event=event)
-        return outcome
+        # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
+        report = parts.sweep.run(parse_schedule(event, parts.clock()))
+        return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
+    # Not an object (the enforcer records the rejection), a Slack button's work request
+    # (the ledger's event id dedupes it) or a CloudTrail event (deduped by its eventID).
+    result = parts.enforcer.handle(event if isinstance(event, dict) else body)
+    return {"status": result.status, "event_id": result.event_id, "note": result.note}
 
 
-@cache
-def _runtime() -> _Runtime:
-    settings = load_settings(EnforcerSettings)
-    # One gateway for both paths: the sweep lists images through the clients it caches.
-    appstream = AppStreamGateway(
-        role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id)
-    )
-    return _Runtime(build_enforcer(settings, appstream=appstream), settings, appstream)
-
-
-def _record_handler(record: SQSRecord) -> dict[str, Any]:
-    outcome = _runtime().handle(record.body)
+def _record_handler(body: str) -> dict[str, Any]:
+    outcome = handle_body(body)
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)
     return outcome
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@entrypoint()
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source entry point (partial batch failures), or the scheduled drift sweep."""
-    if isinstance(event, dict) and is_scheduled(event):
+    if is_scheduled(event):
         return _sweep(event, context)
-    _runtime().config.register_lambda_context(context)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=_record_handler, processor=processor, context=context
-        )
-    )
+    runtime.enforcer_parts()  # a bad environment fails the invocation, not each record
+    return sqs_batch(event, _record_handler)
 
 
-def _sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One drift sweep run; raising lets the schedule's retry policy (then DLQ) take over."""
-    tick = parse_schedule(event, datetime.now(UTC))
-    report = _runtime().sweep.run(tick, remaining_ms=context.get_remaining_time_in_millis)
+    from govbot.enforcer.sweep import parse_schedule
+
+    parts = runtime.enforcer_parts()
+    tick = parse_schedule(event, parts.clock())
+    report = parts.sweep.run(tick, remaining_ms=context.get_remaining_time_in_millis)
     result = report.as_dict()
     logger.info("drift sweep done", extra={"sweep": result})
     metrics.add_metric(name="DriftSweeps", unit="Count", value=1)
@@ -146,7 +79,7 @@ def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     Only its schedule invokes it; anything else is refused with the reason. ``context`` is
     the Lambda context (the sandbox passes its stand-in).
     """
-    if not (isinstance(event, dict) and is_scheduled(event)):
+    if not is_scheduled(event):
         raise ValueError(
             "drift sweeper: expected EventBridge's 'Scheduled Event' envelope (source "
             "aws.events or aws.scheduler); CloudTrail events go to the enforcer's queue"

@@ -77,6 +77,7 @@ class LedgerCore:
         table_name: str,
         *,
         client: DynamoDBClient | None = None,
+        session: Any = None,
         retention_days: int = 400,
         clock: Clock | None = None,
     ) -> None:
@@ -87,6 +88,8 @@ class LedgerCore:
         self.table_name = table_name
         self.retention_days = retention_days
         self._client = client
+        # The process's one boto3 Session (the composition root's); None: boto3's default.
+        self._session = session
         self._clock: Clock = clock or utcnow
         # Items per Query page; None lets DynamoDB fill 1 MB pages (tests lower it).
         self.page_size: int | None = None
@@ -95,7 +98,8 @@ class LedgerCore:
     def client(self) -> DynamoDBClient:
         """The low-level DynamoDB client, created on first use (never at import time)."""
         if self._client is None:
-            self._client = boto3.client("dynamodb", config=RETRY_CONFIG)
+            maker = self._session if self._session is not None else boto3
+            self._client = maker.client("dynamodb", config=RETRY_CONFIG)
         return self._client
 
     def now(self) -> datetime:
@@ -168,7 +172,7 @@ class LedgerCore:
                     return
                 kind = item.get("kind", {}).get("S")
                 if kind not in KINDS:
-                    continue  # e.g. Powertools idempotency records sharing the table
+                    continue  # items of another family sharing the partition
                 produced += 1
                 yield record_from_item(item)
             last_key = page.get("LastEvaluatedKey")

@@ -6,15 +6,17 @@ from govbot.ledger._events import EventsMixin
 from govbot.ledger._outbox import OutboxMixin
 from govbot.ledger._queries import QueriesMixin
 from govbot.ledger._state import StateMixin
+from govbot.ledger._storm import StormMixin
 from govbot.ledger._sweep import SweepMixin
 
 
-class Ledger(EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin):
-    """Records events, decisions, actions, outbox items, exemptions, copy jobs and the drift
-    sweep's checkpoint.
+class Ledger(EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin, StormMixin):
+    """Records events, decisions, actions, outbox items, exemptions, copy jobs, the drift
+    sweep's checkpoint and the notifier's storm state.
 
-    ``Ledger(table_name, *, client=None, retention_days=400, clock=None)``: ``client`` is a
-    low-level boto3 DynamoDB client (created lazily with adaptive retries when omitted),
+    ``Ledger(table_name, *, client=None, session=None, retention_days=400, clock=None)``:
+    ``client`` is a low-level boto3 DynamoDB client (created lazily with adaptive retries
+    from ``session``, the process's boto3 Session, when omitted),
     ``clock`` returns an aware UTC datetime (stamps ``ts`` and the TTL ``expires_at``).
 
     >>> ledger = Ledger("govbot-ledger")  # no AWS call until a method is used

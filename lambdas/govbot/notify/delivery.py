@@ -16,15 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-)
-
+from govbot.batch import stream_batch
 from govbot.clock import utcnow
 from govbot.gateways.slack import SlackSendError, mask_urls_in
 from govbot.ledger.codec import outbox_from_stream_image
@@ -175,11 +167,11 @@ def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
     )
 
 
-def _record_handler(deps: NotifierDeps) -> Callable[[DynamoDBRecord], DeliveryResult]:
-    def handle(record: DynamoDBRecord) -> DeliveryResult:
-        new_image = record.dynamodb.raw_event.get("NewImage") if record.dynamodb else None
+def _record_handler(deps: NotifierDeps) -> Callable[[dict[str, Any]], DeliveryResult]:
+    def handle(record: dict[str, Any]) -> DeliveryResult:
+        new_image = (record.get("dynamodb") or {}).get("NewImage")
         if not new_image:
-            raise DeliveryFailed(f"stream record {record.event_id} has no NewImage")
+            raise DeliveryFailed(f"stream record {record.get('eventID')} has no NewImage")
         item = outbox_from_stream_image(new_image)
         result = deliver_item(item, deps)
         deps.results.append(result)
@@ -198,16 +190,7 @@ def deliver_stream_batch(event: dict[str, Any], deps: NotifierDeps) -> dict[str,
     >>> deliver_stream_batch({"Records": []}, deps)  # doctest: +SKIP
     {'batchItemFailures': []}
     """
-    response: dict[str, Any] = {"batchItemFailures": []}
-    if event.get("Records"):  # Powertools refuses an empty batch; a flush-only call is fine
-        processor = BatchProcessor(
-            event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
-        )
-        response = dict(
-            process_partial_response(
-                event=event, record_handler=_record_handler(deps), processor=processor
-            )
-        )
+    response = stream_batch(event, _record_handler(deps))
     try:
         flush_digests(
             deps.windows,

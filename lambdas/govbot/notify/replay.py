@@ -21,6 +21,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from govbot.gateways.streams import outbox_id_from_keys
 from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item
 
 logger = logging.getLogger(__name__)
@@ -34,21 +35,13 @@ class StreamReader(Protocol):
         ...
 
 
-def _id_from_key(keys: dict[str, Any]) -> str | None:
-    pk = keys.get("pk")
-    text = pk.get("S") if isinstance(pk, dict) else pk
-    if isinstance(text, str) and text.startswith("OUTBOX#"):
-        return text[len("OUTBOX#") :]
-    return None
-
-
 def outbox_ids_from_message(body: dict[str, Any], reader: StreamReader | None) -> list[str]:
     """The outbox ids one DLQ message stands for (may be empty when nothing identifies them)."""
     if isinstance(body.get("outbox_id"), str):
         return [body["outbox_id"]]
     dynamodb = body.get("dynamodb")
     if isinstance(dynamodb, dict) and isinstance(dynamodb.get("Keys"), dict):
-        found = _id_from_key(dynamodb["Keys"])
+        found = outbox_id_from_keys(dynamodb["Keys"])
         return [found] if found else []
     info = body.get("DDBStreamBatchInfo")
     if isinstance(info, dict) and reader is not None:
@@ -123,34 +116,3 @@ def replay_dead_letters(
             outbox_id
         )
     return report
-
-
-class DynamoStreamReader:
-    """:class:`StreamReader` over the DynamoDB Streams API (low-level client)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def outbox_ids(self, stream_arn: str, shard_id: str, start_seq: str, end_seq: str) -> list[str]:
-        """Walk the shard from ``start_seq`` until past ``end_seq``."""
-        iterator = self._client.get_shard_iterator(
-            StreamArn=stream_arn,
-            ShardId=shard_id,
-            ShardIteratorType="AT_SEQUENCE_NUMBER",
-            SequenceNumber=start_seq,
-        )["ShardIterator"]
-        ids: list[str] = []
-        while iterator:
-            page = self._client.get_records(ShardIterator=iterator, Limit=1000)
-            records = page.get("Records", [])
-            for record in records:
-                seq = record["dynamodb"]["SequenceNumber"]
-                if int(seq) > int(end_seq):
-                    return ids
-                found = _id_from_key(record["dynamodb"].get("Keys", {}))
-                if found and found not in ids and record.get("eventName") == "INSERT":
-                    ids.append(found)
-            if not records:
-                return ids
-            iterator = page.get("NextShardIterator")
-        return ids

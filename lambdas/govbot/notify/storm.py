@@ -2,8 +2,9 @@
 digest per window.
 
 Pure part here (window math, the digest record); the state lives in the ledger table
-(``govbot.notify.storm_store``) so it survives across Lambda invocations and concurrent
-shards: one counter item per route and window, moved by conditional updates.
+(the ledger's storm methods, ``govbot.ledger._storm``) so it survives across Lambda
+invocations and concurrent shards: one counter item per route and window, moved by
+conditional updates.
 
 Bound: a route sends at most ``max_messages + 1`` messages per window (the +1 is the
 digest), so 200 violations in one minute with ``max_messages=20, window_seconds=60``
@@ -12,9 +13,12 @@ produce at most 42 Slack messages (the minute may straddle two windows), usually
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
+
+from govbot.ledger.records.storm import DigestWindow, digest_id_for
+
+__all__ = ["DigestWindow", "WindowStore", "digest_id_for", "epoch_iso", "window_start"]
 
 DIGEST_IMAGE_LIMIT = 15  # images listed by name in a digest; the rest are counted
 
@@ -27,38 +31,9 @@ def window_start(now: datetime, window_seconds: int) -> int:
     return epoch - epoch % window_seconds
 
 
-def digest_id_for(route: str, start: int) -> str:
-    """The id of the digest of ``route`` for the window starting at ``start``."""
-    return f"digest-{route}-{start}"
-
-
 def epoch_iso(epoch: int) -> str:
     """``2026-11-27T16:00:00Z`` for an epoch second."""
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class DigestWindow:
-    """What was folded on one route in one window."""
-
-    route: str
-    webhook: str
-    start: int
-    window_seconds: int
-    folded: int
-    sent: int
-    kinds: dict[str, int] = field(default_factory=dict)
-    images: tuple[str, ...] = ()
-
-    @property
-    def end(self) -> int:
-        """Epoch second the window ends (exclusive)."""
-        return self.start + self.window_seconds
-
-    @property
-    def digest_id(self) -> str:
-        """Id written on every item folded into this digest."""
-        return digest_id_for(self.route, self.start)
 
 
 class WindowStore(Protocol):

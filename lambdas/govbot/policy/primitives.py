@@ -51,4 +51,4 @@ class StrictModel(BaseModel):
     A typo such as ``acounts`` must fail loudly instead of silently disabling a rule.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")

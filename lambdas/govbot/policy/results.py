@@ -19,7 +19,7 @@ class Verdict(BaseModel):
     ``reason`` is a human sentence naming the account, the permission and why.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     rule_id: str
     rule_type: str  # a registered rule type name
@@ -51,7 +51,7 @@ class PermissionChange(BaseModel):
     the caller writes ``after`` with UpdateImagePermissions.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     account_id: str
     before: Permissions
@@ -73,7 +73,7 @@ class PermissionChange(BaseModel):
 class Evaluation(BaseModel):
     """Every verdict of the policy on one image, in a deterministic order."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     image_arn: str
     image_name: str

@@ -76,6 +76,11 @@ class Replicator:
     def __init__(self, deps: ReplicatorDeps) -> None:
         self._deps = deps
 
+    @property
+    def deps(self) -> ReplicatorDeps:
+        """What this replicator was built with (read-only)."""
+        return self._deps
+
     # -- events ---------------------------------------------------------------------------
 
     def handle_event(self, body: str | bytes | dict[str, Any]) -> EventOutcome:

@@ -32,7 +32,7 @@ class ButtonValueError(ValueError):
 class ButtonValue(BaseModel):
     """What a button asks for. Short field names keep the value well under Slack's 2000."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, populate_by_name=True)
 
     outbox_id: str = Field(alias="o", min_length=1, max_length=200)
     image_arn: str = Field(alias="i", min_length=1, max_length=400)

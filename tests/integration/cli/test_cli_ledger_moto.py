@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from govbot import runtime
 from govbot.cli import CliDeps
 from govbot.cli.deps import default_ledger
 from govbot.ledger import (
@@ -107,19 +108,18 @@ def test_ledger_commands_read_through_the_indexes(ledger: Ledger) -> None:
     assert delivered.out == ""
 
 
-def test_queries_never_scan(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_queries_never_scan(ledger: Ledger) -> None:
     _story(ledger)
     seen: list[str] = []
-    real_client = boto3.client
-
-    def recording_client(service: str, **kwargs: object) -> object:
-        client = real_client(service, **kwargs)  # type: ignore[call-overload]
-        client.meta.events.register("before-call.dynamodb.*", _record(seen))
-        return client
-
-    monkeypatch.setattr(boto3, "client", recording_client)
-    for argv in (["image", ARN], ["account", GRANTEE], ["since", "2h"], ["rejected"]):
-        assert run_cli("ledger", *argv, "--table", TABLE, deps=_deps()).code == 0
+    # The CLI's clients come from the composition root's Session: record what it calls.
+    session = boto3.session.Session()
+    session.events.register("before-call.dynamodb.*", _record(seen))
+    runtime.configure(session=session)
+    try:
+        for argv in (["image", ARN], ["account", GRANTEE], ["since", "2h"], ["rejected"]):
+            assert run_cli("ledger", *argv, "--table", TABLE, deps=_deps()).code == 0
+    finally:
+        runtime.configure()
     assert seen
     assert set(seen) == {"Query"}
 

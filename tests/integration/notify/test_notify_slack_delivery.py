@@ -19,7 +19,6 @@ from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
 from govbot.notify.model import MESSAGE_KINDS
 from govbot.notify.replay import replay_dead_letters
 from govbot.notify.sinks import WebhookSink
-from govbot.notify.storm_store import DynamoWindowStore
 from govbot.policy.sections import Storm
 from govbot_sandbox.fake_slack import FakeSlack
 from tests.unit.notify.fakes import T0, outbox, policy, stream_event
@@ -49,7 +48,7 @@ class Env:
             ledger=self.ledger,
             notifications=policy().notifications,
             sink=WebhookSink(secrets, gateway),
-            windows=DynamoWindowStore(self.ddb, "ledger"),
+            windows=self.ledger,
             clock=lambda: self.now,
             max_attempts=3,
         )

@@ -14,8 +14,9 @@ from govbot.enforcer.outcomes import (
     drift_item,
     permissions_text,
 )
-from govbot.enforcer.sweep import DriftSweep, is_scheduled, parse_schedule
+from govbot.enforcer.sweep import DriftSweep, parse_schedule
 from govbot.ledger.records.events import ActionRecord
+from govbot.schedule import is_scheduled
 from tests.unit.enforcer_sweep.fakes import (
     EAST,
     HUB,

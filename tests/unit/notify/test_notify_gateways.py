@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from govbot.gateways.slack import mask_url, mask_urls_in, retry_after_seconds
-from govbot.notify.replay import DynamoStreamReader, outbox_ids_from_message
+from govbot.gateways.streams import DynamoStreamReader
+from govbot.notify.replay import outbox_ids_from_message
 
 
 def test_urls_are_masked_down_to_scheme_and_host():

@@ -36,7 +36,7 @@ class _Window:
 
 
 class InMemoryWindowStore:
-    """Same semantics as :class:`~govbot.notify.storm_store.DynamoWindowStore`, in a dict."""
+    """Same semantics as the ledger's storm methods (``govbot.ledger._storm``), in a dict."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -13,8 +13,6 @@ from govbot.domain import ImageRef
 from govbot.events import ParsedEvent
 
 SWEEP_EVENT_NAME = "DriftSweep"
-SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
-SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 RUN_PREFIX = "DRIFTRUN-"
 IMAGE_PREFIX = "DRIFT-"
 
@@ -67,13 +65,6 @@ class PassIdentity:
     def run_event_id(self) -> str:
         """The summary event of the invocation that opened the pass."""
         return run_event_id(self.pass_id)
-
-
-def is_scheduled(event: Mapping[str, Any]) -> bool:
-    """True for a schedule's invocation (EventBridge rule or EventBridge Scheduler)."""
-    return "Records" not in event and (
-        event.get("detail-type") == SCHEDULED_DETAIL_TYPE or event.get("source") in SCHEDULE_SOURCES
-    )
 
 
 def parse_schedule(event: Mapping[str, Any], now: datetime) -> ScheduleTick:

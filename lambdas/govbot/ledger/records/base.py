@@ -25,7 +25,7 @@ STRUCTURAL_ATTRIBUTES: frozenset[str] = frozenset(
 class LedgerRecord(BaseModel):
     """Base of every item family stored in the ledger table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: ClassVar[str]
     # Fields holding free-form dicts, stored as JSON text (no float/Decimal trouble).

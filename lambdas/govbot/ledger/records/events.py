@@ -143,7 +143,7 @@ class ActionRecord(LedgerRecord):
 class EventBundle(BaseModel):
     """Everything under one event id: the event (None if never recorded), decisions, actions."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_id: str
     event: EventRecord | None = None

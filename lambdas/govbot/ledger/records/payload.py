@@ -23,7 +23,7 @@ from govbot.ledger.keys import format_ts
 class OutboxPayload(BaseModel):
     """The common envelope of every message kind; ``details`` is kind-specific."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
 
     message_kind: MessageKind
     # Text, not the Severity literal: a stored item is rendered even with an odd value.

@@ -84,7 +84,7 @@ class ExemptionRecord(LedgerRecord):
 class CopyJobStep(BaseModel):
     """One line of a copy job's history."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     at: UtcDatetime
     state: CopyJobState

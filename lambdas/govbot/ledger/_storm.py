@@ -1,4 +1,4 @@
-"""Storm state in the ledger table (DynamoDB), shared by every notifier invocation.
+"""Storm state in the ledger table, shared by every notifier invocation (ledger mixin).
 
 Item family ``notify`` (never an outbox INSERT, so the notifier's stream filter skips it):
 
@@ -21,8 +21,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from govbot.ledger._core import LedgerCore, is_condition_failure
 from govbot.ledger.keys import BY_STATUS, format_ts
-from govbot.notify.storm import DigestWindow
+from govbot.ledger.records.storm import DigestWindow
 
 DIGEST_PENDING = "DIGEST#pending"
 KIND = "notify"
@@ -40,10 +41,6 @@ def _names(*expressions: str, **extra: str) -> dict[str, str]:
     text = " ".join(expressions)
     names = {k: v for k, v in _NAMES.items() if re.search(re.escape(k) + r"\b", text)}
     return {**names, **extra}
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _window_key(route: str, start: int) -> dict[str, Any]:
@@ -72,16 +69,14 @@ def _window_from_item(item: dict[str, Any]) -> DigestWindow:
     )
 
 
-class DynamoWindowStore:
-    """:class:`~govbot.notify.storm.WindowStore` on the ledger table (low-level client)."""
+class StormMixin(LedgerCore):
+    """:class:`~govbot.notify.storm.WindowStore` on the ledger table (the notifier's state)."""
 
-    def __init__(self, client: Any, table_name: str, *, retention_days: int = 2) -> None:
-        self._client = client
-        self._table = table_name
-        self._retention = timedelta(days=retention_days)
+    # Storm state is short-lived: every item expires this long after its window.
+    storm_retention = timedelta(days=2)
 
     def _ttl(self, epoch: int) -> str:
-        return str(int(epoch + self._retention.total_seconds()))
+        return str(int(epoch + self.storm_retention.total_seconds()))
 
     def take_slot(self, route: str, start: int, window_seconds: int, limit: int) -> bool:
         """Conditional ADD: succeeds only while ``sent < limit``."""
@@ -90,8 +85,8 @@ class DynamoWindowStore:
         )
         condition = "attribute_not_exists(#sent) OR #sent < :limit"
         try:
-            self._client.update_item(
-                TableName=self._table,
+            self.client.update_item(
+                TableName=self.table_name,
                 Key=_window_key(route, start),
                 UpdateExpression=update,
                 ConditionExpression=condition,
@@ -107,15 +102,15 @@ class DynamoWindowStore:
                 },
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
 
     def give_back_slot(self, route: str, start: int) -> None:
         """ADD -1 (a failed send must not use up the window)."""
-        self._client.update_item(
-            TableName=self._table,
+        self.client.update_item(
+            TableName=self.table_name,
             Key=_window_key(route, start),
             UpdateExpression="ADD #sent :minus",
             ConditionExpression="#sent > :zero",
@@ -136,8 +131,8 @@ class DynamoWindowStore:
     ) -> bool:
         """Write the receipt first (once), then count the item into the window."""
         try:
-            self._client.put_item(
-                TableName=self._table,
+            self.client.put_item(
+                TableName=self.table_name,
                 Item={
                     **_receipt_key(outbox_id, route),
                     "kind": {"S": KIND},
@@ -147,7 +142,7 @@ class DynamoWindowStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         end = start + window_seconds
@@ -155,8 +150,8 @@ class DynamoWindowStore:
             "ADD #folded :one, #k :one, #images :img SET #kind = :kind, #r = :route, "
             "#start = :start, #ws = :ws, #wh = :wh, #skey = :pending, #ts = :end, #ttl = :ttl"
         )
-        self._client.update_item(
-            TableName=self._table,
+        self.client.update_item(
+            TableName=self.table_name,
             Key=_window_key(route, start),
             UpdateExpression=update,
             ExpressionAttributeNames=_names(update, **{"#k": f"{_KIND_PREFIX}{kind}"}),
@@ -177,16 +172,16 @@ class DynamoWindowStore:
 
     def route_done(self, outbox_id: str, route: str) -> str | None:
         """Consistent read of the route receipt."""
-        item = self._client.get_item(
-            TableName=self._table, Key=_receipt_key(outbox_id, route), ConsistentRead=True
+        item = self.client.get_item(
+            TableName=self.table_name, Key=_receipt_key(outbox_id, route), ConsistentRead=True
         ).get("Item")
         return item["outcome"]["S"] if item else None
 
     def mark_route_done(self, outbox_id: str, route: str, outcome: str) -> None:
         """Write the route receipt."""
         now = int(time.time())
-        self._client.put_item(
-            TableName=self._table,
+        self.client.put_item(
+            TableName=self.table_name,
             Item={
                 **_receipt_key(outbox_id, route),
                 "kind": {"S": KIND},
@@ -199,7 +194,7 @@ class DynamoWindowStore:
         """Query ``by-status`` for owed digests whose window ended by ``now``."""
         windows: list[DigestWindow] = []
         kwargs: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self.table_name,
             "IndexName": BY_STATUS,
             "KeyConditionExpression": "#skey = :s AND #ts <= :now",
             "ExpressionAttributeNames": {"#skey": "status_key", "#ts": "ts"},
@@ -209,7 +204,7 @@ class DynamoWindowStore:
             },
         }
         while True:
-            page = self._client.query(**kwargs)
+            page = self.client.query(**kwargs)
             windows.extend(_window_from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return windows
@@ -221,8 +216,8 @@ class DynamoWindowStore:
         """Set a lease while the digest is still owed; return the fresh counts."""
         epoch = int(now.timestamp())
         try:
-            response = self._client.update_item(
-                TableName=self._table,
+            response = self.client.update_item(
+                TableName=self.table_name,
                 Key=_window_key(window.route, window.start),
                 UpdateExpression="SET digest_lease = :until",
                 ConditionExpression=(
@@ -238,7 +233,7 @@ class DynamoWindowStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return None
             raise
         return _window_from_item(response["Attributes"])
@@ -246,11 +241,14 @@ class DynamoWindowStore:
     def finish_digest(self, window: DigestWindow, *, sent: bool) -> None:
         """Sent: drop it from the index. Not sent: release the lease for the next flush."""
         expression = "REMOVE #skey, digest_lease" if sent else "REMOVE digest_lease"
-        self._client.update_item(
-            TableName=self._table,
+        extra: dict[str, Any] = (
+            {"ExpressionAttributeNames": {"#skey": "status_key"}} if sent else {}
+        )
+        self.client.update_item(
+            TableName=self.table_name,
             Key=_window_key(window.route, window.start),
             UpdateExpression=expression,
-            **({"ExpressionAttributeNames": {"#skey": "status_key"}} if sent else {}),
+            **extra,
         )
 
 

@@ -1,0 +1,175 @@
+"""Cold start of each handler against the floor and against Cloud Custodian's cold path.
+
+Every sample is a fresh process (``bench/coldstart_child.py``) reporting its own CPU time
+from the first line of the scenario; one round runs every scenario once, rounds repeat
+``rounds`` times and each figure is the median over rounds of the ratio to the baseline
+measured in the same round (paired), with the medians of the raw figures beside it.
+
+The environment is the deployed one: the functions' settings, ``LAMBDA_TASK_ROOT`` set and
+``POWERTOOLS_TRACE_DISABLED`` unset, so Powertools' Tracer is on as in Lambda (no X-Ray
+daemon listens here; the SDK's UDP emitter does not need one). Cloud Custodian runs in a
+virtualenv of its own that this module creates under ``.bench-tmp/`` (never the project's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / ".bench-tmp"
+C7N_VENV = WORK / "c7n"
+HANDLERS = ("enforcer", "replicator", "notifier", "actions")
+FLOOR_TARGET = 1.15
+C7N_TARGET = 0.8
+
+
+def c7n_python() -> Path:
+    """The Cloud Custodian virtualenv's python, created (pip install c7n) on first use."""
+    python = C7N_VENV / "bin" / "python"
+    if not python.exists():
+        WORK.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(C7N_VENV)], check=True)
+    probe = subprocess.run([str(python), "-c", "import c7n"], capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "c7n"], check=True)
+    return python
+
+
+def deployed_environment(policy_file: Path) -> dict[str, str]:
+    """What the stack gives the functions (fake credentials: nothing is called)."""
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
+    return {
+        **keep,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "LAMBDA_TASK_ROOT": str(REPO / "lambdas"),
+        "AWS_LAMBDA_FUNCTION_NAME": "govbot-bench",
+        "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;"
+        "Sampled=1",
+        "LEDGER_TABLE_NAME": "govbot-ledger",
+        "POLICY_PARAMETER_NAME": "/govbot/policy",
+        "GOVERNED_ACCOUNT_IDS": "111111111111",
+        "GOVERNED_REGIONS": "us-east-1,us-west-2,eu-west-1",
+        "REMEDIATION_ROLE_NAME": "govbot-remediation",
+        "HUB_ACCOUNT_ID": "111111111111",
+        "SELF_PRINCIPAL_ARNS": "arn:aws:sts::111111111111:assumed-role/govbot-functions/",
+        "SLACK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:s",
+        "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111111111111/govbot-enforcer",
+        "POWERTOOLS_SERVICE_NAME": "govbot",
+        "POWERTOOLS_METRICS_NAMESPACE": "govbot",
+        "GOVBOT_BENCH_POLICY_FILE": str(policy_file),
+    }
+
+
+def _run(python: Path, scenario: str, env: dict[str, str]) -> float:
+    done = subprocess.run(
+        [str(python), "-m", "bench.coldstart_child", scenario],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"cold-start scenario {scenario} failed:\n{done.stderr[-2000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["cpu_ms"])
+
+
+def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
+    """Median ratios over ``rounds`` paired rounds (see the module docstring)."""
+    WORK.mkdir(exist_ok=True)
+    policy_file = WORK / "policy.json"
+    # As the SSM parameter holds it: the policy as canonical JSON.
+    policy = yaml.safe_load((REPO / "policies" / "demo.yaml").read_text())
+    policy_file.write_text(json.dumps(policy, sort_keys=True, default=str))
+    env = deployed_environment(policy_file)
+    c7n_env = {**env, "PYTHONPATH": str(REPO)}
+    project = Path(sys.executable)
+    c7n = c7n_python()
+    scenarios = ["floor", "c7n", "pydantic"] + [
+        f"govbot:{h}:{phase}" for h in HANDLERS for phase in ("clients", "first-call")
+    ]
+    samples: dict[str, list[float]] = {name: [] for name in scenarios}
+    for _ in range(rounds):
+        for name in scenarios:
+            if name == "c7n":
+                samples[name].append(_run(c7n, "c7n", c7n_env))
+            else:
+                samples[name].append(_run(project, name, env))
+
+    def paired(name: str, base: str) -> float:
+        return statistics.median(a / b for a, b in zip(samples[name], samples[base], strict=True))
+
+    result: dict[str, Any] = {
+        "rounds": rounds,
+        "measure": "CPU ms of a fresh process from the scenario's first line (median)",
+        "floor_ms": round(statistics.median(samples["floor"]), 1),
+        "c7n_ms": round(statistics.median(samples["c7n"]), 1),
+        "c7n_vs_floor": round(paired("c7n", "floor"), 2),
+        "pydantic_import_ms": round(statistics.median(samples["pydantic"]), 1),
+        "pydantic_import_vs_floor": round(paired("pydantic", "floor"), 2),
+    }
+    # Why a target can be missed: every handler's first call validates pydantic models
+    # (settings, events, policy, ledger records), and importing pydantic alone is this
+    # share of the floor, measured in the same rounds.
+    pydantic_share = result["pydantic_import_vs_floor"]
+    met = True
+    for handler in HANDLERS:
+        clients = paired(f"govbot:{handler}:clients", "floor")
+        first = paired(f"govbot:{handler}:first-call", "floor")
+        entry: dict[str, Any] = {
+            "import_clients_ms": round(statistics.median(samples[f"govbot:{handler}:clients"]), 1),
+            "first_call_ms": round(statistics.median(samples[f"govbot:{handler}:first-call"]), 1),
+            "import_clients_vs_floor": round(clients, 2),
+            "first_call_vs_floor": round(first, 2),
+        }
+        if handler == "enforcer":
+            vs_c7n = paired("govbot:enforcer:first-call", "c7n")
+            entry["first_call_vs_c7n"] = round(vs_c7n, 2)
+            entry["target"] = (
+                f"import+clients <= {FLOOR_TARGET}x floor; import+first-call setup "
+                f"<= {C7N_TARGET}x Cloud Custodian"
+            )
+            entry["met"] = clients <= FLOOR_TARGET and vs_c7n <= C7N_TARGET
+            missed = []
+            if clients > FLOOR_TARGET:
+                missed.append(f"import+clients by {clients - FLOOR_TARGET:.2f}x of the floor")
+            if vs_c7n > C7N_TARGET:
+                missed.append(f"first call by {vs_c7n - C7N_TARGET:.2f}x of c7n")
+        else:
+            entry["target"] = f"import+first-call setup <= {FLOOR_TARGET}x floor"
+            entry["met"] = first <= FLOOR_TARGET
+            missed = []
+            if not entry["met"]:
+                missed.append(f"first call by {first - FLOOR_TARGET:.2f}x of the floor")
+        if missed:
+            entry["missed_by"] = "; ".join(missed)
+            entry["why"] = (
+                f"pydantic's import alone is {pydantic_share:.2f}x of the floor against a "
+                f"{FLOOR_TARGET - 1:.2f}x allowance; the models (settings, events, policy, "
+                "ledger records) and Powertools' Logger come on top"
+            )
+        met = met and entry["met"]
+        result[handler] = entry
+    result["target"] = (
+        f"enforcer import+clients <= {FLOOR_TARGET}x floor and first call <= {C7N_TARGET}x "
+        f"Cloud Custodian; replicator/notifier/actions first call <= {FLOOR_TARGET}x floor"
+    )
+    result["met"] = met
+    return result
+
+
+if __name__ == "__main__":
+    print(
+        json.dumps(bench_cold_start(rounds=int(sys.argv[1]) if len(sys.argv) > 1 else 3), indent=2)
+    )

@@ -1,0 +1,130 @@
+"""The composition root's public seam: settings, the one boto3 Session, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from govbot import runtime
+from govbot.config import ConfigError
+
+ENVIRON = {
+    "LEDGER_TABLE_NAME": "govbot-ledger",
+    "POLICY_PARAMETER_NAME": "/govbot/policy",
+    "GOVERNED_ACCOUNT_IDS": "111111111111,222222222222",
+    "GOVERNED_REGIONS": "us-east-1",
+    "REMEDIATION_ROLE_NAME": "govbot-remediation",
+    "HUB_ACCOUNT_ID": "111111111111",
+    "SLACK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:s",
+    "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111111111111/work",
+}
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeClient:
+    def __init__(self, service: str, kwargs: dict[str, Any]) -> None:
+        self.service = service
+        self.kwargs = kwargs
+        self.sent: list[dict[str, Any]] = []
+
+    def assume_role(self, **_: Any) -> dict[str, Any]:
+        return {
+            "Credentials": {
+                "AccessKeyId": "ASIA-SPOKE",
+                "SecretAccessKey": "s",
+                "SessionToken": "t",
+                "Expiration": datetime(2099, 1, 1, tzinfo=UTC),
+            }
+        }
+
+    def send_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(kwargs)
+        return {"MessageId": "m-1"}
+
+
+class FakeSession:
+    """Records every client made from it (what the process's one Session is asked for)."""
+
+    def __init__(self) -> None:
+        self.clients: list[FakeClient] = []
+
+    def client(self, service: str, **kwargs: Any) -> FakeClient:
+        made = FakeClient(service, kwargs)
+        self.clients.append(made)
+        return made
+
+    def services(self) -> list[str]:
+        return [c.service for c in self.clients]
+
+
+@pytest.fixture
+def session() -> Iterator[FakeSession]:
+    fake = FakeSession()
+    runtime.configure(environ=ENVIRON, session=fake, clock=lambda: T0)
+    yield fake
+    runtime.configure()
+
+
+def test_every_enforcer_client_comes_from_the_one_session(session: FakeSession) -> None:
+    parts = runtime.enforcer_parts()
+    parts.enforcer.deps.ledger.client  # noqa: B018 - made on first use
+    parts.enforcer.deps.appstream.client("111111111111", "us-east-1")  # type: ignore[attr-defined]
+    # A spoke account: STS and the assumed-role AppStream client, still from that Session.
+    spoke = parts.enforcer.deps.appstream.client("222222222222", "us-east-1")  # type: ignore[attr-defined]
+
+    assert session.services() == ["dynamodb", "appstream", "sts", "appstream"]
+    assert spoke.kwargs["aws_access_key_id"] == "ASIA-SPOKE"
+    assert runtime.session() is session
+
+
+def test_parts_are_built_once_and_configure_forgets_them(session: FakeSession) -> None:
+    first = runtime.enforcer_parts()
+    assert runtime.enforcer_parts() is first
+    assert runtime.replicator() is runtime.replicator()
+
+    runtime.configure(environ=ENVIRON, session=session)
+
+    assert runtime.enforcer_parts() is not first
+
+
+def test_the_clock_seam_reaches_the_enforcer_the_sweep_and_the_replicator(
+    session: FakeSession,
+) -> None:
+    parts = runtime.enforcer_parts()
+
+    assert parts.clock() == T0
+    assert parts.enforcer.deps.clock() == T0
+    assert parts.enforcer.deps.ledger.now() == T0  # type: ignore[attr-defined]
+    assert runtime.replicator().deps.clock() == T0
+
+
+def test_settings_come_from_the_seam_and_a_missing_one_is_named(session: FakeSession) -> None:
+    runtime.configure(environ={k: v for k, v in ENVIRON.items() if k != "LEDGER_TABLE_NAME"})
+
+    with pytest.raises(ConfigError, match="environment variable LEDGER_TABLE_NAME"):
+        runtime.enforcer_parts()
+
+
+def test_actions_work_queue_sends_the_enforcer_envelope_through_the_session(
+    session: FakeSession,
+) -> None:
+    parts = runtime.actions_parts()
+    assert session.clients == []  # nothing is made until it is used
+    assert parts.work_queue is not None
+
+    parts.work_queue.submit({"operation": "RestorePermission", "image_arn": "arn"})
+
+    (sqs,) = session.clients
+    assert sqs.service == "sqs"
+    assert sqs.sent[0]["QueueUrl"] == ENVIRON["WORK_QUEUE_URL"]
+    assert '"source": "govbot.actions"' in sqs.sent[0]["MessageBody"]
+
+
+def test_notifier_reads_the_stream_with_a_client_from_the_session(session: FakeSession) -> None:
+    parts = runtime.notifier_parts()
+    parts.streams.client  # noqa: B018 - made on first use
+
+    assert session.services() == ["dynamodbstreams"]
