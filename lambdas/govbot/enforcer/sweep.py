@@ -85,8 +85,10 @@ def _digest(text: str) -> str:
 
 def is_scheduled(event: Mapping[str, Any]) -> bool:
     """True for a schedule's invocation (EventBridge rule or EventBridge Scheduler)."""
+    source = event.get("source")
     return "Records" not in event and (
-        event.get("detail-type") == SCHEDULED_DETAIL_TYPE or event.get("source") in SCHEDULE_SOURCES
+        event.get("detail-type") == SCHEDULED_DETAIL_TYPE
+        or (isinstance(source, str) and source in SCHEDULE_SOURCES)
     )
 
 

@@ -4,15 +4,16 @@ The same function runs the drift sweep when its schedule invokes it with EventBr
 ``Scheduled Event`` envelope (source ``aws.events`` or ``aws.scheduler``): the sweep is
 idempotent by the schedule event's ``id``, so it needs no idempotency record of its own.
 
-Thin by design: settings, dependencies and idempotency are built on the first call of a
-warm container; every record goes to ``Enforcer.handle``. A record that raises is reported
-as a partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
-parsed is recorded as rejected and never fails the rest of its batch.
+Thin by design: settings and dependencies are built on the first call of a warm
+container; every record goes to :func:`govbot.enforcer.intake.handle_message`. Exactly-once
+comes from the ledger's conditional writes (an event is committed once). A record that
+raises (a transient failure, or the function close to its timeout) is reported as a
+partial batch failure and retried by SQS, then dead-lettered; a body that cannot be read is
+recorded as rejected and never fails the rest of its batch.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -23,22 +24,17 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot.config import EnforcerSettings, load_settings
+from govbot.enforcer.intake import Deadline, handle_message
 from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.resilience import Attempt
 from govbot.enforcer.sweep import DriftSweep, is_scheduled, parse_schedule
-from govbot.enforcer.work import work_request
 from govbot.gateways.appstream import AppStreamGateway
+from govbot.gateways.retries import RetrySettings
 from govbot.observability import logger, metrics, tracer
 from govbot.runtime import build_enforcer, role_arn_resolver
-
-IDEMPOTENCY_SECONDS = 2 * 24 * 3600  # longer than EventBridge/SQS redelivery windows
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -48,45 +44,8 @@ class _Runtime:
         self, enforcer: Enforcer, settings: EnforcerSettings, appstream: AppStreamGateway
     ) -> None:
         self.enforcer = enforcer
+        self.settings = settings
         self.sweep = DriftSweep(enforcer, appstream)
-        self.config = IdempotencyConfig(
-            event_key_jmespath="detail.eventID",
-            raise_on_no_idempotency_key=False,
-            expires_after_seconds=IDEMPOTENCY_SECONDS,
-        )
-        store = DynamoDBPersistenceLayer(
-            table_name=settings.ledger_table_name,
-            key_attr="pk",
-            sort_key_attr="sk",
-            static_pk_value="IDEMPOTENCY#enforcer",
-            expiry_attr="expires_at",
-        )
-
-        @idempotent_function(
-            data_keyword_argument="event", config=self.config, persistence_store=store
-        )
-        def handle_once(event: dict[str, Any]) -> dict[str, Any]:
-            result = self.enforcer.handle(event)
-            return {"status": result.status, "event_id": result.event_id, "note": result.note}
-
-        self.handle_once = handle_once
-
-    def handle(self, body: str) -> dict[str, Any]:
-        try:
-            event = json.loads(body)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict) or work_request(event) is not None:
-            # Not an object (the enforcer records the rejection), or a Slack button's work
-            # request (no CloudTrail eventID; the ledger's event id dedupes it instead).
-            direct = self.enforcer.handle(body)
-            return {"status": direct.status, "event_id": direct.event_id, "note": direct.note}
-        if is_scheduled(event):
-            # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
-            report = self.sweep.run(parse_schedule(event, datetime.now(UTC)))
-            return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
-        outcome: dict[str, Any] = self.handle_once(event=event)
-        return outcome
 
 
 @cache
@@ -94,13 +53,32 @@ def _runtime() -> _Runtime:
     settings = load_settings(EnforcerSettings)
     # One gateway for both paths: the sweep lists images through the clients it caches.
     appstream = AppStreamGateway(
-        role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id)
+        role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id),
+        retry=RetrySettings(
+            max_attempts=settings.appstream_max_attempts,
+            base_seconds=settings.appstream_backoff_base_ms / 1000,
+            cap_seconds=settings.appstream_backoff_cap_ms / 1000,
+        ),
     )
     return _Runtime(build_enforcer(settings, appstream=appstream), settings, appstream)
 
 
-def _record_handler(record: SQSRecord) -> dict[str, Any]:
-    outcome = _runtime().handle(record.body)
+def _record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+    runtime = _runtime()
+    attempt = Attempt.from_receive_count(
+        record.attributes.approximate_receive_count, runtime.settings.max_receive_count
+    )
+    # Close to the timeout: hand this record back unprocessed (a batch item failure).
+    Deadline(
+        lambda_context.get_remaining_time_in_millis, runtime.settings.early_stop_margin_ms
+    ).check(attempt)
+    outcome = handle_message(
+        record.body,
+        runtime.enforcer,
+        runtime.sweep,
+        attempt=attempt,
+        now=lambda: datetime.now(UTC),
+    )
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)
     return outcome
@@ -113,7 +91,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS event source entry point (partial batch failures), or the scheduled drift sweep."""
     if isinstance(event, dict) and is_scheduled(event):
         return _sweep(event, context)
-    _runtime().config.register_lambda_context(context)
+    _runtime()  # settings first: a misconfigured function fails before touching its batch
     return dict(
         process_partial_response(
             event=event, record_handler=_record_handler, processor=processor, context=context

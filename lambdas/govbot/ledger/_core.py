@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from govbot.gateways.retries import RetrySettings, install_retries
 from govbot.ledger.codec import KINDS, encode, record_from_item
 from govbot.ledger.keys import ensure_utc, format_ts
 from govbot.ledger.records import LedgerRecord
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 
-# Throttling and transient faults are retried by botocore (adaptive mode backs off client-side).
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
+# Throttling and transient faults are retried by botocore's conditions, without its quota:
+# standard mode, its handler then swapped for govbot.gateways.retries' quota-free one.
+RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 8})
+LEDGER_RETRIES = RetrySettings(max_attempts=8, base_seconds=0.05, cap_seconds=2.0)
 NOT_EXISTS = "attribute_not_exists(pk)"
 
 
@@ -99,6 +102,7 @@ class LedgerCore:
         """The low-level DynamoDB client, created on first use (never at import time)."""
         if self._client is None:
             self._client = boto3.client("dynamodb", config=RETRY_CONFIG)
+            install_retries(self._client, LEDGER_RETRIES)
         return self._client
 
     def now(self) -> datetime:
