@@ -282,6 +282,28 @@ class Sandbox:
         result: dict[str, Any] = actions.handler(event, LambdaContextStub("govbot-actions"))
         return result
 
+    def replay_notifications(self, messages: list[Any] | None = None) -> dict[str, Any]:
+        """An operator replays the notifier's on-failure queue (``replay-dead-letters``).
+
+        ``messages`` are what the queue holds; by default one on-failure record of the
+        stream's first shard, as Lambda writes it (``DDBStreamBatchInfo`` only). moto cannot
+        open a shard at a sequence number, so reading that range fails as a trimmed one
+        would on AWS: the notifier must fall back to the ledger.
+        """
+        from govbot.handlers import notifier
+
+        if messages is None:
+            info = {
+                "streamArn": "arn:aws:dynamodb:sandbox:stream/unreadable",
+                "shardId": "shardId-unreadable",
+                "startSequenceNumber": "1",
+                "endSequenceNumber": "2",
+            }
+            messages = [{"body": json.dumps({"DDBStreamBatchInfo": info})}]
+        event = {"govbot": "replay-dead-letters", "messages": messages}
+        result: dict[str, Any] = notifier.handler(event, self._context("govbot-notifier"))
+        return result
+
     def _context(self, function_name: str) -> LambdaContextStub:
         if self.remaining_ms is None:
             return LambdaContextStub(function_name)
@@ -331,8 +353,8 @@ class Sandbox:
             result = handler({"Records": records}, self._context(f"govbot-{name}"))
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except (Exception, ProcessDied):
-            # As in Lambda: an invocation error or a crash (Powertools raises when every record of the
-            # batch failed) returns the whole batch to the queue, to retry or dead-letter.
+            # As in Lambda: an invocation error or a crash (Powertools raises when every
+            # record failed) returns the whole batch to the queue, to retry or dead-letter.
             logger.warning("%s invocation failed; the batch goes back to its queue", name)
             failed = {m["MessageId"] for m in messages}
         for message in messages:

@@ -18,7 +18,7 @@ RETENTION = cdk.Duration.days(14)
 
 
 class EncryptedQueue(Construct):
-    """``queue`` (visibility = 6x the consumer timeout) redriving to ``dlq`` after MAX_RECEIVE_COUNT tries."""
+    """``queue`` (visibility 6x the consumer timeout) redriving to ``dlq`` (MAX_RECEIVE_COUNT)."""
 
     def __init__(
         self,
