@@ -34,7 +34,8 @@ def test_remedy_that_never_gets_through_ends_in_the_dlq_received_and_told_once(
     (body,) = sandbox.dead_letters()
     assert json.loads(body)["detail"]["eventID"] == event_id
     bundle = sandbox.ledger.get_event(event_id)
-    assert bundle.event is not None and bundle.event.status == "received"
+    assert bundle.event is not None
+    assert bundle.event.status == "received"
     # Every attempt is in the ledger, each a failed remedy with its transient reason.
     assert [a.status for a in bundle.actions] == ["failed"] * MAX_RECEIVE_COUNT
     assert all("ThrottlingException" in (a.error or "") for a in bundle.actions)
@@ -61,7 +62,8 @@ def test_redriven_event_whose_remedy_failed_is_not_a_duplicate(sandbox: Sandbox)
 
     assert result["batchItemFailures"] == []
     bundle = sandbox.ledger.get_event(event_id)
-    assert bundle.event is not None and bundle.event.status == "processed"
+    assert bundle.event is not None
+    assert bundle.event.status == "processed"
     assert [a.status for a in bundle.actions][-1] == "succeeded"
     share = sandbox.emulator.backend.world.images[image_arn("storm-000")].shares[OUTSIDER]
     assert not share.allow_image_builder
@@ -76,6 +78,8 @@ def test_image_gone_is_a_permanent_error_that_ends_the_event(sandbox: Sandbox) -
     assert report.failures == 0
     assert sandbox.dead_letters() == []
     bundle = sandbox.ledger.get_event(event_id)
-    assert bundle.event is not None and bundle.event.status == "processed"
+    assert bundle.event is not None
+    assert bundle.event.status == "processed"
     (action,) = bundle.actions
-    assert action.status == "failed" and "vanished" in (action.error or "")
+    assert action.status == "failed"
+    assert "vanished" in (action.error or "")
