@@ -261,14 +261,15 @@ class Enforcer:
 
     def reject(self, rejected: RejectedEvent) -> EnforcementResult:
         """Record ``rejected`` (with a message to people); the batch goes on."""
+        reason, raw = _storable(rejected.reason), _storable(rejected.raw)
         ledger_id = self._deps.ledger.record_rejected(
-            reason=rejected.reason,
-            raw=rejected.raw,
+            reason=reason,
+            raw=raw,
             event_id=rejected.event_id,
             received_at=self._deps.clock(),
         )
-        self._deps.ledger.add_outbox([messages.rejected_item(rejected.reason, ledger_id)])
-        return EnforcementResult("rejected", ledger_id, rejected.reason)
+        self._deps.ledger.add_outbox([messages.rejected_item(reason, ledger_id)])
+        return EnforcementResult("rejected", ledger_id, reason)
 
     def _enforce(
         self,
@@ -433,6 +434,11 @@ def is_principal(actor_arn: str, pattern: str) -> bool:
     if any(char in pattern for char in "*?["):
         return fnmatch.fnmatchcase(actor_arn, pattern)
     return bool(actor_arn) and actor_arn.startswith(pattern)
+
+
+def _storable(text: str) -> str:
+    """``text`` as valid UTF-8 (lone surrogates replaced): DynamoDB stores nothing else."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _as_text(body: str | bytes | dict[str, Any]) -> str:
