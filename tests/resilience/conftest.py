@@ -10,8 +10,6 @@ import pytest
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import Sandbox
 
-pytestmark = pytest.mark.xdist_group("resilience")
-
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:

@@ -75,12 +75,17 @@ def load_policy(path: str | Path) -> Policy:
 
 def parse_policy(text: str, source: str = "<string>") -> Policy:
     """Validate policy YAML ``text``; ``source`` names it in error messages."""
-    loader = _PolicyYamlLoader(text)
+    try:
+        loader = _PolicyYamlLoader(text)
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        raise PolicyError(source, [f"not readable as YAML text: {exc}"]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         raise PolicyError(source, [_yaml_problem(exc)]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, [f"not readable as YAML text: {exc}"]) from None
     finally:
         loader.dispose()
     if node is None or data is None:
