@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck test test-unit test-integration test-infra test-e2e demo lint synth bench clean
+.PHONY: help install lock typecheck test test-unit test-integration test-infra test-e2e test-resilience demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ lock: $(STAMP) ## re-pin requirements-lock.txt from what .venv now holds
 	@{ sed -n '1,/^[^#]/{/^#/p}' $(LOCK); $(BIN)/python -m pip freeze --exclude-editable | grep -v '^govbot'; } > $(LOCK).new
 	@mv $(LOCK).new $(LOCK)
 
-test: $(STAMP) ## run every test layer (unit, integration, infra, e2e)
+test: $(STAMP) ## run every test layer (unit, integration, infra, e2e, resilience)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 test-unit: $(STAMP) ## unit tests only (sockets blocked)
@@ -40,6 +40,9 @@ test-infra: $(STAMP) ## synthesized template, cdk-nag, cfn-lint
 
 test-e2e: $(STAMP) ## the whole sandbox pipeline
 	$(BIN)/python -m pytest tests/e2e
+
+test-resilience: $(STAMP) ## faults, storms, poison bodies, fuzzing, template checks (also in `test`)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/resilience
 
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 	$(BIN)/python -m govbot_sandbox.demo

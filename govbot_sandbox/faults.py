@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from govbot_sandbox.emulator.faults import FaultConfig
 
@@ -54,7 +54,7 @@ class DynamoFaults(FaultConfig):
         error = self.decide(model.name).error
         if error is None:
             return None
-        response = AWSResponse("https://dynamodb.sandbox/", error.status, {}, None)
+        response = AWSResponse("https://dynamodb.sandbox/", error.status, HTTPHeaders(), None)
         parsed = {
             "Error": {"Code": error.code, "Message": error.message},
             "ResponseMetadata": {"HTTPStatusCode": error.status},

@@ -126,7 +126,8 @@ class Sandbox:
         self._aws.start()
         self._appstream.__enter__()
         self.dynamodb_faults.install()
-        self.emulator.backend.dispatch = self.crashes.wrap(self.emulator.backend.dispatch)
+        backend = self.emulator.backend
+        backend.dispatch = self.crashes.wrap(backend.dispatch)  # type: ignore[method-assign]
         self._set_env(self.handler_environment())
         self.emulator.register_identity(
             FUNCTIONS_ACCESS_KEY, HUB_ACCOUNT, BOT_PRINCIPAL, "AssumedRole"
@@ -314,7 +315,7 @@ class Sandbox:
         assert self.enforcer_queue is not None
         sqs = boto3.client("sqs", region_name=self.hub_region)
         url = self.enforcer_queue.dlq_url
-        found: list[dict[str, Any]] = []
+        found: list[Any] = []
         while page := sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30
         ).get("Messages", []):

@@ -15,7 +15,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from govbot.routing import MAX_RECEIVE_COUNT
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, GovbotFunction
 from infra.constructs.worker import WorkerSpec, queue_worker
@@ -69,8 +68,7 @@ class Enforcement(Construct):
             rule_description="govbot: governed AppStream image events to the enforcer",
             handler="govbot.handlers.enforcer.handler",
             description="govbot enforcer: re-reads image sharing and remediates violations",
-            # The queue's maxReceiveCount: the enforcer knows its last attempt before the DLQ.
-            environment={**environment, "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT)},
+            environment=environment,
             timeout=ENFORCER_TIMEOUT,
             memory_size=512,
             schedule_id="DriftSweepSchedule",

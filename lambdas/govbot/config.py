@@ -64,8 +64,8 @@ class GovernanceSettings(LedgerSettings):
 class EnforcerSettings(GovernanceSettings):
     # Principal ARNs (or ARN prefixes) whose CloudTrail events are govbot's own remediation.
     self_principal_arns: CsvList = Field(alias="SELF_PRINCIPAL_ARNS", default=())
-    # The queue's maxReceiveCount (infra sets it from govbot.routing): the enforcer knows
-    # a delivery is the last one before the DLQ, and says so to people.
+    # The queue's maxReceiveCount: by default govbot.routing's, the value infra gives the
+    # queues (the sandbox may set another). The enforcer knows the last delivery by it.
     max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=MAX_RECEIVE_COUNT, ge=1)
     # No record starts with less time left than this: the rest go back to SQS unprocessed.
     early_stop_margin_ms: int = Field(alias="EARLY_STOP_MARGIN_MS", default=15_000, ge=0)
