@@ -113,8 +113,8 @@ def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
     rendering, routing, storm control and bookkeeping, not DynamoDB or Slack latency.
     """
     from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
-    from govbot.notify.memory import InMemoryWindowStore
     from tests.unit.notify.fakes import FakeLedger, RecordingSink, outbox, policy, stream_event
+    from tests.unit.notify.window_store import InMemoryWindowStore
 
     items = [outbox(n, image_name=f"img-{n % 7}") for n in range(violations)]
     ledger, sink = FakeLedger(items), RecordingSink()

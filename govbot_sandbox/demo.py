@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.notify.buttons import ACTION_GRANT_RESTORE
+from govbot.slack_actions.buttons import ACTION_GRANT_RESTORE
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from govbot_sandbox.emulator.faults import FaultConfig
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.sandbox import BOT_PRINCIPAL, Sandbox
 
@@ -67,7 +68,7 @@ def run_storm(
 ) -> StormReport:
     """Grant, throttle every AppStream operation at ``throttle_rate``, drain, then look."""
     ids = grant_builders(sandbox, events)
-    sandbox.emulator.faults.reseed(seed)
+    sandbox.emulator.faults = FaultConfig(seed=seed)  # the same seed, the same storm
     sandbox.emulator.faults.set("*", throttle_rate=throttle_rate)
     start = time.perf_counter()
     drained = sandbox.drain(max_rounds=max_rounds)

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govbot_sandbox.emulator import protocol
 from govbot_sandbox.emulator.contract import AppStreamError, CallContext
@@ -23,11 +23,9 @@ from govbot_sandbox.emulator.identity import (
     parse_authorization,
     region_from_host,
 )
+from govbot_sandbox.emulator.server import EmulatorServer
 from govbot_sandbox.emulator.shape_check import ShapeViolation, shape_problems
 from govbot_sandbox.emulator.sinks import EventSink, MotoEventBridgeSink, RecordingSink, SafeFanout
-
-if TYPE_CHECKING:
-    from govbot_sandbox.emulator.server import EmulatorServer
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +192,7 @@ class AppStreamEmulator:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
         """Start a threaded HTTP server on ``host:port`` (0 = any free port) and return it."""
-        from govbot_sandbox.emulator.server import EmulatorServer
-
-        server = EmulatorServer(self, host, port)
+        server = EmulatorServer(self, host, port, on_stop=self._server_stopped)
         server.start()
         self._servers.append(server)
         return server

@@ -139,11 +139,6 @@ class FaultConfig:
             else:
                 self._rules.pop(operation, None)
 
-    def reseed(self, seed: int) -> None:
-        """Restart the RNG from ``seed``."""
-        with self._lock:
-            self._rng = random.Random(seed)
-
     def rule(self, operation: str) -> OperationFaults | None:
         """The rule set for ``operation`` (not merged with ``"*"``), if any."""
         return self._rules.get(operation)

@@ -8,16 +8,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from govbot_sandbox.emulator import protocol
 
-if TYPE_CHECKING:
-    from govbot_sandbox.emulator.facade import AppStreamEmulator
-
 logger = logging.getLogger(__name__)
+
+
+class RequestHandler(Protocol):
+    """What the server forwards requests to (``AppStreamEmulator.handle``)."""
+
+    def handle(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, Any],
+        body: bytes | str | None,
+        *,
+        source_ip: str = "127.0.0.1",
+    ) -> tuple[int, dict[str, str], bytes]: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,7 +77,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulator: AppStreamEmulator) -> None:
+    def __init__(self, address: tuple[str, int], emulator: RequestHandler) -> None:
         self.emulator = emulator
         super().__init__(address, _Handler)
 
@@ -73,8 +85,16 @@ class _Server(ThreadingHTTPServer):
 class EmulatorServer:
     """A running loopback server; ``endpoint_url`` for boto3, ``stop()`` or ``with``."""
 
-    def __init__(self, emulator: AppStreamEmulator, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        emulator: RequestHandler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        on_stop: Callable[[EmulatorServer], None] | None = None,
+    ):
         self.emulator = emulator
+        self._on_stop = on_stop
         self._httpd = _Server((host, port), emulator)
         self._thread: threading.Thread | None = None
         self.host = host
@@ -114,7 +134,8 @@ class EmulatorServer:
             self._thread.join()
             self._thread = None
         self._httpd.server_close()
-        self.emulator._server_stopped(self)
+        if self._on_stop is not None:
+            self._on_stop(self)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -1,4 +1,8 @@
-"""The DynamoDB single-table ledger, exactly as docs/architecture.md specifies."""
+"""The DynamoDB single-table ledger, exactly as docs/architecture.md specifies.
+
+Keys, indexes and the TTL attribute come from ``govbot.ledger.schema``, the one definition
+the code, the sandbox and the tests use too.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-TTL_ATTRIBUTE = "expires_at"
-# index name -> partition key attribute; every index sorts by `ts` and projects ALL.
-GSI_PARTITION_KEYS: dict[str, str] = {
-    "by-image": "image_arn",
-    "by-account": "shared_account_id",
-    "by-time": "day",
-    "by-status": "status_key",
-}
+from govbot.ledger.schema import INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 
 class Ledger(Construct):
@@ -26,8 +23,8 @@ class Ledger(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=string),
-            sort_key=dynamodb.Attribute(name="sk", type=string),
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=string),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=string),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
@@ -39,10 +36,10 @@ class Ledger(Construct):
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        for index_name, partition_key in GSI_PARTITION_KEYS.items():
+        for index in INDEXES:
             self.table.add_global_secondary_index(
-                index_name=index_name,
-                partition_key=dynamodb.Attribute(name=partition_key, type=string),
-                sort_key=dynamodb.Attribute(name="ts", type=string),
+                index_name=index.name,
+                partition_key=dynamodb.Attribute(name=index.partition_key, type=string),
+                sort_key=dynamodb.Attribute(name=index.sort_key, type=string),
                 projection_type=dynamodb.ProjectionType.ALL,
             )

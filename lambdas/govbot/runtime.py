@@ -15,15 +15,17 @@ from datetime import datetime
 
 from aws_lambda_powertools.utilities import parameters
 
+from govbot.clock import utcnow
 from govbot.config import EnforcerSettings, GovernanceSettings
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
 from govbot.gateways.appstream import AppStreamGateway
 from govbot.gateways.organizations import OrganizationAccounts
+from govbot.governance import build_judge
 from govbot.ledger import Ledger
+from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.policy.models import Policy
-from govbot.policy.rules import Exemption
 
 
 class PolicySource:
@@ -69,16 +71,6 @@ def role_arn_resolver(role_name: str, hub_account_id: str = "") -> Callable[[str
     )
 
 
-def ledger_exemptions(ledger: Ledger) -> Callable[[datetime], list[Exemption]]:
-    """Active exemptions granted from Slack, as policy Exemptions."""
-    from govbot.notify.exemptions import to_policy_exemptions
-
-    def active(now: datetime) -> list[Exemption]:
-        return to_policy_exemptions(ledger.active_exemptions(now))
-
-    return active
-
-
 def organization_accounts(policy: Callable[[], Policy]) -> Callable[[], frozenset[str]]:
     """Member accounts of the AWS Organization, cached for the policy's ``cache_seconds``.
 
@@ -103,8 +95,7 @@ class GovernanceParts:
     ledger: Ledger
     appstream: AppStreamGateway
     policy: Callable[[], Policy]
-    org_accounts: Callable[[], frozenset[str]]
-    exemptions: Callable[[datetime], list[Exemption]]
+    judge: Judge
 
 
 def governance_parts(
@@ -129,8 +120,12 @@ def governance_parts(
         ledger=ledger,
         appstream=appstream,
         policy=policy,
-        org_accounts=organization_accounts(policy),
-        exemptions=ledger_exemptions(ledger),
+        judge=build_judge(
+            policy,
+            exemption_store=ledger,
+            org_accounts=organization_accounts(policy),
+            clock=clock or utcnow,
+        ),
     )
 
 
@@ -147,11 +142,9 @@ def build_enforcer(
         EnforcerDeps(
             appstream=parts.appstream,
             ledger=parts.ledger,
-            policy=parts.policy,
+            judge=parts.judge,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=parts.org_accounts,
-            exemptions=parts.exemptions,
             self_principals=settings.self_principal_arns,
         )
     )

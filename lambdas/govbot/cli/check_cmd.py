@@ -19,7 +19,8 @@ from govbot.cli.deps import CliDeps
 from govbot.cli.policy_cmd import load_policy_or_usage
 from govbot.cli.render import evaluation_json, evaluation_lines
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.policy import Evaluation, evaluate
+from govbot.governance import build_judge
+from govbot.policy import Evaluation
 
 
 class CheckFailed(Exception):
@@ -109,9 +110,10 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     policy = load_policy_or_usage(args.policy)
     account = _resolve_account(args, region, deps)
     images = _read_images(args, account, region, deps)
-    evaluations: list[Evaluation] = [
-        evaluate(image, policy, now, org_accounts=org) for image in images
-    ]
+    # The same judge as the enforcer's (no ledger here: no Slack-granted exemptions).
+    judge = build_judge(lambda: policy, org_accounts=lambda: org, clock=lambda: now)
+    inputs = judge.inputs()
+    evaluations: list[Evaluation] = [inputs.evaluate(image) for image in images]
     violations = sum(len(e.violations()) for e in evaluations)
     failing = sum(1 for e in evaluations if e.violations())
     if output.as_json:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot
 
 
@@ -50,10 +51,6 @@ class LedgerReader(Protocol):
     def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def default_appstream(endpoint_url: str | None) -> ImageReader:
     """An ``AppStreamGateway`` with the ambient credentials (no role assumption)."""
     from govbot.gateways.appstream import AppStreamGateway
@@ -84,4 +81,4 @@ class CliDeps:
     appstream: Callable[[str | None], ImageReader] = default_appstream
     caller_account: Callable[[str], str] = default_caller_account
     ledger: Callable[[str, str | None], LedgerReader] = default_ledger
-    now: Callable[[], datetime] = field(default=_utcnow)
+    now: Callable[[], datetime] = field(default=utcnow)

@@ -12,8 +12,9 @@ from typing import Any, Protocol
 
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.payload import OutboxPayload
 from govbot.ledger.records.state import ExemptionRecord
-from govbot.policy.rules import Exemption
+from govbot.policy.exemptions import Exemption
 
 
 class ExemptionLedger(Protocol):
@@ -25,15 +26,15 @@ class ExemptionLedger(Protocol):
 
 
 def _item(exemption_id: str, details: dict[str, Any], base: dict[str, Any]) -> OutboxItem:
-    payload = {
-        "summary": f"exemption {exemption_id} has expired; the policy applies again",
-        "rule_ids": [],
+    payload = OutboxPayload(
+        message_kind="exemption_expired",
+        severity="low",
+        summary=f"exemption {exemption_id} has expired; the policy applies again",
+        rule_ids=[],
         **base,
-        "details": {"exemption_id": exemption_id, **details},
-    }
-    return OutboxItem.new(
-        "exemption_expired", "low", payload, discriminators=(exemption_id, details["expires"])
+        details={"exemption_id": exemption_id, **details},
     )
+    return OutboxItem.from_payload(payload, discriminators=(exemption_id, details["expires"]))
 
 
 def expire_exemptions(

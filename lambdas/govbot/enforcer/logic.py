@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.enforcer import messages
+from govbot.enforcer import outcomes
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -40,7 +40,6 @@ from govbot.events import ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.policy.engine import evaluate
 from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
@@ -72,19 +71,7 @@ class Enforcer:
 
     def evaluate(self, snapshot: ImageSnapshot, now: datetime | None = None) -> Evaluation:
         """The policy's verdicts on ``snapshot`` at ``now``, with the same inputs as an event."""
-        deps = self._deps
-        now = now or deps.clock()
-        policy = deps.policy()
-        org_accounts = (
-            deps.org_accounts() if policy.organization.trust_member_accounts else frozenset()
-        )
-        return evaluate(
-            snapshot,
-            policy,
-            now,
-            org_accounts=org_accounts,
-            extra_exemptions=tuple(deps.exemptions(now)),
-        )
+        return self._deps.judge.evaluate(snapshot, now or self._deps.clock())
 
     def enforce_image(self, event: ParsedEvent) -> EnforcementResult:
         """Enforce the policy on ``event``'s image as if the event had just arrived.
@@ -268,7 +255,7 @@ class Enforcer:
             event_id=rejected.event_id,
             received_at=self._deps.clock(),
         )
-        self._deps.ledger.add_outbox([messages.rejected_item(reason, ledger_id)])
+        self._deps.ledger.add_outbox([outcomes.rejected_item(reason, ledger_id)])
         return EnforcementResult("rejected", ledger_id, reason)
 
     def _enforce(
@@ -300,13 +287,13 @@ class Enforcer:
         # recorded, but the message reports only what govbot did (or failed to do) now.
         reported = [a for a in actions if a.error != INTERRUPTED]
         if reported:
-            outbox.append(messages.remedied_item(event, evaluation, reported, deps.clock()))
+            outbox.append(outcomes.remedied_item(event, evaluation, reported, deps.clock()))
         unremedied = list(evaluation.audit_violations())
         if unremedied:
-            outbox.append(messages.audit_item(event, evaluation, unremedied))
+            outbox.append(outcomes.audit_item(event, evaluation, unremedied))
         if event.event_name == "DeleteImagePermissions":
-            outbox.append(messages.stop_sharing_item(event, ref.arn, ref.name))
-        decisions = messages.decision_records(event, evaluation)
+            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name))
+        decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
             taken = {(d.rule_id, d.account_id, d.permission) for d in extra}
@@ -337,8 +324,8 @@ class Enforcer:
             started = ActionRecord(
                 event_id=event.event_id,
                 seq=first_seq + offset,
-                operation=messages.operation_for(change),
-                request=with_violations(messages.change_request(change), change, evaluation),
+                operation=outcomes.operation_for(change),
+                request=with_violations(outcomes.change_request(change), change, evaluation),
                 status="started",
                 image_arn=ref.arn,
                 region=ref.region,
@@ -347,7 +334,7 @@ class Enforcer:
                 actor_arn=deps.bot_principal_arn,
             )
             # Written before the call so a crash between the call and the commit is
-            # recognised on retry (see _recovered_actions) instead of being forgotten.
+            # recognised on retry (see recovery.recovered_actions) instead of being forgotten.
             deps.ledger.put_action(started)
             try:
                 if change.deletes_share:

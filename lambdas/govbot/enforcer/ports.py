@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, Protocol
 
+from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import ExemptionRecord
-from govbot.policy.models import Policy
+from govbot.policy.judge import Judge
 from govbot.policy.results import Evaluation
-from govbot.policy.rules import Exemption
 
 Status = Literal["processed", "ignored", "rejected", "duplicate"]
 
@@ -53,24 +53,20 @@ class LedgerPort(Protocol):
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class EnforcerDeps:
     """Everything the enforcer touches, injected so tests use fakes or the sandbox."""
 
     appstream: AppStreamPort
     ledger: LedgerPort
-    policy: Callable[[], Policy]
+    # The policy engine with its inputs (policy, organization, exemptions): see
+    # govbot.governance.build_judge.
+    judge: Judge
     governed_accounts: frozenset[str]
     governed_regions: frozenset[str]
-    org_accounts: Callable[[], frozenset[str]] = lambda: frozenset()
-    exemptions: Callable[[datetime], Sequence[Exemption]] = lambda _now: ()
     self_principals: tuple[str, ...] = ()
     bot_principal_arn: str | None = None
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow
 
 
 @dataclass(frozen=True)

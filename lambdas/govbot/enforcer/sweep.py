@@ -19,13 +19,13 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.enforcer import messages
+from govbot.enforcer import outcomes
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.messages import DriftFinding, DriftRun, LeftViolation
+from govbot.enforcer.outcomes import DriftFinding, DriftRun, LeftViolation
 from govbot.enforcer.ports import EnforcementResult
 from govbot.enforcer.recovery import INTERRUPTED
 from govbot.events import ParsedEvent
@@ -41,8 +41,6 @@ IMAGE_PREFIX = "DRIFT-"
 # Stop starting new account/regions when the invocation has less than this left, so the
 # run can still commit its summary; the next run sweeps what this one could not.
 DEFAULT_RESERVE_MS = 15_000
-
-T = TypeVar("T")
 
 
 class InventoryPort(Protocol):
@@ -156,7 +154,7 @@ def drift_event(tick: ScheduleTick, ref: ImageRef) -> ParsedEvent:
 
 
 @dataclass
-class SweepReport:
+class DriftSweepReport:
     """What one run saw and did (the handler's return value, and the summary's counts)."""
 
     run_event_id: str
@@ -196,18 +194,6 @@ class SweepReport:
         }
 
 
-def _once(produce: Callable[[], T]) -> Callable[[], T]:
-    """``produce`` called at most once (a run judges every image with one policy view)."""
-    box: list[T] = []
-
-    def get() -> T:
-        if not box:
-            box.append(produce())
-        return box[0]
-
-    return get
-
-
 class DriftSweep:
     """Runs the scheduled sweep with an enforcer and an image inventory."""
 
@@ -222,11 +208,13 @@ class DriftSweep:
         self._inventory = inventory
         self._reserve_ms = reserve_ms
 
-    def run(self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None) -> SweepReport:
+    def run(
+        self, tick: ScheduleTick, remaining_ms: Callable[[], int] | None = None
+    ) -> DriftSweepReport:
         """Sweep every governed account and region once; safe to run again with ``tick``."""
         deps = self._enforcer.deps
         ledger = deps.ledger
-        report = SweepReport(run_event_id=tick.run_event_id)
+        report = DriftSweepReport(run_event_id=tick.run_event_id)
         summary = ledger.get_event(tick.run_event_id)
         if summary.is_final:
             report.status = "duplicate"
@@ -235,15 +223,9 @@ class DriftSweep:
         if not summary.exists:
             ledger.record_event(self._summary_record(tick))
         now = deps.clock()
-        exemptions = tuple(deps.exemptions(now))
-        enforcer = Enforcer(
-            replace(
-                deps,
-                policy=_once(deps.policy),
-                org_accounts=_once(deps.org_accounts),
-                exemptions=lambda _now: exemptions,
-            )
-        )
+        # One run judges every image with one view of the policy, members and exemptions.
+        inputs = deps.judge.inputs(now)
+        enforcer = Enforcer(replace(deps, judge=deps.judge.fixed(inputs)))
         for account in sorted(deps.governed_accounts):
             for region in sorted(deps.governed_regions):
                 if remaining_ms is not None and remaining_ms() < self._reserve_ms:
@@ -259,7 +241,7 @@ class DriftSweep:
                     # A retry re-checks what the earlier attempt may already have fixed.
                     self._sweep_image(enforcer, tick, image, report, retry=summary.exists)
         # Exemptions run out without any event: the sweep is the clock that notices.
-        expired = expire_exemptions(deps.ledger, enforcer.deps.policy().exemptions, now)
+        expired = expire_exemptions(deps.ledger, inputs.policy.exemptions, now)
         counts = report.counts()
         report.note = "drift sweep: " + ", ".join(f"{k}={v}" for k, v in counts.items())
         if expired:
@@ -273,7 +255,7 @@ class DriftSweep:
                 account_id=tick.account_id,
                 occurred_at=tick.time,
             )
-            outbox.append(messages.drift_item(run, report.findings, report.errors, counts))
+            outbox.append(outcomes.drift_item(run, report.findings, report.errors, counts))
         if not ledger.commit_outcome(tick.run_event_id, outbox=outbox, note=report.note):
             report.status = "duplicate"  # a concurrent attempt of the same run finished first
         return report
@@ -283,7 +265,7 @@ class DriftSweep:
         enforcer: Enforcer,
         tick: ScheduleTick,
         image: ImageSnapshot,
-        report: SweepReport,
+        report: DriftSweepReport,
         *,
         retry: bool,
     ) -> None:

@@ -18,9 +18,9 @@ from govbot.config import ActionsSettings, load_settings
 from govbot.enforcer.work import WORK_SOURCE
 from govbot.gateways.secrets import SecretsGateway
 from govbot.ledger import Ledger
-from govbot.notify.actions import ActionsDeps, handle_slack_action
 from govbot.observability import logger, tracer
 from govbot.runtime import PolicySource
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 
 WORK_DETAIL_TYPE = "govbot work request"
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from govbot.clock import utcnow
 from govbot.gateways.retries import RetrySettings, install_retries
 from govbot.ledger.codec import KINDS, encode, record_from_item
 from govbot.ledger.keys import ensure_utc, format_ts
@@ -25,10 +26,6 @@ Clock = Callable[[], datetime]
 RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 8})
 LEDGER_RETRIES = RetrySettings(max_attempts=8, base_seconds=0.05, cap_seconds=2.0)
 NOT_EXISTS = "attribute_not_exists(pk)"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def error_code(exc: ClientError) -> str:
@@ -93,7 +90,7 @@ class LedgerCore:
         self.table_name = table_name
         self.retention_days = retention_days
         self._client = client
-        self._clock: Clock = clock or _utcnow
+        self._clock: Clock = clock or utcnow
         # Items per Query page; None lets DynamoDB fill 1 MB pages (tests lower it).
         self.page_size: int | None = None
 

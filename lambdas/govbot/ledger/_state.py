@@ -40,7 +40,7 @@ class StateMixin(LedgerCore):
     def active_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
         """Exemptions in force at ``now`` (default: the ledger clock), via ``by-status``.
 
-        Expired-but-not-yet-marked ones are filtered out here; the reconciler marks them.
+        Expired-but-not-yet-marked ones are filtered out here; the drift sweep marks them.
         """
         at = ensure_utc(now) if now is not None else self.now()
         return [

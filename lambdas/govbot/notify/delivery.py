@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.batch import (
@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecord,
 )
 
+from govbot.clock import utcnow
 from govbot.gateways.slack import SlackSendError, mask_urls_in
 from govbot.ledger.codec import outbox_from_stream_image
 from govbot.ledger.records import OutboxItem, OutboxStatus
@@ -60,10 +61,6 @@ class DeliveryFailed(RuntimeError):
     """Raised so Lambda retries the stream record (the ledger already says why)."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class NotifierDeps:
     """Everything the notifier logic needs, injected by the handler (or a test)."""
@@ -72,7 +69,7 @@ class NotifierDeps:
     notifications: Notifications
     sink: MessageSink
     windows: WindowStore
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow
     max_attempts: int = 5  # keep <= the event source mapping's retry attempts + 1
     exemption_days: int = 7
     lease_seconds: int = 120

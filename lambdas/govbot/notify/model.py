@@ -1,8 +1,8 @@
 """Typed shapes the notifier works with: the outbox payload and a rendered message.
 
-The payload contract is the one in ``docs/architecture.md`` (end of page). Parsing is
-strict about what rendering needs (kind, image) and tolerant about the rest, so that a
-producer adding a field never breaks delivery.
+The payload model is the producers' own (``govbot.ledger.records.payload.OutboxPayload``,
+contract in ``docs/architecture.md``). Parsing is strict about what rendering needs (kind)
+and tolerant about the rest, so that a producer adding a field never breaks delivery.
 """
 
 from __future__ import annotations
@@ -11,44 +11,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from govbot.domain import MessageKind
+from govbot.ledger.records.payload import OutboxPayload
 
 MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
-
-#: Severity order, lowest first. Unknown severities rank as "info" would.
-SEVERITY_ORDER: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
-
-
-def severity_rank(severity: str) -> int:
-    """Rank of a severity name (case-insensitive); unknown names rank lowest."""
-    name = severity.strip().lower()
-    return SEVERITY_ORDER.index(name) if name in SEVERITY_ORDER else 0
 
 
 class PayloadError(ValueError):
     """An outbox payload that cannot be rendered (names the field and what was expected)."""
-
-
-class OutboxPayload(BaseModel):
-    """What an outbox item asks the notifier to say (see the architecture contract)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    message_kind: MessageKind
-    severity: str = "medium"
-    image_arn: str | None = None
-    image_name: str | None = None
-    region: str | None = None
-    account_id: str | None = None
-    shared_account_ids: list[str] = Field(default_factory=list)
-    actor_arn: str | None = None
-    rule_ids: list[str] = Field(default_factory=list)
-    summary: str = ""
-    details: dict[str, Any] = Field(default_factory=dict)
-    event_id: str | None = None
-    occurred_at: str | None = None
 
 
 def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxPayload:

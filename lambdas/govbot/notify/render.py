@@ -17,14 +17,19 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
 
+from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
 from govbot.notify.blockkit import clip, context, esc, fields, header, section, to_dicts
-from govbot.notify.buttons import ACTION_GRANT, ACTION_GRANT_RESTORE, ACTION_REAPPLY, ButtonValue
-from govbot.notify.model import OutboxPayload, RenderedMessage
+from govbot.notify.model import RenderedMessage
+from govbot.slack_actions.buttons import (
+    ACTION_GRANT,
+    ACTION_GRANT_RESTORE,
+    ACTION_REAPPLY,
+    ButtonValue,
+)
 
 SEVERITY_ICON = {
     "critical": ":rotating_light:",
@@ -47,25 +52,11 @@ def console_url(region: str) -> str:
     return f"https://{region}.console.aws.amazon.com/appstream2/home?region={region}#/images"
 
 
-def _parse_ts(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def exposure_window(granted_at: Any, revoked_at: Any) -> str | None:
     """Human text for grant -> revoke, with its duration; None when either end is unknown."""
-    start, end = _parse_ts(granted_at), _parse_ts(revoked_at)
-    if start is None or end is None:
+    if not isinstance(revoked_at, str) or not isinstance(granted_at, str):
         return None
-    seconds = max(0, int((end - start).total_seconds()))
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    span = f"{hours}h {minutes}m {secs}s" if hours else f"{minutes}m {secs}s"
-    return f"{granted_at} → {revoked_at} ({span})"
+    return ExposureWindow(granted_at=granted_at, revoked_at=revoked_at).text()
 
 
 def violation_pairs(payload: OutboxPayload) -> list[tuple[str, str, str]]:
@@ -266,7 +257,7 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
 
 
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
-    """The reconciler found state that differs from policy or from the ledger."""
+    """The drift sweep found images whose shares differ from the policy."""
     lines = []
     for item in (p.details.get("drift") or [])[:20]:
         if isinstance(item, dict):

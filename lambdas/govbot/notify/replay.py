@@ -36,22 +36,6 @@ class StreamReader(Protocol):
         ...
 
 
-class DeadLetterLedger(Protocol):
-    """The ledger methods replay needs beyond delivery's."""
-
-    def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]: ...
-
-    def mark_outbox(
-        self,
-        outbox_id: str,
-        *,
-        status: Any,
-        attempts: int,
-        error: str | None = None,
-        digest_id: str | None = None,
-    ) -> None: ...
-
-
 def _id_from_key(keys: dict[str, Any]) -> str | None:
     pk = keys.get("pk")
     text = pk.get("S") if isinstance(pk, dict) else pk

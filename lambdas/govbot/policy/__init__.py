@@ -8,18 +8,22 @@ Public API::
 from govbot.domain import MessageKind, Severity
 from govbot.policy.engine import allowed_to_propagate, apply_changes, evaluate, golden_rules_for
 from govbot.policy.errors import PolicyError
+from govbot.policy.exemptions import Exemption
 from govbot.policy.loader import load_policy, parse_policy, validate_policy
 from govbot.policy.models import Policy
 from govbot.policy.primitives import severity_at_least
 from govbot.policy.results import Evaluation, Outcome, PermissionChange, Verdict
 from govbot.policy.rules import (
-    Exemption,
     FleetOnlyForListed,
     MaxSharedAccounts,
     NeverShare,
     NoImageBuilderForUntrusted,
     Rule,
+    RuleConfig,
+    RuleContext,
     RuleType,
+    register_rule,
+    rule_types,
 )
 from govbot.policy.sections import (
     GoldenRule,
@@ -53,6 +57,8 @@ __all__ = [
     "Retention",
     "Route",
     "Rule",
+    "RuleConfig",
+    "RuleContext",
     "RuleType",
     "Severity",
     "Storm",
@@ -64,6 +70,8 @@ __all__ = [
     "golden_rules_for",
     "load_policy",
     "parse_policy",
+    "register_rule",
+    "rule_types",
     "severity_at_least",
     "validate_policy",
 ]

@@ -1,60 +1,22 @@
 """The one policy engine: pure, deterministic, no I/O and no clock reads.
 
-Used by the enforcer, the reconciler, the replicator and the CLI alike. The caller reads
-the current state (image snapshot, organization members, Slack-granted exemptions) and
-the current time, and acts on the result.
+Used by the enforcer, the drift sweep, the replicator and the CLI alike, each through a
+``govbot.policy.judge.Judge`` that gathers the inputs (policy, organization members,
+Slack-granted exemptions, the current time) the same way. Rule checks live with their
+rule types in ``govbot.policy.rules``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
-from govbot.domain import ImageSnapshot, PermissionKind, Permissions, SharedAccountPermission
+from govbot.domain import ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.policy.exemptions import Exemption
 from govbot.policy.models import Policy
-from govbot.policy.results import Evaluation, Outcome, Verdict
-from govbot.policy.rules import (
-    Exemption,
-    FleetOnlyForListed,
-    MaxSharedAccounts,
-    NeverShare,
-    NoImageBuilderForUntrusted,
-    Rule,
-)
+from govbot.policy.results import Evaluation, Verdict
+from govbot.policy.rules import RuleContext
 from govbot.policy.sections import GoldenRule
-
-_KINDS: tuple[PermissionKind, ...] = ("fleet", "image_builder")
-
-
-@dataclass(frozen=True)
-class _Context:
-    """Everything one evaluation needs, computed once."""
-
-    image: ImageSnapshot
-    shares: tuple[SharedAccountPermission, ...]
-    policy: Policy
-    now: datetime
-    org_accounts: frozenset[str]
-    exemptions: tuple[Exemption, ...]
-
-    @property
-    def name(self) -> str:
-        return self.image.ref.name
-
-    def exemption_for(self, rule: Rule, account_id: str, kind: PermissionKind) -> Exemption | None:
-        # File exemptions first, then call-time ones: the first that covers wins.
-        for exemption in self.exemptions:
-            if exemption.covers(
-                image_name=self.name,
-                image_tags=self.image.tags,
-                account_id=account_id,
-                permission=kind,
-                rule_id=rule.id,
-                now=self.now,
-            ):
-                return exemption
-        return None
 
 
 def evaluate(
@@ -85,7 +47,7 @@ def evaluate(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("evaluate() needs a timezone-aware 'now'")
-    ctx = _Context(
+    ctx = RuleContext(
         image=image,
         shares=_normalise(image.shared_with),
         policy=policy,
@@ -96,7 +58,8 @@ def evaluate(
     verdicts: list[Verdict] = []
     for rule in policy.rules:
         if rule.images.matches(image.ref.name, image.tags):
-            verdicts.extend(_verdicts(ctx, rule))
+            # Each rule type checks itself (see policy/rules/): no dispatch here.
+            verdicts.extend(rule.check(ctx))
     return Evaluation(
         image_arn=image.ref.arn,
         image_name=image.ref.name,
@@ -163,7 +126,7 @@ def allowed_to_propagate(
     return tuple(kept)
 
 
-# --- rule checks -----------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------
 
 
 def _granted(share: SharedAccountPermission) -> bool:
@@ -186,138 +149,3 @@ def _normalise(
         for account, permissions in sorted(merged.items())
         if not permissions.is_empty()
     )
-
-
-def _judge(
-    ctx: _Context,
-    rule: Rule,
-    account_id: str,
-    kind: PermissionKind,
-    *,
-    allowed_because: str | None,
-    holds: str,
-    violation_because: str,
-) -> Verdict:
-    """One account-level verdict: allowed, else exempted, else violation."""
-    outcome: Outcome
-    exemption = None
-    if allowed_because is not None:
-        outcome, reason = "allowed", f"{holds}: allowed, {allowed_because}"
-    else:
-        exemption = ctx.exemption_for(rule, account_id, kind)
-        if exemption is not None:
-            outcome = "exempted"
-            reason = (
-                f"{holds} {violation_because}; exempted by {exemption.id} until "
-                f"{exemption.expires.isoformat()} (approved by {exemption.approver}: "
-                f"{exemption.reason})"
-            )
-        else:
-            outcome, reason = "violation", f"{holds} {violation_because}"
-    return Verdict(
-        rule_id=rule.id,
-        rule_type=rule.type,
-        account_id=account_id,
-        permission=kind,
-        outcome=outcome,
-        mode=ctx.policy.mode_of(rule),
-        severity=rule.effective_severity(),
-        reason=reason,
-        report_only=rule.report_only,
-        exemption_id=exemption.id if exemption else None,
-    )
-
-
-def _holds(ctx: _Context, account_id: str, kind: PermissionKind) -> str:
-    label = ctx.policy.account_label(account_id)
-    return f"{label} holds {kind} permission on image {ctx.name}"
-
-
-def _check_builder(ctx: _Context, rule: NoImageBuilderForUntrusted) -> Iterator[Verdict]:
-    untrusted = "but is not trusted (not in trusted_accounts"
-    untrusted += (
-        ", not an organization member)" if ctx.policy.organization.trust_member_accounts else ")"
-    )
-    for share in ctx.shares:
-        if share.permissions.allow_image_builder:
-            yield _judge(
-                ctx,
-                rule,
-                share.account_id,
-                "image_builder",
-                allowed_because=ctx.policy.trust_reason(share.account_id, ctx.org_accounts),
-                holds=_holds(ctx, share.account_id, "image_builder"),
-                violation_because=untrusted,
-            )
-
-
-def _check_fleet(ctx: _Context, rule: FleetOnlyForListed) -> Iterator[Verdict]:
-    for share in ctx.shares:
-        if not share.permissions.allow_fleet:
-            continue
-        allowed: str | None = None
-        if share.account_id in rule.accounts:
-            allowed = f"listed in the accounts of rule {rule.id}"
-        elif rule.include_trusted:
-            allowed = ctx.policy.trust_reason(share.account_id, ctx.org_accounts)
-        yield _judge(
-            ctx,
-            rule,
-            share.account_id,
-            "fleet",
-            allowed_because=allowed,
-            holds=_holds(ctx, share.account_id, "fleet"),
-            violation_because=f"but is not listed in the accounts of rule {rule.id}",
-        )
-
-
-def _check_never(ctx: _Context, rule: NeverShare) -> Iterator[Verdict]:
-    for share in ctx.shares:
-        for kind in _KINDS:
-            if kind in share.permissions.granted():
-                yield _judge(
-                    ctx,
-                    rule,
-                    share.account_id,
-                    kind,
-                    allowed_because=None,
-                    holds=_holds(ctx, share.account_id, kind),
-                    violation_because="but the image must never be shared",
-                )
-
-
-def _check_cap(ctx: _Context, rule: MaxSharedAccounts) -> Iterator[Verdict]:
-    count = len(ctx.shares)
-    if count == 0:
-        return
-    over = count > rule.max
-    if over:
-        reason = (
-            f"image {ctx.name} is shared with {count} accounts, over the cap of {rule.max} "
-            "(report only: which account to drop is a human decision)"
-        )
-    else:
-        reason = f"image {ctx.name} is shared with {count} accounts, within the cap of {rule.max}"
-    yield Verdict(
-        rule_id=rule.id,
-        rule_type=rule.type,
-        account_id=None,
-        permission=None,
-        outcome="violation" if over else "allowed",
-        mode=ctx.policy.mode_of(rule),
-        severity=rule.effective_severity(),
-        reason=reason,
-        report_only=True,
-    )
-
-
-def _verdicts(ctx: _Context, rule: Rule) -> Iterator[Verdict]:
-    """Dispatch on the rule type."""
-    if isinstance(rule, NoImageBuilderForUntrusted):
-        yield from _check_builder(ctx, rule)
-    elif isinstance(rule, FleetOnlyForListed):
-        yield from _check_fleet(ctx, rule)
-    elif isinstance(rule, NeverShare):
-        yield from _check_never(ctx, rule)
-    else:
-        yield from _check_cap(ctx, rule)

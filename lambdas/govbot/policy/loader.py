@@ -19,8 +19,8 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from govbot.policy.error_text import Loc, describe, render_path
 from govbot.policy.errors import PolicyError
-from govbot.policy.messages import Loc, describe, render_path
 from govbot.policy.models import Policy
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"

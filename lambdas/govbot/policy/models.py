@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 
 from govbot.domain import Mode
+from govbot.policy.exemptions import Exemption
 from govbot.policy.primitives import SlackUserId, StrictModel
-from govbot.policy.rules import Exemption, Rule
+from govbot.policy.rules import Rule
+from govbot.policy.rules.registry import on_change
 from govbot.policy.sections import (
     GoldenRule,
     Notifications,
@@ -22,6 +24,9 @@ SUPPORTED_VERSION = 1
 
 class Policy(StrictModel):
     """A whole policy (version 1). Build it with ``govbot.policy.loader``."""
+
+    # Built on first validation, with the rule types registered by then (see below).
+    model_config = ConfigDict(defer_build=True)
 
     version: int
     mode: Mode
@@ -113,3 +118,11 @@ def _duplicates(section: str, field: str, values: Iterable[str]) -> list[str]:
         else:
             first_seen[value] = index
     return problems
+
+
+def _rebuild_policy() -> None:
+    # A rule type registered later (a plugin, a test) must validate like a built-in one.
+    Policy.model_rebuild(force=True)
+
+
+on_change(_rebuild_policy)

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from govbot.domain import Mode, PermissionKind, Permissions, SharedAccountPermission
 from govbot.policy.primitives import Severity
-from govbot.policy.rules import RuleType
 
 Outcome = Literal["allowed", "violation", "exempted"]
 
@@ -23,7 +22,7 @@ class Verdict(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rule_id: str
-    rule_type: RuleType
+    rule_type: str  # a registered rule type name
     account_id: str | None
     permission: PermissionKind | None
     outcome: Outcome
@@ -32,11 +31,6 @@ class Verdict(BaseModel):
     reason: str
     report_only: bool = False
     exemption_id: str | None = None
-
-    @property
-    def is_violation(self) -> bool:
-        """True for a violation, whatever the mode."""
-        return self.outcome == "violation"
 
     @property
     def is_enforced(self) -> bool:

@@ -23,8 +23,9 @@ from govbot.gateways.appstream import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob, CopyJobState
+from govbot.policy.judge import EngineInputs
 from govbot.policy.models import Policy
-from govbot.replicator import messages
+from govbot.replicator import notifications
 from govbot.replicator.plan import (
     SlotBook,
     backoff,
@@ -58,6 +59,13 @@ class Run:
     scanned: set[tuple[str, str]] = field(default_factory=set)
     _images: dict[str, ImageSnapshot | None] = field(default_factory=dict)
     _stale: set[str] = field(default_factory=set)
+    _inputs: EngineInputs | None = None
+
+    def engine_inputs(self) -> EngineInputs:
+        """The judge's inputs for this run (members and exemptions read on first need)."""
+        if self._inputs is None:
+            self._inputs = self.deps.judge.inputs(self.now, policy=self.policy)
+        return self._inputs
 
     def remember(self, image: ImageSnapshot) -> None:
         self._images[image.ref.arn] = image
@@ -251,7 +259,9 @@ class JobRunner:
                 "failed", at=run.now, reason=f"{reason}; gave up after {job.attempts} attempt(s)"
             )
             # Outbox first: a crash before the job write re-emits the same (deduplicated) id.
-            self.deps.ledger.add_outbox([messages.copy_failed(final, error=reason, now=run.now)])
+            self.deps.ledger.add_outbox(
+                [notifications.copy_failed(final, error=reason, now=run.now)]
+            )
             return self.deps.ledger.put_copy_job(final, expected_version=job.version)
         delay = backoff(job.attempts, run.policy.replication)
         return self._put(
@@ -279,10 +289,7 @@ class JobRunner:
 
     def _share(self, job: CopyJob, source: ImageSnapshot) -> CopyJob | None:
         run, deps = self.run, self.deps
-        org = deps.org_accounts() if run.policy.organization.trust_member_accounts else frozenset()
-        plan = plan_shares(
-            source, run.policy, run.now, org_accounts=org, exemptions=deps.exemptions(run.now)
-        )
+        plan = plan_shares(source, run.engine_inputs())
         dest_ref = destination_ref(job)
         dest = run.image(dest_ref)
         if dest is None:
@@ -310,7 +317,7 @@ class JobRunner:
         _, left_out = replica_tags(source, run.now)
         deps.ledger.add_outbox(
             [
-                messages.copy_completed(
+                notifications.copy_completed(
                     done,
                     copy_created=dest.created_time,
                     shares=plan.kept,

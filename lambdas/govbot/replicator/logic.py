@@ -18,7 +18,7 @@ from govbot.events import ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
-from govbot.replicator import messages
+from govbot.replicator import notifications
 from govbot.replicator.jobs import JobRunner, Run
 from govbot.replicator.plan import (
     CopyTarget,
@@ -47,8 +47,8 @@ class EventOutcome:
 
 
 @dataclass
-class SweepReport:
-    """What one sweep saw and did."""
+class ReplicationPassReport:
+    """What one replicator pass (over every golden source and copy job) saw and did."""
 
     sources: int = 0
     jobs: dict[str, str] = field(default_factory=dict)  # "<source_arn> -> <region>": state
@@ -139,10 +139,10 @@ class Replicator:
 
     # -- the sweep ------------------------------------------------------------------------
 
-    def sweep(self) -> SweepReport:
+    def sweep(self) -> ReplicationPassReport:
         """Create missing jobs, advance every job, report vanished sources, apply retention."""
         deps = self._deps
-        report = SweepReport()
+        report = ReplicationPassReport()
         active = deps.ledger.active_copy_jobs()
         run = self._new_run(())
         inventory = self._inventory(run, report)
@@ -181,11 +181,11 @@ class Replicator:
     # -- helpers --------------------------------------------------------------------------
 
     def _new_run(self, jobs: Iterable[CopyJob]) -> Run:
-        policy = self._deps.policy()
+        policy = self._deps.judge.policy()
         limit = policy.replication.max_concurrent_copies_per_region
         return Run(self._deps, self._deps.clock(), policy, SlotBook(limit, jobs))
 
-    def _inventory(self, run: Run, report: SweepReport) -> list[ImageSnapshot]:
+    def _inventory(self, run: Run, report: ReplicationPassReport) -> list[ImageSnapshot]:
         """Every private image of every governed account and region (cached in ``run``)."""
         found: list[ImageSnapshot] = []
         for account in sorted(self._deps.governed_accounts):
@@ -239,7 +239,7 @@ class Replicator:
         return job
 
     def _report_vanished_sources(
-        self, jobs: Iterable[CopyJob], run: Run, report: SweepReport
+        self, jobs: Iterable[CopyJob], run: Run, report: ReplicationPassReport
     ) -> None:
         by_source: dict[str, list[CopyJob]] = {}
         for job in jobs:
@@ -255,7 +255,7 @@ class Replicator:
         if not live:
             return  # already reported
         now = self._deps.clock()
-        self._deps.ledger.add_outbox([messages.source_deleted(source_arn, jobs, now=now)])
+        self._deps.ledger.add_outbox([notifications.source_deleted(source_arn, jobs, now=now)])
         for job in live:
             abandoned = job.transition(
                 "abandoned", at=now, reason="golden source deleted; the copy is kept"

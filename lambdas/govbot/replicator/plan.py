@@ -7,15 +7,15 @@ No I/O and no clock reads: callers pass snapshots, the policy and ``now``. The r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from govbot.domain import ImageRef, ImageSnapshot, PermissionKind, SharedAccountPermission
 from govbot.ledger.records.state import CopyJob
-from govbot.policy.engine import allowed_to_propagate, evaluate, golden_rules_for
+from govbot.policy.engine import golden_rules_for
+from govbot.policy.judge import EngineInputs
 from govbot.policy.models import Policy
-from govbot.policy.rules import Exemption
 from govbot.policy.sections import Replication
 
 # Provenance tags written on every copy (AppStream forbids the ``aws:`` prefix, not ours).
@@ -183,22 +183,11 @@ def replica_tags(source: ImageSnapshot, copied_at: datetime) -> tuple[dict[str, 
     return tags, [k for k, _ in copied[room:]]
 
 
-def plan_shares(
-    source: ImageSnapshot,
-    policy: Policy,
-    now: datetime,
-    *,
-    org_accounts: frozenset[str] = frozenset(),
-    exemptions: Sequence[Exemption] = (),
-) -> SharePlan:
+def plan_shares(source: ImageSnapshot, inputs: EngineInputs) -> SharePlan:
     """Which of the source's shares the copy gets, and why the others are withheld."""
-    kept = allowed_to_propagate(
-        source, source.shared_with, policy, now, org_accounts, tuple(exemptions)
-    )
+    kept = inputs.allowed_to_propagate(source, source.shared_with)
     allowed = {(s.account_id, kind) for s in kept for kind in s.permissions.granted()}
-    evaluation = evaluate(
-        source, policy, now, org_accounts=org_accounts, extra_exemptions=tuple(exemptions)
-    )
+    evaluation = inputs.evaluate(source)
     reasons = {
         (v.account_id, v.permission): v.reason
         for v in evaluation.verdicts

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.gateways.appstream import FleetUsage
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import CopyJob
-from govbot.policy.models import Policy
-from govbot.policy.rules import Exemption
+from govbot.policy.judge import Judge
 
 
 class AppStreamPort(Protocol):
@@ -53,19 +53,14 @@ class LedgerPort(Protocol):
     ) -> Sequence[Any]: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ReplicatorDeps:
     """Everything the replicator touches, injected so tests use fakes or the sandbox."""
 
     appstream: AppStreamPort
     ledger: LedgerPort
-    policy: Callable[[], Policy]
+    # The policy engine with its inputs: see govbot.governance.build_judge.
+    judge: Judge
     governed_accounts: frozenset[str]
     governed_regions: frozenset[str]
-    org_accounts: Callable[[], frozenset[str]] = lambda: frozenset()
-    exemptions: Callable[[datetime], Sequence[Exemption]] = lambda _now: ()
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from govbot.clock import utcnow
 from govbot.config import ReplicatorSettings
 from govbot.gateways.appstream import AppStreamGateway
 from govbot.ledger import Ledger
 from govbot.policy.models import Policy
 from govbot.replicator.logic import Replicator
-from govbot.replicator.ports import ReplicatorDeps, _utcnow
+from govbot.replicator.ports import ReplicatorDeps
 from govbot.runtime import governance_parts
 
 
@@ -30,11 +31,9 @@ def build_replicator(
         ReplicatorDeps(
             appstream=parts.appstream,
             ledger=parts.ledger,
-            policy=parts.policy,
+            judge=parts.judge,
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
-            org_accounts=parts.org_accounts,
-            exemptions=parts.exemptions,
-            clock=clock or _utcnow,
+            clock=clock or utcnow,
         )
     )

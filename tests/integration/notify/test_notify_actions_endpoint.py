@@ -12,12 +12,12 @@ from moto import mock_aws
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.secrets import SecretsGateway
+from govbot.governance import to_policy_exemptions
 from govbot.ledger.gateway import Ledger
 from govbot.ledger.schema import create_ledger_table
-from govbot.notify.actions import ActionsDeps, handle_slack_action
-from govbot.notify.buttons import ACTION_GRANT
-from govbot.notify.exemptions import to_policy_exemptions
 from govbot.policy.engine import evaluate
+from govbot.slack_actions.buttons import ACTION_GRANT
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
 from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy
 

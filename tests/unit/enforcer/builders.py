@@ -10,9 +10,10 @@ from govbot.domain import ImageRef, Permissions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
 from govbot.enforcer.work import WORK_SOURCE
+from govbot.policy.exemptions import Exemption
+from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.policy.models import Policy
-from govbot.policy.rules import Exemption
 from tests.unit.enforcer.fakes import FakeAppStream, FakeClock, FakeLedger
 
 OWNER = "123456789012"
@@ -153,11 +154,14 @@ def world(
     deps = EnforcerDeps(
         appstream=appstream,
         ledger=ledger,
-        policy=lambda: the_policy,
+        judge=Judge(
+            lambda: the_policy,
+            org_accounts=lambda: org_accounts,
+            exemptions=lambda _now: exemptions,
+            clock=clock,
+        ),
         governed_accounts=frozenset({OWNER}),
         governed_regions=frozenset({REGION}),
-        org_accounts=lambda: org_accounts,
-        exemptions=lambda _now: exemptions,
         self_principals=self_principals,
         bot_principal_arn=BOT,
         clock=clock,

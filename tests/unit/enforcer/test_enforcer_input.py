@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from govbot.ledger.keys import rejected_event_id
-from govbot.policy.rules import Exemption
+from govbot.policy.exemptions import Exemption
 from govbot.policy.selectors import ImageSelector
 from tests.unit.enforcer.builders import (
     BOT,

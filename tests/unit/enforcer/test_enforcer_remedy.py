@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govbot.enforcer.messages import BUILDER_WARNING, FLEET_IMPACT
+from govbot.enforcer.outcomes import BUILDER_WARNING, FLEET_IMPACT
 from govbot.gateways.appstream import LimitExceeded
 from govbot.policy.loader import parse_policy
 from tests.unit.enforcer.builders import (

@@ -19,6 +19,7 @@ from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBund
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import ExemptionRecord
 from govbot.policy import Policy, parse_policy
+from govbot.policy.judge import Judge
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HUB = "123456789012"
@@ -217,7 +218,7 @@ def enforcer(
         EnforcerDeps(
             appstream=appstream,
             ledger=ledger,
-            policy=lambda: loaded,
+            judge=Judge(lambda: loaded),
             governed_accounts=frozenset(accounts),
             governed_regions=frozenset(regions),
             bot_principal_arn="arn:aws:sts::123456789012:assumed-role/govbot/x",

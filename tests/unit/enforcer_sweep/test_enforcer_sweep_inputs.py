@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from govbot.enforcer.messages import (
+from govbot.enforcer.outcomes import (
     MAX_DRIFT_LINES,
     DriftFinding,
     DriftRun,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.enforcer.sweep import DriftSweep, ScheduleTick, SweepReport, parse_schedule
+from govbot.enforcer.sweep import DriftSweep, DriftSweepReport, ScheduleTick, parse_schedule
 from tests.unit.enforcer_sweep.fakes import (
     EAST,
     HUB,
@@ -43,7 +43,7 @@ def _tick(event_id: str = "run-1") -> ScheduleTick:
 
 def _run(
     fake: FakeAppStream, ledger: FakeLedger, event_id: str = "run-1", *, mode: str = "enforce"
-) -> SweepReport:
+) -> DriftSweepReport:
     return DriftSweep(enforcer(fake, ledger, mode=mode), fake).run(_tick(event_id))
 
 

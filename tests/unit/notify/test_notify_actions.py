@@ -9,8 +9,9 @@ import pytest
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.secrets import StaticSecrets
-from govbot.notify.actions import ActionsDeps, handle_slack_action
-from govbot.notify.buttons import (
+from govbot.governance import to_policy_exemptions
+from govbot.policy.engine import evaluate
+from govbot.slack_actions.buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,
@@ -18,8 +19,7 @@ from govbot.notify.buttons import (
     ButtonValueError,
     decode_button_value,
 )
-from govbot.notify.exemptions import to_policy_exemptions
-from govbot.policy.engine import evaluate
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
 from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, FakeLedger, outbox, policy
 
@@ -181,10 +181,10 @@ def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
     assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "started")]
 
 
-def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_reconciler():
+def test_grant_and_restore_without_queue_is_recorded_as_left_to_the_drift_sweep():
     deps, ledger = _deps(None)
     response = handle_slack_action(_event(action_id=ACTION_GRANT_RESTORE), deps)
-    assert "RestorePermission left to the next reconcile" in json.loads(response["body"])["text"]
+    assert "RestorePermission left to the next drift sweep" in json.loads(response["body"])["text"]
     assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
 
 

@@ -10,10 +10,10 @@ from govbot.gateways.secrets import StaticSecrets
 from govbot.gateways.slack import SlackSendError
 from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item, deliver_stream_batch
 from govbot.notify.digest import flush_digests
-from govbot.notify.memory import InMemoryWindowStore
 from govbot.notify.replay import replay_dead_letters
 from govbot.notify.sinks import ConsoleSink, RouteConfigError, WebhookSink
 from tests.unit.notify.fakes import T0, FakeLedger, RecordingSink, outbox, policy, stream_event
+from tests.unit.notify.window_store import InMemoryWindowStore
 
 
 def _deps(ledger: FakeLedger, sink, *, now=T0, max_attempts: int = 3, **policy_over):

@@ -7,16 +7,16 @@ import json
 import pytest
 
 from govbot.notify.blockkit import MAX_BLOCKS, RenderError, validate_blocks
-from govbot.notify.buttons import (
+from govbot.notify.digest import render_digest
+from govbot.notify.model import MESSAGE_KINDS, PayloadError, parse_payload
+from govbot.notify.render import console_url, exposure_window, render
+from govbot.notify.storm import DigestWindow
+from govbot.slack_actions.buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,
     decode_button_value,
 )
-from govbot.notify.digest import render_digest
-from govbot.notify.model import MESSAGE_KINDS, PayloadError, parse_payload
-from govbot.notify.render import console_url, exposure_window, render
-from govbot.notify.storm import DigestWindow
 from tests.unit.notify.fakes import IMAGE_ARN, STRANGER, payload
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.ledger.records.state import CopyJob
+from govbot.policy.judge import EngineInputs
 from govbot.policy.loader import parse_policy
 from govbot.replicator.plan import (
     TAG_SOURCE_ARN,
@@ -125,7 +126,7 @@ def test_forbidden_permission_is_withheld_with_its_reason() -> None:
             permissions=Permissions(allow_fleet=True, allow_image_builder=True),
         ),
     )
-    plan = plan_shares(image("base-1", shared_with=shares), POLICY, NOW)
+    plan = plan_shares(image("base-1", shared_with=shares), EngineInputs(POLICY, NOW))
     kept = {s.account_id: s.permissions for s in plan.kept}
     assert kept["111111111111"] == Permissions(allow_fleet=True, allow_image_builder=True)
     assert kept["999999999999"] == Permissions(allow_fleet=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govbot.domain import Permissions, SharedAccountPermission
+from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.replicator.logic import Replicator
 from govbot.replicator.plan import TAG_SOURCE_ARN
@@ -51,7 +52,7 @@ def replicator(appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock) -
         ReplicatorDeps(
             appstream=appstream,
             ledger=ledger,
-            policy=lambda: POLICY,
+            judge=Judge(lambda: POLICY, clock=clock),
             governed_accounts=frozenset({ACCOUNT}),
             governed_regions=frozenset({"us-east-1", "eu-west-1"}),
             clock=clock,

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from govbot.domain import MessageKind, Severity
 from govbot.ledger.keys import OUTBOX_SK, UtcDatetime, outbox_id_for, outbox_pk, status_key
 from govbot.ledger.records.base import LedgerRecord
+from govbot.ledger.records.payload import OutboxPayload
 
 # ``sending`` is held under a lease by the notifier that claimed the item.
 OutboxStatus = Literal["pending", "sending", "delivered", "failed", "dead_letter", "folded"]
@@ -20,7 +21,8 @@ CLAIMABLE_OUTBOX_STATUSES: tuple[OutboxStatus, ...] = ("pending", "failed")
 class OutboxItem(LedgerRecord):
     """One notification to deliver (``pk=OUTBOX#<outbox_id>``, ``sk=OUTBOX``).
 
-    ``payload`` follows "Outbox item payload" in ``docs/architecture.md``; its
+    ``payload`` is an ``OutboxPayload`` stored as JSON (build items with
+    :meth:`from_payload`; "Outbox item payload" in ``docs/architecture.md``); its
     ``message_kind`` and ``severity`` are filled from the item when missing and must agree
     with it otherwise. Build the id with :meth:`new` (deterministic) so a replayed event
     yields the same item, which the ledger then refuses to write twice.
@@ -81,6 +83,16 @@ class OutboxItem(LedgerRecord):
             message_kind=message_kind,
             severity=severity,
             payload=payload,
+        )
+
+    @classmethod
+    def from_payload(cls, payload: OutboxPayload, *, discriminators: tuple[str, ...]) -> OutboxItem:
+        """A pending item for ``payload`` (kind and severity come from it), id as in ``new``."""
+        return cls(
+            outbox_id=outbox_id_for(payload.message_kind, *discriminators),
+            message_kind=payload.message_kind,
+            severity=payload.severity,
+            payload=payload.stored(),
         )
 
     def keys(self) -> tuple[str, str]:

@@ -6,24 +6,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from govbot.domain import ImageRef, SharedAccountPermission
+from govbot.domain import ImageRef, MessageKind, Severity, SharedAccountPermission
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.payload import OutboxPayload
 from govbot.ledger.records.state import CopyJob
 from govbot.replicator.plan import DroppedShare
 
 
-def _base(job_source: str, summary: str, now: datetime, details: dict[str, Any]) -> dict[str, Any]:
+def _payload(
+    kind: MessageKind,
+    severity: Severity,
+    job_source: str,
+    summary: str,
+    now: datetime,
+    details: dict[str, Any],
+    **extra: Any,
+) -> OutboxPayload:
     source = ImageRef.from_arn(job_source)
-    return {
-        "image_arn": source.arn,
-        "image_name": source.name,
-        "region": source.region,
-        "account_id": source.account_id,
-        "summary": summary,
-        "details": details,
-        "occurred_at": format_ts(now),
-    }
+    return OutboxPayload(
+        message_kind=kind,
+        severity=severity,
+        image_arn=source.arn,
+        image_name=source.name,
+        region=source.region,
+        account_id=source.account_id,
+        summary=summary,
+        details=details,
+        occurred_at=format_ts(now),
+        **extra,
+    )
 
 
 def copy_completed(
@@ -61,13 +73,18 @@ def copy_completed(
         "tags_left_out": list(tags_left_out),
         "action": "copied the golden image, restored its tags and its compliant sharing",
     }
-    payload = _base(job.source_arn, summary, now, details)
-    payload["shared_account_ids"] = [s.account_id for s in shares]
-    payload["rule_ids"] = list(rule_ids)
-    stamp = format_ts(copy_created) if copy_created else f"attempt-{job.attempts}"
-    return OutboxItem.new(
+    payload = _payload(
         "golden_copy_completed",
         "info",
+        job.source_arn,
+        summary,
+        now,
+        details,
+        shared_account_ids=[s.account_id for s in shares],
+        rule_ids=list(rule_ids),
+    )
+    stamp = format_ts(copy_created) if copy_created else f"attempt-{job.attempts}"
+    return OutboxItem.from_payload(
         payload,
         discriminators=(job.source_arn, job.destination_region, job.destination_name, stamp),
     )
@@ -89,10 +106,8 @@ def copy_failed(job: CopyJob, *, error: str, now: datetime) -> OutboxItem:
         f"golden image copy to {job.destination_region} failed {job.attempts} time(s): {error}"
     )
     created = format_ts(job.created_at) if job.created_at else "-"
-    return OutboxItem.new(
-        "golden_copy_failed",
-        "high",
-        _base(job.source_arn, summary, now, details),
+    return OutboxItem.from_payload(
+        _payload("golden_copy_failed", "high", job.source_arn, summary, now, details),
         discriminators=(job.source_arn, job.destination_region, created, str(job.attempts)),
     )
 
@@ -111,9 +126,7 @@ def source_deleted(source_arn: str, jobs: Sequence[CopyJob], *, now: datetime) -
     summary = f"golden source deleted; {len(copies)} copy(ies) kept, no further copies"
     details = {"copies": copies, "action": "recorded; copies left in place"}
     first = min((format_ts(j.created_at) for j in jobs if j.created_at), default="-")
-    return OutboxItem.new(
-        "golden_source_deleted",
-        "medium",
-        _base(source_arn, summary, now, details),
+    return OutboxItem.from_payload(
+        _payload("golden_source_deleted", "medium", source_arn, summary, now, details),
         discriminators=(source_arn, first),
     )

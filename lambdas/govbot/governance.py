@@ -1,7 +1,9 @@
-"""Slack-granted exemptions: build the ledger record, convert records for the policy engine.
+"""Governance inputs, built in one place: the ``Judge`` every entry point evaluates with.
 
-The enforcer passes ``to_policy_exemptions(ledger.active_exemptions(now))`` to
-``policy.engine.evaluate(..., extra_exemptions=...)``.
+The enforcer, the drift sweep, the replicator and ``govbot check`` get their engine inputs
+from ``build_judge``: the policy, the AWS Organization's member accounts (when the policy
+trusts them), the exemptions granted from Slack (active ledger records converted to the
+policy's ``Exemption``), and the clock.
 
 Limitation: the policy ``Exemption`` selects images by name (and tags), so an exemption
 granted for ``arn:...:image/NAME`` applies to images called NAME in any region/account the
@@ -13,49 +15,57 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 from pydantic import ValidationError
 
+from govbot.clock import Clock, utcnow
 from govbot.domain import ImageRef
 from govbot.ledger.keys import stable_id
 from govbot.ledger.records import ExemptionRecord
+from govbot.policy.exemptions import Exemption
+from govbot.policy.judge import Judge
+from govbot.policy.models import Policy
 from govbot.policy.primitives import IDENTIFIER_PATTERN
-from govbot.policy.rules import Exemption
 from govbot.policy.selectors import ImageSelector
 
 logger = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
-def exemption_id_for(image_arn: str, account_id: str, permission: str) -> str:
-    """Deterministic id: clicking again on the same thing extends, never duplicates."""
-    return "slack-" + stable_id("slack-exemption", image_arn, account_id, permission)
+class ExemptionStore(Protocol):
+    """Where Slack-granted exemptions are kept (the ledger)."""
+
+    def active_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...
 
 
-def build_exemption(
+def build_judge(
+    policy: Callable[[], Policy],
     *,
-    image_arn: str,
-    account_id: str,
-    permission: str,
-    days: int,
-    approver: str,
-    reason: str,
-    now: datetime,
-) -> ExemptionRecord:
-    """The ledger record for an exemption granted from Slack, expiring in ``days``."""
-    return ExemptionRecord(
-        exemption_id=exemption_id_for(image_arn, account_id, permission),
-        image_arn=image_arn,
-        account_id=account_id,
-        permission=permission,
-        reason=reason,
-        approver=approver,
-        expires_at=now + timedelta(days=days),
-        granted_at=now,
-        source="slack",
-        status="active",
+    exemption_store: ExemptionStore | None = None,
+    org_accounts: Callable[[], frozenset[str]] | None = None,
+    clock: Clock = utcnow,
+) -> Judge:
+    """The judge of every entry point: ``policy``, plus the ledger's active exemptions
+    (when a store is given) and the Organization's members (when a source is given)."""
+    if exemption_store is None:
+        return Judge(policy, org_accounts=org_accounts or frozenset, clock=clock)
+    return Judge(
+        policy,
+        org_accounts=org_accounts or frozenset,
+        exemptions=ledger_exemptions(exemption_store),
+        clock=clock,
     )
+
+
+def ledger_exemptions(store: ExemptionStore) -> Callable[[datetime], list[Exemption]]:
+    """Active exemptions granted from Slack, as policy Exemptions."""
+
+    def active(now: datetime) -> list[Exemption]:
+        return to_policy_exemptions(store.active_exemptions(now))
+
+    return active
 
 
 def to_policy_exemption(record: ExemptionRecord) -> Exemption:

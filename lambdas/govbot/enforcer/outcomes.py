@@ -1,4 +1,4 @@
-"""Pure builders of the ledger records and outbox items an enforcement produces."""
+"""What an enforcement produces: decision records, remedy requests, outbox items (pure)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
 from govbot.ledger.records.outbox import OutboxItem, Severity
+from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
 from govbot.policy.results import Evaluation, PermissionChange, Verdict
 
 BUILDER_WARNING = (
@@ -67,10 +68,8 @@ def operation_for(change: PermissionChange) -> str:
     return "DeleteImagePermissions" if change.deletes_share else "UpdateImagePermissions"
 
 
-def exposure_window(
-    event: ParsedEvent, account_id: str, revoked_at: datetime
-) -> dict[str, Any] | None:
-    """Grant time to revoke time of an image-builder grant, when the event is the grant."""
+def _window_for(event: ParsedEvent, account_id: str, revoked_at: datetime) -> ExposureWindow:
+    """Grant to revoke of an image-builder grant; the grant time is known when ``event`` is it."""
     granted_here = (
         event.event_name == "UpdateImagePermissions"
         and event.shared_account_id == account_id
@@ -78,21 +77,12 @@ def exposure_window(
         and event.permissions.allow_image_builder
     )
     if not granted_here:
-        return {
-            "granted_at": None,
-            "revoked_at": format_ts(revoked_at),
-            "seconds": None,
-            "note": f"granted before {format_ts(event.event_time)}; exact grant time unknown",
-        }
-    seconds = max(0.0, (revoked_at - event.event_time).total_seconds())
-    return {
-        "granted_at": format_ts(event.event_time),
-        "revoked_at": format_ts(revoked_at),
-        "seconds": round(seconds, 3),
-    }
+        note = f"granted before {format_ts(event.event_time)}; exact grant time unknown"
+        return ExposureWindow.between(None, revoked_at, note)
+    return ExposureWindow.between(event.event_time, revoked_at)
 
 
-def _base_payload(event: ParsedEvent, image_arn: str, image_name: str) -> dict[str, Any]:
+def _event_fields(event: ParsedEvent, image_arn: str, image_name: str) -> dict[str, Any]:
     return {
         "image_arn": image_arn,
         "image_name": image_name,
@@ -114,7 +104,7 @@ def remedied_item(
     """The ``violation_remedied`` notification for the changes govbot made."""
     changes: list[dict[str, Any]] = []
     violations: list[dict[str, Any]] = []
-    window: dict[str, Any] | None = None
+    window: ExposureWindow | None = None
     builder_revoked = fleet_revoked = False
     for action in actions:
         before = action.request.get("before", {})
@@ -140,15 +130,19 @@ def remedied_item(
                 ]
         if lost_builder and action.status == "succeeded" and action.shared_account_id:
             builder_revoked = True
-            entry["exposure_window"] = exposure_window(event, action.shared_account_id, revoked_at)
-            window = window or entry["exposure_window"]
+            exposure = _window_for(event, action.shared_account_id, revoked_at)
+            entry["exposure_window"] = exposure.as_json()
+            window = window or exposure
         fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
         changes.append(entry)
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
     failed = [a for a in actions if a.status != "succeeded"]
     verb = "could not remove" if failed else "removed"
-    payload = _base_payload(event, evaluation.image_arn, evaluation.image_name)
-    payload.update(
+    severity: Severity = "critical" if failed else ("high" if builder_revoked else "medium")
+    payload = OutboxPayload(
+        message_kind="violation_remedied",
+        severity=severity,
+        **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
         rule_ids=sorted({r for a in actions for r in a.request.get("rule_ids", [])}),
         summary=(
@@ -161,23 +155,22 @@ def remedied_item(
             "action": ", ".join(
                 f"{a.operation} for {a.shared_account_id}: {a.status}" for a in actions
             ),
-            "granted_at": (window or {}).get("granted_at"),
-            "revoked_at": (window or {}).get("revoked_at"),
+            "granted_at": window.granted_at if window else None,
+            "revoked_at": window.revoked_at if window else None,
             "builder_warning": BUILDER_WARNING if builder_revoked else None,
             "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
         },
     )
-    severity: Severity = "critical" if failed else ("high" if builder_revoked else "medium")
-    return OutboxItem.new(
-        "violation_remedied", severity, payload, discriminators=(event.event_id, "remedied")
-    )
+    return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
 
 
 def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
     """The ``violation_audit`` notification for violations govbot reports but leaves."""
     accounts = sorted({v.account_id for v in verdicts if v.account_id})
-    payload = _base_payload(event, evaluation.image_arn, evaluation.image_name)
-    payload.update(
+    payload = OutboxPayload(
+        message_kind="violation_audit",
+        severity="medium",
+        **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
         rule_ids=sorted({v.rule_id for v in verdicts}),
         summary=(
@@ -198,16 +191,16 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
             ]
         },
     )
-    return OutboxItem.new(
-        "violation_audit", "medium", payload, discriminators=(event.event_id, "audit")
-    )
+    return OutboxItem.from_payload(payload, discriminators=(event.event_id, "audit"))
 
 
 def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> OutboxItem:
     """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions."""
     account = event.shared_account_id or "unknown"
-    payload = _base_payload(event, image_arn, image_name)
-    payload.update(
+    payload = OutboxPayload(
+        message_kind="stop_sharing_impact",
+        severity="medium",
+        **_event_fields(event, image_arn, image_name),
         shared_account_ids=[account] if event.shared_account_id else [],
         rule_ids=[],
         summary=f"{image_name} ({event.region}) is no longer shared with {account}",
@@ -218,20 +211,20 @@ def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> Ou
             )
         },
     )
-    return OutboxItem.new(
-        "stop_sharing_impact", "medium", payload, discriminators=(event.event_id, "stop")
-    )
+    return OutboxItem.from_payload(payload, discriminators=(event.event_id, "stop"))
 
 
 def rejected_item(reason: str, ledger_id: str) -> OutboxItem:
     """The ``event_rejected`` notification: an input govbot could not handle."""
-    payload = {
-        "summary": "govbot rejected an event it could not handle",
-        "details": {"reason": reason, "ledger_id": ledger_id},
-        "rule_ids": [],
-        "shared_account_ids": [],
-    }
-    return OutboxItem.new("event_rejected", "low", payload, discriminators=(ledger_id,))
+    payload = OutboxPayload(
+        message_kind="event_rejected",
+        severity="low",
+        summary="govbot rejected an event it could not handle",
+        details={"reason": reason, "ledger_id": ledger_id},
+        rule_ids=[],
+        shared_account_ids=[],
+    )
+    return OutboxItem.from_payload(payload, discriminators=(ledger_id,))
 
 
 # -- the drift sweep's run summary ------------------------------------------------------
@@ -354,22 +347,27 @@ def drift_item(
         parts.append(f"{len(errors)} account/region(s) or image(s) could not be swept")
     lines, more = drift_lines(findings, errors)
     single = findings[0] if len(findings) == 1 else None
-    payload: dict[str, Any] = {
-        "image_arn": single.image_arn if single else None,
-        "image_name": single.image_name if single else f"{len(findings)} image(s)",
-        "region": single.region if single else run.region,
-        "account_id": single.owner_account_id if single else run.account_id,
-        "shared_account_ids": sorted(
+    severity: Severity = (
+        "critical" if failed else "high" if removed else "medium" if left else "low"
+    )
+    payload = OutboxPayload(
+        message_kind="drift_found",
+        severity=severity,
+        image_arn=single.image_arn if single else None,
+        image_name=single.image_name if single else f"{len(findings)} image(s)",
+        region=single.region if single else run.region,
+        account_id=single.owner_account_id if single else run.account_id,
+        shared_account_ids=sorted(
             {a.shared_account_id for a in remedies if a.shared_account_id}
             | {v.account_id for f in findings for v in f.left if v.account_id}
         ),
-        "actor_arn": run.actor_arn,
-        "rule_ids": sorted(
+        actor_arn=run.actor_arn,
+        rule_ids=sorted(
             {r for a in remedies for r in a.request.get("rule_ids", [])}
             | {v.rule_id for f in findings for v in f.left}
         ),
-        "summary": "Drift sweep: " + "; ".join(parts),
-        "details": {
+        summary="Drift sweep: " + "; ".join(parts),
+        details={
             "drift": lines,
             "more": more,
             "action": (
@@ -381,11 +379,8 @@ def drift_item(
             "errors": list(errors[:MAX_DRIFT_ERRORS]),
             "counts": dict(counts),
         },
-        "event_id": run.event_id,
-        "event_name": "DriftSweep",
-        "occurred_at": format_ts(run.occurred_at),
-    }
-    severity: Severity = (
-        "critical" if failed else "high" if removed else "medium" if left else "low"
+        event_id=run.event_id,
+        event_name="DriftSweep",
+        occurred_at=format_ts(run.occurred_at),
     )
-    return OutboxItem.new("drift_found", severity, payload, discriminators=(run.event_id, "drift"))
+    return OutboxItem.from_payload(payload, discriminators=(run.event_id, "drift"))

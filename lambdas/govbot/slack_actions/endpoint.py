@@ -9,7 +9,7 @@ an ``EventRecord`` with ``event_name="SlackAction"`` (refusals: status ``rejecte
 Slow work (AppStream calls to restore or re-revoke a permission) is deferred: it is
 recorded as an ``ActionRecord`` (status ``started``) and handed to an injected
 :class:`WorkQueue` (e.g. the enforcer's SQS queue). Without a queue the action is recorded
-``skipped`` and the reconciler's next sweep re-applies policy.
+``skipped`` and the next drift sweep re-applies the policy.
 """
 
 from __future__ import annotations
@@ -18,26 +18,28 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from govbot.clock import utcnow
 from govbot.gateways.secrets import SecretSource
-from govbot.ledger.keys import outbox_id_for, stable_id
+from govbot.ledger.keys import stable_id
 from govbot.ledger.records import ActionRecord, EventRecord, ExemptionRecord, OutboxItem
-from govbot.notify.buttons import (
+from govbot.ledger.records.payload import OutboxPayload
+from govbot.notify.model import PayloadError, parse_payload
+from govbot.notify.render import violation_pairs
+from govbot.policy.models import Policy
+from govbot.slack_actions.buttons import (
     ACTION_GRANT_RESTORE,
     ButtonValue,
     ButtonValueError,
     action_name,
     decode_button_value,
 )
-from govbot.notify.exemptions import build_exemption
-from govbot.notify.model import PayloadError, parse_payload
-from govbot.notify.render import violation_pairs
-from govbot.policy.models import Policy
+from govbot.slack_actions.exemptions import build_exemption
 
 REPLAY_WINDOW_SECONDS = 300
 MAX_RAW = 4000
@@ -60,10 +62,6 @@ class WorkQueue(Protocol):
     def submit(self, request: dict[str, Any]) -> None: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class ActionsDeps:
     """What :func:`handle_slack_action` needs, injected by the handler (or a test)."""
@@ -71,7 +69,7 @@ class ActionsDeps:
     ledger: ActionsLedger
     policy: Policy
     secrets: SecretSource
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow
     work_queue: WorkQueue | None = None
 
 
@@ -304,46 +302,38 @@ def _defer(
             operation=operation,
             request=request,
             status="started" if queued else "skipped",
-            error=None if queued else "no work queue configured; the reconciler re-applies policy",
+            error=None
+            if queued
+            else "no work queue configured; the next drift sweep re-applies policy",
             image_arn=request["image_arn"],
             shared_account_id=request["account_id"],
             actor_arn=request["requested_by"],
             recorded_at=now,
         )
     )
-    return f"{operation} queued" if queued else f"{operation} left to the next reconcile"
+    return f"{operation} queued" if queued else f"{operation} left to the next drift sweep"
 
 
 def _announce(record: ExemptionRecord, item: OutboxItem, deps: ActionsDeps) -> None:
     source = item.payload
-    payload = {
-        "message_kind": "exemption_granted",
-        "severity": "info",
-        "image_arn": record.image_arn,
-        "image_name": source.get("image_name"),
-        "region": source.get("region"),
-        "account_id": source.get("account_id"),
-        "shared_account_ids": [record.account_id],
-        "actor_arn": f"slack:user/{record.approver}",
-        "rule_ids": source.get("rule_ids") or [],
-        "summary": record.reason,
-        "details": {
+    payload = OutboxPayload(
+        message_kind="exemption_granted",
+        severity="info",
+        image_arn=record.image_arn,
+        image_name=source.get("image_name"),
+        region=source.get("region"),
+        account_id=source.get("account_id"),
+        shared_account_ids=[record.account_id],
+        actor_arn=f"slack:user/{record.approver}",
+        rule_ids=source.get("rule_ids") or [],
+        summary=record.reason,
+        details={
             "exemption_id": record.exemption_id,
             "approver": record.approver,
             "expires": record.expires_at.isoformat(),
             "reason": record.reason,
             "permission": record.permission,
         },
-    }
-    deps.ledger.add_outbox(
-        [
-            OutboxItem(
-                outbox_id=outbox_id_for(
-                    "exemption_granted", record.exemption_id, record.expires_at.isoformat()
-                ),
-                message_kind="exemption_granted",
-                severity="info",
-                payload=payload,
-            )
-        ]
     )
+    discriminators = (record.exemption_id, record.expires_at.isoformat())
+    deps.ledger.add_outbox([OutboxItem.from_payload(payload, discriminators=discriminators)])

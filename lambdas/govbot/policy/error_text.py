@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from govbot.policy.primitives import PATTERN_DESCRIPTIONS
-from govbot.policy.rules import RULE_TYPES
+from govbot.policy.rules import RuleConfig, rule_class, rule_types
 
 Loc = tuple[int | str, ...]
 _DATETIME_ERRORS = frozenset(
@@ -31,7 +31,7 @@ def clean_loc(loc: Sequence[int | str]) -> Loc:
     """Drop the discriminator tags pydantic inserts after ``rules[i]``."""
     out: list[int | str] = []
     for i, part in enumerate(loc):
-        if i == 2 and loc[0] == "rules" and part in RULE_TYPES:
+        if i == 2 and loc[0] == "rules" and rule_class(str(part)) is not None:
             continue
         out.append(part)
     return tuple(out)
@@ -101,11 +101,12 @@ def describe(error: ErrorDetails, root: type[BaseModel]) -> list[tuple[Loc, str]
             hint = "; expected one of: " + ", ".join(allowed)
         return [(loc, f"unknown key{hint}")]
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        expected = ", ".join(repr(t) for t in RULE_TYPES)
+        known = rule_types()
+        expected = ", ".join(repr(t) for t in known)
         if kind == "union_tag_not_found":
             return [((*loc, "type"), f"required key is missing (one of {expected})")]
         tag = ctx.get("tag")
-        hint = did_you_mean(tag, RULE_TYPES)
+        hint = did_you_mean(tag, known)
         return [((*loc, "type"), f"unknown rule type {tag!r}{hint}; expected one of {expected}")]
     return [(loc, _simple(kind, ctx, got, error))]
 
@@ -188,6 +189,8 @@ def _step(tp: Any, part: int | str) -> Any:
             if is_model and part in member.model_fields:
                 return member.model_fields[part].annotation
         return None
+    if isinstance(tp, type) and issubclass(tp, RuleConfig) and rule_class(part) is not None:
+        return rule_class(part)  # the discriminator tag selects this rule type
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         field = tp.model_fields.get(part)
         return field.annotation if field is not None else None

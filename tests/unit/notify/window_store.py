@@ -1,4 +1,4 @@
-"""In-memory :class:`~govbot.notify.storm.WindowStore` (unit tests and the sandbox)."""
+"""In-memory :class:`~govbot.notify.storm.WindowStore` for tests and the benchmark (not shipped)."""
 
 from __future__ import annotations
 
