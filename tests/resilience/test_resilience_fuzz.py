@@ -15,9 +15,9 @@ from govbot.enforcer.intake import handle_message
 from govbot.enforcer.sweep import DriftSweep
 from govbot.events import ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.secrets import StaticSecrets
-from govbot.notify.actions import ActionsDeps, handle_slack_action
 from govbot.policy.errors import PolicyError
 from govbot.policy.loader import parse_policy, validate_policy
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import function_url_event
 from tests.unit.enforcer.builders import OWNER, REGION, share_event
 from tests.unit.enforcer_sweep import fakes as sweep_fakes
