@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from botocore.exceptions import ClientError
+
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -132,6 +134,29 @@ def chapter_never_share(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_revocation_sticks(story: Story) -> None:
+    story.title("Fleet access is revoked: the partner's fleet drops to 0 and cannot scale back")
+    arn = story.sb.emulator.backend.seed_image(
+        HUB_ACCOUNT, REGION, "partner-app", shared_with={PARTNER: (True, False)}
+    )
+    partner = story.sb.appstream(REGION, user="dave", account=PARTNER)
+    partner.create_fleet(
+        Name="dave-fleet",
+        ImageArn=arn,
+        InstanceType="stream.standard.medium",
+        ComputeCapacity={"DesiredInstances": 2},
+    )
+    story.say(f"   alice stops sharing partner-app with {PARTNER}")
+    story.sb.appstream(REGION).delete_image_permissions(Name="partner-app", SharedAccountId=PARTNER)
+    story.sb.drain()
+    fleet = partner.describe_fleets(Names=["dave-fleet"])["Fleets"][0]
+    story.say(f"   now: dave-fleet desired capacity {fleet['ComputeCapacityStatus']['Desired']}")
+    try:
+        partner.update_fleet(Name="dave-fleet", ComputeCapacity={"DesiredInstances": 2})
+    except ClientError as exc:
+        story.say(f"   dave scales dave-fleet back to 2: refused, {exc.response['Error']['Code']}")
+
+
 def chapter_trusted_and_exempt(story: Story) -> None:
     story.title("A trusted account and an exempted one are left alone, with the reason")
     trusted = story.share("app-base", TRUSTED, fleet=True, builder=True)
@@ -230,6 +255,7 @@ def chapter_golden_copy(story: Story) -> None:
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_builder_revoked,
     chapter_never_share,
+    chapter_revocation_sticks,
     chapter_trusted_and_exempt,
     chapter_audit_rule,
     chapter_duplicates_and_garbage,
