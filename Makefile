@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-artifact artifact-env test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env test-live serve demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ awscli: $(AWSCLI) ## the AWS CLI from PyPI in .awscli-venv (for the live tests a
 browser: ## headless Chromium for the HTML report test (Debian's package; CI runs this)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e, artifact)
+test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e, artifact, resilience)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 test-unit: $(STAMP) ## unit tests only (sockets blocked)
@@ -57,6 +57,9 @@ test-infra: $(STAMP) ## synthesized template, cdk-nag, cfn-lint
 
 test-e2e: $(STAMP) $(AWSCLI) ## the whole sandbox pipeline (and the live endpoint, AWS CLI)
 	$(BIN)/python -m pytest tests/e2e
+
+test-resilience: $(STAMP) ## faults, storms, poison bodies, fuzzing, template checks (also in `test`)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/resilience
 
 test-live: $(STAMP) $(AWSCLI) ## the live endpoint through the AWS CLI only
 	$(BIN)/python -m pytest tests/e2e/test_e2e_live_cli.py

@@ -252,6 +252,39 @@ def bench_emulator_http(calls: int = 300) -> dict[str, Any]:
     }
 
 
+def bench_throttling_storm(events: int = 100, throttle_rate: float = 0.5) -> dict[str, Any]:
+    """Violating grants with half of every AppStream call throttled, the queue redelivering
+    as many times as the deployed one allows; baseline: the same burst unthrottled."""
+    from govbot_sandbox.sandbox import MAX_RECEIVE_COUNT
+    from govbot_sandbox.storm import run_storm
+
+    with Sandbox(notify=False) as sandbox:
+        calm = run_storm(sandbox, events, 0.0)
+    with Sandbox(notify=False) as sandbox:
+        storm = run_storm(sandbox, events, throttle_rate)
+    return {
+        "violating_events": events,
+        "throttle_rate": throttle_rate,
+        "max_receive_count": MAX_RECEIVE_COUNT,
+        "throttled_calls": storm.throttled_calls,
+        "records_handled": storm.records_handled,
+        "forbidden_left": len(storm.forbidden_left),
+        "dead_lettered": storm.dead_lettered,
+        "remedies_doubled": len(storm.doubled),
+        "event_statuses": dict(storm.statuses),
+        "sandbox_seconds": storm.seconds,
+        "unthrottled_seconds": calm.seconds,
+        "slowdown_vs_unthrottled": round(storm.seconds / max(calm.seconds, 1e-9), 2),
+        "target": "after the queues drain: zero forbidden permissions left, DLQ empty, no "
+        "remedy doubled, every grant processed",
+        "met": not storm.forbidden_left
+        and storm.dead_lettered == 0
+        and not storm.doubled
+        and storm.statuses == {"processed": events}
+        and calm.statuses == {"processed": events},
+    }
+
+
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "policy_evaluation_100_accounts": bench_policy_evaluation,
     "enforcer_core_in_memory": bench_enforcer_core,
@@ -262,6 +295,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "drift_sweep_3x1000x10_60s_invocations": bench_sweep_invocation_limit,
     "lambda_asset_zipped_size": bench_asset_sizes,
     "cold_start_handlers": bench_cold_start,
+    "throttling_storm_100_events": bench_throttling_storm,
 }
 
 

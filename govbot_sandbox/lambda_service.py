@@ -7,6 +7,7 @@ DynamoDB stream record (JSON-safe, as Lambda delivers it), EventBridge's "Schedu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,13 +22,14 @@ class LambdaContextStub:
     function_name: str
     memory_limit_in_mb: int = 512
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    remaining: Callable[[], int] = lambda: 60_000
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:{HUB_ACCOUNT}:function:{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return self.remaining()
 
 
 def scheduled_event(
@@ -47,13 +49,16 @@ def scheduled_event(
     }
 
 
-def sqs_record(body: str, message_id: str, arn: str = "") -> dict[str, Any]:
+def sqs_record(
+    body: str, message_id: str, arn: str = "", *, receive_count: str = "1"
+) -> dict[str, Any]:
+    """An SQS batch record; ``receive_count`` is SQS's ``ApproximateReceiveCount``."""
     return {
         "messageId": message_id,
         "receiptHandle": message_id,
         "body": body,
         "attributes": {
-            "ApproximateReceiveCount": "1",
+            "ApproximateReceiveCount": receive_count,
             "SentTimestamp": str(int(datetime.now(UTC).timestamp() * 1000)),
         },
         "messageAttributes": {},

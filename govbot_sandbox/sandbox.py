@@ -4,9 +4,9 @@ An AppStream call made with boto3 emits its CloudTrail event to the EventBridge 
 region; spoke regions forward it to the hub bus, envelope intact (as deployed); the hub's
 rules, built from the same patterns as the CDK stack, route it to the enforcer's queue;
 ``drain()`` plays the Lambda service: it feeds queue batches to the real handlers, deletes
-what succeeded, lets failures come back (and dead-letter after MAX_RECEIVE_COUNT receives:
-3 here to keep tests short, 5 deployed), and feeds the ledger's stream through the
-notifier's filter.
+what succeeded, lets failures come back (and dead-letter after the queue's maxReceiveCount:
+by default the deployed one, ``govbot.routing.MAX_RECEIVE_COUNT``), and feeds the ledger's
+stream through the notifier's filter.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
+from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied
 from govbot_sandbox.lambda_service import (
     HUB_ACCOUNT,
     LambdaContextStub,
@@ -48,7 +49,7 @@ FUNCTIONS_ROLE = "govbot-functions"
 FUNCTIONS_ACCESS_KEY = "govbot-lambda"
 # What CloudTrail shows for govbot's own AppStream calls in the hub account.
 BOT_PRINCIPAL = f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/govbot"
-MAX_RECEIVE_COUNT = 3
+MAX_RECEIVE_COUNT = routing.MAX_RECEIVE_COUNT  # as deployed: one source of truth
 SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
 
 
@@ -92,6 +93,8 @@ class Sandbox:
         clock: Any | None = None,
         slack: FakeSlack | None = None,
         notify: bool = True,
+        max_receive_count: int = MAX_RECEIVE_COUNT,
+        remaining_ms: Callable[[], int] | None = None,
     ) -> None:
         self.policy_path = policy_path
         self.regions = regions
@@ -102,6 +105,13 @@ class Sandbox:
         self.emulator = AppStreamEmulator(clock=clock)
         self.slack = slack
         self.notify = notify
+        # The queues' maxReceiveCount (and the enforcer's MAX_RECEIVE_COUNT, as deployed).
+        self.max_receive_count = max_receive_count
+        # What the Lambda context says is left of the invocation (default: plenty).
+        self.remaining_ms = remaining_ms
+        # Fault injection beyond the emulator's: DynamoDB errors, process deaths.
+        self.dynamodb_faults = DynamoFaults()
+        self.crashes = Crashes()
         self.slack_secret_arn = ""
         self.signing_secret_arn = ""
         self._aws = mock_aws()
@@ -118,6 +128,8 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         self._aws.start()
         self._appstream.__enter__()
+        backend = self.emulator.backend
+        backend.dispatch = self.crashes.wrap(backend.dispatch)  # type: ignore[method-assign]
         self._environ = self.handler_environment()
         self.emulator.register_identity(
             FUNCTIONS_ACCESS_KEY, HUB_ACCOUNT, BOT_PRINCIPAL, "AssumedRole"
@@ -143,6 +155,7 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.dynamodb_faults.uninstall()
         self._appstream.__exit__(None, None, None)
         self._aws.stop()
         runtime.configure()
@@ -160,6 +173,7 @@ class Sandbox:
             aws_secret_access_key="sandbox",
             region_name=self.hub_region,
         )
+        self.dynamodb_faults.install(session)
         runtime.configure(
             environ=self._environ, session=session, clock=self.emulator.backend.clock.now
         )
@@ -182,6 +196,10 @@ class Sandbox:
             "REMEDIATION_ROLE_NAME": REMEDIATION_ROLE,
             "HUB_ACCOUNT_ID": HUB_ACCOUNT,
             # As deployed: the functions' role prefix, and the spoke remediation role.
+            "MAX_RECEIVE_COUNT": str(self.max_receive_count),
+            # Real backoff windows are seconds; the sandbox keeps the shape, not the wait.
+            "APPSTREAM_BACKOFF_BASE_MS": "1",
+            "APPSTREAM_BACKOFF_CAP_MS": "20",
             "SELF_PRINCIPAL_ARNS": (
                 f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
                 f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
@@ -242,7 +260,7 @@ class Sandbox:
         from govbot.handlers import enforcer
 
         event = {"Records": [sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
-        result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        result: dict[str, Any] = enforcer.handler(event, self._context("govbot-enforcer"))
         return result
 
     def sweep(self) -> dict[str, Any]:
@@ -286,13 +304,47 @@ class Sandbox:
         result: dict[str, Any] = actions.handler(event, LambdaContextStub("govbot-actions"))
         return result
 
+    def replay_notifications(self, messages: list[Any] | None = None) -> dict[str, Any]:
+        """An operator replays the notifier's on-failure queue (``replay-dead-letters``).
+
+        ``messages`` are what the queue holds; by default one on-failure record of the
+        stream's first shard, as Lambda writes it (``DDBStreamBatchInfo`` only). moto cannot
+        open a shard at a sequence number, so reading that range fails as a trimmed one
+        would on AWS: the notifier must fall back to the ledger.
+        """
+        from govbot.handlers import notifier
+
+        if messages is None:
+            info = {
+                "streamArn": "arn:aws:dynamodb:sandbox:stream/unreadable",
+                "shardId": "shardId-unreadable",
+                "startSequenceNumber": "1",
+                "endSequenceNumber": "2",
+            }
+            messages = [{"body": json.dumps({"DDBStreamBatchInfo": info})}]
+        event = {"govbot": "replay-dead-letters", "messages": messages}
+        result: dict[str, Any] = notifier.handler(event, self._context("govbot-notifier"))
+        return result
+
+    def _context(self, function_name: str) -> LambdaContextStub:
+        if self.remaining_ms is None:
+            return LambdaContextStub(function_name)
+        return LambdaContextStub(function_name, remaining=self.remaining_ms)
+
     def dead_letters(self) -> list[str]:
-        """Bodies waiting in the enforcer's dead-letter queue."""
+        """Bodies waiting in the enforcer's dead-letter queue (all of them; left in place)."""
         assert self.enforcer_queue is not None
         sqs = boto3.client("sqs", region_name=self.hub_region)
-        found = sqs.receive_message(
-            QueueUrl=self.enforcer_queue.dlq_url, MaxNumberOfMessages=10
-        ).get("Messages", [])
+        url = self.enforcer_queue.dlq_url
+        found: list[Any] = []
+        while page := sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30
+        ).get("Messages", []):
+            found += page
+        for message in found:  # visible again for the next look (or a redrive)
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
         return [m["Body"] for m in found]
 
     # -- internals ---------------------------------------------------------------------------
@@ -310,13 +362,21 @@ class Sandbox:
         ).get("Messages", [])
         if not messages:
             return False
-        records = [sqs_record(m["Body"], m["MessageId"], queue.arn) for m in messages]
+        records = [
+            sqs_record(
+                m["Body"],
+                m["MessageId"],
+                queue.arn,
+                receive_count=m.get("Attributes", {}).get("ApproximateReceiveCount", "1"),
+            )
+            for m in messages
+        ]
         try:
-            result = handler({"Records": records}, LambdaContextStub(f"govbot-{name}"))
+            result = handler({"Records": records}, self._context(f"govbot-{name}"))
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        except Exception:
-            # As in Lambda: an invocation error (the handler raises when every record of the
-            # batch failed) returns the whole batch to the queue, to retry or dead-letter.
+        except (Exception, ProcessDied):
+            # As in Lambda: an invocation error or a crash (Powertools raises when every
+            # record failed) returns the whole batch to the queue, to retry or dead-letter.
             logger.warning("%s invocation failed; the batch goes back to its queue", name)
             failed = {m["MessageId"] for m in messages}
         for message in messages:
@@ -403,7 +463,10 @@ class Sandbox:
             Attributes={
                 "VisibilityTimeout": "0",
                 "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+                    {
+                        "deadLetterTargetArn": dlq_arn,
+                        "maxReceiveCount": str(self.max_receive_count),
+                    }
                 ),
             },
         )["QueueUrl"]

@@ -43,9 +43,39 @@ class Encryption(Construct):
                 },
             )
         )
+        # EventBridge's use of the key for the work queues is granted by the SqsQueue rule
+        # targets, without a source condition (one naming the rules would make the key
+        # depend on them): these Denys keep it to this account's rules of this stack.
+        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        for sid, condition in (
+            (
+                "EventsOnlyFromThisAccount",
+                {"StringNotEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            (
+                "EventsOnlyForThisStacksRules",
+                {
+                    "ArnNotLike": {
+                        "aws:SourceArn": (
+                            f"arn:{stack.partition}:events:{stack.region}:{stack.account}:"
+                            f"rule/{stack.stack_name}-*"
+                        )
+                    }
+                },
+            ),
+        ):
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    principals=[events_principal],
+                    actions=["kms:*"],
+                    resources=["*"],
+                    conditions=condition,
+                )
+            )
         # CloudWatch alarms publish to the encrypted topic; SNS redrives failed email
-        # deliveries into an encrypted queue. (EventBridge's use of the key for the work
-        # queues is granted by the SqsQueue rule targets themselves.)
+        # deliveries into an encrypted queue.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowAlarmsAndSnsRedrive",

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -143,6 +144,19 @@ class HubForwarding(Construct):
         )
         for rule_id in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(self.dlq, rule_id, dlq_reason)
+        # An event parked here never reached the hub: alarm on the first one.
+        self.dlq_alarm = cloudwatch.Alarm(
+            self,
+            "DlqDepth",
+            alarm_description="govbot forwarder: governed events the hub bus never received",
+            metric=self.dlq.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
         # Only EventBridge rules of this very account may use the role (confused deputy).
         self.role = iam.Role(
             self,

@@ -11,14 +11,14 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from govbot.routing import MAX_RECEIVE_COUNT
 from infra.nag import acknowledge
 
-MAX_RECEIVE_COUNT = 5
 RETENTION = cdk.Duration.days(14)
 
 
 class EncryptedQueue(Construct):
-    """``queue`` (visibility = 6x the consumer timeout) redriving to ``dlq`` after 5 tries."""
+    """``queue`` (visibility 6x the consumer timeout) redriving to ``dlq`` (MAX_RECEIVE_COUNT)."""
 
     def __init__(
         self,
@@ -72,7 +72,8 @@ def consume_queue(function: lambda_.Function, queue: sqs.IQueue) -> None:
         function,
         "Serverless-LambdaEventSourceMappingDestination",
         "SQS event source mappings do not support on-failure destinations; a message that "
-        "keeps failing is redriven to the queue's DLQ after maxReceiveCount=5 instead.",
+        "keeps failing is redriven to the queue's DLQ after maxReceiveCount="
+        f"{MAX_RECEIVE_COUNT} instead.",
     )
 
 

@@ -69,7 +69,27 @@ def route_to_queue(
                 ],
             )
         )
+    admit_only_rules(queue, rules)
     return rules
+
+
+def admit_only_rules(queue: sqs.IQueue, rules: Sequence[events.Rule]) -> None:
+    """EventBridge may send to ``queue`` only for ``rules`` (confused-deputy guard).
+
+    The SqsQueue target grants events.amazonaws.com without a source condition when the
+    queue is KMS-encrypted (a condition there would make the key depend on the rules); a
+    Deny keyed on ``aws:SourceArn`` scopes that grant to these rules.
+    """
+    queue.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="OnlyGovbotRulesMaySend",
+            effect=iam.Effect.DENY,
+            principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            actions=["sqs:SendMessage"],
+            resources=[queue.queue_arn],
+            conditions={"ArnNotEquals": {"aws:SourceArn": [rule.rule_arn for rule in rules]}},
+        )
+    )
 
 
 def add_kms_and_table_access(role: iam.Role, table: dynamodb.ITable) -> None:

@@ -63,6 +63,21 @@ def sqs_batch(
     )
 
 
+def sqs_records(
+    event: Mapping[str, Any],
+    handle_record: Callable[[dict[str, Any]], Any],
+    *,
+    raise_on_entire_failure: bool = True,
+) -> dict[str, Any]:
+    """Handle each whole SQS record (its attributes too, e.g. the receive count)."""
+    return _run(
+        _records(event),
+        handle_record,
+        lambda record: str(record.get("messageId", "")),
+        raise_on_entire_failure=raise_on_entire_failure,
+    )
+
+
 def stream_batch(
     event: Mapping[str, Any],
     handle_record: Callable[[dict[str, Any]], Any],

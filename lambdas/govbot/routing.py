@@ -13,6 +13,11 @@ SERVICE_EVENT: Final = "AWS Service Event via CloudTrail"
 SOURCE: Final = "aws.appstream"
 EVENT_SOURCE: Final = "appstream.amazonaws.com"
 
+# How many times SQS hands a message to a function before dead-lettering it. One value for
+# the deployed queues (infra), the enforcer (which knows its last attempt from it) and the
+# sandbox that plays SQS.
+MAX_RECEIVE_COUNT: Final = 5
+
 # Mutating API calls that change an image, its sharing, its tags or what uses it.
 GOVERNED_API_CALLS: Final[tuple[str, ...]] = (
     "UpdateImagePermissions",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from govbot.config import GovernanceSettings, _EnvModel
+    from govbot.config import EnforcerSettings, GovernanceSettings, _EnvModel
     from govbot.enforcer.logic import Enforcer
     from govbot.enforcer.sweep import DriftSweep
     from govbot.gateways.appstream import AppStreamGateway
@@ -284,6 +284,7 @@ class EnforcerParts:
     enforcer: Enforcer
     sweep: DriftSweep
     clock: Clock
+    settings: EnforcerSettings
 
 
 def enforcer_parts() -> EnforcerParts:
@@ -293,12 +294,18 @@ def enforcer_parts() -> EnforcerParts:
         from govbot.config import EnforcerSettings
         from govbot.enforcer.sweep import DriftSweep, SweepSettings
         from govbot.gateways.appstream import AppStreamGateway
+        from govbot.gateways.retries import RetrySettings
 
         config = settings(EnforcerSettings)
         # One gateway for both paths: the sweep lists images through the clients it caches.
         appstream = AppStreamGateway(
             session(),
             role_arn_for=role_arn_resolver(config.remediation_role_name, config.hub_account_id),
+            retry=RetrySettings(
+                max_attempts=config.appstream_max_attempts,
+                base_seconds=config.appstream_backoff_base_ms / 1000,
+                cap_seconds=config.appstream_backoff_cap_ms / 1000,
+            ),
         )
         enforcer = build_enforcer(config, appstream=appstream)
         sweep = DriftSweep(
@@ -309,7 +316,9 @@ def enforcer_parts() -> EnforcerParts:
                 parallel_lanes=config.sweep_parallel_lanes,
             ),
         )
-        return EnforcerParts(enforcer=enforcer, sweep=sweep, clock=enforcer.deps.clock)
+        return EnforcerParts(
+            enforcer=enforcer, sweep=sweep, clock=enforcer.deps.clock, settings=config
+        )
 
     return _once("enforcer", build)
 

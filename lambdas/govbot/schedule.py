@@ -25,7 +25,7 @@ def is_scheduled(event: object) -> bool:
     if not isinstance(event, Mapping) or "Records" in event:
         return False
     fields: Mapping[str, Any] = event
-    return (
-        fields.get("detail-type") == SCHEDULED_DETAIL_TYPE
-        or fields.get("source") in SCHEDULE_SOURCES
+    source = fields.get("source")  # anything may arrive here: a list is not hashable
+    return fields.get("detail-type") == SCHEDULED_DETAIL_TYPE or (
+        isinstance(source, str) and source in SCHEDULE_SOURCES
     )

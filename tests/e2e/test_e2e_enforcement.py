@@ -145,7 +145,7 @@ def test_three_deliveries_of_one_event_act_record_and_notify_once(sandbox: Sandb
     assert len(remedied) == 1
 
 
-def test_stale_event_after_permission_already_removed_changes_nothing(sandbox: Sandbox) -> None:
+def test_grant_removed_before_govbot_read_it_is_still_judged_and_told(sandbox: Sandbox) -> None:
     sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
     event_id = _share(sandbox, "app-base", OUTSIDER, fleet=False, builder=True)
     # Alice changes her mind before govbot sees the first event.
@@ -158,9 +158,16 @@ def test_stale_event_after_permission_already_removed_changes_nothing(sandbox: S
     assert bundle.event is not None
     assert bundle.event.status == "processed"
     assert bundle.actions == ()
-    assert [d for d in bundle.decisions if d.outcome == "violation"] == []
+    # Nothing to remove, but an outsider held builder permission for a while: people hear.
+    (violation,) = [d for d in bundle.decisions if d.outcome == "violation"]
+    assert (violation.account_id, violation.permission) == (OUTSIDER, "image_builder")
+    assert violation.reason.endswith("since removed")
+    assert "held for up to 1 minute" in violation.reason
     kinds = sorted(o.message_kind for o in _outbox(sandbox, "app-base"))
-    assert kinds == ["stop_sharing_impact"]
+    assert kinds == ["stop_sharing_impact", "violation_remedied"]
+    (held,) = [o for o in _outbox(sandbox, "app-base") if o.message_kind == "violation_remedied"]
+    assert held.payload["shared_account_ids"] == [OUTSIDER]
+    assert held.payload["details"]["held_minutes"] == 1
 
 
 def test_own_remediation_event_routed_back_causes_no_action(sandbox: Sandbox) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,15 +21,24 @@ from govbot.enforcer.ports import (
 )
 from govbot.enforcer.recovery import (
     INTERRUPTED,
+    earlier_successes,
     finalize,
     recovered_actions,
     recovered_decisions,
     with_violations,
 )
+from govbot.enforcer.resilience import (
+    Attempt,
+    RetryLater,
+    abandoned_item,
+    held_decisions,
+    held_grant,
+    held_item,
+)
 from govbot.enforcer.work import work_event, work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.events.coerce import bounded_reason
-from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
+from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.policy.results import Evaluation
@@ -83,21 +92,40 @@ class Enforcer:
             return EnforcementResult("duplicate", event.event_id, "already handled")
         if not bundle.exists:
             self._deps.ledger.record_event(self._event_record(event))
-        return self._enforce(event, ref, bundle, snapshot)
+        return self._enforce(event, ref, bundle, fresh=snapshot)
 
-    def handle(self, body: str | bytes | dict[str, Any]) -> EnforcementResult:
-        """Parse, record, evaluate and remedy one EventBridge event (an SQS message body)."""
+    def handle(
+        self, body: str | bytes | dict[str, Any], attempt: Attempt | None = None
+    ) -> EnforcementResult:
+        """Parse, record, evaluate and remedy one EventBridge event (an SQS message body).
+
+        With ``attempt`` (the handler passes SQS's receive count), a remedy or read that
+        failed for a transient reason raises :class:`RetryLater` instead of committing, and
+        on the last attempt leaves one critical message first. Without it (a direct call)
+        the failure is committed as a failed action.
+        """
         deps = self._deps
-        request = work_request(body)
+        try:
+            request = work_request(body)
+            parsed = (
+                None
+                if request is not None
+                else parse_event(
+                    body,
+                    governed_accounts=deps.governed_accounts,
+                    governed_regions=deps.governed_regions,
+                )
+            )
+        except (RecursionError, TypeError, ValueError, UnicodeError) as exc:
+            # Before anything is recorded: a body of a shape no step expected (nested too
+            # deep for the JSON parser, say) is rejected with a bounded reason, not raised.
+            reason = f"message body could not be read: {type(exc).__name__}: {exc}"[:300]
+            return self.reject(RejectedEvent(reason=reason, raw=_as_text(body)))
         if request is not None:
-            return self._work(request)
-        parsed = parse_event(
-            body,
-            governed_accounts=deps.governed_accounts,
-            governed_regions=deps.governed_regions,
-        )
+            return self._work(request, attempt)
+        assert parsed is not None
         if isinstance(parsed, RejectedEvent):
-            return self._reject(parsed)
+            return self.reject(parsed)
         if isinstance(parsed, IgnoredEvent):
             return self._ignore(parsed)
         bundle = deps.ledger.get_event(parsed.event_id)
@@ -113,17 +141,42 @@ class Enforcer:
             return self._finish(parsed, "ignored", note)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
             return self._finish(parsed, "processed", _record_only_note(parsed))
-        return self._enforce(parsed, parsed.image_ref, bundle)
+        return self._retrying(parsed, parsed.image_ref, attempt, self._enforce, bundle, attempt)
 
     # -- steps -------------------------------------------------------------------------
 
-    def _work(self, request: dict[str, Any]) -> EnforcementResult:
+    def _retrying(
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        attempt: Attempt | None,
+        step: Callable[..., EnforcementResult],
+        *args: Any,
+    ) -> EnforcementResult:
+        """Run ``step``; a transient failure becomes :class:`RetryLater` (see ``handle``)."""
+        try:
+            return step(event, ref, *args)
+        except TransientError as exc:
+            if attempt is None:
+                raise
+            failure = RetryLater(f"{exc.code}: {exc}")
+        except RetryLater as exc:
+            failure = exc
+        if attempt is not None and attempt.is_last:
+            accounts = [a.shared_account_id for a in failure.actions if a.shared_account_id]
+            if not accounts and event.shared_account_id:
+                accounts = [event.shared_account_id]
+            reason = f"{failure.reason} ({attempt})"
+            self._deps.ledger.add_outbox([abandoned_item(event, ref, accounts, reason, attempt)])
+        raise failure
+
+    def _work(self, request: dict[str, Any], attempt: Attempt | None = None) -> EnforcementResult:
         """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
         deps = self._deps
         try:
             event = work_event(request, deps.clock())
         except (KeyError, TypeError, ValueError) as exc:
-            return self._reject(
+            return self.reject(
                 RejectedEvent(
                     reason=bounded_reason([f"malformed work request: {exc}"]),
                     raw=json.dumps(request),
@@ -135,7 +188,7 @@ class Enforcer:
         assert ref is not None  # work_event always names the image
         if ref.account_id not in deps.governed_accounts or ref.region not in deps.governed_regions:
             reason = f"work request for {ref.arn}, outside the governed accounts and regions"
-            return self._reject(
+            return self.reject(
                 RejectedEvent(
                     reason=reason,
                     raw=event.raw,
@@ -152,8 +205,9 @@ class Enforcer:
         if not bundle.exists:
             deps.ledger.record_event(self._event_record(event))
         if event.event_name == "ReapplyRevocation":
-            return self._enforce(event, ref, bundle)
-        return self._restore(event, ref, str(request.get("permission", "")))
+            return self._retrying(event, ref, attempt, self._enforce, bundle, attempt)
+        permission = str(request.get("permission", ""))
+        return self._retrying(event, ref, attempt, self._restore, permission)
 
     def _restore(self, event: ParsedEvent, ref: ImageRef, permission: str) -> EnforcementResult:
         """Give back a permission govbot removed, now that an approver exempted it."""
@@ -204,6 +258,9 @@ class Enforcer:
         deps.ledger.put_action(started)
         try:
             deps.appstream.update_permissions(ref, account, wanted)
+        except TransientError as exc:
+            deps.ledger.put_action(finalize(started, "failed", f"transient {exc.code}: {exc}"))
+            raise RetryLater(f"{exc.code}: {exc}", [started]) from exc
         except AppStreamGatewayError as exc:
             action = finalize(started, "failed", f"{exc.code}: {exc}")
         else:
@@ -211,10 +268,12 @@ class Enforcer:
         note = f"restore of {permission} for {account}: {action.status}"
         return self._finish(event, "processed", note, actions=[action])
 
-    def _reject(self, rejected: RejectedEvent) -> EnforcementResult:
+    def reject(self, rejected: RejectedEvent) -> EnforcementResult:
+        """Record ``rejected`` (with a message to people); the batch goes on."""
+        reason, raw = _storable(rejected.reason), _storable(rejected.raw)
         ledger_id = self._deps.ledger.record_rejected(
-            reason=rejected.reason,
-            raw=rejected.raw,
+            reason=reason,
+            raw=raw,
             event_id=rejected.event_id,
             received_at=self._deps.clock(),
             event_name=rejected.event_name,
@@ -223,7 +282,7 @@ class Enforcer:
             region=rejected.region,
         )
         self._deps.ledger.add_outbox([outcomes.rejected_item(rejected, ledger_id)])
-        return EnforcementResult("rejected", ledger_id, rejected.reason)
+        return EnforcementResult("rejected", ledger_id, reason)
 
     def _ignore(self, ignored: IgnoredEvent) -> EnforcementResult:
         """A valid event govbot does not govern: recorded with why, nobody is alerted."""
@@ -244,16 +303,28 @@ class Enforcer:
         event: ParsedEvent,
         ref: ImageRef,
         bundle: EventBundle,
+        attempt: Attempt | None = None,
+        *,
         fresh: ImageSnapshot | None = None,
     ) -> EnforcementResult:
         deps = self._deps
         snapshot = fresh if fresh is not None else deps.appstream.describe_image(ref)
         if snapshot is None:
             return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
-        evaluation = self.evaluate(snapshot, deps.clock())
-        actions = recovered_actions(bundle, snapshot)
-        actions += self._remedy(event, ref, evaluation, first_seq=len(bundle.actions))
+        now = deps.clock()
+        evaluation = self.evaluate(snapshot, now)
+        actions = recovered_actions(bundle, snapshot) + earlier_successes(bundle)
+        actions += self._remedy(
+            event, ref, evaluation, first_seq=len(bundle.actions), retry=attempt is not None
+        )
         outbox: list[OutboxItem] = []
+        held = held_grant(event, snapshot, now, lambda image: self.evaluate(image, now))
+        if held is not None and any(
+            a.shared_account_id == held.account_id for a in (*bundle.actions, *actions)
+        ):
+            held = None  # govbot removed it itself (an earlier attempt): reported as a remedy
+        if held is not None:
+            outbox.append(held_item(event, held))
         # An attempt a crash interrupted is superseded by this run's re-evaluation: it is
         # recorded, but the message reports only what govbot did (or failed to do) now.
         reported = [a for a in actions if a.error != INTERRUPTED]
@@ -265,15 +336,32 @@ class Enforcer:
         if event.event_name == "DeleteImagePermissions":
             outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name))
         decisions = outcomes.decision_records(event, evaluation)
+        if held is not None:
+            extra = held_decisions(event, held)
+            taken = {(d.rule_id, d.account_id, d.permission) for d in extra}
+            decisions = [
+                d for d in decisions if (d.rule_id, d.account_id, d.permission) not in taken
+            ]
+            decisions += extra
         decisions += recovered_decisions(event, actions, decisions)
         note = _summary(evaluation, actions)
+        if held is not None and not evaluation.violations() and not actions:
+            note = f"{held.account_id}: {held.reason_suffix}"
         return self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
 
     def _remedy(
-        self, event: ParsedEvent, ref: ImageRef, evaluation: Evaluation, first_seq: int
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        evaluation: Evaluation,
+        first_seq: int,
+        *,
+        retry: bool = False,
     ) -> list[ActionRecord]:
+        """Make each enforced change; with ``retry``, transient failures raise RetryLater."""
         deps = self._deps
         done: list[ActionRecord] = []
+        transient: list[ActionRecord] = []
         for offset, change in enumerate(evaluation.enforced_changes()):
             started = ActionRecord(
                 event_id=event.event_id,
@@ -297,10 +385,21 @@ class Enforcer:
                     deps.appstream.update_permissions(ref, change.account_id, change.after)
             except ImageNotFound as exc:
                 done.append(finalize(started, "failed", f"image or share vanished: {exc}"))
+            except TransientError as exc:
+                if not retry:
+                    done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
+                    continue
+                # Not committed: this attempt is recorded, and SQS delivers the event again.
+                transient.append(finalize(started, "failed", f"transient {exc.code}: {exc}"))
             except AppStreamGatewayError as exc:
                 done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
             else:
                 done.append(finalize(started, "succeeded"))
+        if transient:
+            for action in (*done, *transient):
+                deps.ledger.put_action(action)
+            reasons = "; ".join(str(a.error) for a in transient)
+            raise RetryLater(reasons, transient)
         return done
 
     def _finish(
@@ -364,6 +463,19 @@ def is_principal(actor_arn: str, pattern: str) -> bool:
     if any(char in pattern for char in "*?["):
         return fnmatch.fnmatchcase(actor_arn, pattern)
     return bool(actor_arn) and actor_arn.startswith(pattern)
+
+
+def _storable(text: str) -> str:
+    """``text`` as valid UTF-8 (lone surrogates replaced): DynamoDB stores nothing else."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _as_text(body: str | bytes | dict[str, Any]) -> str:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    return repr(body)[:64_000]
 
 
 def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) -> ImageSnapshot:

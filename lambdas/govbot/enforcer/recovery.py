@@ -33,6 +33,21 @@ def recovered_actions(bundle: EventBundle, snapshot: ImageSnapshot) -> list[Acti
     return recovered
 
 
+# The note of a remedy that succeeded on an attempt whose event was not committed (another
+# remedy of the same event failed transiently and SQS delivered the event again).
+EARLIER_ATTEMPT = "succeeded on an earlier attempt"
+CARRIED_NOTES = ("confirmed on retry", EARLIER_ATTEMPT)
+
+
+def earlier_successes(bundle: EventBundle) -> list[ActionRecord]:
+    """Remedies an earlier, uncommitted attempt made: reported with this attempt's outcome."""
+    return [
+        finalize(action, "succeeded", None, action.request.get("note") or EARLIER_ATTEMPT)
+        for action in bundle.actions
+        if action.status == "succeeded"
+    ]
+
+
 def finalize(
     action: ActionRecord,
     status: Literal["succeeded", "failed"],
@@ -67,7 +82,7 @@ def recovered_decisions(
     seen = {(d.rule_id, d.account_id, d.permission) for d in decisions}
     extra: list[DecisionRecord] = []
     for action in actions:
-        if action.request.get("note") != "confirmed on retry" or not action.shared_account_id:
+        if action.request.get("note") not in CARRIED_NOTES or not action.shared_account_id:
             continue
         # Intents written before "violations" existed only know rules and reasons.
         entries = action.request.get("violations") or [

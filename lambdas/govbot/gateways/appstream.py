@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot import __version__
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.gateways.retries import RetrySettings, install_retries
 
 USER_AGENT_MARKER = f"govbot/{__version__}"
 ASSUMED_SESSION_NAME = "govbot"
@@ -64,8 +65,12 @@ class AlreadyExists(AppStreamGatewayError):
     """ResourceAlreadyExistsException: e.g. a copy's destination name is taken."""
 
 
-class Throttled(AppStreamGatewayError):
-    """Throttling that outlasted botocore's retries."""
+class TransientError(AppStreamGatewayError):
+    """A failure that may pass if tried later: 5xx, timeouts, lost connections, throttling."""
+
+
+class Throttled(TransientError):
+    """Throttling that outlasted the client's retries."""
 
 
 _ERROR_CLASSES: dict[str, type[AppStreamGatewayError]] = {
@@ -78,7 +83,21 @@ _ERROR_CLASSES: dict[str, type[AppStreamGatewayError]] = {
     "Throttling": Throttled,
     "TooManyRequestsException": Throttled,
     "RequestLimitExceeded": Throttled,
+    "InternalFailure": TransientError,
+    "InternalServerError": TransientError,
+    "InternalServerException": TransientError,
+    "ServiceUnavailable": TransientError,
+    "ServiceUnavailableException": TransientError,
+    "RequestTimeout": TransientError,
+    "RequestTimeoutException": TransientError,
 }
+# botocore exceptions that mean "no answer" (connection lost, timed out), not "refused".
+_TRANSIENT_BOTOCORE = (
+    "ConnectionError",
+    "HTTPClientError",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+)
 
 
 def translate_error(error: Exception, operation: str) -> AppStreamGatewayError:
@@ -87,8 +106,13 @@ def translate_error(error: Exception, operation: str) -> AppStreamGatewayError:
         details = error.response.get("Error", {})
         code = str(details.get("Code") or "Unknown")
         message = str(details.get("Message") or error)
-        return _ERROR_CLASSES.get(code, AppStreamGatewayError)(code, operation, message)
-    return AppStreamGatewayError(type(error).__name__, operation, str(error))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        default = TransientError if isinstance(status, int) and status >= 500 else None
+        kind = _ERROR_CLASSES.get(code, default or AppStreamGatewayError)
+        return kind(code, operation, message)
+    lineage = {cls.__name__ for cls in type(error).__mro__}
+    kind = TransientError if lineage & set(_TRANSIENT_BOTOCORE) else AppStreamGatewayError
+    return kind(type(error).__name__, operation, str(error))
 
 
 def paginate(
@@ -243,8 +267,9 @@ class AppStreamGateway:
         *,
         role_arn_for: Callable[[str], str | None] | None = None,
         session_factory: Callable[[Mapping[str, Any]], SessionLike] | None = None,
-        retry_mode: Literal["adaptive", "standard"] = "adaptive",
-        max_attempts: int = 8,
+        retry_mode: Literal["govbot", "adaptive", "standard"] = "govbot",
+        max_attempts: int | None = None,
+        retry: RetrySettings | None = None,
         endpoint_url: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -253,8 +278,19 @@ class AppStreamGateway:
         self._session_factory = session_factory or partial(_AssumedRole, self._session)
         self._endpoint_url = endpoint_url
         self._clock = clock
+        # "govbot": botocore's retry conditions without its per-client quota (see
+        # govbot.gateways.retries); "standard"/"adaptive" are botocore's own, quota included.
+        self._retry = retry or RetrySettings()
+        if max_attempts is not None:
+            self._retry = RetrySettings(
+                max_attempts, self._retry.base_seconds, self._retry.cap_seconds
+            )
+        self._retry_mode = retry_mode
         self._config = Config(
-            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+            retries={
+                "mode": "standard" if retry_mode == "govbot" else retry_mode,
+                "total_max_attempts": self._retry.max_attempts,
+            },
             user_agent_extra=USER_AGENT_MARKER,
         )
         self._assumed: dict[str, tuple[SessionLike, float]] = {}
@@ -301,6 +337,8 @@ class AppStreamGateway:
                 config=self._config,
                 endpoint_url=self._endpoint_url,
             )
+            if self._retry_mode == "govbot":
+                install_retries(new_client, self._retry)
             self._clients[(account_id, region)] = (new_client, session)
             return new_client
 

@@ -5,45 +5,41 @@ The same function runs the drift sweep when its schedule invokes it with EventBr
 idempotent by the schedule event's ``id``.
 
 Thin by design: its parts come from the composition root (``govbot.runtime``) on the first
-call of a warm container; every record goes to ``Enforcer.handle``. Exactly-once per
-CloudTrail event comes from the ledger's conditional writes (the event record, the intent,
-the commit), so there is no second idempotency store. A record that raises is reported as a
-partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
-parsed is recorded as rejected and never fails the rest of its batch.
+call of a warm container; every record goes to
+:func:`govbot.enforcer.intake.handle_message`. Exactly-once per CloudTrail event comes from
+the ledger's conditional writes (the event record, the intent, the commit), so there is no
+second idempotency store. A record that raises (a transient failure, or the function close
+to its timeout) is reported as a partial batch failure and retried by SQS, then
+dead-lettered; a body that cannot be read is recorded as rejected and never fails the rest
+of its batch.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from govbot import runtime
-from govbot.batch import sqs_batch
+from govbot.batch import sqs_records
 from govbot.observability import entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
 
 
-def handle_body(body: str) -> dict[str, Any]:
-    """One queue message body -> its outcome (a CloudTrail event, work request or sweep)."""
+def _record_handler(record: dict[str, Any], context: Any) -> dict[str, Any]:
+    from govbot.enforcer.intake import Deadline, handle_message
+    from govbot.enforcer.resilience import Attempt
+
     parts = runtime.enforcer_parts()
-    try:
-        event = json.loads(body)
-    except ValueError:
-        event = None
-    if isinstance(event, dict) and is_scheduled(event):
-        from govbot.enforcer.sweep import parse_schedule
-
-        # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
-        report = parts.sweep.run(parse_schedule(event, parts.clock()))
-        return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
-    # Not an object (the enforcer records the rejection), a Slack button's work request
-    # (the ledger's event id dedupes it) or a CloudTrail event (deduped by its eventID).
-    result = parts.enforcer.handle(event if isinstance(event, dict) else body)
-    return {"status": result.status, "event_id": result.event_id, "note": result.note}
-
-
-def _record_handler(body: str) -> dict[str, Any]:
-    outcome = handle_body(body)
+    attributes = record.get("attributes") or {}
+    attempt = Attempt.from_receive_count(
+        attributes.get("ApproximateReceiveCount"), parts.settings.max_receive_count
+    )
+    # Close to the timeout: hand this record back unprocessed (a batch item failure).
+    Deadline(context.get_remaining_time_in_millis, parts.settings.early_stop_margin_ms).check(
+        attempt
+    )
+    outcome = handle_message(
+        str(record.get("body", "")), parts.enforcer, parts.sweep, attempt=attempt, now=parts.clock
+    )
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)
     return outcome
@@ -55,7 +51,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_scheduled(event):
         return _sweep(event, context)
     runtime.enforcer_parts()  # a bad environment fails the invocation, not each record
-    return sqs_batch(event, _record_handler)
+    return sqs_records(event, lambda record: _record_handler(record, context))
 
 
 def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:

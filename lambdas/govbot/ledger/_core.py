@@ -11,6 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from govbot.clock import utcnow
+from govbot.gateways.retries import RetrySettings, install_retries
 from govbot.ledger.codec import KINDS, encode, record_from_item
 from govbot.ledger.keys import ensure_utc, format_ts
 from govbot.ledger.records import LedgerRecord
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 
-# Throttling and transient faults are retried by botocore (adaptive mode backs off client-side).
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
+# Throttling and transient faults are retried by botocore's conditions, without its quota:
+# standard mode, its handler then swapped for govbot.gateways.retries' quota-free one.
+RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 8})
+LEDGER_RETRIES = RetrySettings(max_attempts=8, base_seconds=0.05, cap_seconds=2.0)
 NOT_EXISTS = "attribute_not_exists(pk)"
 
 
@@ -100,6 +103,7 @@ class LedgerCore:
         if self._client is None:
             maker = self._session if self._session is not None else boto3
             self._client = maker.client("dynamodb", config=RETRY_CONFIG)
+            install_retries(self._client, LEDGER_RETRIES)
         return self._client
 
     def now(self) -> datetime:

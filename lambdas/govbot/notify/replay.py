@@ -8,7 +8,9 @@ Replay therefore finds the outbox ids by one of, in order:
    ``dynamodb.Keys``), for hand-made replays;
 2. the stream itself (24 h retention), read through an injected :class:`StreamReader`;
 3. the ledger's ``by-status`` index (``OUTBOX#dead_letter``), the fallback that never
-   expires: every dead-lettered item is replayed even when the stream has moved on.
+   expires: every dead-lettered item is replayed even when the stream has moved on. When
+   the stream cannot be read (a record older than 24 h is trimmed), the items still
+   ``failed`` are swept too: the ledger's outbox is the source of truth, not the stream.
 
 Each item is then re-read from the ledger by key and delivered once more (``replay=True``:
 a failure marks it ``dead_letter`` again and is reported, not raised).
@@ -81,13 +83,22 @@ def replay_dead_letters(
     ``skipped`` are ids already delivered or folded.
     """
     ids: list[str] = []
+    stream_failed = False
     for body in _bodies(messages):
-        ids.extend(i for i in outbox_ids_from_message(body, reader) if i not in ids)
+        try:
+            found = outbox_ids_from_message(body, reader)
+        except Exception as exc:
+            logger.warning("stream range unreadable (%s); replaying from the ledger", exc)
+            stream_failed = True
+            continue
+        ids.extend(i for i in found if i not in ids)
     ledger: Any = deps.ledger
-    if sweep_ledger and hasattr(ledger, "outbox_by_status"):
-        for item in ledger.outbox_by_status("dead_letter", limit=1000):
-            if item.outbox_id not in ids:
-                ids.append(item.outbox_id)
+    if (sweep_ledger or stream_failed) and hasattr(ledger, "outbox_by_status"):
+        statuses = ("dead_letter", "failed") if stream_failed else ("dead_letter",)
+        for status in statuses:
+            for item in ledger.outbox_by_status(status, limit=1000):
+                if item.outbox_id not in ids:
+                    ids.append(item.outbox_id)
     report: dict[str, list[str]] = {"delivered": [], "failed": [], "skipped": []}
     for outbox_id in ids:
         item = deps.ledger.get_outbox(outbox_id)

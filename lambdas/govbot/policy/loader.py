@@ -98,12 +98,17 @@ def policy_json(text: str, source: str = "<string>") -> str:
 
 
 def _read(text: str, source: str) -> tuple[Any, str, Callable[[Loc], int | None]]:
-    loader = _PolicyYamlLoader(text)
+    try:
+        loader = _PolicyYamlLoader(text)
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        raise PolicyError(source, [f"not readable as YAML text: {exc}"]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         raise PolicyError(source, [_yaml_problem(exc)]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, [f"not readable as YAML text: {exc}"]) from None
     finally:
         loader.dispose()
     if node is None or data is None:

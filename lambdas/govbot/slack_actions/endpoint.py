@@ -98,8 +98,17 @@ def _response(status: int, text: str) -> dict[str, Any]:
 
 
 def _body_and_headers(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    if not isinstance(event, dict):
+        raise _Refused(
+            400, f"request must be a Function URL event object, got {type(event).__name__}"
+        )
+    raw_headers = event.get("headers") or {}
+    if not isinstance(raw_headers, dict):
+        raise _Refused(400, f"headers must be an object, got {type(raw_headers).__name__}")
+    headers = {str(k).lower(): str(v) for k, v in raw_headers.items()}
     body = event.get("body") or ""
+    if not isinstance(body, str):
+        raise _Refused(400, f"body must be a string, got {type(body).__name__}")
     if event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(body).decode("utf-8")
@@ -178,7 +187,8 @@ def handle_slack_action(event: dict[str, Any], deps: ActionsDeps) -> dict[str, A
         context["raw"] = body[:MAX_RAW]
         _verify(body, headers, deps)
         payload, action = _parse(body)
-        user = str((payload.get("user") or {}).get("id") or "")
+        who = payload.get("user")
+        user = str((who.get("id") if isinstance(who, dict) else None) or "")
         context["user"] = user
         name = action_name(str(action.get("action_id") or ""))
         value = decode_button_value(str(action.get("value") or ""))
@@ -193,15 +203,22 @@ def handle_slack_action(event: dict[str, Any], deps: ActionsDeps) -> dict[str, A
             return _response(409, "this exact request was already handled (replay refused)")
         text = _perform(name, value, action, user, item, event_id, deps, now)
         return _response(200, text)
-    except (ButtonValueError, _Refused) as exc:
+    except Exception as exc:
         status = exc.status if isinstance(exc, _Refused) else 400
-        reason = exc.reason if isinstance(exc, _Refused) else str(exc)
+        reason = exc.reason if isinstance(exc, _Refused) else _unexpected(exc)
         recorded = deps.ledger.record_event(
             _event(_event_id(headers), "rejected", reason, context, now)
         )
         if not recorded and status != 401:
             status, reason = 409, f"replayed request refused ({reason})"
         return _response(status, f"Refused: {reason}")
+
+
+def _unexpected(exc: Exception) -> str:
+    """A bounded reason for a request no check foresaw (a button value error included)."""
+    if isinstance(exc, ButtonValueError):
+        return str(exc)[:500]
+    return f"malformed request ({type(exc).__name__}: {str(exc)[:300]})"
 
 
 def _event_id(headers: dict[str, str]) -> str:

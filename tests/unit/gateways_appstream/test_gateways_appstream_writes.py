@@ -19,6 +19,7 @@ from govbot.gateways.appstream import (
     NotAvailable,
     ResourceInUse,
     Throttled,
+    TransientError,
     translate_error,
 )
 from tests.unit.gateways_appstream.stubs import StubSession
@@ -126,9 +127,9 @@ def test_client_errors_become_typed(
     assert str(error) == f"DeleteImage failed with {code}: it went wrong"
 
 
-def test_botocore_errors_become_the_base_error() -> None:
+def test_lost_connections_become_transient_errors() -> None:
     error = translate_error(EndpointConnectionError(endpoint_url="https://x"), "CopyImage")
-    assert type(error) is AppStreamGatewayError
+    assert type(error) is TransientError
     assert error.code == "EndpointConnectionError"
     assert error.operation == "CopyImage"
 
@@ -139,7 +140,8 @@ def test_clients_are_cached_and_configured(session: StubSession, gateway: AppStr
     assert gateway.client(OWNER, "us-west-2") is not first
     config = first.meta.config
     assert USER_AGENT_MARKER in config.user_agent_extra
-    assert config.retries == {"mode": "adaptive", "total_max_attempts": 8}
+    # botocore's standard conditions, its quota-bound handler replaced (gateways.retries).
+    assert config.retries == {"mode": "standard", "total_max_attempts": 6}
     assert [c["region"] for c in session.created] == [REGION, "us-west-2"]
 
 

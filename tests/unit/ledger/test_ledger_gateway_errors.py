@@ -82,7 +82,9 @@ def test_constructor_validates_and_creates_no_client() -> None:
     ledger = Ledger("govbot-ledger")
     assert ledger._client is None  # lazily created on first use, never at import/construct
     retries = getattr(ledger.client.meta.config, "retries", {})
-    assert retries["mode"] == "adaptive"  # throttling is botocore's job
+    # Throttling is retried by botocore's standard conditions, without its quota
+    # (govbot.gateways.retries, tested on its own).
+    assert retries["mode"] == "standard"
     with pytest.raises(ValueError, match="LEDGER_TABLE_NAME"):
         Ledger("")
     with pytest.raises(ValueError, match="retention_days"):

@@ -1,0 +1,114 @@
+"""One SQS message of the enforcer's queue, whatever its body: route it, never drop it.
+
+The enforcer's queue carries CloudTrail events, deferred Slack work and (redriven from the
+DLQ) scheduled sweeps. Anything else, of any shape (a JSON nested too deep for the
+parser, a ``source`` that is a list, bytes that are not text), is recorded as rejected
+with a bounded reason: it never raises, so it never reaches the DLQ without a ledger
+record. A transient failure raises :class:`~govbot.enforcer.resilience.RetryLater` so the
+record fails its batch item and SQS delivers it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.resilience import Attempt
+from govbot.enforcer.sweep import DriftSweep, parse_schedule
+from govbot.events import RejectedEvent
+from govbot.schedule import is_scheduled
+
+MAX_REASON = 300
+
+
+class OutOfTime(Exception):
+    """The function is close to its timeout: this record is handed back unprocessed."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Stops a batch early: no record starts with less than ``margin_ms`` left."""
+
+    remaining_ms: Callable[[], int]
+    margin_ms: int
+
+    def check(self, attempt: Attempt | None = None) -> None:
+        """Raise :class:`OutOfTime` when too little time is left to handle one more record.
+
+        A record on its last attempt is never handed back: it would reach the DLQ unheard.
+        """
+        if attempt is not None and attempt.is_last:
+            return
+        left = self.remaining_ms()
+        if left < self.margin_ms:
+            raise OutOfTime(
+                f"{left} ms left, under the {self.margin_ms} ms margin: handed back to SQS"
+            )
+
+
+def bounded_reason(prefix: str, exc: BaseException) -> str:
+    """``prefix: ExceptionType: message``, cut to a length a ledger record and Slack hold."""
+    text = f"{prefix}: {type(exc).__name__}: {exc}"
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def raw_text(body: object) -> str:
+    """The body as text for the ledger, whatever it is."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    try:
+        return repr(body)[:64_000]
+    except Exception:
+        return f"<unrepresentable {type(body).__name__}>"
+
+
+def _read(body: str) -> dict[str, Any] | None:
+    """The body as a JSON object, None when it is anything else (the enforcer judges it)."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def handle_message(
+    body: str,
+    enforcer: Enforcer,
+    sweep: DriftSweep,
+    *,
+    attempt: Attempt | None = None,
+    now: Callable[[], datetime],
+) -> dict[str, Any]:
+    """Route one message body; returns ``{"status", "event_id", "note"}`` for logs/metrics.
+
+    Raises
+    ------
+    RetryLater
+        A transient failure (the ledger holds the attempt): fail the batch item.
+    """
+    try:
+        event = _read(body)
+        scheduled = event is not None and is_scheduled(event)
+    except Exception as exc:
+        return _rejected(enforcer, body, bounded_reason("message body could not be read", exc))
+    if scheduled and event is not None:
+        # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
+        try:
+            tick = parse_schedule(event, now())
+        except ValueError as exc:
+            return _rejected(enforcer, body, bounded_reason("malformed scheduled event", exc))
+        report = sweep.run(tick)
+        return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
+    result = enforcer.handle(body, attempt)
+    return {"status": result.status, "event_id": result.event_id, "note": result.note}
+
+
+def _rejected(enforcer: Enforcer, body: object, reason: str) -> dict[str, Any]:
+    result = enforcer.reject(RejectedEvent(reason=reason, raw=raw_text(body)))
+    return {"status": result.status, "event_id": result.event_id, "note": result.note}
