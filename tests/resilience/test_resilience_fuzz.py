@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from govbot.enforcer.intake import handle_message
 from govbot.enforcer.sweep import DriftSweep
-from govbot.events import ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.secrets import StaticSecrets
 from govbot.policy.errors import PolicyError
 from govbot.policy.loader import parse_policy, validate_policy
@@ -126,7 +126,7 @@ def test_parse_event_never_raises(data: Any) -> None:
         result = parse_event(
             body, governed_accounts=frozenset({OWNER}), governed_regions=frozenset({REGION})
         )
-        assert isinstance(result, ParsedEvent | RejectedEvent)
+        assert isinstance(result, ParsedEvent | RejectedEvent | IgnoredEvent)
 
 
 @FUZZ

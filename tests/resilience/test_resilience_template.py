@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,10 @@ CONTEXT = {
     "governed_account_ids": ["123456789012", "210987654321"],
     "spoke_accounts": ["210987654321"],
     "remediation_role_name": "govbot-remediation",
+    # Several governed accounts: golden rules must pin their source account.
+    "policy_file": str(
+        Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "multi-account.yaml"
+    ),
 }
 # Actions granted on '*' because AWS defines no resource type for them, each with why.
 STAR_ONLY = {

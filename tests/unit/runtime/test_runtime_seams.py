@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from botocore.hooks import HierarchicalEmitter
 
 from govbot import runtime
 from govbot.config import ConfigError
@@ -29,6 +31,11 @@ class FakeClient:
         self.service = service
         self.kwargs = kwargs
         self.sent: list[dict[str, Any]] = []
+        # What govbot's retry handler hooks into (govbot.gateways.retries.install_retries).
+        service_id = SimpleNamespace(hyphenize=lambda: service)
+        self.meta = SimpleNamespace(
+            service_model=SimpleNamespace(service_id=service_id), events=HierarchicalEmitter()
+        )
 
     def assume_role(self, **_: Any) -> dict[str, Any]:
         return {
