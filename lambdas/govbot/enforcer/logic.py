@@ -10,11 +10,13 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import outcomes
+from govbot.enforcer.announce import announce, resolved_item
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -215,15 +217,38 @@ class Enforcer:
         reported = [a for a in actions if a.error != INTERRUPTED]
         if reported:
             outbox.append(outcomes.remedied_item(event, evaluation, reported, deps.clock()))
-        unremedied = list(evaluation.audit_violations())
-        if unremedied:
-            outbox.append(outcomes.audit_item(event, evaluation, unremedied))
+        # Standing violations are announced when they appear, change or go (not every time
+        # an event or a sweep sees them again): see govbot.enforcer.announce.
+        told = announce(
+            deps.ledger.get_announced(ref.arn),
+            ref,
+            evaluation.audit_violations(),
+            deps.clock(),
+        )
+        if told.fresh:
+            outbox.append(outcomes.audit_item(event, evaluation, list(told.fresh)))
+        if told.resolved:
+            outbox.append(
+                resolved_item(
+                    ref,
+                    told.resolved,
+                    cause=f"no longer found after {event.event_name} by {event.actor_arn}",
+                    discriminator=event.event_id,
+                    occurred_at=event.event_time,
+                    event_id=event.event_id,
+                    actor_arn=event.actor_arn,
+                )
+            )
         if event.event_name == "DeleteImagePermissions":
             outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name))
         decisions = outcomes.decision_records(event, evaluation)
         decisions += recovered_decisions(event, actions, decisions)
         note = _summary(evaluation, actions)
-        return self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
+        result = self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
+        if told.state is not None and result.status != "duplicate":
+            # After the commit: a crash in between announces again, never stays silent.
+            deps.ledger.put_announced(told.state)
+        return replace(result, fresh=told.fresh)
 
     def _remedy(
         self, event: ParsedEvent, ref: ImageRef, evaluation: Evaluation, first_seq: int

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from govbot.domain import highest_severity
 from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
-from govbot.ledger.records.outbox import OutboxItem, Severity
+from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
 from govbot.policy.results import Evaluation, PermissionChange, Verdict
 
@@ -138,7 +139,7 @@ def remedied_item(
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
     failed = [a for a in actions if a.status != "succeeded"]
     verb = "could not remove" if failed else "removed"
-    severity: Severity = "critical" if failed else ("high" if builder_revoked else "medium")
+    severity = highest_severity(_action_severities(actions, evaluation), failed=bool(failed))
     payload = OutboxPayload(
         message_kind="violation_remedied",
         severity=severity,
@@ -164,12 +165,28 @@ def remedied_item(
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
 
 
+def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) -> list[str]:
+    """The severities of the rules behind ``actions``: as recorded with each remedy, else
+    (remedies recorded before severities were) the evaluation's verdicts of those rules."""
+    found: list[str] = []
+    for action in actions:
+        recorded = [
+            str(v["severity"]) for v in action.request.get("violations", []) if "severity" in v
+        ]
+        if recorded:
+            found += recorded
+            continue
+        rules = set(action.request.get("rule_ids", []))
+        found += [v.severity for v in evaluation.verdicts if v.rule_id in rules]
+    return found
+
+
 def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
     """The ``violation_audit`` notification for violations govbot reports but leaves."""
     accounts = sorted({v.account_id for v in verdicts if v.account_id})
     payload = OutboxPayload(
         message_kind="violation_audit",
-        severity="medium",
+        severity=highest_severity(v.severity for v in verdicts),
         **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
         rule_ids=sorted({v.rule_id for v in verdicts}),
@@ -240,6 +257,7 @@ class LeftViolation:
     rule_id: str
     account_id: str | None
     permission: str | None
+    severity: str = "medium"  # the rule's, from the policy
 
 
 @dataclass(frozen=True)
@@ -320,6 +338,12 @@ def drift_lines(
     return [*lines[: limit - 1], f"...and {more} more (see the ledger)"], more
 
 
+def _recorded_severities(action: ActionRecord) -> list[str]:
+    """The rule severities recorded with a remedy ("medium" for one recorded without)."""
+    found = [str(v["severity"]) for v in action.request.get("violations", []) if "severity" in v]
+    return found or ["medium"]
+
+
 def drift_item(
     run: DriftRun,
     findings: Sequence[DriftFinding],
@@ -347,8 +371,11 @@ def drift_item(
         parts.append(f"{len(errors)} account/region(s) or image(s) could not be swept")
     lines, more = drift_lines(findings, errors)
     single = findings[0] if len(findings) == 1 else None
-    severity: Severity = (
-        "critical" if failed else "high" if removed else "medium" if left else "low"
+    severity = highest_severity(
+        [s for a in remedies for s in _recorded_severities(a)]
+        + [v.severity for f in findings for v in f.left],
+        default="low",
+        failed=bool(failed),
     )
     payload = OutboxPayload(
         message_kind="drift_found",

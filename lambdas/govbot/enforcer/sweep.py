@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer import outcomes
+from govbot.enforcer.announce import sweep_followups
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding, DriftRun, LeftViolation
@@ -160,9 +161,12 @@ class DriftSweepReport:
     swept: list[str] = field(default_factory=list)  # "account/region" listed completely
     images: int = 0
     compliant: int = 0
+    standing: int = 0  # images whose violations were all announced before
     findings: list[DriftFinding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     note: str = ""
+    listed: set[str] = field(default_factory=set)  # ARNs of every image listed
+    compliant_arns: set[str] = field(default_factory=set)
 
     def counts(self) -> dict[str, int]:
         """The numbers kept on the summary record and in the notification."""
@@ -176,6 +180,7 @@ class DriftSweepReport:
             "remedied": len(remedies) - failed,
             "failed": failed,
             "left": sum(len(f.left) for f in self.findings),
+            "standing": self.standing,
             "errors": len(self.errors),
         }
 
@@ -254,8 +259,21 @@ class DriftSweep:
                 occurred_at=tick.time,
             )
             outbox.append(outcomes.drift_item(run, report.findings, report.errors, counts))
+        followups, announced = sweep_followups(
+            ledger,
+            run_event_id=tick.run_event_id,
+            now=now,
+            interval_hours=inputs.policy.notifications.reminder_interval_hours,
+            swept=report.swept,
+            listed=report.listed,
+            compliant=report.compliant_arns,
+        )
+        outbox += followups
         if not ledger.commit_outcome(tick.run_event_id, outbox=outbox, note=report.note):
             report.status = "duplicate"  # a concurrent attempt of the same run finished first
+            return report
+        for state in announced:
+            ledger.put_announced(state)
         return report
 
     def _sweep_image(
@@ -269,6 +287,7 @@ class DriftSweep:
     ) -> None:
         report.images += 1
         ref = image.ref
+        report.listed.add(ref.arn)
         try:
             drifted = bool(enforcer.evaluate(image, enforcer.deps.clock()).violations())
             if not drifted:
@@ -276,6 +295,7 @@ class DriftSweep:
                 earlier = self._earlier(tick, ref) if retry else None
                 if earlier is None:
                     report.compliant += 1
+                    report.compliant_arns.add(ref.arn)
                 else:
                     report.findings.append(earlier)
                 return
@@ -285,20 +305,21 @@ class DriftSweep:
             report.errors.append(f"{ref.arn}: {exc}")
             return
         finding = self._finding(ref, result)
-        if finding is None:
+        if finding is None and result.evaluation and result.evaluation.audit_violations():
+            report.standing += 1  # left for people and announced before: not news
+        elif finding is None:
             report.compliant += 1  # an event (or a person) fixed it since the listing
+            report.compliant_arns.add(ref.arn)
         else:
             report.findings.append(finding)
 
     def _finding(self, ref: ImageRef, result: EnforcementResult) -> DriftFinding | None:
         if result.status == "duplicate":
             return self._from_bundle(ref, self._enforcer.deps.ledger.get_event(result.event_id))
-        left: tuple[LeftViolation, ...] = ()
-        if result.evaluation is not None:
-            left = tuple(
-                LeftViolation(v.rule_id, v.account_id, v.permission)
-                for v in result.evaluation.audit_violations()
-            )
+        left = tuple(
+            LeftViolation(v.rule_id, v.account_id, v.permission, v.severity)
+            for v in result.fresh  # standing ones announced before are not news
+        )
         if not result.actions and not left:
             return None
         return _new_finding(ref, result.event_id, result.actions, left)

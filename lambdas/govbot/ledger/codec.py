@@ -9,6 +9,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from govbot.ledger.records import (
     ActionRecord,
+    AnnouncedState,
     CopyJob,
     DecisionRecord,
     EventRecord,
@@ -19,7 +20,15 @@ from govbot.ledger.records import (
 
 RECORD_TYPES: dict[str, type[LedgerRecord]] = {
     cls.kind: cls
-    for cls in (EventRecord, DecisionRecord, ActionRecord, OutboxItem, ExemptionRecord, CopyJob)
+    for cls in (
+        EventRecord,
+        DecisionRecord,
+        ActionRecord,
+        OutboxItem,
+        ExemptionRecord,
+        CopyJob,
+        AnnouncedState,
+    )
 }
 KINDS: frozenset[str] = frozenset(RECORD_TYPES)
 

@@ -5,6 +5,7 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 
 - violations (both kinds): ``violations`` = [{account_id, permission, rule_id}], else
   ``shared_account_ids`` x ``permissions`` (or ``permission``)
+- violation_resolved: ``violations``, ``cause``; violation_reminder: ``drift`` (as drift_found)
 - violation_remedied: ``granted_at``, ``revoked_at`` (ISO-8601), ``action``
 - stop_sharing_impact: ``fleets`` (names), ``permission``
 - golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
@@ -202,6 +203,34 @@ def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> Rende
     return _message(p, outbox_id, "Policy violation (audit)", "nothing (audit mode)", extra)
 
 
+def render_violation_resolved(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """Violations announced earlier are gone (fixed by someone, or the image was deleted)."""
+    extra: list[Block] = [section(f"*No longer standing:*\n{_pairs_text(p) or 'see summary'}")]
+    what = esc(p.details.get("cause") or "recorded the resolution")
+    return _message(p, outbox_id, "Violation resolved", what, extra)
+
+
+def _drift_lines(p: OutboxPayload) -> str:
+    lines = []
+    for item in (p.details.get("drift") or [])[:20]:
+        if isinstance(item, dict):
+            lines.append(
+                f"• `{esc(item.get('account_id', '?'))}`: expected "
+                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
+            )
+        else:
+            lines.append(f"• {esc(item)}")
+    return "\n".join(lines) or "see summary"
+
+
+def render_violation_reminder(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """The periodic digest of violations announced before and still standing."""
+    what = esc(p.details.get("action") or "nothing (still standing)")
+    return _message(
+        p, outbox_id, "Still standing", what, [section("*Standing:*\n" + _drift_lines(p))]
+    )
+
+
 def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
     fleets = p.details.get("fleets") or []
@@ -258,23 +287,8 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
 
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """The drift sweep found images whose shares differ from the policy."""
-    lines = []
-    for item in (p.details.get("drift") or [])[:20]:
-        if isinstance(item, dict):
-            lines.append(
-                f"• `{esc(item.get('account_id', '?'))}`: expected "
-                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
-            )
-        else:
-            lines.append(f"• {esc(item)}")
     what = esc(p.details.get("action") or "reported the drift")
-    return _message(
-        p,
-        outbox_id,
-        "Drift found",
-        what,
-        [section("*Drift:*\n" + ("\n".join(lines) or "see summary"))],
-    )
+    return _message(p, outbox_id, "Drift found", what, [section("*Drift:*\n" + _drift_lines(p))])
 
 
 def _exemption_fields(p: OutboxPayload) -> list[Block]:
@@ -320,6 +334,8 @@ Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]
 RENDERERS: dict[str, Renderer] = {
     "violation_remedied": render_violation_remedied,
     "violation_audit": render_violation_audit,
+    "violation_resolved": render_violation_resolved,
+    "violation_reminder": render_violation_reminder,
     "stop_sharing_impact": render_stop_sharing_impact,
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,

@@ -18,7 +18,7 @@ from govbot.ledger.errors import EventNotRecorded, TransactionTooLarge
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
 T0 = datetime(2026, 11, 27, 16, 0, 0, tzinfo=UTC)
 
@@ -151,6 +151,7 @@ class FakeLedger:
     actions: dict[str, dict[str, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
+    announced: dict[str, AnnouncedState] = field(default_factory=dict)
     commits: list[Commit] = field(default_factory=list)
     overflow_writes: list[tuple[DecisionRecord, ...]] = field(default_factory=list)
     action_writes: list[ActionRecord] = field(default_factory=list)
@@ -173,6 +174,17 @@ class FakeLedger:
             ),
         )
         return rec_id
+
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        return self.announced.get(image_arn)
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        stored = rec.model_copy(update={'updated_at': None}).stamped(self.clock())
+        self.announced[rec.image_arn] = stored
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        return [r for r in self.announced.values() if r.findings]
 
     def get_event(self, event_id: str) -> EventBundle:
         actions = sorted(self.actions.get(event_id, {}).values(), key=lambda a: a.seq)

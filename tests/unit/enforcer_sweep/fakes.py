@@ -17,7 +17,7 @@ from govbot.enforcer.ports import EnforcerDeps
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.policy import Policy, parse_policy
 from govbot.policy.judge import Judge
 
@@ -136,6 +136,7 @@ class FakeLedger:
     actions: dict[str, dict[int, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
+    announced: dict[str, AnnouncedState] = field(default_factory=dict)
 
     def record_event(self, rec: EventRecord) -> bool:
         if rec.event_id in self.events:
@@ -151,6 +152,17 @@ class FakeLedger:
             ledger_id, EventRecord(event_id=ledger_id, status="rejected", reason=reason, raw=raw)
         )
         return ledger_id
+
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        return self.announced.get(image_arn)
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        stored = rec.model_copy(update={'updated_at': None}).stamped(rec.announced_at or datetime.now(UTC))
+        self.announced[rec.image_arn] = stored
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        return [r for r in self.announced.values() if r.findings]
 
     def get_event(self, event_id: str) -> EventBundle:
         return EventBundle(

@@ -19,6 +19,7 @@ from govbot.ledger.records.outbox import (
     Severity,
 )
 from govbot.ledger.records.state import (
+    AnnouncedState,
     TERMINAL_COPY_STATES,
     CopyJob,
     CopyJobState,
@@ -32,6 +33,7 @@ __all__ = [
     "CLAIMABLE_OUTBOX_STATUSES",
     "TERMINAL_COPY_STATES",
     "ActionRecord",
+    "AnnouncedState",
     "ActionStatus",
     "CopyJob",
     "CopyJobState",
