@@ -314,10 +314,12 @@ class Sandbox:
         return self._deliver(self.replicator_queue, replicator.handler, "replicator", report)
 
     def _use_sandbox_clock(self) -> None:
-        """The replicator's backoff must follow the emulator's (possibly manual) clock."""
-        from govbot.handlers import replicator
+        """The replicator's backoff and the enforcer's reminders follow the emulator's
+        (possibly manual) clock."""
+        from govbot.handlers import enforcer, replicator
 
         replicator.use_clock(self.emulator.backend.clock.now)
+        enforcer.use_clock(self.emulator.backend.clock.now)
 
     def _notify(self, report: DrainReport) -> bool:
         """Feed new outbox INSERTs from the ledger stream to the notifier, as Lambda does."""
@@ -434,3 +436,4 @@ class Sandbox:
         from govbot.handlers import replicator
 
         replicator.use_clock(None)
+        enforcer.use_clock(None)

@@ -135,9 +135,12 @@ def build_enforcer(
     appstream: AppStreamGateway | None = None,
     ledger: Ledger | None = None,
     policy: Callable[[], Policy] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Enforcer:
     """The enforcer wired to real gateways (each replaceable for tests and the sandbox)."""
-    parts = governance_parts(settings, appstream=appstream, ledger=ledger, policy=policy)
+    parts = governance_parts(
+        settings, appstream=appstream, ledger=ledger, policy=policy, clock=clock
+    )
     return Enforcer(
         EnforcerDeps(
             appstream=parts.appstream,
@@ -146,5 +149,6 @@ def build_enforcer(
             governed_accounts=frozenset(settings.governed_account_ids),
             governed_regions=frozenset(settings.governed_regions),
             self_principals=settings.self_principal_arns,
+            clock=clock or utcnow,
         )
     )

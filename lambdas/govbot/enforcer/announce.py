@@ -146,8 +146,8 @@ def due_for_reminder(
     interval = timedelta(hours=interval_hours)
     due = []
     for state in states:
-        last = max(t for t in (state.announced_at, state.reminded_at, state.updated_at) if t)
-        if state.findings and now - last >= interval:
+        times = [t for t in (state.announced_at, state.reminded_at) if t is not None]
+        if state.findings and times and now - max(times) >= interval:
             due.append(state)
     return sorted(due, key=lambda s: s.image_arn)
 
@@ -218,9 +218,7 @@ def sweep_followups(
     standing: list[AnnouncedState] = []
     for state in store.open_announcements():
         ref = ImageRef.from_arn(state.image_arn)
-        gone = (
-            f"{ref.account_id}/{ref.region}" in swept_set and state.image_arn not in listed_set
-        )
+        gone = f"{ref.account_id}/{ref.region}" in swept_set and state.image_arn not in listed_set
         if state.image_arn in compliant_set or gone:
             cause = "the image no longer exists" if gone else "the drift sweep found it compliant"
             items.append(
@@ -238,9 +236,7 @@ def sweep_followups(
     due = due_for_reminder(standing, now, interval_hours)
     if due:
         items.append(
-            reminder_item(
-                due, run_event_id=run_event_id, now=now, interval_hours=interval_hours
-            )
+            reminder_item(due, run_event_id=run_event_id, now=now, interval_hours=interval_hours)
         )
         updates += [state.model_copy(update={"reminded_at": now}) for state in due]
     return items, updates

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import outcomes
 from govbot.enforcer.announce import announce, resolved_item
+from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -216,7 +217,14 @@ class Enforcer:
         # recorded, but the message reports only what govbot did (or failed to do) now.
         reported = [a for a in actions if a.error != INTERRUPTED]
         if reported:
-            outbox.append(outcomes.remedied_item(event, evaluation, reported, deps.clock()))
+            consumers = {
+                a.shared_account_id: self._consumer(ref, a.shared_account_id)
+                for a in reported
+                if a.shared_account_id and a.status == "succeeded"
+            }
+            outbox.append(
+                outcomes.remedied_item(event, evaluation, reported, deps.clock(), consumers)
+            )
         # Standing violations are announced when they appear, change or go (not every time
         # an event or a sweep sees them again): see govbot.enforcer.announce.
         told = announce(
@@ -240,7 +248,8 @@ class Enforcer:
                 )
             )
         if event.event_name == "DeleteImagePermissions":
-            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name))
+            consumer = self._consumer(ref, event.shared_account_id or "")
+            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
         decisions = outcomes.decision_records(event, evaluation)
         decisions += recovered_decisions(event, actions, decisions)
         note = _summary(evaluation, actions)
@@ -330,6 +339,10 @@ class Enforcer:
             received_at=self._deps.clock(),
             raw=event.raw,
         )
+
+    def _consumer(self, ref: ImageRef, account_id: str) -> ConsumerView | None:
+        """The consumer's fleets and builders on ``ref`` when it is a governed account."""
+        return read_consumer(self._deps.appstream, ref, account_id, self._deps.governed_accounts)
 
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""

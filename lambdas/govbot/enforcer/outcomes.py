@@ -8,6 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from govbot.domain import highest_severity
+from govbot.enforcer.consumers import (
+    ConsumerView,
+    builder_exposure,
+    fleet_impact_text,
+    stopped_fleets,
+)
 from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
@@ -101,8 +107,15 @@ def remedied_item(
     evaluation: Evaluation,
     actions: list[ActionRecord],
     revoked_at: datetime,
+    consumers: Mapping[str, ConsumerView | None] | None = None,
 ) -> OutboxItem:
-    """The ``violation_remedied`` notification for the changes govbot made."""
+    """The ``violation_remedied`` notification for the changes govbot made.
+
+    ``consumers``: what governed consumer accounts hold on the image (their image builders
+    made during a builder exposure are listed).
+    """
+    consumers = consumers or {}
+    exposures: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     violations: list[dict[str, Any]] = []
     window: ExposureWindow | None = None
@@ -134,6 +147,8 @@ def remedied_item(
             exposure = _window_for(event, action.shared_account_id, revoked_at)
             entry["exposure_window"] = exposure.as_json()
             window = window or exposure
+            account = action.shared_account_id
+            exposures.append(builder_exposure(account, exposure, consumers.get(account)))
         fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
         changes.append(entry)
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
@@ -159,6 +174,7 @@ def remedied_item(
             "granted_at": window.granted_at if window else None,
             "revoked_at": window.revoked_at if window else None,
             "builder_warning": BUILDER_WARNING if builder_revoked else None,
+            "builder_exposure": exposures or None,
             "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
         },
     )
@@ -211,9 +227,15 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "audit"))
 
 
-def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> OutboxItem:
-    """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions."""
+def stop_sharing_item(
+    event: ParsedEvent, image_arn: str, image_name: str, consumer: ConsumerView | None = None
+) -> OutboxItem:
+    """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions.
+
+    ``consumer``: the consumer's fleets when it is a governed account (they are named).
+    """
     account = event.shared_account_id or "unknown"
+    fleets = stopped_fleets(consumer)
     payload = OutboxPayload(
         message_kind="stop_sharing_impact",
         severity="medium",
@@ -222,10 +244,9 @@ def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> Ou
         rule_ids=[],
         summary=f"{image_name} ({event.region}) is no longer shared with {account}",
         details={
-            "fleet_impact": (
-                "If the account had fleet access, the desired capacity of its fleets using "
-                "this image is now 0; running sessions continue until they end."
-            )
+            "fleet_impact": fleet_impact_text(account, consumer),
+            "fleets": fleets,
+            "consumer_governed": consumer is not None,
         },
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "stop"))

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
+from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
@@ -26,6 +27,12 @@ class AppStreamPort(Protocol):
         self, ref: ImageRef, account_id: str, permissions: Permissions
     ) -> None: ...
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None: ...
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]: ...
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]: ...
 
 
 class LedgerPort(Protocol):

@@ -13,6 +13,7 @@ parsed is recorded as rejected and never fails the rest of its batch.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -89,6 +90,16 @@ class _Runtime:
         return outcome
 
 
+_clock_override: Callable[[], datetime] | None = None
+
+
+def use_clock(clock: Callable[[], datetime] | None) -> None:
+    """Sandbox only: make the enforcer and its sweep read time from ``clock`` (None: real)."""
+    global _clock_override
+    _clock_override = clock
+    _runtime.cache_clear()
+
+
 @cache
 def _runtime() -> _Runtime:
     settings = load_settings(EnforcerSettings)
@@ -96,7 +107,8 @@ def _runtime() -> _Runtime:
     appstream = AppStreamGateway(
         role_arn_for=role_arn_resolver(settings.remediation_role_name, settings.hub_account_id)
     )
-    return _Runtime(build_enforcer(settings, appstream=appstream), settings, appstream)
+    enforcer = build_enforcer(settings, appstream=appstream, clock=_clock_override)
+    return _Runtime(enforcer, settings, appstream)
 
 
 def _record_handler(record: SQSRecord) -> dict[str, Any]:

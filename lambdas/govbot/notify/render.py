@@ -189,9 +189,29 @@ def render_violation_remedied(p: OutboxPayload, outbox_id: str, days: int) -> Re
     extra.append(section(f"*Exposure window:* {esc(window) if window else 'unknown'}"))
     if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
         extra.append(section(BUILDER_WARNING))
+    extra.extend(_exposure_sections(d.get("builder_exposure")))
     extra.extend(_buttons(p, outbox_id, days, remedied=True))
     what = esc(d.get("action") or "revoked the forbidden permissions (enforce mode)")
     return _message(p, outbox_id, "Share revoked", what, extra)
+
+
+def _exposure_sections(exposures: Any) -> list[Block]:
+    """Per account: how long it could build, and (governed) the builders it made."""
+    blocks: list[Block] = []
+    for exposure in exposures if isinstance(exposures, list) else []:
+        if not isinstance(exposure, dict):
+            continue
+        text = f"*Builder exposure:* {esc(exposure.get('text') or '')}"
+        builders = exposure.get("builders")
+        if isinstance(builders, list):
+            listed = ", ".join(
+                f"`{esc(b.get('name'))}` ({esc(b.get('state'))}, created {esc(b.get('created'))})"
+                for b in builders[:30]
+                if isinstance(b, dict)
+            )
+            text += f"\n*Image builders it created from this image meanwhile:* {listed or 'none'}"
+        blocks.append(section(text))
+    return blocks
 
 
 def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
@@ -234,12 +254,19 @@ def render_violation_reminder(p: OutboxPayload, outbox_id: str, days: int) -> Re
 def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
     fleets = p.details.get("fleets") or []
-    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or "unknown (not visible from here)"
-    text = (
-        ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
-        "this image have their desired capacity set to *0*; existing sessions run to "
-        f"their end.\n*Fleets affected:* {names}"
+    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or (
+        "none" if p.details.get("consumer_governed") else "unknown (not visible from here)"
     )
+    impact = p.details.get("fleet_impact")
+    text = (
+        f":warning: {esc(impact)}"
+        if isinstance(impact, str) and impact
+        else (
+            ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
+            "this image have their desired capacity set to *0*; existing sessions run to "
+            "their end."
+        )
+    ) + f"\n*Fleets at desired capacity 0:* {names}"
     what = esc(p.details.get("action") or "stopped sharing fleet access")
     return _message(p, outbox_id, "Fleet access removed", what, [section(text)])
 

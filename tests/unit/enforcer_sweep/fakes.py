@@ -14,7 +14,7 @@ from typing import Any, Literal
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
-from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound
+from govbot.gateways.appstream import AppStreamGatewayError, BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
@@ -60,6 +60,8 @@ class FakeAppStream:
     """Images by ARN; ``broken`` (account, region) pairs fail to list like AccessDenied."""
 
     images: dict[str, ImageSnapshot] = field(default_factory=dict)
+    fleets: list[FleetUsage] = field(default_factory=list)
+    builders: list[BuilderUsage] = field(default_factory=list)
     broken: dict[tuple[str, str], str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
 
@@ -111,6 +113,18 @@ class FakeAppStream:
         shares.append(SharedAccountPermission(account_id=account_id, permissions=permissions))
         self.images[ref.arn] = image.model_copy(update={"shared_with": tuple(shares)})
 
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [f for f in self.fleets if f.image_arn == ref.arn and f.account_id == account_id]
+
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [b for b in self.builders if b.image_arn == ref.arn and b.account_id == account_id]
+
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
         self.calls.append(f"delete {ref.name} {account_id}")
         image = self._require(ref)
@@ -157,7 +171,9 @@ class FakeLedger:
         return self.announced.get(image_arn)
 
     def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
-        stored = rec.model_copy(update={'updated_at': None}).stamped(rec.announced_at or datetime.now(UTC))
+        stored = rec.model_copy(update={"updated_at": None}).stamped(
+            rec.announced_at or datetime.now(UTC)
+        )
         self.announced[rec.image_arn] = stored
         return stored
 

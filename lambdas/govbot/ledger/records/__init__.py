@@ -19,8 +19,8 @@ from govbot.ledger.records.outbox import (
     Severity,
 )
 from govbot.ledger.records.state import (
-    AnnouncedState,
     TERMINAL_COPY_STATES,
+    AnnouncedState,
     CopyJob,
     CopyJobState,
     CopyJobStep,
@@ -33,8 +33,8 @@ __all__ = [
     "CLAIMABLE_OUTBOX_STATUSES",
     "TERMINAL_COPY_STATES",
     "ActionRecord",
-    "AnnouncedState",
     "ActionStatus",
+    "AnnouncedState",
     "CopyJob",
     "CopyJobState",
     "CopyJobStep",
