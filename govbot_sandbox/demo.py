@@ -187,6 +187,10 @@ def chapter_drift_sweep(story: Story) -> None:
     story.say("   (legacy-eu in eu-west-1 was shared with 999999999999 before govbot existed)")
     report = story.sb.reconcile()
     story.say(f"   sweep: {report['note']}")
+    story.say(
+        "   (dev-tools' audit violation from chapter 4 still stands: recorded again, "
+        "not announced again)"
+    )
     story.sb.drain()
     listing = story.sb.appstream("eu-west-1").describe_image_permissions(Name="legacy-eu")
     for share in listing["SharedImagePermissionsList"]:
@@ -227,6 +231,18 @@ def chapter_golden_copy(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_reminder(story: Story) -> None:
+    story.title("A day of hourly sweeps later: standing violations are recalled once, in a digest")
+    for _hour in range(24):
+        story.clock.advance(3600)
+        story.sb.reconcile()
+    story.say(
+        "   24 sweeps ran; dev-tools was announced once (chapter 4), so Slack gets one reminder"
+    )
+    story.sb.drain()
+    story.slack_messages()
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_builder_revoked,
     chapter_never_share,
@@ -236,6 +252,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_slack_buttons,
     chapter_drift_sweep,
     chapter_golden_copy,
+    chapter_reminder,
 ]
 
 

@@ -79,12 +79,10 @@ def test_a_week_of_hourly_sweeps_announces_once_and_reminds_daily(
     assert "[high]" in reminders[0]
     blocks = [json.dumps(m["blocks"]) for m in slack.delivered("default") if "Still" in m["text"]]
     assert all("dev-tools" in b and "audit-fleet-dev" in b for b in blocks)
-    # The ledger keeps every observation: one audit decision per sweep.
-    decisions = _sweep_decisions(sb)
-    assert len(decisions) == 7 * 24
-    assert {(d.rule_id, d.outcome, d.mode) for d in decisions} == {
-        ("audit-fleet-dev", "violation", "audit")
-    }
+    # The ledger keeps every observation: one audit violation decision per sweep.
+    violations_seen = [d for d in _sweep_decisions(sb) if d.outcome == "violation"]
+    assert len(violations_seen) == 7 * 24
+    assert {(d.rule_id, d.mode) for d in violations_seen} == {("audit-fleet-dev", "audit")}
     # The world did not change: the share is still there (audit mode).
     listing = sb.appstream(REGION).describe_image_permissions(Name="dev-tools")
     assert [p["sharedAccountId"] for p in listing["SharedImagePermissionsList"]] == [OUTSIDER]
