@@ -4,10 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The AWS CLI from PyPI, in a virtualenv of its own (its bundled botocore, not ours).
+AWSCLI_VENV := .awscli-venv
+AWSCLI := $(AWSCLI_VENV)/bin/aws
+AWSCLI_SPEC := awscli>=1.36,<2
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck test test-unit test-integration test-infra test-e2e demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-live serve demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,20 +30,35 @@ lock: $(STAMP) ## re-pin requirements-lock.txt from what .venv now holds
 	@{ sed -n '1,/^[^#]/{/^#/p}' $(LOCK); $(BIN)/python -m pip freeze --exclude-editable | grep -v '^govbot'; } > $(LOCK).new
 	@mv $(LOCK).new $(LOCK)
 
-test: $(STAMP) ## run every test layer (unit, integration, infra, e2e)
+$(AWSCLI):
+	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python -m pip install --quiet "$(AWSCLI_SPEC)"
+
+awscli: $(AWSCLI) ## the AWS CLI from PyPI in .awscli-venv (for the live tests and walk-through)
+
+browser: ## headless Chromium for the HTML report test (Debian's package; CI runs this)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: $(STAMP) $(AWSCLI) browser ## run every test layer (unit, integration, infra, e2e)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 test-unit: $(STAMP) ## unit tests only (sockets blocked)
 	$(BIN)/python -m pytest tests/unit
 
-test-integration: $(STAMP) ## moto + AppStream emulator through real boto3 clients
+test-integration: $(STAMP) browser ## moto + AppStream emulator through real boto3 clients
 	$(BIN)/python -m pytest tests/integration
 
 test-infra: $(STAMP) ## synthesized template, cdk-nag, cfn-lint
 	$(BIN)/python -m pytest tests/infra
 
-test-e2e: $(STAMP) ## the whole sandbox pipeline
+test-e2e: $(STAMP) $(AWSCLI) ## the whole sandbox pipeline (and the live endpoint, AWS CLI)
 	$(BIN)/python -m pytest tests/e2e
+
+test-live: $(STAMP) $(AWSCLI) ## the live endpoint through the AWS CLI only
+	$(BIN)/python -m pytest tests/e2e/test_e2e_live_cli.py
+
+serve: $(STAMP) ## run govbot live on one loopback endpoint (see README "Try it live")
+	$(BIN)/govbot-sandbox serve --port 4566 --speed 60
 
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 	$(BIN)/python -m govbot_sandbox.demo
@@ -58,4 +77,4 @@ bench: $(STAMP) ## run the benchmarks; results go to bench/results.json
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtual environment and build outputs
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(AWSCLI_VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache *.egg-info

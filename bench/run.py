@@ -22,6 +22,7 @@ from typing import Any
 
 import botocore.handlers
 
+from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
 from govbot.policy.loader import load_policy
@@ -255,18 +256,34 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "notifier_storm_200_violations": bench_notifier_storm,
     "enforcement_pipeline_50_events": bench_enforcement_pipeline,
     "emulator_http_describe_images": bench_emulator_http,
+    "drift_sweep_3x1000x10_vs_bound": bench_sweep_bound,
+    "drift_sweep_3x1000x10_60s_invocations": bench_sweep_invocation_limit,
 }
 
 
-def main() -> int:
-    """Run every benchmark, write the results file, exit 1 if a target was missed."""
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark (or those named), write the results, exit 1 if a target was missed.
+
+    Named benchmarks (``python -m bench.run NAME...``) replace only their own entries.
+    """
+    names = list(sys.argv[1:] if argv is None else argv)
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        print(
+            f"bench: unknown benchmark(s) {unknown}; expected some of {sorted(BENCHMARKS)}",
+            file=sys.stderr,
+        )
+        return 2
+    previous = json.loads(RESULTS.read_text()).get("benchmarks", {}) if names else {}
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "machine": f"{platform.machine()} {platform.system()} ({platform.processor() or 'cpu'})",
-        "benchmarks": {},
+        "benchmarks": dict(previous),
     }
     for name, bench in BENCHMARKS.items():
+        if names and name not in names:
+            continue
         print(f"running {name} ...", flush=True)
         outcome = bench()
         results["benchmarks"][name] = outcome

@@ -1,4 +1,9 @@
-"""``govbot-sandbox``: sandbox-only commands (the AppStream emulator as a loopback server).
+"""``govbot-sandbox``: sandbox-only commands.
+
+``govbot-sandbox serve [--port 0] [--speed 1] [--accounts KEY=ARN ...]`` runs govbot live
+behind one loopback endpoint (AppStream emulator + moto services + admin API under
+``/_govbot/``): point ``AWS_ENDPOINT_URL`` at it and use the AWS CLI or boto3 unchanged.
+See ``govbot_sandbox.live``.
 
 ``govbot-sandbox serve-emulator [--host 127.0.0.1] [--port 0] [--seed-demo]`` prints the
 endpoint URL and serves until Ctrl-C. Pass that URL to ``govbot check --endpoint-url`` or to
@@ -11,7 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
@@ -19,6 +27,7 @@ from typing import Any, NoReturn, TextIO
 from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer
 from govbot_sandbox.emulator.identity import default_account_id
 
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 EXIT_OK = 0
 EXIT_USAGE = 2
 DEMO_REGION = "us-east-1"
@@ -87,6 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--account", default=None, help="owner of the demo images (default: the sandbox account)"
     )
     serve.add_argument("--region", default=DEMO_REGION, help="region of the demo images")
+    live = commands.add_parser(
+        "serve",
+        help="run govbot live behind one loopback endpoint (AppStream + moto + admin API)",
+    )
+    live.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    live.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
+    live.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="clock seconds per real second for copies, builds and schedules (default 1)",
+    )
+    live.add_argument(
+        "--accounts",
+        action="append",
+        metavar="KEY=ARN",
+        help="map an access key id to an IAM user or assumed-role ARN (repeatable)",
+    )
+    live.add_argument(
+        "--cloudtrail-log", metavar="FILE", help="also append each CloudTrail record to FILE"
+    )
+    live.add_argument(
+        "--quiet", action="store_true", help="print the banner only, not what happens"
+    )
     return parser
 
 
@@ -113,6 +146,11 @@ def serve_emulator(
     host = loopback_host(args.host)
     emulator = AppStreamEmulator(sinks=[])  # no EventBridge outside moto: record only
     account = args.account or default_account_id()
+    if not ACCOUNT_ID.match(account):
+        raise UsageError(f"--account: expected 12 digits, got {account!r}")
+    # The owner of the seeded images must be someone a caller can be: a known access key.
+    owner_key = f"AKIASEED{account}"
+    emulator.register_identity(owner_key, account, f"arn:aws:iam::{account}:user/owner")
     seeded = seed_demo(emulator, account, args.region) if args.seed_demo else []
     try:
         server = emulator.serve(host, args.port)
@@ -120,12 +158,18 @@ def serve_emulator(
         raise UsageError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
     try:
         print(f"AppStream emulator listening on {server.endpoint_url}", file=out)
+        print(
+            f"sign with access key {owner_key} to act as account {account} "
+            "(any other key: the default sandbox account)",
+            file=out,
+        )
         for arn in seeded:
             print(f"seeded {arn}", file=out)
         if seeded:
             print(
                 f"try: govbot check --region {args.region} --account {account} --all "
-                f"--policy policies/demo.yaml --endpoint-url {server.endpoint_url}",
+                f"--policy policies/demo.yaml --endpoint-url {server.endpoint_url} "
+                "--no-organizations",
                 file=out,
             )
         print("press Ctrl-C to stop", file=out, flush=True)
@@ -136,12 +180,38 @@ def serve_emulator(
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def wait_forever() -> None:
+    """Block until Ctrl-C or SIGTERM (both end ``serve`` cleanly)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+    threading.Event().wait()
+
+
+def serve_live(args: argparse.Namespace, out: TextIO, wait: Callable[[], None]) -> int:
+    """``govbot-sandbox serve``: the live sandbox (imports moto's server only when asked)."""
+    from govbot_sandbox.live.serve import ServeError, run
+
+    try:
+        loopback_host(args.host)
+    except UsageError as exc:
+        raise UsageError(str(exc), prog="govbot-sandbox serve") from None
+    try:
+        return run(args, out, wait)
+    except ServeError as exc:
+        raise UsageError(str(exc), prog="govbot-sandbox serve") from None
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     wait: Callable[[EmulatorServer], None] = wait_for_interrupt,
+    wait_live: Callable[[], None] = wait_forever,
 ) -> int:
     """Run ``govbot-sandbox`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     out = stdout if stdout is not None else sys.stdout
@@ -152,6 +222,8 @@ def main(
                 args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         except SystemExit as exc:  # --help
             return int(exc.code or 0)
+        if args.command == "serve":
+            return serve_live(args, out, wait_live)
         return serve_emulator(args, out, wait)
     except UsageError as exc:
         print(f"{exc.prog}: error: {exc}", file=err)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from botocore.exceptions import ClientError
+
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -132,6 +134,29 @@ def chapter_never_share(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_revocation_sticks(story: Story) -> None:
+    story.title("Fleet access is revoked: the partner's fleet drops to 0 and cannot scale back")
+    arn = story.sb.emulator.backend.seed_image(
+        HUB_ACCOUNT, REGION, "partner-app", shared_with={PARTNER: (True, False)}
+    )
+    partner = story.sb.appstream(REGION, user="dave", account=PARTNER)
+    partner.create_fleet(
+        Name="dave-fleet",
+        ImageArn=arn,
+        InstanceType="stream.standard.medium",
+        ComputeCapacity={"DesiredInstances": 2},
+    )
+    story.say(f"   alice stops sharing partner-app with {PARTNER}")
+    story.sb.appstream(REGION).delete_image_permissions(Name="partner-app", SharedAccountId=PARTNER)
+    story.sb.drain()
+    fleet = partner.describe_fleets(Names=["dave-fleet"])["Fleets"][0]
+    story.say(f"   now: dave-fleet desired capacity {fleet['ComputeCapacityStatus']['Desired']}")
+    try:
+        partner.update_fleet(Name="dave-fleet", ComputeCapacity={"DesiredInstances": 2})
+    except ClientError as exc:
+        story.say(f"   dave scales dave-fleet back to 2: refused, {exc.response['Error']['Code']}")
+
+
 def chapter_trusted_and_exempt(story: Story) -> None:
     story.title("A trusted account and an exempted one are left alone, with the reason")
     trusted = story.share("app-base", TRUSTED, fleet=True, builder=True)
@@ -188,7 +213,11 @@ def chapter_drift_sweep(story: Story) -> None:
     report = story.sb.reconcile()
     story.say(f"   sweep: {report['note']}")
     story.say(
-        "   (dev-tools' audit violation from chapter 4 still stands: recorded again, "
+        f"   {len(report['swept'])} of {report['lanes_total']} account/region(s) swept in "
+        f"parallel; pass {'closed' if report['pass_closed'] else 'left open for the next run'}"
+    )
+    story.say(
+        "   (dev-tools' audit violation from chapter 5 still stands: recorded again, "
         "not announced again)"
     )
     story.sb.drain()
@@ -237,21 +266,50 @@ def chapter_reminder(story: Story) -> None:
         story.clock.advance(3600)
         story.sb.reconcile()
     story.say(
-        "   24 sweeps ran; dev-tools was announced once (chapter 4), so Slack gets one reminder"
+        "   24 sweeps ran; dev-tools was announced once (chapter 5), so Slack gets one reminder"
     )
     story.sb.drain()
     story.slack_messages()
 
 
+def chapter_simulate(story: Story) -> None:
+    story.title("What if? `govbot simulate` runs the same enforcer offline, on a world file")
+    from govbot.cli.event_files import InputEvent
+    from govbot.cli.simulation import Simulation
+    from govbot.cli.world import World, WorldImage
+    from govbot.policy import load_policy
+
+    # The world as it was before chapter 1, and chapter 1's CloudTrail event.
+    world = World(
+        accounts=[HUB_ACCOUNT],
+        regions=list(story.sb.regions),
+        images=[WorldImage(name="app-base", tags={"team": "platform"})],
+    )
+    envelope = story.sb.emulator.events.named("UpdateImagePermissions")[0]
+    simulation = Simulation(load_policy(str(story.sb.policy_path)), world, story.clock.now())
+    outcome = simulation.run(InputEvent("chapter 1", envelope))
+    story.say(f"   simulated {outcome.event_id}: {outcome.outcome} ({outcome.note})")
+    deployed = story.sb.ledger.get_event(outcome.event_id).actions
+    for mine, theirs in zip(outcome.result.actions, deployed, strict=False):
+        same = "same as" if mine.request == theirs.request else "DIFFERENT from"
+        story.say(f"   simulated {mine.operation} {mine.shared_account_id}: {same} the sandbox's")
+    story.say(
+        "   (try: govbot simulate --policy policies/demo.yaml "
+        "--world docs/examples/simulate/world.yaml docs/examples/simulate/events.jsonl)"
+    )
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_builder_revoked,
     chapter_never_share,
+    chapter_revocation_sticks,
     chapter_trusted_and_exempt,
     chapter_audit_rule,
     chapter_duplicates_and_garbage,
     chapter_slack_buttons,
     chapter_drift_sweep,
     chapter_golden_copy,
+    chapter_simulate,
     chapter_reminder,
 ]
 

@@ -26,6 +26,7 @@ from moto import mock_aws
 
 from govbot import routing
 from govbot.ledger import Ledger, create_ledger_table
+from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.lambda_service import (
@@ -38,7 +39,9 @@ from govbot_sandbox.lambda_service import (
 
 logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_POLICY = REPO_ROOT / "policies" / "demo.yaml"
+# Package data (govbot_sandbox/policies links to the repository's policies/ directory), so
+# the demo finds its policy after a plain `pip install .` as well as in a checkout.
+DEMO_POLICY = Path(__file__).resolve().parent / "policies" / "demo.yaml"
 REMEDIATION_ROLE = "govbot-remediation"
 # The functions' own role, as the emulator sees their credentials (deployed: the Lambda role).
 FUNCTIONS_ROLE = "govbot-functions"
@@ -244,7 +247,9 @@ class Sandbox:
 
         now = self.emulator.backend.clock.now()
         event = scheduled_event("govbot-drift-sweep", now, self.hub_region, event_id=event_id)
-        result: dict[str, Any] = enforcer.handler(event, LambdaContextStub("govbot-enforcer"))
+        # The deployed schedule targets the drift sweeper (the enforcer's code, own timeout).
+        sweeper = LambdaContextStub("govbot-drift-sweeper")
+        result: dict[str, Any] = enforcer.sweep_handler(event, sweeper)
         return dict(result["sweep"])
 
     def click(

@@ -12,7 +12,7 @@ Example
 """
 
 from govbot_sandbox.emulator.backend import AppStreamBackend
-from govbot_sandbox.emulator.clock import ManualClock, SystemClock
+from govbot_sandbox.emulator.clock import ManualClock, ScaledClock, SystemClock
 from govbot_sandbox.emulator.contract import AppStreamError, CallContext
 from govbot_sandbox.emulator.facade import AppStreamEmulator
 from govbot_sandbox.emulator.faults import FaultConfig
@@ -32,6 +32,7 @@ __all__ = [
     "MotoEventBridgeSink",
     "RecordingSink",
     "SafeFanout",
+    "ScaledClock",
     "ShapeViolation",
     "SystemClock",
     "active_emulator",

@@ -7,7 +7,7 @@ the seeding and control methods (``seed_image``, ``finish_image_build``, ``tick`
 Time: nothing runs in the background. Copies and builds settle lazily against the clock
 at every call and on :meth:`tick`. Events: each successful mutating call emits one
 CloudTrail envelope to ``event_sink`` (after the lock is released, so a sink may call
-back into the backend); failed and read-only calls emit nothing.
+back into the backend); a failed one carries ``errorCode``; read-only calls emit nothing.
 """
 
 from __future__ import annotations
@@ -111,9 +111,18 @@ class AppStreamBackend:
         return frozenset(READ_ONLY) | frozenset(MUTATING)
 
     def dispatch(self, operation: str, params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
-        """Run one API call for ``ctx``; return the output structure or raise AppStreamError."""
+        """Run one API call for ``ctx``; return the output structure or raise AppStreamError.
+
+        A mutating call emits its CloudTrail envelope whether it succeeds or fails (a failed
+        one with ``errorCode``/``errorMessage``), as CloudTrail records both.
+        """
         handler = MUTATING.get(operation) or READ_ONLY.get(operation)
-        validate_input(operation, params)  # unknown operations fail here first
+        try:
+            params = validate_input(operation, params)  # unknown operations fail here first
+        except AppStreamError as exc:
+            if operation in MUTATING:
+                self._emit_failure(operation, params, ctx, exc)
+            raise
         if handler is None:
             raise AppStreamError(
                 UNSUPPORTED_OPERATION,
@@ -122,17 +131,44 @@ class AppStreamBackend:
             )
         with self._lock:
             now = self.clock.now()
-            lifecycle.settle(self.world, now)
+            self._settle(now)
             self.world.ensure_region(ctx.region)
-            output = handler(self._env(ctx, now), params)
+            failure: AppStreamError | None = None
+            output: dict[str, Any] | None = None
+            try:
+                output = handler(self._env(ctx, now), params)
+            except AppStreamError as exc:
+                failure = exc
             event = (
-                api_call_envelope(operation, params, output, ctx, now)
+                api_call_envelope(
+                    operation,
+                    params,
+                    output,
+                    ctx,
+                    now,
+                    error=(failure.code, failure.message) if failure else None,
+                )
                 if operation in MUTATING
                 else None
             )
         if event is not None:
             self._emit(event)
-        return output
+        if failure is not None:
+            raise failure
+        return output or {}
+
+    def _emit_failure(
+        self, operation: str, params: Any, ctx: CallContext, exc: AppStreamError
+    ) -> None:
+        with self._lock:
+            now = self.clock.now()
+        safe = params if isinstance(params, dict) else {}
+        self._emit(
+            api_call_envelope(operation, safe, None, ctx, now, error=(exc.code, exc.message))
+        )
+
+    def _settle(self, now: datetime) -> int:
+        return lifecycle.settle(self.world, now) + fleets.settle(self.world, now)
 
     def _env(self, ctx: CallContext, now: datetime) -> OpEnv:
         return OpEnv(self.world, self.settings, now, ctx, self._copy_failures)
@@ -146,7 +182,7 @@ class AppStreamBackend:
     def tick(self) -> int:
         """Apply every transition due at the clock's current time; return how many."""
         with self._lock:
-            return lifecycle.settle(self.world, self.clock.now())
+            return self._settle(self.clock.now())
 
     def fail_next_copies(
         self, dest_region: str, count: int = 1, message: str = lifecycle.DEFAULT_COPY_FAILURE
@@ -267,7 +303,7 @@ class AppStreamBackend:
         ``build_duration_seconds``) and the ``CreateImage`` service event. Returns its ARN."""
         with self._lock:
             now = self.clock.now()
-            lifecycle.settle(self.world, now)
+            self._settle(now)
             builder = self.world.builders.get(
                 resource_arn(region, account_id, "image-builder", builder_name)
             )

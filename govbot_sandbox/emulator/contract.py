@@ -21,6 +21,8 @@ class CallContext:
     access_key_id: str = ""
     user_agent: str = ""
     source_ip: str = "127.0.0.1"
+    # The x-amzn-RequestId of the reply; CloudTrail's requestID repeats it. "" = make one.
+    request_id: str = ""
 
 
 class AppStreamError(Exception):

@@ -1,7 +1,7 @@
 """CloudTrail records as EventBridge delivers them, for the emulator's event sink.
 
-Successful mutating API calls become ``AWS API Call via CloudTrail`` envelopes with
-lowerCamel ``requestParameters``; a builder's image creation becomes the
+Mutating API calls (failed ones too, with ``errorCode``) become ``AWS API Call via
+CloudTrail`` envelopes with lowerCamel ``requestParameters``; a builder's image creation becomes the
 ``AWS Service Event via CloudTrail`` record shaped like AWS's published sample.
 """
 
@@ -69,40 +69,78 @@ def principal_id(ctx: CallContext) -> str:
     return f"AIDA{digest}"
 
 
+def user_identity(ctx: CallContext, now: datetime) -> dict[str, Any]:
+    """CloudTrail's ``userIdentity`` of ``ctx``, shaped as AWS writes it.
+
+    IAM users carry ``userName``; assumed roles carry ``sessionContext`` with the role as
+    ``sessionIssuer`` (see the AssociateFleet sample AWS publishes).
+    """
+    identity: dict[str, Any] = {
+        "type": ctx.principal_type,
+        "principalId": principal_id(ctx),
+        "arn": ctx.principal_arn,
+        "accountId": ctx.account_id,
+        "accessKeyId": ctx.access_key_id,
+    }
+    parts = ctx.principal_arn.split(":", 5)[-1].split("/")
+    if ctx.principal_type == "IAMUser":
+        identity["userName"] = parts[-1]
+    elif ctx.principal_type == "AssumedRole" and len(parts) >= 3:
+        role = parts[1]
+        role_id = principal_id(ctx).split(":", 1)[0]
+        identity["sessionContext"] = {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": role_id,
+                "arn": f"arn:aws:iam::{ctx.account_id}:role/{role}",
+                "accountId": ctx.account_id,
+                "userName": role,
+            },
+            "attributes": {"creationDate": iso_z(now), "mfaAuthenticated": "false"},
+        }
+    return identity
+
+
 def api_call_envelope(
     operation: str,
     params: dict[str, Any],
-    output: dict[str, Any],
+    output: dict[str, Any] | None,
     ctx: CallContext,
     now: datetime,
+    *,
+    error: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The EventBridge envelope of one successful mutating call made by ``ctx``."""
+    """The EventBridge envelope of one mutating call made by ``ctx``.
+
+    ``error`` is ``(code, message)`` for a failed call: CloudTrail still records it, with
+    ``errorCode`` and ``errorMessage`` and no ``responseElements``.
+    """
     op = operation_model(operation)
-    response = to_cloudtrail(output, op.output_shape) if output else None
-    detail = {
+    response = to_cloudtrail(output, op.output_shape) if output and error is None else None
+    detail: dict[str, Any] = {
         "eventVersion": "1.08",
-        "userIdentity": {
-            "type": ctx.principal_type,
-            "principalId": principal_id(ctx),
-            "arn": ctx.principal_arn,
-            "accountId": ctx.account_id,
-            "accessKeyId": ctx.access_key_id,
-        },
+        "userIdentity": user_identity(ctx, now),
         "eventTime": iso_z(now),
         "eventSource": EVENT_SOURCE,
         "eventName": operation,
         "awsRegion": ctx.region,
         "sourceIPAddress": ctx.source_ip,
         "userAgent": ctx.user_agent,
-        "requestParameters": to_cloudtrail(params, op.input_shape) if params else None,
-        "responseElements": response,
-        "requestID": str(uuid.uuid4()),
-        "eventID": str(uuid.uuid4()),
-        "readOnly": False,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": ctx.account_id,
     }
+    if error is not None:
+        detail["errorCode"], detail["errorMessage"] = error
+    detail.update(
+        {
+            "requestParameters": to_cloudtrail(params, op.input_shape) if params else None,
+            "responseElements": response,
+            "requestID": ctx.request_id or str(uuid.uuid4()),
+            "eventID": str(uuid.uuid4()),
+            "readOnly": False,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": ctx.account_id,
+        }
+    )
     return _envelope(API_CALL, ctx.account_id, ctx.region, now, detail)
 
 

@@ -118,7 +118,9 @@ class AppStreamEmulator:
         """Make calls signed with ``access_key_id`` act as this principal of ``account_id``."""
         self.identities.register(access_key_id, account_id, principal_arn, principal_type)
 
-    def context_for(self, headers: Mapping[str, str], url: str, source_ip: str) -> CallContext:
+    def context_for(
+        self, headers: Mapping[str, str], url: str, source_ip: str, request_id: str = ""
+    ) -> CallContext:
         """The ``CallContext`` of a request: identity from the SigV4 key, region from scope."""
         scope = parse_authorization(_get(headers, "Authorization"))
         access_key_id = scope.access_key_id if scope else ""
@@ -132,6 +134,7 @@ class AppStreamEmulator:
             access_key_id=access_key_id,
             user_agent=_get(headers, "User-Agent"),
             source_ip=source_ip,
+            request_id=request_id,
         )
 
     # -- the shared entry ----------------------------------------------------------------
@@ -164,7 +167,7 @@ class AppStreamEmulator:
             return protocol.encode_error(
                 wire.protocol, err.code, err.message, request_id, err.status
             )
-        ctx = self.context_for(plain_headers, url, source_ip)
+        ctx = self.context_for(plain_headers, url, source_ip, request_id)
         try:
             # The backend serialises calls itself (one world, one lock).
             output = self.backend.dispatch(operation, params, ctx)

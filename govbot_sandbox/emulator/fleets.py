@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from govbot_sandbox.emulator.contract import (
@@ -18,7 +19,13 @@ from govbot_sandbox.emulator.contract import (
 )
 from govbot_sandbox.emulator.paging import fingerprint, paginate
 from govbot_sandbox.emulator.settings import OpEnv
-from govbot_sandbox.emulator.state import BuilderRecord, FleetRecord, ImageRecord, resource_arn
+from govbot_sandbox.emulator.state import (
+    BuilderRecord,
+    FleetRecord,
+    ImageRecord,
+    World,
+    resource_arn,
+)
 from govbot_sandbox.emulator.tagging import check_tags
 from govbot_sandbox.emulator.views import builder_view, fleet_view
 
@@ -75,6 +82,30 @@ def resolve_image_for_use(env: OpEnv, params: dict[str, Any], use: Use, op: str)
             RESOURCE_NOT_AVAILABLE, f"{op}: image {image.name!r} is {image.state}, not AVAILABLE"
         )
     return image
+
+
+def image_revoked(env: OpEnv, fleet: FleetRecord) -> bool:
+    """True when ``fleet`` runs a shared image its account may no longer use for fleets
+    (fleet permission revoked, or the share deleted, or the image gone)."""
+    image = env.world.images.get(fleet.image_arn)
+    if image is None:
+        return True
+    if image.is_public or image.owner == fleet.account:
+        return False
+    grant = image.shares.get(fleet.account)
+    return grant is None or not grant.allow_fleet
+
+
+def _refuse_revoked(env: OpEnv, fleet: FleetRecord, op: str, what: str) -> None:
+    # AppStream: after fleet permission is revoked, the fleet must first be updated with a
+    # valid image before it can be scaled or started again.
+    if image_revoked(env, fleet):
+        raise AppStreamError(
+            OPERATION_NOT_PERMITTED,
+            f"{op}: fleet {fleet.name!r} uses image {fleet.image_arn} that account "
+            f"{fleet.account} is no longer permitted to use; update the fleet with a valid "
+            f"image before {what}",
+        )
 
 
 def _desired(params: dict[str, Any], fleet_type: str, op: str) -> int:
@@ -148,7 +179,10 @@ def update_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
         image = resolve_image_for_use(env, params, "fleet", op)
         fleet.image_arn, fleet.image_name, fleet.platform = image.arn, image.name, image.platform
     if params.get("ComputeCapacity"):
-        fleet.desired = _desired(params, fleet.fleet_type, op)
+        desired = _desired(params, fleet.fleet_type, op)
+        if desired > 0:
+            _refuse_revoked(env, fleet, op, "changing its capacity")
+        fleet.desired = desired
     for key, attr in (
         ("InstanceType", "instance_type"),
         ("DisplayName", "display_name"),
@@ -163,15 +197,21 @@ def update_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def start_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
-    """StartFleet: RUNNING at once (capacity follows Desired)."""
-    _own_fleet(env, params, "StartFleet").state = "RUNNING"
+    """StartFleet: STARTING, then RUNNING after ``fleet_start_seconds`` (capacity follows
+    Desired). Refused while the fleet's image is no longer permitted to its account."""
+    op = "StartFleet"
+    fleet = _own_fleet(env, params, op)
+    _refuse_revoked(env, fleet, op, "starting it")
+    if fleet.state == "STOPPED":
+        fleet.state = "STARTING"
+        fleet.ready_at = env.now + timedelta(seconds=env.settings.fleet_start_seconds)
     return {}
 
 
 def stop_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     """StopFleet: STOPPED at once; sessions end."""
     fleet = _own_fleet(env, params, "StopFleet")
-    fleet.state, fleet.in_use = "STOPPED", 0
+    fleet.state, fleet.in_use, fleet.ready_at = "STOPPED", 0, None
     return {}
 
 
@@ -202,7 +242,8 @@ def describe_fleets(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_image_builder(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
-    """CreateImageBuilder: a RUNNING builder on an image the caller may build from."""
+    """CreateImageBuilder: a PENDING builder (RUNNING after ``builder_start_seconds``) on an
+    image the caller may build from."""
     ctx, op = env.ctx, "CreateImageBuilder"
     arn = resource_arn(ctx.region, ctx.account_id, "image-builder", params["Name"])
     if arn in env.world.builders:
@@ -218,13 +259,14 @@ def create_image_builder(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
         account=ctx.account_id,
         image_arn=image.arn,
         instance_type=params["InstanceType"],
-        state="RUNNING",
+        state="PENDING",
         created_time=env.now,
         platform=image.platform,
         display_name=params.get("DisplayName"),
         description=params.get("Description"),
         enable_default_internet_access=bool(params.get("EnableDefaultInternetAccess")),
         tags=dict(tags),
+        ready_at=env.now + timedelta(seconds=env.settings.builder_start_seconds),
     )
     env.world.builders[arn] = builder
     return {"ImageBuilder": builder_view(builder)}
@@ -244,6 +286,18 @@ def describe_image_builders(env: OpEnv, params: dict[str, Any]) -> dict[str, Any
     if token:
         out["NextToken"] = token
     return out
+
+
+def settle(world: World, now: datetime) -> int:
+    """Finish fleet starts (STARTING -> RUNNING) and builder launches (PENDING -> RUNNING)
+    whose time has come; return how many changed."""
+    changed = 0
+    records: list[FleetRecord | BuilderRecord] = [*world.fleets.values(), *world.builders.values()]
+    for record in records:
+        if record.ready_at is not None and record.ready_at <= now:
+            record.state, record.ready_at = "RUNNING", None
+            changed += 1
+    return changed
 
 
 _R = TypeVar("_R", FleetRecord, BuilderRecord)

@@ -12,6 +12,7 @@ from govbot_sandbox.emulator.contract import (
     RESOURCE_IN_USE,
     RESOURCE_NOT_AVAILABLE,
     RESOURCE_NOT_FOUND,
+    VALIDATION,
     AppStreamError,
 )
 from govbot_sandbox.emulator.paging import fingerprint, paginate
@@ -136,8 +137,10 @@ def _shareable_image(env: OpEnv, params: dict[str, Any], op: str) -> ImageRecord
     ctx = env.ctx
     target = params["SharedAccountId"]
     if target == ctx.account_id:
+        # Neither permission operation models InvalidParameterCombination: a request the
+        # service refuses before any resource rule is a ValidationException.
         raise AppStreamError(
-            INVALID_PARAMETER_COMBINATION,
+            VALIDATION,
             f"{op}: SharedAccountId {target} is the image owner's own account; "
             "an image cannot be shared with the account that owns it",
         )

@@ -9,13 +9,14 @@ from typing import Any
 
 from govbot_sandbox.emulator.contract import (
     LIMIT_EXCEEDED,
+    OPERATION_NOT_PERMITTED,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_NOT_AVAILABLE,
     VALIDATION,
     AppStreamError,
 )
 from govbot_sandbox.emulator.settings import OpEnv
-from govbot_sandbox.emulator.state import ImageRecord, World
+from govbot_sandbox.emulator.state import ImageRecord, World, resource_arn
 from govbot_sandbox.emulator.tagging import check_tags
 from govbot_sandbox.emulator.views import image_view
 
@@ -86,7 +87,7 @@ def copy_image(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
         state="PENDING",
         created_time=env.now,
         platform=source.platform,
-        base_image_arn=source.base_image_arn,
+        base_image_arn=_base_in_region(world, source, dest_region),
         display_name=source.display_name,
         description=params.get("DestinationImageDescription") or None,
         public_base_image_released_date=source.public_base_image_released_date,
@@ -97,6 +98,20 @@ def copy_image(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     # Tags and share permissions deliberately stay behind: AWS copies neither.
     world.images[copy.arn] = copy
     return {"DestinationImageName": dest_name}
+
+
+def _base_in_region(world: World, source: ImageRecord, region: str) -> str | None:
+    """The copy's BaseImageArn: the same AWS base image, as published in ``region``.
+
+    Base images are regional like every image; a copy descends from the destination's
+    copy of the base (same name), not from an ARN in the source region.
+    """
+    base = world.images.get(source.base_image_arn or "")
+    if base is None or not base.is_public:
+        return source.base_image_arn
+    world.ensure_region(region)
+    regional = world.images.get(resource_arn(region, None, "image", base.name))
+    return regional.arn if regional is not None else source.base_image_arn
 
 
 def create_updated_image(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
@@ -111,8 +126,9 @@ def create_updated_image(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
             RESOURCE_ALREADY_EXISTS, f"{op}: an image named {new_name!r} already exists"
         )
     if existing.state != "AVAILABLE":
+        # CreateUpdatedImage does not model ResourceNotAvailable.
         raise AppStreamError(
-            RESOURCE_NOT_AVAILABLE, f"{op}: image {existing.name!r} is {existing.state}"
+            OPERATION_NOT_PERMITTED, f"{op}: image {existing.name!r} is {existing.state}"
         )
     tags = params.get("newImageTags") or {}
     check_tags(tags, settings.max_tags, op)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from govbot_sandbox.emulator.contract import INVALID_PARAMETER_COMBINATION, AppStreamError
+from govbot_sandbox.emulator.contract import VALIDATION, AppStreamError
 
 T = TypeVar("T")
 
@@ -25,12 +25,11 @@ def paginate(
     """Return one page of ``items`` and the token of the next page (None on the last page).
 
     A token is only valid for the same operation, caller and filters (``bound_to``);
-    anything else raises ``InvalidParameterCombinationException``.
+    anything else raises ``ValidationException`` (every JSON service may answer it;
+    not every Describe operation models InvalidParameterCombination).
     """
     if page_size < 1:
-        raise AppStreamError(
-            INVALID_PARAMETER_COMBINATION, f"{operation}: MaxResults must be >= 1, got {page_size}"
-        )
+        raise AppStreamError(VALIDATION, f"{operation}: MaxResults must be >= 1, got {page_size}")
     offset = 0 if token is None else _decode(token, bound_to, operation)
     end = offset + page_size
     next_token = _encode(end, bound_to) if end < len(items) else None
@@ -51,7 +50,7 @@ def _decode(token: str, bound_to: str, operation: str) -> int:
         valid = False
     if not valid:
         raise AppStreamError(
-            INVALID_PARAMETER_COMBINATION,
+            VALIDATION,
             f"{operation}: invalid NextToken {token!r} (not issued for this request's "
             "caller and filters)",
         )

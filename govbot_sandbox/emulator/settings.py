@@ -29,6 +29,8 @@ class Settings:
     max_tags: int = 50
     mark_copy_source_copying: bool = False
     fleets_page_size: int = 25
+    fleet_start_seconds: float = 60.0
+    builder_start_seconds: float = 120.0
 
 
 @dataclass

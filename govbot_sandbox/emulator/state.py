@@ -107,6 +107,7 @@ class FleetRecord:
     enable_default_internet_access: bool = False
     in_use: int = 0
     tags: dict[str, str] = field(default_factory=dict)
+    ready_at: datetime | None = None  # when a STARTING fleet becomes RUNNING
 
     @property
     def arn(self) -> str:
@@ -115,7 +116,7 @@ class FleetRecord:
 
 @dataclass
 class BuilderRecord:
-    """One image builder (RUNNING as soon as created)."""
+    """One image builder (PENDING when created, RUNNING at ``ready_at``)."""
 
     name: str
     region: str
@@ -129,6 +130,7 @@ class BuilderRecord:
     description: str | None = None
     enable_default_internet_access: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    ready_at: datetime | None = None
 
     @property
     def arn(self) -> str:

@@ -1,8 +1,9 @@
 """Input validation against botocore's AppStream service model.
 
 The emulator checks what the real service checks before any business rule: required
-members, types, lengths, patterns, enums and ranges, plus unknown members. Violations
-raise ``ValidationException`` naming the operation, the member path and the constraint.
+members, types, lengths, patterns, enums and ranges (and 12-digit account ids). Unknown
+members are dropped, not refused. Violations raise one ``ValidationException`` listing
+each, worded as AWS words them.
 """
 
 from __future__ import annotations
@@ -50,97 +51,151 @@ def operation_model(operation: str) -> OperationModel:
     return model.operation_model(operation)
 
 
-def validate_input(operation: str, params: dict[str, Any]) -> None:
-    """Check ``params`` against the input shape of ``operation``; raise on the first error."""
+# Shapes holding AWS account ids: the model's pattern is ^\d+$, but the service wants 12.
+ACCOUNT_ID_SHAPES = frozenset({"AwsAccountId"})
+ACCOUNT_ID_CONSTRAINT = "Member must satisfy regular expression pattern: ^\\d{12}$"
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+class _Problems:
+    """The validation errors of one request, in AWS's wording."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, value: Any, constraint: str) -> None:
+        self.items.append(
+            f"Value {_shown(value)} at '{path or 'request'}' failed to satisfy constraint: "
+            f"{constraint}"
+        )
+
+    def error(self) -> AppStreamError:
+        count = len(self.items)
+        noun = "validation error" if count == 1 else "validation errors"
+        return AppStreamError(VALIDATION, f"{count} {noun} detected: {'; '.join(self.items)}")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "'[" + ", ".join(str(v) for v in value) + "]'"
+    if isinstance(value, bool):
+        return "'" + str(value).lower() + "'"
+    return f"'{value}'"
+
+
+def validate_input(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check ``params`` against the input shape of ``operation``; return them without
+    unknown members (ignored, as a service ignores members a newer SDK sends).
+
+    Every violation is reported at once, in AWS's form: ``1 validation error detected:
+    Value 'x' at 'name' failed to satisfy constraint: Member must ...``.
+    """
     op = operation_model(operation)
     if op.input_shape is None:
-        return
+        return {}
     if not isinstance(params, dict):
         raise AppStreamError(VALIDATION, f"{operation}: request must be an object")
-    _check(op.input_shape, params, operation, "")
+    problems = _Problems()
+    cleaned = _check(op.input_shape, params, problems, "")
+    if problems.items:
+        raise problems.error()
+    return dict(cleaned)
 
 
-def _fail(operation: str, path: str, value: Any, constraint: str) -> AppStreamError:
-    shown = "null" if value is None else repr(value)
-    return AppStreamError(
-        VALIDATION,
-        f"{operation}: value {shown} at '{path or 'request'}' failed to satisfy constraint: "
-        f"{constraint}",
-    )
-
-
-def _check(shape: Shape, value: Any, op: str, path: str) -> None:
+def _check(shape: Shape, value: Any, problems: _Problems, path: str) -> Any:
+    """Record ``value``'s violations of ``shape``; return it without unknown members."""
     kind = shape.type_name
     meta = shape.metadata
     if kind == "structure":
-        _check_structure(shape, value, op, path)
-    elif kind == "list":
+        return _check_structure(shape, value, problems, path)
+    if kind == "list":
         if not isinstance(value, list):
-            raise _fail(op, path, value, "Member must be a list")
-        _check_size(meta, len(value), op, path, value, "list length")
-        for i, item in enumerate(value):
-            _check(shape.member, item, op, f"{path}[{i}]")  # type: ignore[attr-defined]
-    elif kind == "map":
+            problems.add(path, value, "Member must be a list")
+            return value
+        _check_size(meta, len(value), problems, path, value, "length")
+        member = shape.member  # type: ignore[attr-defined]
+        return [
+            _check(member, item, problems, f"{path}.{i}.member") for i, item in enumerate(value, 1)
+        ]
+    if kind == "map":
         if not isinstance(value, dict):
-            raise _fail(op, path, value, "Member must be a map")
-        _check_size(meta, len(value), op, path, value, "map size")
+            problems.add(path, value, "Member must be a map")
+            return value
+        _check_size(meta, len(value), problems, path, value, "length")
         for key, item in value.items():
-            _check(shape.key, key, op, f"{path}.key({key!r})")  # type: ignore[attr-defined]
-            _check(shape.value, item, op, f"{path}[{key!r}]")  # type: ignore[attr-defined]
-    elif kind == "string":
-        _check_string(shape, value, op, path)
+            _check(shape.key, key, problems, f"{path}.key")  # type: ignore[attr-defined]
+            _check(shape.value, item, problems, f"{path}.{key}")  # type: ignore[attr-defined]
+        return value
+    if kind == "string":
+        _check_string(shape, value, problems, path)
     elif kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(op, path, value, "Member must be an integer")
-        if "min" in meta and value < meta["min"]:
-            raise _fail(op, path, value, f"Member must have value >= {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            raise _fail(op, path, value, f"Member must have value <= {meta['max']}")
+            problems.add(path, value, "Member must be an integer")
+        elif "min" in meta and value < meta["min"]:
+            problems.add(
+                path, value, f"Member must have value greater than or equal to {meta['min']}"
+            )
+        elif "max" in meta and value > meta["max"]:
+            problems.add(path, value, f"Member must have value less than or equal to {meta['max']}")
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise _fail(op, path, value, "Member must be a boolean")
+            problems.add(path, value, "Member must be a boolean")
     elif kind == "timestamp" and not isinstance(value, datetime):
-        raise _fail(op, path, value, "Member must be a timestamp")
+        problems.add(path, value, "Member must be a timestamp")
+    return value
 
 
-def _check_structure(shape: Shape, value: Any, op: str, path: str) -> None:
+def _check_structure(shape: Shape, value: Any, problems: _Problems, path: str) -> Any:
     if not isinstance(value, dict):
-        raise _fail(op, path, value, "Member must be an object")
+        problems.add(path, value, "Member must be an object")
+        return value
     members = shape.members  # type: ignore[attr-defined]
-    unknown = sorted(set(value) - set(members))
-    if unknown:
-        raise AppStreamError(
-            VALIDATION,
-            f"{op}: unknown member {unknown[0]!r} at '{path or 'request'}'; "
-            f"expected one of {sorted(members)}",
-        )
+    cleaned: dict[str, Any] = {}
     for name in shape.required_members:
         if value.get(name) is None:
-            raise _fail(op, _join(path, name), None, "Member must not be null")
+            problems.add(_join(path, name), None, "Member must not be null")
     for name, item in value.items():
-        if item is not None:
-            _check(members[name], item, op, _join(path, name))
+        if name not in members:
+            continue  # unknown member: ignored, as the service does
+        cleaned[name] = (
+            _check(members[name], item, problems, _join(path, name)) if item is not None else None
+        )
+    return cleaned
 
 
-def _check_string(shape: Shape, value: Any, op: str, path: str) -> None:
+def _check_string(shape: Shape, value: Any, problems: _Problems, path: str) -> None:
     meta = shape.metadata
     if not isinstance(value, str):
-        raise _fail(op, path, value, "Member must be a string")
-    _check_size(meta, len(value), op, path, value, "length")
+        problems.add(path, value, "Member must be a string")
+        return
+    before = len(problems.items)
+    _check_size(meta, len(value), problems, path, value, "length")
     enum = shape.enum  # type: ignore[attr-defined]
     if enum and value not in enum:
-        raise _fail(op, path, value, f"Member must satisfy enum value set: {enum}")
+        problems.add(path, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
     pattern = meta.get("pattern")
     if pattern and not _compiled(pattern).fullmatch(value):
-        raise _fail(op, path, value, f"Member must satisfy regular expression pattern: {pattern}")
+        problems.add(path, value, f"Member must satisfy regular expression pattern: {pattern}")
+    if (
+        shape.name in ACCOUNT_ID_SHAPES
+        and len(problems.items) == before
+        and not _ACCOUNT_ID.fullmatch(value)
+    ):
+        problems.add(path, value, ACCOUNT_ID_CONSTRAINT)
 
 
-def _check_size(meta: dict[str, Any], size: int, op: str, path: str, value: Any, what: str) -> None:
+def _check_size(
+    meta: dict[str, Any], size: int, problems: _Problems, path: str, value: Any, what: str
+) -> None:
     if "min" in meta and size < meta["min"]:
-        raise _fail(op, path, value, f"Member must have {what} >= {meta['min']}")
+        problems.add(path, value, f"Member must have {what} greater than or equal to {meta['min']}")
     if "max" in meta and size > meta["max"]:
-        raise _fail(op, path, value, f"Member must have {what} <= {meta['max']}")
+        problems.add(path, value, f"Member must have {what} less than or equal to {meta['max']}")
 
 
 def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+    """AWS names members lowerCamel in validation messages (``sharedAccountId``)."""
+    camel = name[:1].lower() + name[1:]
+    return f"{path}.{camel}" if path else camel

@@ -1,7 +1,10 @@
 """Enforcement: AppStream CloudTrail events -> EventBridge rules -> SQS -> enforcer.
 
-A schedule also invokes the enforcer directly for the drift sweep, which re-checks every
-private image of the governed accounts and regions to catch what events missed.
+A schedule invokes the drift sweeper, which re-checks every private image of the governed
+accounts and regions to catch what events missed. It is the enforcer's code with a timeout
+sized for a sweep (the enforcer keeps a short one for its queue), run with the enforcer's
+role: the same actions on the same images, already trusted by the spoke remediation roles
+and recognised as govbot's own in CloudTrail.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
-from infra.constructs.function import FunctionFactory, GovbotFunction
+from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
+from infra.constructs.queues import schedule_function
 from infra.constructs.worker import WorkerSpec, queue_worker
 from infra.permissions import (
     grant_appstream,
@@ -24,6 +28,9 @@ from infra.permissions import (
 )
 
 ENFORCER_TIMEOUT = cdk.Duration.seconds(60)
+# A sweep pass of a large estate needs minutes; one cut short resumes on the next run.
+DRIFT_SWEEPER_TIMEOUT = cdk.Duration.minutes(15)
+DRIFT_SWEEPER_HANDLER = "govbot.handlers.enforcer.sweep_handler"
 DEFAULT_DRIFT_SWEEP_MINUTES = 60
 ENFORCER_IMAGE_ACTIONS = (
     "appstream:DescribeImages",
@@ -71,11 +78,9 @@ class Enforcement(Construct):
             environment=environment,
             timeout=ENFORCER_TIMEOUT,
             memory_size=512,
-            schedule_id="DriftSweepSchedule",
+            schedule_id=None,  # the drift sweep has its own function, scheduled below
             schedule_minutes=drift_sweep_minutes,
-            schedule_description=(
-                "govbot: periodic drift sweep (re-checks every private image's sharing)"
-            ),
+            schedule_description="",
         )
         worker = queue_worker(
             self,
@@ -88,8 +93,32 @@ class Enforcement(Construct):
             patterns=patterns,
             remediation_role_arns=remediation_role_arns,
         )
-        self.queues, self.rules, self.drift_rule = worker.queues, worker.rules, worker.schedule
+        self.queues, self.rules = worker.queues, worker.rules
         self.enforcer: GovbotFunction = worker.function
+        self.sweeper: GovbotFunction = factory.build(
+            self,
+            "DriftSweeper",
+            FunctionSpec(
+                handler=DRIFT_SWEEPER_HANDLER,
+                description="govbot drift sweep: re-checks every private image, resumable",
+                environment=environment,
+                timeout=DRIFT_SWEEPER_TIMEOUT,
+                memory_size=1024,
+                dead_letter_queue=self.queues.dlq,
+                role=self.enforcer.role,
+            ),
+        )
+        # A retried schedule event carries its id; a redriven one lands on the events queue
+        # and is run by the enforcer (resumable, so its shorter timeout is fine).
+        self.drift_rule = schedule_function(
+            self,
+            "DriftSweepSchedule",
+            self.sweeper.function,
+            self.queues.dlq,
+            minutes=drift_sweep_minutes,
+            description="govbot: periodic drift sweep (re-checks every private image's sharing)",
+        )
+        alarms.add_function_health("DriftSweeper", self.sweeper.function)
         grant_appstream(self.enforcer.role, ENFORCER_IMAGE_ACTIONS, "image", governed_regions)
         # Messages name a governed consumer's fleets (stop sharing) and image builders
         # (builder exposure); both Describe calls accept their resource type.

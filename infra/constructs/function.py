@@ -60,6 +60,9 @@ class FunctionSpec:
     no_dlq_reason: str = ""
     # Why any further '*'-only action (added by an event source) shares the X-Ray statement.
     extra_star_note: str = ""
+    # Run with an existing role instead of a new one (the drift sweeper runs with the
+    # enforcer's: same actions on the same images, already trusted and recognised).
+    role: iam.Role | None = None
 
     def __post_init__(self) -> None:
         if self.dead_letter_queue is None and not self.no_dlq_reason:
@@ -90,7 +93,7 @@ class GovbotFunction(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         # A role of our own: the default one would attach AWSLambdaBasicExecutionRole.
-        self.role = iam.Role(
+        self.role = spec.role or iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),

@@ -104,7 +104,7 @@ class WorkerSpec:
     environment: Mapping[str, str]
     timeout: cdk.Duration
     memory_size: int
-    schedule_id: str
+    schedule_id: str | None  # None: no schedule (the enforcer's sweep has a function of its own)
     schedule_minutes: int
     schedule_description: str
 
@@ -116,7 +116,7 @@ class Worker:
     queues: EncryptedQueue
     rules: list[events.Rule]
     function: GovbotFunction
-    schedule: events.Rule
+    schedule: events.Rule | None
 
 
 def queue_worker(
@@ -151,14 +151,16 @@ def queue_worker(
         ),
     )
     consume_queue(function.function, queues.queue)
-    schedule = schedule_function(
-        scope,
-        spec.schedule_id,
-        function.function,
-        queues.dlq,
-        minutes=spec.schedule_minutes,
-        description=spec.schedule_description,
-    )
+    schedule = None
+    if spec.schedule_id is not None:
+        schedule = schedule_function(
+            scope,
+            spec.schedule_id,
+            function.function,
+            queues.dlq,
+            minutes=spec.schedule_minutes,
+            description=spec.schedule_description,
+        )
     role = function.role
     grant_star_only(
         scope, "ListTagsPolicy", role, ["appstream:ListTagsForResource"], LIST_TAGS_REASON

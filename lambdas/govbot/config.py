@@ -63,6 +63,10 @@ class GovernanceSettings(LedgerSettings):
 class EnforcerSettings(GovernanceSettings):
     # Principal ARNs (or ARN prefixes) whose CloudTrail events are govbot's own remediation.
     self_principal_arns: CsvList = Field(alias="SELF_PRINCIPAL_ARNS", default=())
+    # Drift sweep: AppStream calls at once per account+region (AppStream throttles per
+    # account and region), and how many account+regions are swept at once.
+    sweep_calls_in_flight: int = Field(alias="SWEEP_CALLS_IN_FLIGHT", default=2, ge=1, le=10)
+    sweep_parallel_lanes: int = Field(alias="SWEEP_PARALLEL_LANES", default=16, ge=1, le=64)
 
 
 class ReplicatorSettings(GovernanceSettings):

@@ -1,4 +1,4 @@
-"""The enforcer's drift sweep schedule: rate, target, retries, DLQ, and unchanged scope."""
+"""The drift sweep's schedule and function: rate, target, timeout, retries, DLQ, scope."""
 
 from __future__ import annotations
 
@@ -11,13 +11,21 @@ from infra.config import DEFAULTS, InfraConfigError, settings_from_context
 pytestmark = pytest.mark.xdist_group("infra")
 
 
-def _enforcer_id(hub: Any) -> str:
+def _function_id(hub: Any, handler: str) -> str:
     (logical_id,) = [
         k
         for k, f in hub.resources("AWS::Lambda::Function").items()
-        if f["Properties"]["Handler"] == "govbot.handlers.enforcer.handler"
+        if f["Properties"]["Handler"] == handler
     ]
     return logical_id
+
+
+def _sweeper_id(hub: Any) -> str:
+    return _function_id(hub, "govbot.handlers.enforcer.sweep_handler")
+
+
+def _enforcer_id(hub: Any) -> str:
+    return _function_id(hub, "govbot.handlers.enforcer.handler")
 
 
 def _drift_rule(hub: Any) -> dict[str, Any]:
@@ -29,12 +37,12 @@ def _drift_rule(hub: Any) -> dict[str, Any]:
     return rule
 
 
-def test_drift_sweep_runs_hourly_by_default_and_targets_the_enforcer(hub: Any) -> None:
+def test_drift_sweep_runs_hourly_by_default_and_targets_the_sweeper(hub: Any) -> None:
     rule = _drift_rule(hub)["Properties"]
     assert rule["ScheduleExpression"] == "rate(60 minutes)"
     assert rule["State"] == "ENABLED"
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [_enforcer_id(hub), "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": [_sweeper_id(hub), "Arn"]}
     # No Input: the enforcer receives EventBridge's "Scheduled Event" envelope with its id.
     assert "Input" not in target
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2}
@@ -45,7 +53,7 @@ def test_drift_sweep_failures_land_in_an_alarmed_dead_letter_queue(hub: Any) -> 
     dlq_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
     assert hub.raw["Resources"][dlq_id]["Type"] == "AWS::SQS::Queue"
     assert dlq_id.startswith("EnforcementEventsDlq")
-    function = hub.raw["Resources"][_enforcer_id(hub)]["Properties"]
+    function = hub.raw["Resources"][_sweeper_id(hub)]["Properties"]
     # Async invocations that still fail after Lambda's own retries go to the same DLQ.
     assert function["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": [dlq_id, "Arn"]}
     watched = {
@@ -57,7 +65,32 @@ def test_drift_sweep_failures_land_in_an_alarmed_dead_letter_queue(hub: Any) -> 
     assert dlq_id in watched
 
 
-def test_only_events_may_invoke_the_enforcer_from_the_drift_rule(hub: Any) -> None:
+def test_the_sweeper_has_a_timeout_for_the_work_and_the_enforcer_keeps_its_short_one(
+    hub: Any,
+) -> None:
+    functions = hub.raw["Resources"]
+    sweeper = functions[_sweeper_id(hub)]["Properties"]
+    enforcer = functions[_enforcer_id(hub)]["Properties"]
+    assert sweeper["Timeout"] == 900
+    assert enforcer["Timeout"] == 60
+    # The same role: the same actions on the same images, trusted by the spoke roles.
+    assert sweeper["Role"] == enforcer["Role"]
+    assert sweeper["Environment"]["Variables"]["GOVERNED_REGIONS"] == "us-east-1,eu-west-1"
+    # Only the schedule invokes the sweeper; nothing else in the template may.
+    invokers = [
+        p["Properties"]
+        for p in hub.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [_sweeper_id(hub), "Arn"]}
+    ]
+    assert [p["Principal"] for p in invokers] == ["events.amazonaws.com"]
+    mappings = [
+        m["Properties"]["FunctionName"]
+        for m in hub.resources("AWS::Lambda::EventSourceMapping").values()
+    ]
+    assert {"Ref": _sweeper_id(hub)} not in mappings
+
+
+def test_only_events_may_invoke_the_sweeper_from_the_drift_rule(hub: Any) -> None:
     (rule_id,) = [
         k
         for k in hub.resources("AWS::Events::Rule")
@@ -70,7 +103,7 @@ def test_only_events_may_invoke_the_enforcer_from_the_drift_rule(hub: Any) -> No
     ]
     (permission,) = permissions
     assert permission["Principal"] == "events.amazonaws.com"
-    assert permission["FunctionName"] == {"Fn::GetAtt": [_enforcer_id(hub), "Arn"]}
+    assert permission["FunctionName"] == {"Fn::GetAtt": [_sweeper_id(hub), "Arn"]}
 
 
 def test_the_sweep_adds_no_appstream_scope_to_the_enforcer(hub: Any) -> None:

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.xdist_group("infra")
 
 HANDLERS = {
     "govbot.handlers.enforcer.handler",
+    "govbot.handlers.enforcer.sweep_handler",  # the drift sweeper: enforcer code, own timeout
     "govbot.handlers.replicator.handler",
     "govbot.handlers.notifier.handler",
     "govbot.handlers.actions.handler",
@@ -37,7 +38,7 @@ def _id_of(hub, handler: str) -> str:
     raise AssertionError(f"no function with handler {handler}")
 
 
-def test_exactly_the_four_govbot_handlers_exist(hub) -> None:
+def test_exactly_the_govbot_handlers_exist(hub) -> None:
     assert set(_functions(hub)) == HANDLERS
 
 

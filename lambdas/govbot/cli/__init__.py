@@ -30,7 +30,7 @@ __all__ = ["CliDeps", "build_parser", "main"]
 
 def build_parser() -> CliParser:
     """The full ``govbot`` argument parser (subcommands carry their own ``handler``)."""
-    from govbot.cli import check_cmd, ledger_cmd, policy_cmd
+    from govbot.cli import check_cmd, ledger_cmd, policy_cmd, report_cmd, simulate_cmd
 
     parser = CliParser(
         prog="govbot",
@@ -43,6 +43,8 @@ def build_parser() -> CliParser:
     policy_cmd.add_parser(commands, [json_flag])
     check_cmd.add_parser(commands, [json_flag])
     ledger_cmd.add_parser(commands, [json_flag])
+    simulate_cmd.add_parser(commands, [json_flag])
+    report_cmd.add_parser(commands, [json_flag])
     return parser
 
 

@@ -58,6 +58,36 @@ def default_appstream(endpoint_url: str | None) -> ImageReader:
     return AppStreamGateway(endpoint_url=endpoint_url)
 
 
+def default_appstream_as(
+    endpoint_url: str | None, profile: str | None, role_arn_for: Callable[[str], str | None]
+) -> ImageReader:
+    """An ``AppStreamGateway`` with a named profile and/or a role to assume per account."""
+    import boto3
+
+    from govbot.gateways.appstream import AppStreamGateway
+
+    return AppStreamGateway(
+        boto3.session.Session(profile_name=profile),
+        role_arn_for=role_arn_for,
+        endpoint_url=endpoint_url,
+    )
+
+
+def default_org_members(
+    profile: str | None, endpoint_url: str | None, cache_seconds: float
+) -> frozenset[str]:
+    """ACTIVE members of the AWS Organization, through the functions' cached gateway."""
+    import boto3
+
+    from govbot.gateways.organizations import OrganizationAccounts
+
+    def client() -> Any:
+        session = boto3.session.Session(profile_name=profile)
+        return session.client("organizations", endpoint_url=endpoint_url)
+
+    return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
+
+
 def default_caller_account(region: str) -> str:
     """The account of the ambient credentials (STS GetCallerIdentity)."""
     import boto3
@@ -65,13 +95,16 @@ def default_caller_account(region: str) -> str:
     return str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
 
 
-def default_ledger(table_name: str, region: str | None) -> LedgerReader:
+def default_ledger(
+    table_name: str, region: str | None, endpoint_url: str | None = None
+) -> LedgerReader:
     """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
     import boto3
 
     from govbot.ledger import Ledger
 
-    return Ledger(table_name, client=boto3.client("dynamodb", region_name=region))
+    client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    return Ledger(table_name, client=client)
 
 
 @dataclass
@@ -80,5 +113,9 @@ class CliDeps:
 
     appstream: Callable[[str | None], ImageReader] = default_appstream
     caller_account: Callable[[str], str] = default_caller_account
-    ledger: Callable[[str, str | None], LedgerReader] = default_ledger
+    ledger: Callable[..., LedgerReader] = default_ledger
+    appstream_as: Callable[[str | None, str | None, Callable[[str], str | None]], ImageReader] = (
+        default_appstream_as
+    )
+    org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
     now: Callable[[], datetime] = field(default=utcnow)

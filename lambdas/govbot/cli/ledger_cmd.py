@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 from govbot.cli.common import (
@@ -14,13 +15,16 @@ from govbot.cli.common import (
     parse_account,
     parse_duration,
     parse_image_arn,
+    parse_instant,
     parse_region,
 )
 from govbot.cli.deps import CliDeps, LedgerReader
-from govbot.cli.ledger_view import record_json, record_line
-from govbot.ledger import LedgerRecord, OutboxStatus
+from govbot.cli.ledger_view import ROW_HEADERS, record_json, record_row, rule_ids_of
+from govbot.cli.tables import table as table_out
+from govbot.ledger import ExemptionRecord, LedgerRecord, OutboxStatus, format_ts
 
 TABLE_ENV = "LEDGER_TABLE_NAME"
+RECORD_KINDS = ("event", "decision", "action", "outbox", "exemption", "copyjob")
 DEFAULT_LIMIT = 100
 MAX_SINCE_DAYS = 800  # the ledger's by_time walks one partition per day
 
@@ -37,12 +41,23 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     common.add_argument("--region", help="region of the table (default: the ambient one)")
     common.add_argument(
+        "--endpoint-url", metavar="URL", help="DynamoDB endpoint (e.g. the sandbox's moto)"
+    )
+    common.add_argument(
         "--limit",
         type=_positive_int,
         default=DEFAULT_LIMIT,
         help=f"at most this many records (default {DEFAULT_LIMIT})",
     )
-    shared = [*parents, common]
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument(
+        "--until",
+        metavar="ISO|DURATION",
+        help="only records up to this time (ISO, or a duration ago: 1h)",
+    )
+    filters.add_argument("--rule", metavar="RULE_ID", help="only records about this rule")
+    filters.add_argument("--kind", choices=RECORD_KINDS, help="only records of this kind")
+    shared = [*parents, common, filters]
     ledger = subparsers.add_parser("ledger", help="query the ledger (events, decisions, outbox)")
     commands = ledger.add_subparsers(dest="ledger_command", metavar="COMMAND", required=True)
     for name, arg, help_text in (
@@ -57,6 +72,19 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         command.set_defaults(handler=run_ledger)
     rejected = commands.add_parser("rejected", parents=shared, help="events govbot rejected")
     rejected.set_defaults(handler=run_ledger, value=None)
+    exemptions = commands.add_parser(
+        "exemptions", help="exemptions granted from Slack: list, show ID, revoke ID"
+    )
+    actions = exemptions.add_subparsers(dest="exemption_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[*parents, common], help="exemptions in force")
+    listing.set_defaults(handler=run_exemptions, value=None)
+    for name, help_text in (
+        ("show", "one exemption"),
+        ("revoke", "revoke an exemption (the drift sweep then applies the policy again)"),
+    ):
+        action = actions.add_parser(name, parents=[*parents, common], help=help_text)
+        action.add_argument("value", metavar="EXEMPTION_ID")
+        action.set_defaults(handler=run_exemptions)
 
 
 def _positive_int(value: str) -> int:
@@ -95,8 +123,9 @@ def query(args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps) -> list
         span = parse_duration(value)
         if span.days > MAX_SINCE_DAYS:
             raise UsageError(f"duration {value!r} is too long; at most {MAX_SINCE_DAYS} days")
-        end = deps.now()
-        return ledger.by_time(end - span, end, limit=limit)
+        now = deps.now()
+        end = min(_until(args, now) or now, now)
+        return ledger.by_time(now - span, end, limit=limit)
     if command == "event":
         bundle = ledger.get_event(value)
         records = [bundle.event] if bundle.event is not None else []
@@ -104,6 +133,43 @@ def query(args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps) -> list
     if command == "rejected":
         return list(ledger.events_by_status("rejected", limit=limit))
     return ledger.outbox_by_status(_outbox_status(value), limit=limit)
+
+
+def _until(args: argparse.Namespace, now: datetime) -> datetime | None:
+    value = getattr(args, "until", None)
+    if not value:
+        return None
+    if "T" in value or value.count("-") >= 2:
+        return parse_instant(value, "--until")
+    return now - parse_duration(value)
+
+
+def _filtered(
+    args: argparse.Namespace, records: list[LedgerRecord], now: datetime
+) -> list[LedgerRecord]:
+    until = _until(args, now)
+    out = []
+    for record in records:
+        ts = record.timestamp()
+        if until is not None and ts is not None and ts > until:
+            continue
+        if args.kind and record.kind != args.kind:
+            continue
+        if args.rule and args.rule not in rule_ids_of(record):
+            continue
+        out.append(record)
+    return out
+
+
+def _open(args: argparse.Namespace, deps: CliDeps) -> tuple[str, LedgerReader]:
+    table = _table(args)
+    region = parse_region(args.region) if args.region else None
+    try:
+        if args.endpoint_url:
+            return table, deps.ledger(table, region, args.endpoint_url)
+        return table, deps.ledger(table, region)
+    except Exception as exc:  # botocore: bad endpoint, no region
+        raise LedgerReadFailed(f"cannot open ledger table {table!r}: {exc}") from None
 
 
 def _validate_first(args: argparse.Namespace) -> None:
@@ -119,16 +185,15 @@ def _validate_first(args: argparse.Namespace) -> None:
         _outbox_status(value)
     elif command == "event" and not value.strip():
         raise UsageError("EVENT_ID must not be empty")
+    _until(args, datetime.now(UTC))
 
 
 def run_ledger(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     """Print one line per record, oldest first; ``event`` exits 1 when the id is unknown."""
     _validate_first(args)
-    table = _table(args)
-    region = parse_region(args.region) if args.region else None
+    table, ledger = _open(args, deps)
     try:
-        ledger = deps.ledger(table, region)
-        records = query(args, ledger, deps)
+        records = _filtered(args, query(args, ledger, deps), deps.now())
     except UsageError:
         raise
     except Exception as exc:  # botocore and ledger errors: report, never a traceback
@@ -136,12 +201,67 @@ def run_ledger(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     if output.as_json:
         output.json([record_json(r) for r in records])
     else:
-        for record in records:
-            output.line(record_line(record))
+        if records:
+            table_out(output.out, ROW_HEADERS, [record_row(r) for r in records], style_column=3)
         if not records and args.ledger_command == "event":
             output.problem(f"no event {args.value!r} in ledger table {table!r}")
         elif not records:
             output.problem(f"no records ({args.ledger_command} {args.value or ''})".rstrip())
     if args.ledger_command == "event" and not records:
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _exemption_row(record: ExemptionRecord, now: datetime) -> tuple[str, ...]:
+    state: str = record.status
+    if state == "active" and not record.is_active(now):
+        state = "lapsed"
+    return (
+        record.exemption_id,
+        state,
+        record.account_id,
+        record.permission,
+        record.image_arn or record.image_selector or "-",
+        format_ts(record.expires_at),
+        record.approver,
+        record.reason,
+    )
+
+
+def run_exemptions(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
+    """``exemptions list|show|revoke``: Slack-granted exemptions in the ledger."""
+    command = args.exemption_command
+    if command != "list" and not str(args.value).strip():
+        raise UsageError("EXEMPTION_ID must not be empty")
+    table, ledger = _open(args, deps)
+    now = deps.now()
+    store: Any = ledger
+    try:
+        if command == "list":
+            records = [*store.active_exemptions(now), *store.lapsed_exemptions(now)]
+        else:
+            found = store.get_exemption(args.value)
+            if found is None:
+                raise UsageError(f"no exemption {args.value!r} in ledger table {table!r}")
+            records = [found]
+            if command == "revoke":
+                if found.status != "active":
+                    raise UsageError(f"exemption {args.value!r} is already {found.status}")
+                records = [store.put_exemption(found.model_copy(update={"status": "revoked"}))]
+    except UsageError:
+        raise
+    except Exception as exc:  # botocore and ledger errors
+        raise LedgerReadFailed(f"cannot use ledger table {table!r}: {exc}") from None
+    if output.as_json:
+        output.json([record_json(r) for r in records])
+        return EXIT_OK
+    headers = ("EXEMPTION ID", "STATUS", "ACCOUNT", "PERMISSION", "IMAGE", "EXPIRES",
+               "APPROVER", "REASON")  # fmt: skip
+    table_out(output.out, headers, [_exemption_row(r, now) for r in records], style_column=1)
+    if command == "revoke":
+        output.line(
+            f"revoked {args.value}: the next drift sweep (or event) applies the policy again"
+        )
+    elif not records:
+        output.problem("no exemptions in force")
     return EXIT_OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from govbot.ledger import (
@@ -27,13 +26,13 @@ def _fields(record: LedgerRecord) -> tuple[str, str, str, str]:
         status = f"{record.outcome}/{record.mode}"
         return status, record.rule_id, record.account_id, f"{record.permission}: {record.reason}"
     if isinstance(record, ActionRecord):
-        request = json.dumps(record.request, sort_keys=True, separators=(",", ":"))
         error = f" error: {record.error}" if record.error else ""
+        rules = ",".join(str(r) for r in record.request.get("rule_ids") or []) or "-"
         return (
             record.status,
-            "-",
+            rules,
             record.shared_account_id or "-",
-            (f"{record.operation} {request}{error}"),
+            f"{request_summary(record)}{error}",
         )
     if isinstance(record, OutboxItem):
         rules = ",".join(str(r) for r in record.payload.get("rule_ids") or []) or "-"
@@ -68,6 +67,59 @@ def _fields(record: LedgerRecord) -> tuple[str, str, str, str]:
             ),
         )
     return "-", "-", "-", type(record).__name__
+
+
+def _perms(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "?"
+    kinds = [
+        k
+        for k, key in (("fleet", "allow_fleet"), ("builder", "allow_image_builder"))
+        if value.get(key)
+    ]
+    return ",".join(kinds) or "none"
+
+
+def request_summary(action: ActionRecord) -> str:
+    """``UpdateImagePermissions prod-app 999999999999: fleet,builder -> fleet``: no raw JSON."""
+    request = action.request
+    image = (action.image_arn or "").rpartition("/")[2] or "-"
+    account = request.get("SharedAccountId") or action.shared_account_id or "-"
+    if "before" in request or "after" in request:
+        after = (
+            "none" if action.operation == "DeleteImagePermissions" else _perms(request.get("after"))
+        )
+        change = f": {_perms(request.get('before'))} -> {after}"
+    else:
+        change = ""
+    return f"{action.operation} {image} {account}{change}"
+
+
+def event_id_of(record: LedgerRecord) -> str:
+    """The event a record belongs to (outbox: the event in its payload), or ``-``."""
+    value = getattr(record, "event_id", None)
+    if value is None and isinstance(record, OutboxItem):
+        value = record.payload.get("event_id")
+    if value is None and isinstance(record, ExemptionRecord):
+        value = record.exemption_id
+    return str(value) if value else "-"
+
+
+def rule_ids_of(record: LedgerRecord) -> set[str]:
+    """Every rule id a record names (for ``--rule``)."""
+    _, rule, _, _ = _fields(record)
+    return {r for r in rule.split(",") if r and r != "-"}
+
+
+ROW_HEADERS = ("TIME", "EVENT ID", "KIND", "STATUS", "RULE", "ACCOUNT", "SUMMARY")
+
+
+def record_row(record: LedgerRecord) -> tuple[str, ...]:
+    """The table row of one record (see ``ROW_HEADERS``)."""
+    ts = record.timestamp()
+    status, rule, account, text = _fields(record)
+    when = format_ts(ts) if ts is not None else "-"
+    return (when, event_id_of(record), record.kind, status, rule, account, text)
 
 
 def record_line(record: LedgerRecord) -> str:

@@ -22,6 +22,7 @@ from govbot.cli.deps import CliDeps
 from govbot.cli.render import evaluation_json, evaluation_lines
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.policy import Policy, PolicyError, evaluate, load_policy
+from govbot.policy.primitives import Severity
 
 # A hypothetical image needs an owner and a region for its ARN; neither changes a verdict.
 PLACEHOLDER_ACCOUNT = "000000000000"
@@ -38,6 +39,11 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="policy YAML files")
     validate.set_defaults(handler=run_validate)
+
+    schema = commands.add_parser(
+        "schema", parents=parents, help="print the JSON Schema of the policy file (for editors)"
+    )
+    schema.set_defaults(handler=run_schema)
 
     explain = commands.add_parser(
         "explain",
@@ -82,25 +88,80 @@ def policy_summary(policy: Policy) -> dict[str, int]:
     }
 
 
+# The highest severity govbot gives each message kind (enforcer, replicator, notifier).
+KIND_MAX_SEVERITY: dict[str, Severity] = {
+    "violation_remedied": "critical",
+    "violation_audit": "medium",
+    "stop_sharing_impact": "medium",
+    "event_rejected": "low",
+    "drift_found": "critical",
+    "exemption_granted": "info",
+    "exemption_expired": "low",
+    "golden_copy_completed": "info",
+    "golden_copy_failed": "high",
+    "golden_source_deleted": "medium",
+}
+
+
+def policy_warnings(policy: Policy, now: Any) -> list[str]:
+    """Valid but probably not meant: expired exemptions, routes and kinds that reach nobody."""
+    from govbot.policy.primitives import severity_at_least
+
+    warnings = [
+        f"exemptions[{i}] {e.id!r}: expired at {e.expires.isoformat()}; it no longer applies"
+        for i, e in enumerate(policy.exemptions)
+        if not e.is_active(now)
+    ]
+    routes = policy.notifications.routes
+    for i, route in enumerate(routes):
+        kinds: tuple[str, ...] = route.kinds or tuple(KIND_MAX_SEVERITY)
+        if not any(
+            severity_at_least(KIND_MAX_SEVERITY.get(k, "critical"), route.min_severity)
+            for k in kinds
+        ):
+            warnings.append(
+                f"notifications.routes[{i}] {route.name!r}: delivers nothing: "
+                f"{', '.join(kinds)} never reach min_severity {route.min_severity}"
+            )
+    for kind, top in KIND_MAX_SEVERITY.items():
+        if not any(r.accepts(kind, top) for r in routes):
+            warnings.append(f"notifications: no route delivers {kind} messages")
+    return warnings
+
+
+def run_schema(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
+    """Print the policy file's JSON Schema (from the pydantic models)."""
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "govbot policy file"
+    output.json(schema)
+    return EXIT_OK
+
+
 def run_validate(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
-    """Validate every file; report each one; exit 2 if any is invalid."""
+    """Validate every file; report each one (with warnings); exit 2 if any is invalid."""
     results: list[dict[str, Any]] = []
     for path in args.files:
         try:
             policy = load_policy(path)
         except PolicyError as exc:
             results.append({"file": path, "valid": False, "problems": list(exc.problems)})
-            if not output.as_json:
+            if not output.as_json and len(exc.problems) == 1:
+                output.problem(f"INVALID {exc}")  # one problem, one line
+            elif not output.as_json:
                 output.problem(f"INVALID {path}")
                 output.problem(str(exc))
             continue
         counts = policy_summary(policy)
-        results.append({"file": path, "valid": True, **counts})
+        warnings = policy_warnings(policy, deps.now())
+        results.append({"file": path, "valid": True, **counts, "warnings": warnings})
         if not output.as_json:
             output.line(
                 f"OK {path} ({counts['rules']} rules, {counts['exemptions']} exemptions, "
                 f"{counts['golden']} golden)"
             )
+            for warning in warnings:
+                output.problem(f"warning: {path}: {warning}")
     if output.as_json:
         output.json(results)
     return EXIT_OK if all(r["valid"] for r in results) else EXIT_USAGE

@@ -31,6 +31,7 @@ class AnnouncementStore(Protocol):
     def get_announced(self, image_arn: str) -> AnnouncedState | None: ...
     def put_announced(self, rec: AnnouncedState) -> AnnouncedState: ...
     def open_announcements(self) -> list[AnnouncedState]: ...
+    def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
 
 
 def finding_key(verdict: Verdict) -> str:
@@ -196,47 +197,35 @@ def reminder_item(
     return OutboxItem.from_payload(payload, discriminators=(run_event_id, "reminder"))
 
 
-def sweep_followups(
+def resolve_announced(
     store: AnnouncementStore,
+    state: AnnouncedState,
     *,
-    run_event_id: str,
+    cause: str,
+    discriminator: str,
     now: datetime,
-    interval_hours: int,
-    swept: Iterable[str],
-    listed: Iterable[str],
-    compliant: Iterable[str],
-) -> tuple[list[OutboxItem], list[AnnouncedState]]:
-    """What one sweep run says about announced findings besides its per-image events.
+) -> None:
+    """Tell people the standing findings of ``state``'s image are gone, and remember it.
 
-    Resolves open findings of images the run found compliant or no longer listed in a
-    fully swept ``account/region``; then one reminder digest of those still standing and
-    due. Returns the outbox items and the states to store once they are committed.
+    The outbox id derives from ``discriminator`` and the image: a retry notifies once.
     """
-    swept_set, listed_set, compliant_set = set(swept), set(listed), set(compliant)
-    items: list[OutboxItem] = []
-    updates: list[AnnouncedState] = []
-    standing: list[AnnouncedState] = []
-    for state in store.open_announcements():
-        ref = ImageRef.from_arn(state.image_arn)
-        gone = f"{ref.account_id}/{ref.region}" in swept_set and state.image_arn not in listed_set
-        if state.image_arn in compliant_set or gone:
-            cause = "the image no longer exists" if gone else "the drift sweep found it compliant"
-            items.append(
-                resolved_item(
-                    ref,
-                    state.findings.values(),
-                    cause=cause,
-                    discriminator=run_event_id,
-                    occurred_at=now,
-                )
-            )
-            updates.append(state.model_copy(update={"findings": {}, "announced_at": now}))
-        else:
-            standing.append(state)
-    due = due_for_reminder(standing, now, interval_hours)
-    if due:
-        items.append(
-            reminder_item(due, run_event_id=run_event_id, now=now, interval_hours=interval_hours)
-        )
-        updates += [state.model_copy(update={"reminded_at": now}) for state in due]
-    return items, updates
+    if not state.findings:
+        return
+    ref = ImageRef.from_arn(state.image_arn)
+    item = resolved_item(
+        ref, state.findings.values(), cause=cause, discriminator=discriminator, occurred_at=now
+    )
+    store.add_outbox([item])
+    store.put_announced(state.model_copy(update={"findings": {}, "announced_at": now}))
+
+
+def pass_reminders(
+    store: AnnouncementStore, *, run_event_id: str, now: datetime, interval_hours: int
+) -> tuple[list[OutboxItem], list[AnnouncedState]]:
+    """The reminder digest of one sweep pass (at most one item) and the states to store
+    once it is committed (their ``reminded_at`` moved to ``now``)."""
+    due = due_for_reminder(store.open_announcements(), now, interval_hours)
+    if not due:
+        return [], []
+    item = reminder_item(due, run_event_id=run_event_id, now=now, interval_hours=interval_hours)
+    return [item], [state.model_copy(update={"reminded_at": now}) for state in due]

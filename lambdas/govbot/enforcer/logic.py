@@ -67,11 +67,15 @@ class Enforcer:
         """The policy's verdicts on ``snapshot`` at ``now``, with the same inputs as an event."""
         return self._deps.judge.evaluate(snapshot, now or self._deps.clock())
 
-    def enforce_image(self, event: ParsedEvent) -> EnforcementResult:
+    def enforce_image(
+        self, event: ParsedEvent, snapshot: ImageSnapshot | None = None
+    ) -> EnforcementResult:
         """Enforce the policy on ``event``'s image as if the event had just arrived.
 
         For synthetic events (the drift sweep): record, re-read, evaluate, remedy, commit,
         exactly like a CloudTrail event; safe to call again with the same ``event_id``.
+        ``snapshot`` is the image's state the caller has just read (the sweep's listing):
+        given, it is used instead of reading the image again.
         """
         ref = event.image_ref
         if ref is None:
@@ -81,7 +85,7 @@ class Enforcer:
             return EnforcementResult("duplicate", event.event_id, "already handled")
         if not bundle.exists:
             self._deps.ledger.record_event(self._event_record(event))
-        return self._enforce(event, ref, bundle)
+        return self._enforce(event, ref, bundle, snapshot)
 
     def handle(self, body: str | bytes | dict[str, Any]) -> EnforcementResult:
         """Parse, record, evaluate and remedy one EventBridge event (an SQS message body)."""
@@ -204,9 +208,15 @@ class Enforcer:
         self._deps.ledger.add_outbox([outcomes.rejected_item(rejected.reason, ledger_id)])
         return EnforcementResult("rejected", ledger_id, rejected.reason)
 
-    def _enforce(self, event: ParsedEvent, ref: ImageRef, bundle: EventBundle) -> EnforcementResult:
+    def _enforce(
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        bundle: EventBundle,
+        fresh: ImageSnapshot | None = None,
+    ) -> EnforcementResult:
         deps = self._deps
-        snapshot = deps.appstream.describe_image(ref)
+        snapshot = fresh if fresh is not None else deps.appstream.describe_image(ref)
         if snapshot is None:
             return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
         evaluation = self.evaluate(snapshot, deps.clock())

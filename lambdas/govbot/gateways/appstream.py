@@ -9,6 +9,7 @@ hierarchy below, so callers branch on ``ImageNotFound`` instead of error-code st
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -154,6 +155,14 @@ def snapshot_from_wire(image: Mapping[str, Any], fallback: ImageRef) -> ImageSna
 
 
 @dataclass(frozen=True)
+class ImagePage:
+    """One DescribeImages page: bare snapshots (no shares or tags) and the next token."""
+
+    images: tuple[ImageSnapshot, ...]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
 class FleetUsage:
     """A fleet that runs an image (what revoking fleet permission would scale to 0)."""
 
@@ -265,6 +274,9 @@ class AppStreamGateway:
         )
         self._assumed: dict[str, tuple[SessionLike, float]] = {}
         self._clients: dict[tuple[str, str], tuple[Any, SessionLike]] = {}
+        # Clients are thread-safe, sessions are not: the drift sweep calls from several
+        # threads, so making a session or a client is serialised here.
+        self._client_lock = threading.RLock()
 
     # -- sessions and clients --
 
@@ -289,16 +301,23 @@ class AppStreamGateway:
         return session
 
     def client(self, account_id: str, region: str) -> Any:
-        """The AppStream client for ``account_id`` in ``region`` (created once, then reused)."""
-        session = self._session_for(account_id, region)
-        cached = self._clients.get((account_id, region))
-        if cached is not None and cached[1] is session:
-            return cached[0]
-        new_client = session.client(
-            "appstream", region_name=region, config=self._config, endpoint_url=self._endpoint_url
-        )
-        self._clients[(account_id, region)] = (new_client, session)
-        return new_client
+        """The AppStream client for ``account_id`` in ``region`` (created once, then reused).
+
+        Safe to call from several threads (the drift sweep's lanes).
+        """
+        with self._client_lock:
+            session = self._session_for(account_id, region)
+            cached = self._clients.get((account_id, region))
+            if cached is not None and cached[1] is session:
+                return cached[0]
+            new_client = session.client(
+                "appstream",
+                region_name=region,
+                config=self._config,
+                endpoint_url=self._endpoint_url,
+            )
+            self._clients[(account_id, region)] = (new_client, session)
+            return new_client
 
     def _call(self, account_id: str, region: str, operation: str, **kwargs: Any) -> Any:
         method = getattr(self.client(account_id, region), _snake(operation))
@@ -352,8 +371,47 @@ class AppStreamGateway:
             except ImageNotFound:
                 continue  # deleted while we were listing
 
+    def image_page(
+        self,
+        account_id: str,
+        region: str,
+        token: str | None = None,
+        *,
+        visibility: Visibility = "PRIVATE",
+    ) -> ImagePage:
+        """One DescribeImages page (25 images, no share lists or tags) and the next token.
+
+        ``token`` is a ``next_token`` from an earlier page (the drift sweep keeps it in
+        its checkpoint to resume a region where it stopped).
+        """
+        page = self._call(
+            account_id,
+            region,
+            "DescribeImages",
+            Type=visibility,
+            MaxResults=DESCRIBE_IMAGES_PAGE,
+            **({"NextToken": token} if token else {}),
+        )
+        images = tuple(
+            snapshot_from_wire(
+                image, ImageRef(account_id=account_id, region=region, name=image["Name"])
+            )
+            for image in page.get("Images") or []
+        )
+        return ImagePage(images=images, next_token=page.get("NextToken") or None)
+
+    def with_details(self, image: ImageSnapshot) -> ImageSnapshot | None:
+        """``image`` (from a private listing) with its share list and tags; None once gone."""
+        try:
+            return self._details(image, image.ref.arn)
+        except ImageNotFound:
+            return None  # deleted since it was listed
+
     def _with_details(self, image: Mapping[str, Any], fallback: ImageRef) -> ImageSnapshot:
         bare = snapshot_from_wire(image, fallback)
+        return self._details(bare, image.get("Arn") or bare.ref.arn)
+
+    def _details(self, bare: ImageSnapshot, arn: str) -> ImageSnapshot:
         ref = bare.ref
         shared: tuple[SharedAccountPermission, ...] = ()
         # Only the owner can read a share list; PUBLIC/SHARED images have none of ours.
@@ -369,7 +427,6 @@ class AppStreamGateway:
                     MaxResults=DESCRIBE_PERMISSIONS_PAGE,
                 )
             )
-        arn = image.get("Arn") or ref.arn
         tags = self._call(ref.account_id, ref.region, "ListTagsForResource", ResourceArn=arn)
         return bare.model_copy(update={"shared_with": shared, "tags": tags.get("Tags") or {}})
 

@@ -16,6 +16,8 @@ from govbot.ledger.records import (
     ExemptionRecord,
     LedgerRecord,
     OutboxItem,
+    SweepLane,
+    SweepPass,
 )
 
 RECORD_TYPES: dict[str, type[LedgerRecord]] = {
@@ -28,6 +30,8 @@ RECORD_TYPES: dict[str, type[LedgerRecord]] = {
         ExemptionRecord,
         CopyJob,
         AnnouncedState,
+        SweepPass,
+        SweepLane,
     )
 }
 KINDS: frozenset[str] = frozenset(RECORD_TYPES)

@@ -6,10 +6,12 @@ from govbot.ledger._events import EventsMixin
 from govbot.ledger._outbox import OutboxMixin
 from govbot.ledger._queries import QueriesMixin
 from govbot.ledger._state import StateMixin
+from govbot.ledger._sweep import SweepMixin
 
 
-class Ledger(EventsMixin, OutboxMixin, StateMixin, QueriesMixin):
-    """Records events, decisions, actions, outbox items, exemptions and copy jobs.
+class Ledger(EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin):
+    """Records events, decisions, actions, outbox items, exemptions, copy jobs and the drift
+    sweep's checkpoint.
 
     ``Ledger(table_name, *, client=None, retention_days=400, clock=None)``: ``client`` is a
     low-level boto3 DynamoDB client (created lazily with adaptive retries when omitted),

@@ -153,6 +153,11 @@ def announced_pk(image_arn: str) -> str:
     return f"ANNOUNCED#{check_component('image_arn', image_arn)}"
 
 
+def sweep_lane_sk(account_id: str, region: str) -> str:
+    """``LANE#<account>#<region>`` (under ``pk=SWEEP``: the drift sweep's checkpoint)."""
+    return f"LANE#{check_component('account_id', account_id)}#{check_component('region', region)}"
+
+
 def status_key(family: str, status: str) -> str:
     """The ``by-status`` partition, e.g. ``OUTBOX#pending`` or ``COPYJOB#active``."""
     return f"{family}#{status}"

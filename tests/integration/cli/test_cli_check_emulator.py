@@ -53,12 +53,16 @@ def test_check_all_in_process_finds_violations_and_changes_nothing(
     # mock_aws answers STS GetCallerIdentity: the account comes from the credentials.
     with mock_aws(), mock_appstream(emulator):
         before = {name: _shares(emulator, name) for name in ("prod-app", "payroll")}
-        result = run_cli("check", "--region", REGION, "--all", "--policy", DEMO_POLICY)
+        result = run_cli(
+            "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, "--no-organizations"
+        )
         after = {name: _shares(emulator, name) for name in ("prod-app", "payroll")}
     assert result.code == 1, result.err
     assert f"checked 3 image(s) in account {OWNER} {REGION}" in result.out
-    assert "VIOLATION no-untrusted-builders  account=999999999999" in result.out
-    assert "VIOLATION secrets-never-shared  account=111111111111 permission=fleet" in result.out
+    assert "VIOLATION prod-app no-untrusted-builders account=999999999999" in result.out
+    assert (
+        "VIOLATION payroll secrets-never-shared account=111111111111 permission=fleet" in result.out
+    )
     assert "summary: 3 violation(s) on 2 image(s)" in result.out
     # Read-only: no mutating call reached the emulator, the shares are untouched.
     assert before == after
@@ -70,7 +74,7 @@ def test_check_one_image_in_process_json(emulator: AppStreamEmulator) -> None:
     with mock_appstream(emulator):
         result = run_cli(
             "check", "--region", REGION, "--account", OWNER, "--image", "app-base",
-            "--policy", DEMO_POLICY, "--json",
+            "--policy", DEMO_POLICY, "--no-organizations", "--json",
         )  # fmt: skip
     assert result.code == 0, result.err
     data = json.loads(result.out)
@@ -87,7 +91,7 @@ def test_check_missing_image_in_process(emulator: AppStreamEmulator) -> None:
     with mock_appstream(emulator):
         result = run_cli(
             "check", "--region", REGION, "--account", OWNER, "--image", "ghost",
-            "--policy", DEMO_POLICY,
+            "--policy", DEMO_POLICY, "--no-organizations",
         )  # fmt: skip
     assert result.code == 2
     assert f"image 'ghost' not found in account {OWNER} {REGION}" in result.err
@@ -98,7 +102,7 @@ def test_check_against_the_http_server(emulator: AppStreamEmulator) -> None:
     with emulator.serve("127.0.0.1", 0) as server:
         result = run_cli(
             "check", "--region", REGION, "--account", OWNER, "--all",
-            "--policy", DEMO_POLICY, "--endpoint-url", server.endpoint_url,
+            "--policy", DEMO_POLICY, "--no-organizations", "--endpoint-url", server.endpoint_url,
         )  # fmt: skip
     assert result.code == 1, result.err
     assert "summary: 3 violation(s) on 2 image(s)" in result.out
@@ -110,7 +114,7 @@ def test_check_wrong_account_against_the_http_server(emulator: AppStreamEmulator
     with emulator.serve("127.0.0.1", 0) as server:
         result = run_cli(
             "check", "--region", REGION, "--account", "210987654321", "--all",
-            "--policy", DEMO_POLICY, "--endpoint-url", server.endpoint_url,
+            "--policy", DEMO_POLICY, "--no-organizations", "--endpoint-url", server.endpoint_url,
         )  # fmt: skip
     assert result.code == 2
     assert f"the credentials in use read images of account {OWNER}" in result.err

@@ -39,7 +39,7 @@ def test_serve_emulator_seeds_demo_and_serves_check() -> None:
         seen["names"] = sorted(i["Name"] for i in client.describe_images(Type="PRIVATE")["Images"])
         checks.append(run_cli(
             "check", "--region", "us-east-1", "--account", "123456789012", "--all",
-            "--policy", DEMO_POLICY, "--endpoint-url", server.endpoint_url,
+            "--policy", DEMO_POLICY, "--endpoint-url", server.endpoint_url, "--no-organizations",
         ))  # fmt: skip
         seen["url"] = server.endpoint_url
 
@@ -53,8 +53,31 @@ def test_serve_emulator_seeds_demo_and_serves_check() -> None:
     assert lines[-1] == "emulator stopped"
     (check,) = checks
     assert check.code == 1
-    assert "VIOLATION no-untrusted-builders  account=999999999999" in check.out
-    assert "VIOLATION audit-fleet-dev" in check.out
+    assert "no-untrusted-builders account=999999999999" in check.out
+    assert "audit-fleet-dev account=" in check.out
+
+
+def test_serve_emulator_other_account_is_reachable_with_the_printed_key() -> None:
+    seen: dict[str, list[str]] = {}
+
+    def use_server(server: EmulatorServer) -> None:
+        client = boto3.client(
+            "appstream",
+            region_name="us-east-1",
+            endpoint_url=server.endpoint_url,
+            aws_access_key_id="AKIASEED111111111111",
+            aws_secret_access_key="x",
+        )
+        seen["names"] = [i["Arn"] for i in client.describe_images(Type="PRIVATE")["Images"]]
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["serve-emulator", "--seed-demo", "--account", "111111111111"]
+    assert sandbox_main(argv, stdout=out, stderr=err, wait=use_server) == 0, err.getvalue()
+    assert "sign with access key AKIASEED111111111111 to act as account 111111111111" in (
+        out.getvalue()
+    )
+    assert len(seen["names"]) == len(DEMO_IMAGES)
+    assert all(":111111111111:image/" in arn for arn in seen["names"])
 
 
 def test_serve_emulator_port_in_use() -> None:

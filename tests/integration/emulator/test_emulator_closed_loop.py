@@ -87,14 +87,15 @@ def test_events_outside_the_pattern_are_not_routed(loop: tuple[AppStreamEmulator
     assert [e["detail"]["eventName"] for e in emulator.events.events] == ["TagResource"]
 
 
-def test_failed_call_emits_nothing(loop: tuple[AppStreamEmulator, Any]) -> None:
+def test_failed_call_reaches_the_bus_with_its_error(loop: tuple[AppStreamEmulator, Any]) -> None:
     emulator, (sqs, queue_url) = loop
     with pytest.raises(appstream_client().exceptions.ResourceNotFoundException):
         appstream_client().update_image_permissions(
             Name="missing", SharedAccountId=PARTNER, ImagePermissions={"allowFleet": True}
         )
-    assert _drain(sqs, queue_url) == []
-    assert emulator.events.events == []
+    [event] = _drain(sqs, queue_url)
+    assert event["detail"]["errorCode"] == "ResourceNotFoundException"
+    assert [e["detail"]["eventID"] for e in emulator.events.events] == [event["detail"]["eventID"]]
 
 
 def test_sink_failure_does_not_fail_the_call(loop: tuple[AppStreamEmulator, Any]) -> None:

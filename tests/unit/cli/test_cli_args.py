@@ -140,10 +140,7 @@ def test_help_and_version_exit_zero() -> None:
     assert version.out.startswith("govbot ")
 
 
-def test_check_needs_image_or_all() -> None:
-    result = run_cli("check", "--region", "us-east-1", "--policy", "p.yaml")
-    assert result.code == 2
-    assert "one of the arguments --image --all is required" in result.err
+def test_check_image_and_all_exclude_each_other() -> None:
     both = run_cli("check", "--region", "us-east-1", "--policy", "p.yaml", "--all", "--image", "x")
     assert both.code == 2
     assert "not allowed with argument" in both.err

@@ -54,8 +54,30 @@ class FakeAppStream:
         yield from self.images
 
 
-def _deps(fake: FakeAppStream, caller: str = OWNER) -> CliDeps:
-    return CliDeps(appstream=fake.factory, caller_account=lambda _region: caller, now=lambda: NOW)
+class FakeOrganizations:
+    """Answers the member list; records how it was asked."""
+
+    def __init__(self, members: frozenset[str] = frozenset(), error: Exception | None = None):
+        self.members = members
+        self.error = error
+        self.asked: list[tuple[str | None, str | None, float]] = []
+
+    def __call__(self, profile: str | None, endpoint: str | None, cache: float) -> frozenset[str]:
+        self.asked.append((profile, endpoint, cache))
+        if self.error:
+            raise self.error
+        return self.members
+
+
+def _deps(
+    fake: FakeAppStream, caller: str = OWNER, org: FakeOrganizations | None = None
+) -> CliDeps:
+    return CliDeps(
+        appstream=fake.factory,
+        caller_account=lambda _region: caller,
+        now=lambda: NOW,
+        org_members=org or FakeOrganizations(),
+    )
 
 
 IMAGES = [
@@ -75,10 +97,85 @@ def test_check_all_reports_violations_and_exits_1() -> None:
     out = result.out
     assert out.startswith(f"checked 2 image(s) in account {OWNER} {REGION}")
     assert "read-only: nothing was changed" in out
-    assert "VIOLATION no-untrusted-builders  account=999999999999" in out
-    assert "VIOLATION prod-fleet-consumers  account=999999999999 permission=fleet" in out
-    assert "account 999999999999: fleet,builder -> none: DeleteImagePermissions" in out
+    header = out.splitlines()[1].split()
+    assert header[:4] == ["IMAGE", "ACCOUNT", "REGION", "VERDICT"]
+    assert "VIOLATION prod-app no-untrusted-builders account=999999999999" in out
+    assert "VIOLATION prod-app prod-fleet-consumers account=999999999999 permission=fleet" in out
+    assert "999999999999 -fleet,image_builder" in out  # what enforce mode would revoke
     assert out.rstrip().endswith("summary: 2 violation(s) on 1 image(s)")
+
+
+def test_check_details_lists_every_verdict_and_change() -> None:
+    result = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY, "--details",
+        deps=_deps(FakeAppStream(IMAGES)),
+    )  # fmt: skip
+    assert "VIOLATION no-untrusted-builders  account=999999999999" in result.out
+    assert "account 999999999999: fleet,builder -> none: DeleteImagePermissions" in result.out
+
+
+def test_check_only_violations_hides_clean_images() -> None:
+    result = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY, "--only-violations",
+        deps=_deps(FakeAppStream(IMAGES)),
+    )  # fmt: skip
+    assert result.code == 1
+    assert "prod-app" in result.out
+    assert "app-base" not in result.out
+
+
+def test_check_several_accounts_and_regions_with_a_role() -> None:
+    built: list[tuple[str | None, str | None, list[str | None]]] = []
+    fake = FakeAppStream([])
+
+    def appstream_as(endpoint: str | None, profile: str | None, role_for: object) -> FakeAppStream:
+        assert callable(role_for)
+        built.append((endpoint, profile, [role_for(OWNER), role_for("210987654321")]))
+        return fake
+
+    deps = _deps(fake)
+    deps.appstream_as = appstream_as
+    result = run_cli(
+        "check", "--regions", "us-east-1,eu-west-1", "--accounts", OWNER,
+        "--accounts", "210987654321", "--role-name", "govbot-spoke", "--profile", "audit",
+        "--policy", DEMO_POLICY, deps=deps,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    # The caller's account (STS) is read directly; the others through the spoke role.
+    assert built == [(None, "audit", [None, "arn:aws:iam::210987654321:role/govbot-spoke"])]
+    assert fake.asked == [
+        ("list", OWNER, "us-east-1"), ("list", OWNER, "eu-west-1"),
+        ("list", "210987654321", "us-east-1"), ("list", "210987654321", "eu-west-1"),
+    ]  # fmt: skip
+
+
+def test_check_trusts_organization_members_like_the_enforcer() -> None:
+    images = [_image("team-x", _share("444444444444", True, True))]
+    org = FakeOrganizations(frozenset({"444444444444"}))
+    trusted = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY,
+        deps=_deps(FakeAppStream(images), org=org),
+    )  # fmt: skip
+    assert trusted.code == 0, trusted.out
+    assert org.asked == [(None, None, 300.0)]  # the policy's organization.cache_seconds
+    outsider = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY,
+        deps=_deps(FakeAppStream(images)),
+    )  # fmt: skip
+    assert outsider.code == 1
+    assert "no-untrusted-builders" in outsider.out
+
+
+def test_check_organizations_failure_is_one_line() -> None:
+    org = FakeOrganizations(error=RuntimeError("ListAccounts failed with AccessDenied"))
+    result = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY,
+        deps=_deps(FakeAppStream(IMAGES), org=org),
+    )  # fmt: skip
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+    assert "ListAccounts failed with AccessDenied" in result.err
+    assert "--no-organizations" in result.err
 
 
 def test_check_one_clean_image_exits_0_and_uses_the_endpoint() -> None:
@@ -100,7 +197,7 @@ def test_check_json() -> None:
     )
     assert result.code == 1
     data = json.loads(result.out)
-    assert data["account_id"] == OWNER
+    assert data["account_ids"] == [OWNER]
     assert data["violations"] == 2
     assert [i["image_name"] for i in data["images"]] == ["app-base", "prod-app"]
     assert data["images"][1]["changes"][0]["operation"] == "DeleteImagePermissions"
@@ -124,7 +221,7 @@ def test_check_gateway_failure_is_one_line_exit_2() -> None:
     )
     assert result.code == 2
     assert result.err.strip() == (
-        f"govbot: error: cannot read images from AppStream in {REGION}: "
+        f"govbot: error: cannot read images of account {OWNER} from AppStream in {REGION}: "
         "DescribeImages failed with AccessDenied: no"
     )
 
@@ -152,7 +249,8 @@ def test_check_caller_identity_failure() -> None:
     def broken(_region: str) -> str:
         raise RuntimeError("Unable to locate credentials")
 
-    deps = CliDeps(appstream=FakeAppStream([]).factory, caller_account=broken, now=lambda: NOW)
+    deps = _deps(FakeAppStream([]))
+    deps.caller_account = broken
     result = run_cli("check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=deps)
     assert result.code == 2
     assert "cannot find the caller's account (STS GetCallerIdentity)" in result.err
@@ -175,4 +273,4 @@ def test_check_bad_region() -> None:
         deps=_deps(FakeAppStream([])),
     )  # fmt: skip
     assert result.code == 2
-    assert "--region: expected an AWS region such as us-east-1, got 'moon-1'" in result.err
+    assert "--regions: expected an AWS region such as us-east-1, got 'moon-1'" in result.err

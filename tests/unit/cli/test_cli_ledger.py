@@ -82,11 +82,28 @@ class FakeLedger:
     def __init__(self, records: list[LedgerRecord] | None = None) -> None:
         self.records = records or []
         self.calls: list[tuple[Any, ...]] = []
-        self.built_with: list[tuple[str, str | None]] = []
+        self.built_with: list[tuple[str | None, ...]] = []
+        self.exemptions: dict[str, ExemptionRecord] = {}
 
-    def factory(self, table: str, region: str | None) -> FakeLedger:
-        self.built_with.append((table, region))
+    def factory(self, table: str, region: str | None, *endpoint: str) -> FakeLedger:
+        self.built_with.append((table, region, *endpoint))
         return self
+
+    def active_exemptions(self, now: datetime) -> list[ExemptionRecord]:
+        return [e for e in self.exemptions.values() if e.status == "active" and e.is_active(now)]
+
+    def lapsed_exemptions(self, now: datetime) -> list[ExemptionRecord]:
+        return [
+            e for e in self.exemptions.values() if e.status == "active" and not e.is_active(now)
+        ]
+
+    def get_exemption(self, exemption_id: str) -> ExemptionRecord | None:
+        return self.exemptions.get(exemption_id)
+
+    def put_exemption(self, record: ExemptionRecord) -> ExemptionRecord:
+        self.calls.append(("put_exemption", record.exemption_id, record.status))
+        self.exemptions[record.exemption_id] = record
+        return record
 
     def by_image(self, image_arn: str, *args: Any, limit: Any = None) -> list[Any]:
         self.calls.append(("by_image", image_arn, limit))
@@ -128,18 +145,81 @@ def test_image_history_one_line_per_record() -> None:
     assert result.code == 0, result.err
     assert fake.built_with == [("t1", "eu-west-1")]
     assert fake.calls == [("by_image", ARN, 100)]
-    lines = result.out.splitlines()
+    header, *lines = result.out.splitlines()
+    assert header.split() == ["TIME", "EVENT", "ID", "KIND", "STATUS", "RULE", "ACCOUNT", "SUMMARY"]
     assert len(lines) == 3
-    assert lines[0].startswith("2026-11-27T15:55:00.000Z  event")
+    assert lines[0].split()[:3] == ["2026-11-27T15:55:00.000Z", "ev-1", "event"]
     assert "processed" in lines[0]
     assert "UpdateImagePermissions" in lines[0]
-    assert lines[1].split()[:5] == [
-        "2026-11-27T15:56:00.000Z", "decision", "violation/enforce", "no-untrusted-builders",
-        GRANTEE,
+    assert lines[1].split()[:6] == [
+        "2026-11-27T15:56:00.000Z", "ev-1", "decision", "violation/enforce",
+        "no-untrusted-builders", GRANTEE,
     ]  # fmt: skip
     assert "image_builder: account 999999999999 holds" in lines[1]
     assert "violation_remedied [high] revoked builder" in lines[2]
     assert "pending" in lines[2]
+
+
+def test_filters_until_rule_kind_and_endpoint() -> None:
+    fake = FakeLedger([EVENT, DECISION, ACTION, OUTBOX])
+    result = run_cli(
+        "ledger", "since", "1h", "--table", "t", "--endpoint-url", "http://127.0.0.1:9",
+        "--rule", "no-untrusted-builders", "--until", "2026-11-27T15:57:00Z", deps=_deps(fake),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert fake.built_with == [("t", None, "http://127.0.0.1:9")]
+    rows = result.out.splitlines()[1:]
+    assert [r.split()[2] for r in rows] == ["decision"]  # outbox is after --until
+    kind = run_cli("ledger", "since", "1h", "--table", "t", "--kind", "action", deps=_deps(fake))
+    (row,) = kind.out.splitlines()[1:]
+    # A request summary, not raw JSON.
+    assert "UpdateImagePermissions - 999999999999 error: LimitExceededException" in row
+    assert "{" not in row
+
+
+def test_action_summary_shows_before_and_after() -> None:
+    action = ACTION.model_copy(
+        update={
+            "image_arn": ARN,
+            "status": "succeeded",
+            "error": None,
+            "request": {
+                "SharedAccountId": GRANTEE,
+                "before": {"allow_fleet": True, "allow_image_builder": True},
+                "after": {"allow_fleet": True, "allow_image_builder": False},
+                "rule_ids": ["no-untrusted-builders"],
+            },
+        }
+    )
+    result = run_cli("ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger([action])))
+    assert "UpdateImagePermissions prod-app 999999999999: fleet,builder -> fleet" in result.out
+    assert "no-untrusted-builders" in result.out
+
+
+def test_exemptions_list_show_revoke() -> None:
+    fake = FakeLedger()
+    for exemption_id, days in (("x-soon", 3), ("x-gone", -1)):
+        fake.exemptions[exemption_id] = ExemptionRecord(
+            exemption_id=exemption_id, image_arn=ARN, account_id=GRANTEE, reason="demo",
+            approver="U1", expires_at=NOW + timedelta(days=days), granted_at=NOW,
+        )  # fmt: skip
+    listed = run_cli("ledger", "exemptions", "list", "--table", "t", deps=_deps(fake))
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0].split()[:3] == ["EXEMPTION", "ID", "STATUS"]
+    rows = {row.split()[0]: row.split()[1] for row in listed.out.splitlines()[1:]}
+    assert rows == {"x-soon": "active", "x-gone": "lapsed"}
+    shown = run_cli("ledger", "exemptions", "show", "x-soon", "--table", "t", "--json",
+                    deps=_deps(fake))  # fmt: skip
+    assert json.loads(shown.out)[0]["exemption_id"] == "x-soon"
+    revoked = run_cli("ledger", "exemptions", "revoke", "x-soon", "--table", "t", deps=_deps(fake))
+    assert revoked.code == 0, revoked.err
+    assert ("put_exemption", "x-soon", "revoked") in fake.calls
+    again = run_cli("ledger", "exemptions", "revoke", "x-soon", "--table", "t", deps=_deps(fake))
+    assert again.code == 2
+    assert again.err.strip() == "govbot: error: exemption 'x-soon' is already revoked"
+    missing = run_cli("ledger", "exemptions", "show", "nope", "--table", "t", deps=_deps(fake))
+    assert missing.code == 2
+    assert missing.err.strip() == "govbot: error: no exemption 'nope' in ledger table 't'"
 
 
 def test_account_history_uses_env_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +243,7 @@ def test_since_queries_the_time_window() -> None:
 def test_event_prints_event_decisions_actions() -> None:
     result = run_cli("ledger", "event", "ev-1", "--table", "t", deps=_deps(FakeLedger()))
     assert result.code == 0
-    kinds = [line.split()[1] for line in result.out.splitlines()]
+    kinds = [line.split()[2] for line in result.out.splitlines()[1:]]
     assert kinds == ["event", "decision", "action"]
 
 
@@ -216,6 +296,8 @@ def test_other_families_render() -> None:
         (["since", "900d"], "duration '900d' is too long; at most 800 days"),
         (["outbox", "lost"], "unknown outbox status 'lost'; expected one of pending, sending"),
         (["rejected", "--region", "nowhere"], "--region: expected an AWS region"),
+        (["since", "1h", "--until", "yesterday"], "invalid duration 'yesterday'"),
+        (["since", "1h", "--kind", "nope"], "argument --kind: invalid choice: 'nope'"),
     ],
 )
 def test_bad_input_is_exit_2_before_any_query(argv: list[str], message: str) -> None:

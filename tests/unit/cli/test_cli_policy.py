@@ -69,7 +69,10 @@ def test_validate_json(tmp_path: Path) -> None:
     result = run_cli("policy", "validate", "--json", DEMO_POLICY, bad)
     assert result.code == 2
     data = json.loads(result.out)
-    assert data[0] == {"file": DEMO_POLICY, "valid": True, "rules": 5, "exemptions": 1, "golden": 1}
+    assert data[0] == {
+        "file": DEMO_POLICY, "valid": True, "rules": 5, "exemptions": 1, "golden": 1,
+        "warnings": [],
+    }  # fmt: skip
     assert data[1]["valid"] is False
     assert any("unsupported policy version 2" in p for p in data[1]["problems"])
 
@@ -238,3 +241,32 @@ def test_explain_bad_policy_file(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.err.startswith(f"govbot: error: {bad}: mode:")
     assert "Traceback" not in result.err
+
+
+def test_policy_schema_is_the_models_json_schema() -> None:
+    result = run_cli("policy", "schema")
+    assert result.code == 0, result.err
+    schema = json.loads(result.out)
+    assert schema["title"] == "govbot policy file"
+    assert {"version", "mode", "rules", "exemptions", "golden", "notifications"} <= set(
+        schema["properties"]
+    )
+    assert "version" in schema["required"]
+
+
+def test_validate_warns_about_expired_exemptions_and_dead_routes(tmp_path: Path) -> None:
+    text = Path(DEMO_POLICY).read_text(encoding="utf-8")
+    text = text.replace("expires: 2099-01-01T00:00:00Z", "expires: 2020-01-01T00:00:00Z")
+    text = text.replace(
+        "    - name: default\n      webhook: default\n",
+        "    - name: default\n      webhook: default\n      kinds: [violation_remedied]\n"
+        "    - name: quiet\n      webhook: quiet\n      kinds: [event_rejected]\n"
+        "      min_severity: critical\n",
+    )
+    path = _write(tmp_path, "warn.yaml", text)
+    result = run_cli("policy", "validate", path)
+    assert result.code == 0, result.err
+    warnings = result.err.splitlines()
+    assert f"warning: {path}: exemptions[0] 'outsider-builds-demo': expired at" in warnings[0]
+    assert any("routes[1] 'quiet': delivers nothing" in w for w in warnings)
+    assert any("no route delivers golden_copy_failed messages" in w for w in warnings)

@@ -48,7 +48,15 @@ def test_public_host_is_refused_before_listening() -> None:
         (["serve-emulator", "--port", "70000"], "expected a port in 0-65535"),
         (["serve-emulator", "--port", "http"], "expected a port number, got 'http'"),
         ([], "the following arguments are required: COMMAND"),
-        (["serve"], "invalid choice: 'serve'"),
+        (["serv"], "invalid choice: 'serv'"),
+        (["serve-emulator", "--account", "12345"], "--account: expected 12 digits, got '12345'"),
+        (["serve", "--host", ALL_INTERFACES], "govbot-sandbox serve: error: --host: refusing"),
+        (["serve", "--speed", "0"], "govbot-sandbox serve: error: --speed must be > 0, got 0.0"),
+        (["serve", "--accounts", "AKIAEXAMPLE000000001"], "expected KEY=ARN"),
+        (
+            ["serve", "--accounts", "AKIAEXAMPLE000000001=arn:aws:iam::12345:user/x"],
+            "ARN must be arn:aws:iam::<12 digits>:user/NAME",
+        ),
     ],
 )
 def test_bad_arguments(argv: list[str], message: str) -> None:

@@ -214,12 +214,24 @@ def test_read_only_calls_emit_nothing(world: Harness) -> None:
     assert world.events == []
 
 
-def test_failed_calls_emit_nothing(world: Harness) -> None:
+def test_failed_calls_emit_records_with_their_error(world: Harness) -> None:
+    # CloudTrail records failed calls too, with errorCode and errorMessage.
     _golden(world)
-    with pytest.raises(AppStreamError):
+    with pytest.raises(AppStreamError) as in_use:
         world.call(OWNER, "DeleteImage", Name="golden")  # shared: refused
-    with pytest.raises(AppStreamError):
+    with pytest.raises(AppStreamError) as invalid:
         world.call(OWNER, "UpdateImagePermissions", Name="golden", SharedAccountId="1")
+    refused, malformed = (e["detail"] for e in world.events)
+    assert (refused["eventName"], refused["errorCode"]) == ("DeleteImage", "ResourceInUseException")
+    assert refused["errorMessage"] == in_use.value.message
+    assert refused["responseElements"] is None
+    assert malformed["errorCode"] == "ValidationException"
+    assert malformed["errorMessage"] == invalid.value.message
+
+
+def test_read_only_failures_emit_nothing(world: Harness) -> None:
+    with pytest.raises(AppStreamError):
+        world.call(OWNER, "DescribeImagePermissions", Name="missing")
     assert world.events == []
 
 

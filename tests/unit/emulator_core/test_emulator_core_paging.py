@@ -41,7 +41,7 @@ def test_describe_images_honours_max_results(world: Harness) -> None:
 def test_describe_images_rejects_a_forged_token(world: Harness) -> None:
     with pytest.raises(AppStreamError) as err:
         world.call(OWNER, "DescribeImages", NextToken="not-a-token")
-    assert err.value.code == "InvalidParameterCombinationException"
+    assert err.value.code == "ValidationException"
     assert "NextToken" in err.value.message
 
 
@@ -51,7 +51,7 @@ def test_token_is_bound_to_its_filters(world: Harness) -> None:
     token = world.call(OWNER, "DescribeImages", Type="PRIVATE")["NextToken"]
     with pytest.raises(AppStreamError) as err:
         world.call(OWNER, "DescribeImages", Type="PUBLIC", NextToken=token)
-    assert err.value.code == "InvalidParameterCombinationException"
+    assert err.value.code == "ValidationException"
 
 
 def test_describe_images_names_and_arns_together_is_refused(world: Harness) -> None:
@@ -106,7 +106,7 @@ def test_describe_image_permissions_rejects_a_forged_token(world: Harness) -> No
     world.backend.seed_image(OWNER, REGION, "golden")
     with pytest.raises(AppStreamError) as err:
         world.call(OWNER, "DescribeImagePermissions", Name="golden", NextToken="eyJ4IjogMX0=")
-    assert err.value.code == "InvalidParameterCombinationException"
+    assert err.value.code == "ValidationException"
 
 
 def test_describe_fleets_pages(world: Harness) -> None:

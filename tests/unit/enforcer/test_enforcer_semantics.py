@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from govbot.domain import highest_severity
-from govbot.enforcer.announce import announce, due_for_reminder, sweep_followups
+from govbot.enforcer.announce import (
+    announce,
+    due_for_reminder,
+    pass_reminders,
+    resolve_announced,
+)
 from govbot.ledger.records.state import AnnouncedState
 from govbot.policy.loader import parse_policy
 from govbot.policy.results import Verdict
@@ -124,28 +129,27 @@ def test_reminders_are_due_after_the_interval_only() -> None:
     assert due_for_reminder([reminded], T0 + timedelta(hours=47), 24) == []
 
 
-def test_sweep_followups_resolve_compliant_and_vanished_images_and_remind_the_rest() -> None:
+def test_resolution_and_reminders_for_the_sweep() -> None:
     ledger = FakeLedger()
-    gone, fixed, standing = ref("gone"), ref("fixed"), ref("standing")
-    for image in (gone, fixed, standing):
+    fixed, standing = ref("fixed"), ref("standing")
+    for image in (fixed, standing):
         ledger.put_announced(announce(None, image, [_verdict()], T0).state)  # type: ignore[arg-type]
 
-    items, updates = sweep_followups(
-        ledger,
-        run_event_id="RUN",
-        now=T0 + timedelta(days=1),
-        interval_hours=24,
-        swept=[f"{standing.account_id}/{standing.region}"],
-        listed=[fixed.arn, standing.arn],
-        compliant=[fixed.arn],
+    resolve_announced(
+        ledger, ledger.announced[fixed.arn], cause="compliant", discriminator="P", now=T0
+    )
+    resolve_announced(  # a retry of the same pass: the same outbox id, one message
+        ledger, ledger.announced[fixed.arn], cause="compliant", discriminator="P", now=T0
+    )
+    items, reminded = pass_reminders(
+        ledger, run_event_id="RUN", now=T0 + timedelta(days=1), interval_hours=24
     )
 
-    kinds = sorted(i.message_kind for i in items)
-    assert kinds == ["violation_reminder", "violation_resolved", "violation_resolved"]
-    (reminder,) = [i for i in items if i.message_kind == "violation_reminder"]
+    (resolved,) = ledger.outbox_of("violation_resolved")
+    assert resolved.payload["image_arn"] == fixed.arn
+    assert ledger.announced[fixed.arn].findings == {}
+    (reminder,) = items
+    assert reminder.message_kind == "violation_reminder"
     assert reminder.payload["details"]["drift"][0]["image_arn"] == standing.arn
     assert reminder.severity == "high"
-    by_arn = {u.image_arn: u for u in updates}
-    assert by_arn[gone.arn].findings == {}
-    assert by_arn[fixed.arn].findings == {}
-    assert by_arn[standing.arn].reminded_at == T0 + timedelta(days=1)
+    assert [s.reminded_at for s in reminded] == [T0 + timedelta(days=1)]

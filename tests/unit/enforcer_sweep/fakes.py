@@ -14,10 +14,18 @@ from typing import Any, Literal
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
-from govbot.gateways.appstream import AppStreamGatewayError, BuilderUsage, FleetUsage, ImageNotFound
+from govbot.gateways.appstream import (
+    AppStreamGatewayError,
+    BuilderUsage,
+    FleetUsage,
+    ImageNotFound,
+    ImagePage,
+)
+from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
+from govbot.ledger.records.sweep import SweepLane, SweepPass
 from govbot.policy import Policy, parse_policy
 from govbot.policy.judge import Judge
 
@@ -64,6 +72,8 @@ class FakeAppStream:
     builders: list[BuilderUsage] = field(default_factory=list)
     broken: dict[tuple[str, str], str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    page_size: int = 25
+    bad_tokens: set[str] = field(default_factory=set)
 
     def seed(
         self,
@@ -101,6 +111,32 @@ class FakeAppStream:
             for i in self.images.values()
             if i.ref.account_id == account_id and i.ref.region == region
         ]
+
+    def image_page(self, account_id: str, region: str, token: str | None = None) -> ImagePage:
+        """Pages of ``page_size`` images by name; the token is the next offset."""
+        self.calls.append(f"page {account_id}/{region} {token}")
+        code = self.broken.get((account_id, region))
+        if code is not None:
+            raise AppStreamGatewayError(code, "AssumeRole", f"not allowed into {account_id}")
+        if token is not None and token in self.bad_tokens:
+            self.bad_tokens.discard(token)  # expired: a token issued again later is fresh
+            raise AppStreamGatewayError("InvalidParameterCombinationException", "x", "token")
+        names = sorted(
+            i.ref.name
+            for i in self.images.values()
+            if i.ref.account_id == account_id and i.ref.region == region
+        )
+        start = int(token) if token else 0
+        end = start + self.page_size
+        bare = tuple(
+            ImageSnapshot(ref=ImageRef(account_id=account_id, region=region, name=n))
+            for n in names[start:end]
+        )
+        return ImagePage(bare, str(end) if end < len(names) else None)
+
+    def with_details(self, image: ImageSnapshot) -> ImageSnapshot | None:
+        self.calls.append(f"details {image.ref.name}")
+        return self.images.get(image.ref.arn)
 
     def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
         self.calls.append(f"describe {ref.name}")
@@ -151,6 +187,7 @@ class FakeLedger:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
     announced: dict[str, AnnouncedState] = field(default_factory=dict)
+    sweep: dict[str, SweepPass | SweepLane] = field(default_factory=dict)
 
     def record_event(self, rec: EventRecord) -> bool:
         if rec.event_id in self.events:
@@ -227,6 +264,20 @@ class FakeLedger:
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
         self.exemptions[rec.exemption_id] = rec
         return rec
+
+    def sweep_checkpoint(self) -> tuple[SweepPass | None, list[SweepLane]]:
+        current = self.sweep.get("PASS")
+        assert current is None or isinstance(current, SweepPass)
+        return current, [r for r in self.sweep.values() if isinstance(r, SweepLane)]
+
+    def put_sweep_record(self, record: Any, *, expected_version: int | None) -> Any:
+        key = record.keys()[1]
+        stored = self.sweep.get(key)
+        if (stored.version if stored else None) != expected_version:
+            raise ConcurrentUpdate(f"{key}: expected {expected_version}")
+        new = record.model_copy(update={"version": (expected_version or 0) + 1})
+        self.sweep[key] = new.stamped(NOW)
+        return self.sweep[key]
 
     def kinds(self) -> list[str]:
         return sorted(o.message_kind for o in self.outbox.values())

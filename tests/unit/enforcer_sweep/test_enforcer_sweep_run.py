@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.sweep import DriftSweep, DriftSweepReport, ScheduleTick, parse_schedule
 from tests.unit.enforcer_sweep.fakes import (
     EAST,
@@ -62,7 +61,6 @@ def test_sweep_remedies_violations_everywhere_and_counts_the_rest() -> None:
         "remedied": 2,
         "failed": 0,
         "left": 1,
-        "standing": 0,
         "errors": 0,
     }
     assert sorted(fake.writes()) == [f"delete vault {OUTSIDER}", f"update app-base {OUTSIDER}"]
@@ -172,7 +170,6 @@ def test_a_later_run_finds_no_drift_and_says_nothing() -> None:
     # (announce changes, not states), so nothing new reaches the outbox.
     assert later.counts()["remedied"] == 0
     assert later.counts()["left"] == 0
-    assert later.counts()["standing"] == 1
     new = [o for o in ledger.outbox.values() if o.outbox_id not in outbox]
     assert new == []
     assert sorted(fake.writes()) == [f"delete vault {OUTSIDER}", f"update app-base {OUTSIDER}"]
@@ -221,24 +218,14 @@ def test_a_retry_after_a_crash_reports_what_the_first_attempt_fixed() -> None:
     assert [o.message_kind for o in ledger.outbox.values()].count("drift_found") == 1
 
 
-def test_the_remedy_rereads_state_and_skips_what_an_event_already_fixed() -> None:
+def test_a_drifted_image_is_remedied_from_the_listed_snapshot_without_a_second_read() -> None:
     fake, ledger = _world(), FakeLedger()
-    sweep = DriftSweep(enforcer(fake, ledger), fake)
-    original = fake.describe_image
 
-    def fixed_meanwhile(ref: ImageRef) -> ImageSnapshot | None:
-        if ref.name == "app-base":
-            fake.update_permissions(
-                ref,
-                OUTSIDER,
-                fake.images[ref.arn].permissions_of(OUTSIDER).without({"image_builder"}),
-            )
-        return original(ref)
+    report = _run(fake, ledger)
 
-    fake.describe_image = fixed_meanwhile  # type: ignore[method-assign]
-
-    report = sweep.run(_tick())
-
-    assert report.counts()["drifted"] == 2
-    assert report.counts()["compliant"] == 4
-    assert fake.writes().count(f"update app-base {OUTSIDER}") == 1  # the "event's", not ours
+    assert report.counts()["drifted"] == 3
+    assert [c for c in fake.calls if c.startswith("describe")] == []
+    # One details read per listed image, nothing more before the remedies.
+    assert sorted(c for c in fake.calls if c.startswith("details")) == sorted(
+        f"details {i.ref.name}" for i in fake.images.values()
+    )

@@ -28,6 +28,7 @@ from govbot.ledger.records.state import (
     ExemptionSource,
     ExemptionStatus,
 )
+from govbot.ledger.records.sweep import SweepLane, SweepPass
 
 __all__ = [
     "CLAIMABLE_OUTBOX_STATUSES",
@@ -52,4 +53,6 @@ __all__ = [
     "OutboxItem",
     "OutboxStatus",
     "Severity",
+    "SweepLane",
+    "SweepPass",
 ]

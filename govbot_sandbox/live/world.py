@@ -1,0 +1,204 @@
+"""The live sandbox: govbot's closed loop kept running behind one loopback endpoint.
+
+``LiveSandbox`` holds a :class:`~govbot_sandbox.sandbox.Sandbox` (moto + the AppStream
+emulator + govbot's handlers) and plays the Lambda service continuously: a pump thread
+delivers queued events to the functions, feeds the ledger stream to the notifier, and
+fires the two schedules (drift sweep, replication sweep) on a clock that can run fast
+(``speed``) or be advanced. It uses the Sandbox only through its public methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from govbot_sandbox.emulator import AppStreamEmulator, ScaledClock
+from govbot_sandbox.fake_slack import FakeSlack
+from govbot_sandbox.lambda_service import HUB_ACCOUNT
+from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, EXTERNAL_ACCOUNT, LiveIdentity
+from govbot_sandbox.live.narrator import Narrator
+from govbot_sandbox.sandbox import Sandbox
+
+logger = logging.getLogger(__name__)
+
+REGION = "us-east-1"
+# The deployed defaults (infra/config.py): drift sweep hourly, replication every 5 minutes.
+DRIFT_SWEEP_SECONDS = 60 * 60
+REPLICATION_SWEEP_SECONDS = 5 * 60
+PUMP_INTERVAL_SECONDS = 0.2  # real time between two rounds of the pump
+
+# (name, tags, shared_with {account: (allow_fleet, allow_image_builder)}) in the owner account.
+LIVE_IMAGES: tuple[tuple[str, dict[str, str], dict[str, tuple[bool, bool]]], ...] = (
+    ("app-base", {"team": "platform"}, {"111111111111": (True, True)}),
+    ("prod-app", {}, {CONSUMER_ACCOUNT: (True, False)}),
+    ("payroll", {"classification": "confidential"}, {}),
+    ("dev-tools", {}, {}),
+    ("golden-base-2026", {}, {}),
+)
+CONSUMER_FLEET = "dave-prod-fleet"
+
+
+def seed_live_world(emulator: AppStreamEmulator, region: str = REGION) -> None:
+    """The owner's images, and the listed consumer's fleet running on ``prod-app``."""
+    backend: Any = emulator.backend
+    arns = {
+        name: backend.seed_image(HUB_ACCOUNT, region, name, tags=tags, shared_with=shares)
+        for name, tags, shares in LIVE_IMAGES
+    }
+    backend.seed_fleet(CONSUMER_ACCOUNT, region, CONSUMER_FLEET, arns["prod-app"], desired=2)
+
+
+class LiveSandbox:
+    """govbot running continuously on the sandbox; thread-safe controls for the admin API.
+
+    Parameters
+    ----------
+    identities:
+        Access keys the emulator maps to accounts and principals.
+    narrator:
+        Where records, decisions, actions and Slack messages are told.
+    speed:
+        How many clock seconds pass per real second (copies, builds, schedules).
+    """
+
+    def __init__(
+        self,
+        identities: Iterable[LiveIdentity],
+        narrator: Narrator,
+        *,
+        speed: float = 1.0,
+        seed: bool = True,
+    ) -> None:
+        self.identities = list(identities)
+        self.narrator = narrator
+        self.clock = ScaledClock(speed)
+        self.seed = seed
+        self.slack = FakeSlack()
+        self._sandbox: Sandbox | None = None
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._pump: threading.Thread | None = None
+        self._next_drift = self.clock.now()
+        self._next_replication = self.clock.now()
+        self.pump_errors = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> LiveSandbox:
+        """Start Slack, the sandbox and the pump thread."""
+        self.slack.start()
+        with self._lock:
+            self._open()
+        self._pump = threading.Thread(target=self._run, name="govbot-live-pump", daemon=True)
+        self._pump.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the pump, close the sandbox and Slack."""
+        self._stop.set()
+        if self._pump is not None:
+            self._pump.join()
+        with self._lock:
+            self._close()
+        self.slack.stop()
+
+    def _open(self) -> None:
+        sandbox = Sandbox(slack=self.slack, clock=self.clock)
+        sandbox.__enter__()
+        self._sandbox = sandbox
+        for who in self.identities:
+            sandbox.emulator.register_identity(
+                who.access_key_id, who.account_id, who.principal_arn, who.principal_type
+            )
+        sandbox.emulator.sink.sinks.append(self.narrator.cloudtrail)
+        if self.seed:
+            seed_live_world(sandbox.emulator)
+        now = self.clock.now()
+        self._next_drift = now + timedelta(seconds=DRIFT_SWEEP_SECONDS)
+        self._next_replication = now + timedelta(seconds=REPLICATION_SWEEP_SECONDS)
+
+    def _close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.__exit__(None, None, None)
+            self._sandbox = None
+
+    # -- what the admin API needs ------------------------------------------------------
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The running sandbox (changes on ``reset``)."""
+        if self._sandbox is None:
+            raise RuntimeError("the live sandbox is not running")
+        return self._sandbox
+
+    @property
+    def emulator(self) -> AppStreamEmulator:
+        """The AppStream emulator the endpoint answers from."""
+        return self.sandbox.emulator
+
+    def reset(self) -> None:
+        """A new world: fresh moto services, emulator, ledger and seeded demo images."""
+        with self._lock:
+            self._close()
+            self.narrator.reset()
+            self._open()
+        self.narrator.say("reset      a fresh world")
+
+    def advance(self, seconds: float) -> str:
+        """Move the clock forward, then run one pump round; return the new time (ISO)."""
+        now = self.clock.advance(seconds)
+        self.pump_once()
+        return now.isoformat()
+
+    def finish_image_build(self, **kwargs: Any) -> str:
+        """A builder starts creating an image (the CreateImage service event)."""
+        with self._lock:
+            arn = str(self.emulator.backend.finish_image_build(**kwargs))
+        self.pump_once()
+        return arn
+
+    def cloudtrail_records(self, event_name: str | None = None) -> list[dict[str, Any]]:
+        """The CloudTrail records the emulator emitted (``detail`` of each envelope)."""
+        envelopes = (
+            self.emulator.events.named(event_name) if event_name else self.emulator.events.events
+        )
+        return [dict(e.get("detail") or {}) for e in envelopes]
+
+    def slack_messages(self) -> list[Any]:
+        """Every message the fake Slack accepted."""
+        return list(self.slack.delivered())
+
+    # -- the pump ------------------------------------------------------------------------
+
+    def pump_once(self) -> None:
+        """Settle copies and builds, fire due schedules, drain queues and the stream, and
+        tell what happened."""
+        with self._lock:
+            sandbox = self.sandbox
+            sandbox.emulator.backend.tick()
+            now = self.clock.now()
+            if now >= self._next_drift:
+                self._next_drift = now + timedelta(seconds=DRIFT_SWEEP_SECONDS)
+                report = sandbox.reconcile()
+                self.narrator.say(f"schedule   {report.get('note') or 'drift sweep'}")
+            if now >= self._next_replication:
+                self._next_replication = now + timedelta(seconds=REPLICATION_SWEEP_SECONDS)
+                sandbox.sweep()
+                self.narrator.say("schedule   replication sweep")
+            sandbox.drain()
+            self.narrator.follow(sandbox.ledger)
+            self.narrator.slack(self.slack_messages())
+
+    def _run(self) -> None:
+        while not self._stop.wait(PUMP_INTERVAL_SECONDS):
+            try:
+                self.pump_once()
+            except Exception:  # keep serving; the next round tries again
+                self.pump_errors += 1
+                logger.exception("live sandbox pump round failed")
+
+
+__all__ = ["EXTERNAL_ACCOUNT", "LiveSandbox", "seed_live_world"]

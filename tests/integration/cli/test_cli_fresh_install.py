@@ -1,0 +1,106 @@
+"""``pip install .`` (not editable, no extra) in a fresh virtualenv gives a working ``govbot``.
+
+The virtualenv is cached under build/ (gitignored): its dependencies are installed once per
+set of declared dependencies; govbot itself is rebuilt from a copy of the working tree on
+every run, so the test sees the code under test, never the checkout on sys.path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import venv
+from pathlib import Path
+
+from tests.unit.cli.runner import REPO_ROOT
+
+VENV = REPO_ROOT / "build" / "fresh-venv"
+STAMP = VENV / ".dependencies"
+EXAMPLES = REPO_ROOT / "docs" / "examples" / "simulate"
+
+
+def _run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return subprocess.run(
+        list(argv), capture_output=True, text=True, timeout=900, check=False, cwd=cwd, env=env
+    )
+
+
+def _source_copy(destination: Path) -> Path:
+    """The working tree's files (tracked and new, not ignored), symlinks kept."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(os.readlink(source))
+        else:
+            shutil.copy2(source, target)
+    return destination
+
+
+def _fresh_venv(source: Path) -> Path:
+    python = VENV / "bin" / "python"
+    dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = hashlib.sha256(repr(dependencies["dependencies"]).encode()).hexdigest()
+    if not python.exists() or not STAMP.exists() or STAMP.read_text() != wanted:
+        shutil.rmtree(VENV, ignore_errors=True)
+        venv.create(VENV, with_pip=True)
+        full = _run(str(python), "-m", "pip", "install", "--quiet", str(source), cwd=source)
+        assert full.returncode == 0, full.stderr[-2000:]
+        STAMP.write_text(wanted)
+    else:  # dependencies unchanged: rebuild govbot only
+        quick = _run(str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+                     "--force-reinstall", str(source), cwd=source)  # fmt: skip
+        assert quick.returncode == 0, quick.stderr[-2000:]
+    return VENV / "bin"
+
+
+def test_pip_install_dot_gives_a_working_govbot(tmp_path: Path) -> None:
+    source = _source_copy(tmp_path / "src")
+    bin_dir = _fresh_venv(source)
+    work = tmp_path / "elsewhere"  # not the checkout: imports come from site-packages
+    work.mkdir()
+    policy = str(REPO_ROOT / "policies" / "demo.yaml")
+
+    validated = _run(str(bin_dir / "govbot"), "policy", "validate", policy, cwd=work)
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.startswith(f"OK {policy} (5 rules")
+
+    simulated = _run(
+        str(bin_dir / "govbot"), "simulate", "--policy", policy,
+        "--world", str(EXAMPLES / "world.yaml"), "--now", "2026-11-27T17:00:00Z",
+        str(EXAMPLES / "events.jsonl"), cwd=work,
+    )  # fmt: skip
+    assert simulated.returncode == 0, simulated.stderr
+    assert "summary: 7 event(s): 2 compliant, 1 ignored, 1 rejected, 2 remedied" in (
+        simulated.stdout
+    )
+
+    sandbox = _run(str(bin_dir / "govbot-sandbox"), "--help", cwd=work)
+    assert sandbox.returncode == 2
+    assert sandbox.stderr.strip().splitlines() == [
+        "govbot-sandbox: error: needs the sandbox extra (moto, cbor2 missing): "
+        "pip install 'govbot[sandbox]'"
+    ]
+
+    probe = _run(
+        str(bin_dir / "python"), "-c",
+        "import importlib.util as u, importlib.resources as r;"
+        "print(u.find_spec('infra') is None, u.find_spec('govbot_infra') is None,"
+        " (r.files('govbot_sandbox') / 'policies' / 'demo.yaml').is_file(),"
+        " u.find_spec('govbot.cli') is not None)",
+        cwd=work,
+    )  # fmt: skip
+    assert probe.stdout.split() == ["True", "True", "True", "True"], probe.stderr
+    assert sys.prefix != str(VENV)
