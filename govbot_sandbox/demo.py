@@ -216,6 +216,10 @@ def chapter_drift_sweep(story: Story) -> None:
         f"   {len(report['swept'])} of {report['lanes_total']} account/region(s) swept in "
         f"parallel; pass {'closed' if report['pass_closed'] else 'left open for the next run'}"
     )
+    story.say(
+        "   (dev-tools' audit violation from chapter 5 still stands: recorded again, "
+        "not announced again)"
+    )
     story.sb.drain()
     listing = story.sb.appstream("eu-west-1").describe_image_permissions(Name="legacy-eu")
     for share in listing["SharedImagePermissionsList"]:
@@ -279,6 +283,18 @@ def chapter_golden_pinned(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_reminder(story: Story) -> None:
+    story.title("A day of hourly sweeps later: standing violations are recalled once, in a digest")
+    for _hour in range(24):
+        story.clock.advance(3600)
+        story.sb.drift_sweep()
+    story.say(
+        "   24 sweeps ran; dev-tools was announced once (chapter 5), so Slack gets one reminder"
+    )
+    story.sb.drain()
+    story.slack_messages()
+
+
 def chapter_simulate(story: Story) -> None:
     story.title("What if? `govbot simulate` runs the same enforcer offline, on a world file")
     from govbot.cli.event_files import InputEvent
@@ -318,6 +334,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_golden_copy,
     chapter_golden_pinned,
     chapter_simulate,
+    chapter_reminder,
 ]
 
 

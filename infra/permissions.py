@@ -3,7 +3,8 @@
 Resource-level support per the Service Authorization Reference for AppStream 2.0:
 ``DescribeImages``, ``DescribeImagePermissions``, ``UpdateImagePermissions``,
 ``DeleteImagePermissions``, ``CopyImage``, ``DeleteImage`` and ``TagResource`` accept the
-``image`` resource type; ``DescribeFleets`` accepts ``fleet``; ``ListTagsForResource``
+``image`` resource type; ``DescribeFleets`` accepts ``fleet`` and ``DescribeImageBuilders``
+``image-builder``; ``ListTagsForResource``
 lists no resource type, so it can only be granted on ``*``.
 
 Each '*'-only grant lives in its own ``iam.Policy`` so that its nag acknowledgment carries

@@ -120,6 +120,15 @@ class Enforcement(Construct):
         )
         alarms.add_function_health("DriftSweeper", self.sweeper.function)
         grant_appstream(self.enforcer.role, ENFORCER_IMAGE_ACTIONS, "image", governed_regions)
+        # Messages name a governed consumer's fleets (stop sharing) and image builders
+        # (builder exposure); both Describe calls accept their resource type.
+        grant_appstream(self.enforcer.role, ["appstream:DescribeFleets"], "fleet", governed_regions)
+        grant_appstream(
+            self.enforcer.role,
+            ["appstream:DescribeImageBuilders"],
+            "image-builder",
+            governed_regions,
+        )
         grant_star_only(
             self,
             "OrganizationsPolicy",

@@ -74,6 +74,7 @@ class RemediationRole(Construct):
         )
         grant_appstream(self.role, remediation_image_actions(), "image", regions)
         grant_appstream(self.role, ["appstream:DescribeFleets"], "fleet", regions)
+        grant_appstream(self.role, ["appstream:DescribeImageBuilders"], "image-builder", regions)
         grant_star_only(
             self,
             "ListTagsPolicy",

@@ -7,6 +7,7 @@ these types; the policy engine, the enforcer, the replicator and the notifier sp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
@@ -19,10 +20,26 @@ PermissionKind = Literal["fleet", "image_builder"]
 Mode = Literal["audit", "enforce"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+
+
+def highest_severity(
+    severities: Iterable[str], *, default: Severity = "medium", failed: bool = False
+) -> Severity:
+    """The most severe of ``severities`` (unknown values ignored; ``default`` when none);
+    ``critical`` when ``failed`` (a remedy that did not happen leaves the worst case)."""
+    if failed:
+        return "critical"
+    given = set(severities)
+    known = [s for s in SEVERITY_ORDER if s in given]
+    return known[-1] if known else default
+
+
 # What the outbox can ask the notifier to say (one Slack renderer per kind).
 MessageKind = Literal[
     "violation_remedied",
     "violation_audit",
+    "violation_resolved",
+    "violation_reminder",
     "stop_sharing_impact",
     "golden_copy_completed",
     "golden_copy_failed",

@@ -98,7 +98,7 @@ def test_sweep_remedies_missed_shares_in_two_regions(sandbox: Sandbox) -> None:
 
     (drift,) = _drift_items(sandbox)
     details = drift.payload["details"]
-    assert drift.severity == "high"
+    assert drift.severity == "critical"  # the builder rule's default severity
     assert {line["account_id"] for line in details["drift"]} == {OUTSIDER}
     assert details["counts"]["images"] == 4
     remedied = [
@@ -152,7 +152,7 @@ def test_audit_mode_reports_without_changing(sandbox: Sandbox) -> None:
         (d.rule_id, d.outcome, d.mode) for d in bundle.decisions
     }
     (drift,) = _drift_items(sandbox)
-    assert drift.severity == "medium"
+    assert drift.severity == "critical"  # highest rule reported: the builder rule
     assert "nothing changed" in drift.payload["details"]["action"]
 
 

@@ -108,7 +108,8 @@ def test_only_events_may_invoke_the_sweeper_from_the_drift_rule(hub: Any) -> Non
 
 def test_the_sweep_adds_no_appstream_scope_to_the_enforcer(hub: Any) -> None:
     """list_images needs DescribeImages, DescribeImagePermissions and ListTagsForResource,
-    which the enforcer already had: still only image ARNs of its account, governed regions."""
+    which the enforcer already had: still only image ARNs of its account, governed regions
+    (DescribeFleets/DescribeImageBuilders are the enforcer's own, on fleet/image-builder)."""
     (role_id,) = [
         r for r in hub.resources("AWS::IAM::Role") if r.startswith("EnforcementEnforcerRole")
     ]
@@ -130,6 +131,8 @@ def test_the_sweep_adds_no_appstream_scope_to_the_enforcer(hub: Any) -> None:
         "appstream:UpdateImagePermissions",
         "appstream:DeleteImagePermissions",
         "appstream:ListTagsForResource",
+        "appstream:DescribeFleets",
+        "appstream:DescribeImageBuilders",
     }
     for action in ("DescribeImages", "UpdateImagePermissions", "DeleteImagePermissions"):
         rendered = [

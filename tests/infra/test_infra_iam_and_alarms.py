@@ -86,9 +86,19 @@ def test_enforcer_appstream_grants_are_scoped_to_image_arns(hub) -> None:
         "appstream:UpdateImagePermissions",
         "appstream:DeleteImagePermissions",
         "appstream:ListTagsForResource",
+        "appstream:DescribeFleets",
+        "appstream:DescribeImageBuilders",
+    }
+    kinds = {
+        "appstream:DescribeFleets": "fleet",
+        "appstream:DescribeImageBuilders": "image-builder",
     }
     for action, resources in appstream.items():
-        expected = {"*"} if action == "appstream:ListTagsForResource" else _image_arns()
+        expected = (
+            {"*"}
+            if action == "appstream:ListTagsForResource"
+            else _image_arns(kinds.get(action, "image"))
+        )
         assert resources == expected, action
     assert grants["organizations:ListAccounts"] == {"*"}
     assert grants["ssm:GetParameter"] == {

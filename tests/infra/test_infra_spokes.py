@@ -321,7 +321,10 @@ def test_spoke_role_acts_only_on_its_own_images_and_fleets_in_governed_regions(s
             if actions == {"appstream:ListTagsForResource"}:
                 assert resources == ["*"]
                 continue
-            kind = "fleet" if actions == {"appstream:DescribeFleets"} else "image"
+            kind = {
+                frozenset({"appstream:DescribeFleets"}): "fleet",
+                frozenset({"appstream:DescribeImageBuilders"}): "image-builder",
+            }.get(frozenset(actions), "image")
             assert sorted(resources) == sorted(
                 f"arn:aws:appstream:{region}:{account}:{kind}/*" for region in REGIONS
             ), (name, actions)

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.gateways.appstream import ImageNotFound
+from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.errors import EventNotRecorded
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
 
 class MemoryAppStream:
@@ -53,6 +53,18 @@ class MemoryAppStream:
         del shares[account_id]
         self._store(image, shares)
 
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]:
+        """None listed: world fleets carry no owner account or capacity to report."""
+        return []
+
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]:
+        """None listed: the world file has no image builders."""
+        return []
+
     def apply(self, image: ImageSnapshot) -> None:
         """Put ``image`` in place as the event that is being simulated left it."""
         self.images[image.ref.arn] = image
@@ -80,6 +92,7 @@ class MemoryLedger:
         self.actions: dict[str, dict[str, ActionRecord]] = {}
         self.outbox: dict[str, OutboxItem] = {}
         self.exemptions: dict[str, ExemptionRecord] = {}
+        self.announced: dict[str, AnnouncedState] = {}
 
     def _now(self) -> datetime:
         now = self._clock()  # type: ignore[operator]
@@ -211,6 +224,17 @@ class MemoryLedger:
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
         self.exemptions[rec.exemption_id] = rec
         return rec
+
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        return self.announced.get(image_arn)
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        stored = rec.model_copy(update={"updated_at": None}).stamped(self._now())
+        self.announced[rec.image_arn] = stored
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        return [r for r in self.announced.values() if r.findings]
 
     def outbox_of_event(self, event_id: str) -> list[OutboxItem]:
         """Outbox items an event produced, in the order they were written."""

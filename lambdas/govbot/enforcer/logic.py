@@ -10,11 +10,14 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import outcomes
+from govbot.enforcer.announce import announce, resolved_item
+from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -329,12 +332,39 @@ class Enforcer:
         # recorded, but the message reports only what govbot did (or failed to do) now.
         reported = [a for a in actions if a.error != INTERRUPTED]
         if reported:
-            outbox.append(outcomes.remedied_item(event, evaluation, reported, deps.clock()))
-        unremedied = list(evaluation.audit_violations())
-        if unremedied:
-            outbox.append(outcomes.audit_item(event, evaluation, unremedied))
+            consumers = {
+                a.shared_account_id: self._consumer(ref, a.shared_account_id)
+                for a in reported
+                if a.shared_account_id and a.status == "succeeded"
+            }
+            outbox.append(
+                outcomes.remedied_item(event, evaluation, reported, deps.clock(), consumers)
+            )
+        # Standing violations are announced when they appear, change or go (not every time
+        # an event or a sweep sees them again): see govbot.enforcer.announce.
+        told = announce(
+            deps.ledger.get_announced(ref.arn),
+            ref,
+            evaluation.audit_violations(),
+            deps.clock(),
+        )
+        if told.fresh:
+            outbox.append(outcomes.audit_item(event, evaluation, list(told.fresh)))
+        if told.resolved:
+            outbox.append(
+                resolved_item(
+                    ref,
+                    told.resolved,
+                    cause=f"no longer found after {event.event_name} by {event.actor_arn}",
+                    discriminator=event.event_id,
+                    occurred_at=event.event_time,
+                    event_id=event.event_id,
+                    actor_arn=event.actor_arn,
+                )
+            )
         if event.event_name == "DeleteImagePermissions":
-            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name))
+            consumer = self._consumer(ref, event.shared_account_id or "")
+            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
         decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
@@ -347,7 +377,11 @@ class Enforcer:
         note = _summary(evaluation, actions)
         if held is not None and not evaluation.violations() and not actions:
             note = f"{held.account_id}: {held.reason_suffix}"
-        return self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
+        result = self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
+        if told.state is not None and result.status != "duplicate":
+            # After the commit: a crash in between announces again, never stays silent.
+            deps.ledger.put_announced(told.state)
+        return replace(result, fresh=told.fresh)
 
     def _remedy(
         self,
@@ -448,6 +482,10 @@ class Enforcer:
             received_at=self._deps.clock(),
             raw=event.raw,
         )
+
+    def _consumer(self, ref: ImageRef, account_id: str) -> ConsumerView | None:
+        """The consumer's fleets and builders on ``ref`` when it is a governed account."""
+        return read_consumer(self._deps.appstream, ref, account_id, self._deps.governed_accounts)
 
     def _is_own_call(self, event: ParsedEvent) -> bool:
         actor = event.actor_arn or ""

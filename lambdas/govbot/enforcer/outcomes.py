@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from govbot.domain import highest_severity
+from govbot.enforcer.consumers import (
+    ConsumerView,
+    builder_exposure,
+    fleet_impact_text,
+    stopped_fleets,
+)
 from govbot.events import ParsedEvent, RejectedEvent
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
-from govbot.ledger.records.outbox import OutboxItem, Severity
+from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
 from govbot.policy.results import Evaluation, PermissionChange, Verdict
 
@@ -100,8 +107,15 @@ def remedied_item(
     evaluation: Evaluation,
     actions: list[ActionRecord],
     revoked_at: datetime,
+    consumers: Mapping[str, ConsumerView | None] | None = None,
 ) -> OutboxItem:
-    """The ``violation_remedied`` notification for the changes govbot made."""
+    """The ``violation_remedied`` notification for the changes govbot made.
+
+    ``consumers``: what governed consumer accounts hold on the image (their image builders
+    made during a builder exposure are listed).
+    """
+    consumers = consumers or {}
+    exposures: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     violations: list[dict[str, Any]] = []
     window: ExposureWindow | None = None
@@ -133,12 +147,14 @@ def remedied_item(
             exposure = _window_for(event, action.shared_account_id, revoked_at)
             entry["exposure_window"] = exposure.as_json()
             window = window or exposure
+            account = action.shared_account_id
+            exposures.append(builder_exposure(account, exposure, consumers.get(account)))
         fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
         changes.append(entry)
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
     failed = [a for a in actions if a.status != "succeeded"]
     verb = "could not remove" if failed else "removed"
-    severity: Severity = "critical" if failed else ("high" if builder_revoked else "medium")
+    severity = highest_severity(_action_severities(actions, evaluation), failed=bool(failed))
     payload = OutboxPayload(
         message_kind="violation_remedied",
         severity=severity,
@@ -158,10 +174,27 @@ def remedied_item(
             "granted_at": window.granted_at if window else None,
             "revoked_at": window.revoked_at if window else None,
             "builder_warning": BUILDER_WARNING if builder_revoked else None,
+            "builder_exposure": exposures or None,
             "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
         },
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
+
+
+def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) -> list[str]:
+    """The severities of the rules behind ``actions``: as recorded with each remedy, else
+    (remedies recorded before severities were) the evaluation's verdicts of those rules."""
+    found: list[str] = []
+    for action in actions:
+        recorded = [
+            str(v["severity"]) for v in action.request.get("violations", []) if "severity" in v
+        ]
+        if recorded:
+            found += recorded
+            continue
+        rules = set(action.request.get("rule_ids", []))
+        found += [v.severity for v in evaluation.verdicts if v.rule_id in rules]
+    return found
 
 
 def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
@@ -169,7 +202,7 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
     accounts = sorted({v.account_id for v in verdicts if v.account_id})
     payload = OutboxPayload(
         message_kind="violation_audit",
-        severity="medium",
+        severity=highest_severity(v.severity for v in verdicts),
         **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
         rule_ids=sorted({v.rule_id for v in verdicts}),
@@ -194,9 +227,15 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "audit"))
 
 
-def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> OutboxItem:
-    """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions."""
+def stop_sharing_item(
+    event: ParsedEvent, image_arn: str, image_name: str, consumer: ConsumerView | None = None
+) -> OutboxItem:
+    """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions.
+
+    ``consumer``: the consumer's fleets when it is a governed account (they are named).
+    """
     account = event.shared_account_id or "unknown"
+    fleets = stopped_fleets(consumer)
     payload = OutboxPayload(
         message_kind="stop_sharing_impact",
         severity="medium",
@@ -205,10 +244,9 @@ def stop_sharing_item(event: ParsedEvent, image_arn: str, image_name: str) -> Ou
         rule_ids=[],
         summary=f"{image_name} ({event.region}) is no longer shared with {account}",
         details={
-            "fleet_impact": (
-                "If the account had fleet access, the desired capacity of its fleets using "
-                "this image is now 0; running sessions continue until they end."
-            )
+            "fleet_impact": fleet_impact_text(account, consumer),
+            "fleets": fleets,
+            "consumer_governed": consumer is not None,
         },
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "stop"))
@@ -257,6 +295,7 @@ class LeftViolation:
     rule_id: str
     account_id: str | None
     permission: str | None
+    severity: str = "medium"  # the rule's, from the policy
 
 
 @dataclass(frozen=True)
@@ -337,6 +376,12 @@ def drift_lines(
     return [*lines[: limit - 1], f"...and {more} more (see the ledger)"], more
 
 
+def _recorded_severities(action: ActionRecord) -> list[str]:
+    """The rule severities recorded with a remedy ("medium" for one recorded without)."""
+    found = [str(v["severity"]) for v in action.request.get("violations", []) if "severity" in v]
+    return found or ["medium"]
+
+
 def drift_item(
     run: DriftRun,
     findings: Sequence[DriftFinding],
@@ -364,8 +409,11 @@ def drift_item(
         parts.append(f"{len(errors)} account/region(s) or image(s) could not be swept")
     lines, more = drift_lines(findings, errors)
     single = findings[0] if len(findings) == 1 else None
-    severity: Severity = (
-        "critical" if failed else "high" if removed else "medium" if left else "low"
+    severity = highest_severity(
+        [s for a in remedies for s in _recorded_severities(a)]
+        + [v.severity for f in findings for v in f.left],
+        default="low",
+        failed=bool(failed),
     )
     payload = OutboxPayload(
         message_kind="drift_found",

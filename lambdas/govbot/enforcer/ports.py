@@ -9,11 +9,12 @@ from typing import Literal, Protocol
 
 from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
+from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.policy.judge import Judge
-from govbot.policy.results import Evaluation
+from govbot.policy.results import Evaluation, Verdict
 
 Status = Literal["processed", "ignored", "rejected", "duplicate"]
 
@@ -26,6 +27,12 @@ class AppStreamPort(Protocol):
         self, ref: ImageRef, account_id: str, permissions: Permissions
     ) -> None: ...
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None: ...
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]: ...
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]: ...
 
 
 class LedgerPort(Protocol):
@@ -72,6 +79,9 @@ class LedgerPort(Protocol):
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
     def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord: ...
+    def get_announced(self, image_arn: str) -> AnnouncedState | None: ...
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState: ...
+    def open_announcements(self) -> list[AnnouncedState]: ...
 
 
 @dataclass(frozen=True)
@@ -101,3 +111,5 @@ class EnforcementResult:
     outbox: tuple[OutboxItem, ...] = field(default_factory=tuple)
     # The policy's verdicts when the image was evaluated (None when it never was).
     evaluation: Evaluation | None = None
+    # Standing (audit or report-only) violations this result announced: new or changed.
+    fresh: tuple[Verdict, ...] = ()

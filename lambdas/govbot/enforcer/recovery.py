@@ -67,7 +67,12 @@ def with_violations(
 ) -> dict[str, Any]:
     """Add which rule removed which permission, so a retry can rebuild exact decisions."""
     request["violations"] = [
-        {"rule_id": v.rule_id, "permission": v.permission, "reason": v.reason}
+        {
+            "rule_id": v.rule_id,
+            "permission": v.permission,
+            "reason": v.reason,
+            "severity": v.severity,
+        }
         for v in evaluation.verdicts
         if v.is_enforced and v.account_id == change.account_id
     ]

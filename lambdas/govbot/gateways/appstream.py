@@ -217,6 +217,33 @@ class FleetUsage:
         )
 
 
+@dataclass(frozen=True)
+class BuilderUsage:
+    """An image builder created from an image (it and what it builds belong to its account)."""
+
+    name: str
+    arn: str
+    state: str
+    account_id: str
+    region: str
+    image_arn: str | None
+    created_time: datetime | None
+
+    @classmethod
+    def from_wire(cls, builder: Mapping[str, Any], account_id: str, region: str) -> BuilderUsage:
+        """Build from a DescribeImageBuilders item."""
+        created = builder.get("CreatedTime")
+        return cls(
+            name=builder["Name"],
+            arn=builder.get("Arn", ""),
+            state=builder.get("State", "UNKNOWN"),
+            account_id=account_id,
+            region=region,
+            image_arn="".join((builder.get("ImageArn") or "").split()) or None,
+            created_time=created if isinstance(created, datetime) else None,
+        )
+
+
 # A boto3 ``Session`` or anything with its ``client(service_name, region_name=, ...)``.
 SessionLike = Any
 
@@ -469,6 +496,17 @@ class AppStreamGateway:
             for fleet in fleets
             if fleet.image_arn == ref.arn or (same_place and fleet.image_name == ref.name)
         ]
+
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]:
+        """Image builders in ``account_id``/``region`` created from the image (by ARN)."""
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        builders = (
+            BuilderUsage.from_wire(builder, account_id, region)
+            for builder in self._pages(account_id, region, "DescribeImageBuilders", "ImageBuilders")
+        )
+        return [b for b in builders if b.image_arn == ref.arn]
 
     # -- writes --
 

@@ -10,15 +10,17 @@ from botocore.exceptions import ClientError
 from govbot.ledger._core import NOT_EXISTS, LedgerCore, is_condition_failure
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.keys import (
+    ANNOUNCED_SK,
     BY_STATUS,
     COPYJOB_SK,
     EXEMPTION_SK,
+    announced_pk,
     copy_job_pk,
     ensure_utc,
     exemption_pk,
     status_key,
 )
-from govbot.ledger.records import CopyJob, ExemptionRecord
+from govbot.ledger.records import AnnouncedState, CopyJob, ExemptionRecord
 
 
 class StateMixin(LedgerCore):
@@ -57,6 +59,24 @@ class StateMixin(LedgerCore):
             for r in self._by_status(status_key("EXEMPTION", "active"))
             if isinstance(r, ExemptionRecord) and not r.is_active(at)
         ]
+
+    # -- announced state (notification dedupe) ---------------------------------------------
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        """What people were last told about ``image_arn``'s standing findings, or None."""
+        record = self._get(announced_pk(image_arn), ANNOUNCED_SK)
+        assert record is None or isinstance(record, AnnouncedState)
+        return record
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        """Upsert the announced state of one image (stamped with the ledger clock)."""
+        stored = self._put(rec.model_copy(update={"updated_at": None}))
+        assert isinstance(stored, AnnouncedState)
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        """Every image with a standing announced finding (``ANNOUNCED#open``)."""
+        records = self._by_status(status_key("ANNOUNCED", "open"))
+        return [r for r in records if isinstance(r, AnnouncedState)]
 
     # -- copy jobs ------------------------------------------------------------------------
     def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:

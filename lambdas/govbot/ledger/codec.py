@@ -9,6 +9,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from govbot.ledger.records import (
     ActionRecord,
+    AnnouncedState,
     CopyJob,
     DecisionRecord,
     EventRecord,
@@ -28,6 +29,7 @@ RECORD_TYPES: dict[str, type[LedgerRecord]] = {
         OutboxItem,
         ExemptionRecord,
         CopyJob,
+        AnnouncedState,
         SweepPass,
         SweepLane,
     )

@@ -22,6 +22,7 @@ EVENT_SK: Final = "EVENT"
 OUTBOX_SK: Final = "OUTBOX"
 COPYJOB_SK: Final = "JOB"
 EXEMPTION_SK: Final = "EXEMPTION"
+ANNOUNCED_SK: Final = "ANNOUNCED"
 
 REJECTED_PREFIX: Final = "REJECTED#"
 _SEP: Final = "#"
@@ -145,6 +146,11 @@ def copy_job_pk(source_arn: str, destination_region: str) -> str:
 def exemption_pk(exemption_id: str) -> str:
     """``EXEMPTION#<id>``."""
     return f"EXEMPTION#{_check_single('exemption_id', exemption_id)}"
+
+
+def announced_pk(image_arn: str) -> str:
+    """``ANNOUNCED#<image arn>``: what people were last told about one image."""
+    return f"ANNOUNCED#{check_component('image_arn', image_arn)}"
 
 
 def sweep_lane_sk(account_id: str, region: str) -> str:

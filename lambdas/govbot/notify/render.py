@@ -5,6 +5,7 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 
 - violations (both kinds): ``violations`` = [{account_id, permission, rule_id}], else
   ``shared_account_ids`` x ``permissions`` (or ``permission``)
+- violation_resolved: ``violations``, ``cause``; violation_reminder: ``drift`` (as drift_found)
 - violation_remedied: ``granted_at``, ``revoked_at`` (ISO-8601), ``action``
 - stop_sharing_impact: ``fleets`` (names), ``permission``
 - golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
@@ -189,9 +190,29 @@ def render_violation_remedied(p: OutboxPayload, outbox_id: str, days: int) -> Re
     extra.append(section(f"*Exposure window:* {esc(window) if window else 'unknown'}"))
     if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
         extra.append(section(BUILDER_WARNING))
+    extra.extend(_exposure_sections(d.get("builder_exposure")))
     extra.extend(_buttons(p, outbox_id, days, remedied=True))
     what = esc(d.get("action") or "revoked the forbidden permissions (enforce mode)")
     return _message(p, outbox_id, "Share revoked", what, extra)
+
+
+def _exposure_sections(exposures: Any) -> list[Block]:
+    """Per account: how long it could build, and (governed) the builders it made."""
+    blocks: list[Block] = []
+    for exposure in exposures if isinstance(exposures, list) else []:
+        if not isinstance(exposure, dict):
+            continue
+        text = f"*Builder exposure:* {esc(exposure.get('text') or '')}"
+        builders = exposure.get("builders")
+        if isinstance(builders, list):
+            listed = ", ".join(
+                f"`{esc(b.get('name'))}` ({esc(b.get('state'))}, created {esc(b.get('created'))})"
+                for b in builders[:30]
+                if isinstance(b, dict)
+            )
+            text += f"\n*Image builders it created from this image meanwhile:* {listed or 'none'}"
+        blocks.append(section(text))
+    return blocks
 
 
 def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
@@ -203,15 +224,50 @@ def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> Rende
     return _message(p, outbox_id, "Policy violation (audit)", "nothing (audit mode)", extra)
 
 
+def render_violation_resolved(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """Violations announced earlier are gone (fixed by someone, or the image was deleted)."""
+    extra: list[Block] = [section(f"*No longer standing:*\n{_pairs_text(p) or 'see summary'}")]
+    what = esc(p.details.get("cause") or "recorded the resolution")
+    return _message(p, outbox_id, "Violation resolved", what, extra)
+
+
+def _drift_lines(p: OutboxPayload) -> str:
+    lines = []
+    for item in (p.details.get("drift") or [])[:20]:
+        if isinstance(item, dict):
+            lines.append(
+                f"• `{esc(item.get('account_id', '?'))}`: expected "
+                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
+            )
+        else:
+            lines.append(f"• {esc(item)}")
+    return "\n".join(lines) or "see summary"
+
+
+def render_violation_reminder(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """The periodic digest of violations announced before and still standing."""
+    what = esc(p.details.get("action") or "nothing (still standing)")
+    return _message(
+        p, outbox_id, "Still standing", what, [section("*Standing:*\n" + _drift_lines(p))]
+    )
+
+
 def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
     fleets = p.details.get("fleets") or []
-    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or "unknown (not visible from here)"
-    text = (
-        ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
-        "this image have their desired capacity set to *0*; existing sessions run to "
-        f"their end.\n*Fleets affected:* {names}"
+    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or (
+        "none" if p.details.get("consumer_governed") else "unknown (not visible from here)"
     )
+    impact = p.details.get("fleet_impact")
+    text = (
+        f":warning: {esc(impact)}"
+        if isinstance(impact, str) and impact
+        else (
+            ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
+            "this image have their desired capacity set to *0*; existing sessions run to "
+            "their end."
+        )
+    ) + f"\n*Fleets at desired capacity 0:* {names}"
     what = esc(p.details.get("action") or "stopped sharing fleet access")
     return _message(p, outbox_id, "Fleet access removed", what, [section(text)])
 
@@ -273,23 +329,8 @@ def render_golden_name_taken(p: OutboxPayload, outbox_id: str, days: int) -> Ren
 def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """A sweep found drift: shares differing from the policy (drift sweep), or a golden
     copy's tags/shares differing from its source (replicator sweep, restored)."""
-    lines = []
-    for item in (p.details.get("drift") or [])[:20]:
-        if isinstance(item, dict):
-            lines.append(
-                f"• `{esc(item.get('account_id', '?'))}`: expected "
-                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
-            )
-        else:
-            lines.append(f"• {esc(item)}")
     what = esc(p.details.get("action") or "reported the drift")
-    return _message(
-        p,
-        outbox_id,
-        "Drift found",
-        what,
-        [section("*Drift:*\n" + ("\n".join(lines) or "see summary"))],
-    )
+    return _message(p, outbox_id, "Drift found", what, [section("*Drift:*\n" + _drift_lines(p))])
 
 
 def _exemption_fields(p: OutboxPayload) -> list[Block]:
@@ -343,6 +384,8 @@ Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]
 RENDERERS: dict[str, Renderer] = {
     "violation_remedied": render_violation_remedied,
     "violation_audit": render_violation_audit,
+    "violation_resolved": render_violation_resolved,
+    "violation_reminder": render_violation_reminder,
     "stop_sharing_impact": render_stop_sharing_impact,
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,

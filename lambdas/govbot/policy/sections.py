@@ -165,6 +165,9 @@ class Notifications(StrictModel):
 
     routes: tuple[Route, ...] = (DEFAULT_ROUTE,)
     storm: Storm = Storm()
+    # A standing finding is announced once; this is how often the drift sweep recalls the
+    # ones still standing in one reminder digest (0: never).
+    reminder_interval_hours: int = Field(default=24, ge=0)
 
     def routes_for(self, kind: str, severity: Severity) -> tuple[Route, ...]:
         """The routes a message of this kind and severity is delivered to."""

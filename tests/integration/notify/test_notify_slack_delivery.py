@@ -80,7 +80,7 @@ def test_every_kind_reaches_its_webhook_exactly_once(env: Env):
     assert len(ops) == 8
     assert all(t.startswith(("[critical]", "[high]")) for t in security)
     assert {i.status for i in env.ledger.outbox_by_status("delivered")} == {"delivered"}
-    assert len(env.ledger.outbox_by_status("delivered")) == 11
+    assert len(env.ledger.outbox_by_status("delivered")) == len(MESSAGE_KINDS)
     assert all(b["blocks"] for b in env.slack.delivered())
 
 

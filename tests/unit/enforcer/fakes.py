@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.gateways.appstream import ImageNotFound
+from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.errors import EventNotRecorded, TransactionTooLarge
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
 T0 = datetime(2026, 11, 27, 16, 0, 0, tzinfo=UTC)
 
@@ -55,6 +55,8 @@ class FakeAppStream:
     """
 
     images: dict[str, ImageSnapshot] = field(default_factory=dict)
+    fleets: list[FleetUsage] = field(default_factory=list)
+    builders: list[BuilderUsage] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, Exception] = field(default_factory=dict)
     describes: int = 0
@@ -93,6 +95,18 @@ class FakeAppStream:
         shares = {s.account_id: s.permissions for s in image.shared_with}
         shares[account_id] = permissions
         self._store(image, shares)
+
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [f for f in self.fleets if f.image_arn == ref.arn and f.account_id == account_id]
+
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [b for b in self.builders if b.image_arn == ref.arn and b.account_id == account_id]
 
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
         self.calls.append(Call("DeleteImagePermissions", ref.arn, account_id))
@@ -151,6 +165,7 @@ class FakeLedger:
     actions: dict[str, dict[str, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
+    announced: dict[str, AnnouncedState] = field(default_factory=dict)
     commits: list[Commit] = field(default_factory=list)
     overflow_writes: list[tuple[DecisionRecord, ...]] = field(default_factory=list)
     action_writes: list[ActionRecord] = field(default_factory=list)
@@ -206,6 +221,17 @@ class FakeLedger:
             ),
         )
         return rec_id
+
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        return self.announced.get(image_arn)
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        stored = rec.model_copy(update={"updated_at": None}).stamped(self.clock())
+        self.announced[rec.image_arn] = stored
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        return [r for r in self.announced.values() if r.findings]
 
     def get_event(self, event_id: str) -> EventBundle:
         actions = sorted(self.actions.get(event_id, {}).values(), key=lambda a: a.seq)

@@ -32,7 +32,7 @@ def test_started_action_whose_effect_is_visible_is_confirmed_with_its_decisions(
         ("no-untrusted-builders", OUTSIDER, "image_builder", "enforce")
     ]
     (item,) = w.ledger.outbox_of("violation_remedied")
-    assert item.severity == "high"
+    assert item.severity == "critical"  # no-untrusted-builders: its default severity
     assert item.payload["details"]["violations"] == [
         {"account_id": OUTSIDER, "permission": "image_builder", "rule_id": "no-untrusted-builders"}
     ]
@@ -58,7 +58,7 @@ def test_started_action_whose_effect_is_missing_is_failed_and_re_evaluated() -> 
     assert (second.seq, second.status) == (1, "succeeded")
     # The message reports the remedy that happened, once, not the superseded attempt.
     (item,) = w.ledger.outbox_of("violation_remedied")
-    assert item.severity == "high"
+    assert item.severity == "critical"  # no-untrusted-builders: its default severity
     assert item.payload["summary"].startswith("govbot removed")
     assert item.payload["details"]["violations"] == [
         {"account_id": OUTSIDER, "permission": "image_builder", "rule_id": "no-untrusted-builders"}

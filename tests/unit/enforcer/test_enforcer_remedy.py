@@ -45,7 +45,7 @@ def test_forbidden_builder_is_removed_and_fleet_kept_with_update() -> None:
         ("no-untrusted-builders", OUTSIDER, "image_builder", "enforce")
     ]
     (item,) = w.ledger.outbox_of("violation_remedied")
-    assert item.severity == "high"
+    assert item.severity == "critical"  # no-untrusted-builders: its default severity
     assert item.payload["details"]["builder_warning"] == BUILDER_WARNING
     assert item.payload["details"]["fleet_impact"] is None
     assert w.ledger.events["ev-1"].status == "processed"

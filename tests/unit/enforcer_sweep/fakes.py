@@ -14,11 +14,17 @@ from typing import Any, Literal
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
-from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, ImagePage
+from govbot.gateways.appstream import (
+    AppStreamGatewayError,
+    BuilderUsage,
+    FleetUsage,
+    ImageNotFound,
+    ImagePage,
+)
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.state import ExemptionRecord
+from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
 from govbot.policy import Policy
 from govbot.policy.judge import Judge
@@ -63,6 +69,8 @@ class FakeAppStream:
     """Images by ARN; ``broken`` (account, region) pairs fail to list like AccessDenied."""
 
     images: dict[str, ImageSnapshot] = field(default_factory=dict)
+    fleets: list[FleetUsage] = field(default_factory=list)
+    builders: list[BuilderUsage] = field(default_factory=list)
     broken: dict[tuple[str, str], str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     page_size: int = 25
@@ -142,6 +150,18 @@ class FakeAppStream:
         shares.append(SharedAccountPermission(account_id=account_id, permissions=permissions))
         self.images[ref.arn] = image.model_copy(update={"shared_with": tuple(shares)})
 
+    def fleets_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[FleetUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [f for f in self.fleets if f.image_arn == ref.arn and f.account_id == account_id]
+
+    def builders_using(
+        self, ref_or_arn: ImageRef | str, account_id: str, region: str
+    ) -> list[BuilderUsage]:
+        ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
+        return [b for b in self.builders if b.image_arn == ref.arn and b.account_id == account_id]
+
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
         self.calls.append(f"delete {ref.name} {account_id}")
         image = self._require(ref)
@@ -167,6 +187,7 @@ class FakeLedger:
     actions: dict[str, dict[int, ActionRecord]] = field(default_factory=dict)
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     exemptions: dict[str, ExemptionRecord] = field(default_factory=dict)
+    announced: dict[str, AnnouncedState] = field(default_factory=dict)
     sweep: dict[str, SweepPass | SweepLane] = field(default_factory=dict)
 
     def record_event(self, rec: EventRecord) -> bool:
@@ -212,6 +233,19 @@ class FakeLedger:
             EventRecord(event_id=rec_id, status=status, reason=reason, raw=raw, **context),
         )
         return rec_id
+
+    def get_announced(self, image_arn: str) -> AnnouncedState | None:
+        return self.announced.get(image_arn)
+
+    def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
+        stored = rec.model_copy(update={"updated_at": None}).stamped(
+            rec.announced_at or datetime.now(UTC)
+        )
+        self.announced[rec.image_arn] = stored
+        return stored
+
+    def open_announcements(self) -> list[AnnouncedState]:
+        return [r for r in self.announced.values() if r.findings]
 
     def get_event(self, event_id: str) -> EventBundle:
         return EventBundle(

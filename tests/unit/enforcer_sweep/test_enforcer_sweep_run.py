@@ -116,7 +116,7 @@ def test_outbox_has_the_enforcer_items_and_one_drift_summary() -> None:
         "violation_remedied",
     ]
     (drift,) = [o for o in ledger.outbox.values() if o.message_kind == "drift_found"]
-    assert drift.severity == "high"
+    assert drift.severity == "critical"  # the highest rule severity: no-untrusted-builders
     details = drift.payload["details"]
     assert details["counts"]["drifted"] == 3
     assert len(details["images"]) == 3
@@ -166,11 +166,12 @@ def test_a_later_run_finds_no_drift_and_says_nothing() -> None:
 
     later = _run(fake, ledger, "run-2")
 
-    # dev-tools stays in violation (audit rule): reported again, nothing changed.
+    # dev-tools stays in violation (audit rule): recorded again, but announced already
+    # (announce changes, not states), so nothing new reaches the outbox.
     assert later.counts()["remedied"] == 0
-    assert later.counts()["left"] == 1
+    assert later.counts()["left"] == 0
     new = [o for o in ledger.outbox.values() if o.outbox_id not in outbox]
-    assert sorted(o.message_kind for o in new) == ["drift_found", "violation_audit"]
+    assert new == []
     assert sorted(fake.writes()) == [f"delete vault {OUTSIDER}", f"update app-base {OUTSIDER}"]
 
 
@@ -194,7 +195,7 @@ def test_audit_mode_reports_without_any_write() -> None:
     assert report.counts()["remedied"] == 0
     assert report.counts()["left"] == 3
     (drift,) = [o for o in ledger.outbox.values() if o.message_kind == "drift_found"]
-    assert drift.severity == "medium"
+    assert drift.severity == "critical"  # the highest rule severity: no-untrusted-builders
 
 
 def test_a_retry_after_a_crash_reports_what_the_first_attempt_fixed() -> None:

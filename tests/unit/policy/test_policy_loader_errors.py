@@ -335,9 +335,9 @@ def test_route_kind_and_severity() -> None:
         """)
     assert problems(text) == [
         "notifications.routes[0].kinds[0]: expected 'violation_remedied', 'violation_audit', "
-        "'stop_sharing_impact', 'golden_copy_completed', 'golden_copy_failed', "
-        "'golden_source_deleted', 'golden_name_taken', 'drift_found', 'exemption_granted', "
-        "'exemption_expired' or "
+        "'violation_resolved', 'violation_reminder', 'stop_sharing_impact', "
+        "'golden_copy_completed', 'golden_copy_failed', 'golden_source_deleted', "
+        "'golden_name_taken', 'drift_found', 'exemption_granted', 'exemption_expired' or "
         "'event_rejected', got 'violation_remedy' (did you mean 'violation_remedied'?) (line 6)",
         "notifications.routes[0].min_severity: expected 'info', 'low', 'medium', 'high' or "
         "'critical', got 'urgent' (line 7)",

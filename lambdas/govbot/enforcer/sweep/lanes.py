@@ -13,19 +13,21 @@ after every page, so a crash costs at most one page, whose images are then re-ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageSnapshot
+from govbot.enforcer.announce import resolve_announced
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
 from govbot.gateways.appstream import AppStreamGatewayError, ImagePage, Throttled
 from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
 
 
@@ -74,6 +76,8 @@ class LaneContext:
     now: datetime
     calls_in_flight: int
     lease_seconds: int
+    # Images with standing findings people were told about (resolved when found compliant).
+    announced: Mapping[str, AnnouncedState] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,6 +188,14 @@ class LaneSweep:
                 # Compliant now; on a re-checked page it may be compliant because we fixed it.
                 earlier = self._earlier(image) if recheck else None
                 self._tally(image, earlier)
+                if ref.arn in ctx.announced:
+                    resolve_announced(
+                        enforcer.deps.ledger,
+                        ctx.announced[ref.arn],
+                        cause="the drift sweep found it compliant",
+                        discriminator=ctx.run.pass_id,
+                        now=ctx.now,
+                    )
                 return
             # The snapshot just read is passed through: the enforcer does not read it again.
             result = enforcer.enforce_image(drift_event(ctx.run, ref), image)

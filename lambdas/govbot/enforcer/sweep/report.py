@@ -67,12 +67,11 @@ class DriftSweepReport:
 
 def finding_from_result(ref: ImageRef, result: EnforcementResult) -> DriftFinding | None:
     """The finding of a fresh enforcement (None: nothing was wrong by then)."""
-    left: tuple[LeftViolation, ...] = ()
-    if result.evaluation is not None:
-        left = tuple(
-            LeftViolation(v.rule_id, v.account_id, v.permission)
-            for v in result.evaluation.audit_violations()
-        )
+    # Only standing violations announced by this result (new or changed) are news; one
+    # announced before is recalled by the reminder digest, not by every pass.
+    left = tuple(
+        LeftViolation(v.rule_id, v.account_id, v.permission, v.severity) for v in result.fresh
+    )
     if not result.actions and not left:
         return None
     return new_finding(ref, result.event_id, result.actions, left)

@@ -23,6 +23,7 @@ from typing import cast
 
 from govbot.domain import ImageRef
 from govbot.enforcer import outcomes
+from govbot.enforcer.announce import pass_reminders
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding, DriftRun
@@ -45,6 +46,7 @@ from govbot.enforcer.sweep.schedule import (
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import SweepLane, SweepPass
 
 # Stop starting new work when the invocation has less than this left, so in-flight images
@@ -132,6 +134,7 @@ class DriftSweep:
             now=now,
             calls_in_flight=self._settings.calls_in_flight,
             lease_seconds=deadline.lease_seconds(self._settings.lease_seconds),
+            announced={s.image_arn: s for s in ledger.open_announcements()},
         )
         results = self._sweep_lanes(ctx, plan.unfinished())
         lanes = _merge(plan.lanes, results)
@@ -148,10 +151,23 @@ class DriftSweep:
         outbox: list[OutboxItem] = []
         if closing and (report.findings or report.errors):
             outbox.append(self._drift_item(identity, plan.sweep_pass, report))
+        reminded: list[AnnouncedState] = []
+        if closing:
+            # Standing violations announced before: at most one digest per interval.
+            reminders, reminded = pass_reminders(
+                ledger,
+                run_event_id=identity.run_event_id,
+                now=now,
+                interval_hours=inputs.policy.notifications.reminder_interval_hours,
+            )
+            outbox += reminders
         # The summary first: if the pass record is not closed after it (a crash), the next
         # invocation closes it again and the pass's notification, same id, is not re-sent.
         if not ledger.commit_outcome(tick.run_event_id, outbox=outbox, note=report.note):
             report.status = "duplicate"  # a concurrent attempt of the same tick finished first
+        else:
+            for state in reminded:
+                ledger.put_announced(state)
         if closing:
             self._close(plan.sweep_pass)
             report.pass_closed = True

@@ -20,6 +20,7 @@ from govbot.ledger.records.outbox import (
 )
 from govbot.ledger.records.state import (
     TERMINAL_COPY_STATES,
+    AnnouncedState,
     CopyJob,
     CopyJobState,
     CopyJobStep,
@@ -34,6 +35,7 @@ __all__ = [
     "TERMINAL_COPY_STATES",
     "ActionRecord",
     "ActionStatus",
+    "AnnouncedState",
     "CopyJob",
     "CopyJobState",
     "CopyJobStep",

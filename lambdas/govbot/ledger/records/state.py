@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from govbot.domain import ImageRef
 from govbot.ledger.keys import (
+    ANNOUNCED_SK,
     COPYJOB_SK,
     EXEMPTION_SK,
     UtcDatetime,
+    announced_pk,
     copy_job_pk,
     exemption_pk,
     status_key,
@@ -153,3 +155,43 @@ class CopyJob(LedgerRecord):
 
     def ttl_anchor(self) -> datetime | None:
         return None if self.is_active else (self.updated_at or self.created_at)
+
+
+class AnnouncedState(LedgerRecord):
+    """What people were last told about one image's standing findings
+    (``pk=ANNOUNCED#<image arn>``, ``sk=ANNOUNCED``).
+
+    ``findings`` maps a finding key (``rule|account|permission``) to what was announced:
+    its ``fingerprint`` plus ``rule_id``, ``account_id``, ``permission``, ``severity`` and
+    ``reason``. Only notifications are deduplicated with it; every observation is still
+    a decision record. A record with findings is ``ANNOUNCED#open`` in ``by-status`` (the
+    reminder digest lists those); an emptied one expires with the ledger's retention.
+    """
+
+    kind: ClassVar[str] = "announced"
+    json_fields: ClassVar[frozenset[str]] = frozenset({"findings"})
+
+    image_arn: str = Field(min_length=1)
+    image_name: str = ""
+    region: str = ""
+    account_id: str = ""
+    findings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    announced_at: UtcDatetime | None = None  # last appearance, change or resolution
+    reminded_at: UtcDatetime | None = None  # last reminder digest naming it
+    updated_at: UtcDatetime | None = None
+
+    def keys(self) -> tuple[str, str]:
+        return announced_pk(self.image_arn), ANNOUNCED_SK
+
+    def timestamp(self) -> datetime | None:
+        return self.updated_at
+
+    def stamped(self, now: datetime) -> Self:
+        return self if self.updated_at else self.model_copy(update={"updated_at": now})
+
+    def index_attributes(self) -> dict[str, str]:
+        return {"status_key": status_key("ANNOUNCED", "open")} if self.findings else {}
+
+    def ttl_anchor(self) -> datetime | None:
+        # An open finding stays until it is resolved, however long that takes.
+        return None if self.findings else self.updated_at
