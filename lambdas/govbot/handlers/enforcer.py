@@ -4,8 +4,8 @@ The same function runs the drift sweep when its schedule invokes it with EventBr
 ``Scheduled Event`` envelope (source ``aws.events`` or ``aws.scheduler``): the sweep is
 idempotent by the schedule event's ``id``.
 
-Thin by design: its parts come from the composition root (``govbot.runtime``) on the first
-call of a warm container; every record goes to ``Enforcer.handle``. Exactly-once per
+Thin by design: its parts come from its composition root (``govbot.wiring.enforcer``) on
+the first call of a warm container; every record goes to ``Enforcer.handle``. Exactly-once per
 CloudTrail event comes from the ledger's conditional writes (the event record, the intent,
 the commit), so there is no second idempotency store. A record that raises is reported as a
 partial batch failure and retried by SQS (then dead-lettered); a record that cannot be
@@ -17,15 +17,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from govbot import runtime
 from govbot.batch import sqs_batch
 from govbot.observability import entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
+from govbot.wiring import enforcer as wiring
 
 
 def handle_body(body: str) -> dict[str, Any]:
     """One queue message body -> its outcome (a CloudTrail event, work request or sweep)."""
-    parts = runtime.enforcer_parts()
+    parts = wiring.enforcer_parts()
     try:
         event = json.loads(body)
     except ValueError:
@@ -54,7 +54,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source entry point (partial batch failures), or the scheduled drift sweep."""
     if is_scheduled(event):
         return _sweep(event, context)
-    runtime.enforcer_parts()  # a bad environment fails the invocation, not each record
+    wiring.enforcer_parts()  # a bad environment fails the invocation, not each record
     return sqs_batch(event, _record_handler)
 
 
@@ -62,7 +62,7 @@ def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One drift sweep run; raising lets the schedule's retry policy (then DLQ) take over."""
     from govbot.enforcer.sweep import parse_schedule
 
-    parts = runtime.enforcer_parts()
+    parts = wiring.enforcer_parts()
     tick = parse_schedule(event, parts.clock())
     report = parts.sweep.run(tick, remaining_ms=context.get_remaining_time_in_millis)
     result = report.as_dict()
