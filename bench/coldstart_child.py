@@ -7,7 +7,7 @@ every scenario. Only the standard library is imported before the clock starts.
 No AWS endpoint is reached: the SSM and Secrets Manager answers the first call needs are
 given by a ``before-send`` hook on the process's boto3 Session (botocore still builds,
 signs and parses the requests), and the session goes in through the composition root's
-public seam, ``govbot.runtime.configure``.
+public seam, ``govbot.wiring.configure``.
 """
 
 from __future__ import annotations
@@ -107,25 +107,27 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
     import importlib
 
     module = importlib.import_module(f"govbot.handlers.{handler}")
-    from govbot import observability, runtime
+    from govbot import observability, wiring
 
-    runtime.configure(session=_session(policy_json))
+    # The handler's own wiring module (already imported by the handler module).
+    own: Any = importlib.import_module(f"govbot.wiring.{handler}")
+    wiring.configure(session=_session(policy_json))
     if handler == "enforcer":
-        deps: Any = runtime.enforcer_parts().enforcer.deps
+        deps: Any = own.enforcer_parts().enforcer.deps
         deps.appstream.client(HUB, REGION)
         deps.ledger.client  # noqa: B018 - creating the client is the point
         policy = deps.policy
     elif handler == "replicator":
-        deps = runtime.replicator().deps
+        deps = own.replicator().deps
         deps.appstream.client(HUB, REGION)
         deps.ledger.client  # noqa: B018
         policy = deps.policy
     elif handler == "notifier":
-        notifier = runtime.notifier_parts()
+        notifier = own.notifier_parts()
         notifier.ledger.client  # noqa: B018
         policy = notifier.policy
     else:
-        actions = runtime.actions_parts()
+        actions = own.actions_parts()
         actions.ledger.client  # noqa: B018
         policy = actions.policy
     if not first_call:
@@ -148,7 +150,7 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
     else:
         from govbot.slack_actions.endpoint import handle_slack_action  # noqa: F401
 
-        runtime.actions_parts().secrets.signing_secret()
+        own.actions_parts().secrets.signing_secret()
     del module
 
 

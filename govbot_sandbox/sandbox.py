@@ -24,7 +24,7 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from govbot import observability, routing, runtime
+from govbot import observability, routing, wiring
 from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
@@ -158,7 +158,7 @@ class Sandbox:
         self.dynamodb_faults.uninstall()
         self._appstream.__exit__(None, None, None)
         self._aws.stop()
-        runtime.configure()
+        wiring.configure()
         observability.configure()
 
     def _wire_handlers(self) -> None:
@@ -174,7 +174,7 @@ class Sandbox:
             region_name=self.hub_region,
         )
         self.dynamodb_faults.install(session)
-        runtime.configure(
+        wiring.configure(
             environ=self._environ, session=session, clock=self.emulator.backend.clock.now
         )
         observability.configure(emit_metrics=False)

@@ -197,8 +197,8 @@ def test_the_asset_before_issue_8_would_fail(tmp_path: Path, functions, served) 
         REPO / "lambdas" / "govbot" / "policy" / "loader.py",
         old / "govbot" / "policy" / "loader.py",
     )
-    runtime = old / "govbot" / "runtime.py"
-    runtime.write_text(runtime.read_text() + "\nimport govbot.policy.loader  # as before\n")
+    core = old / "govbot" / "wiring" / "core.py"
+    core.write_text(core.read_text() + "\nimport govbot.policy.loader  # as before\n")
     answer = _import_in_lambda(old, served)
     assert not answer["ok"]
     assert "No module named 'yaml'" in answer["error"]

@@ -122,6 +122,31 @@ def test_the_real_handlers_reach_no_yaml_cli_or_sandbox() -> None:
     assert {"yaml", "cbor2", "moto", "govbot_sandbox", "slack"}.isdisjoint(closure.external)
 
 
+# What each function's own wiring reaches that another function must not carry.
+OWN_WIRING = {
+    "enforcer": {"govbot.wiring.enforcer", "govbot.wiring.governance", "govbot.enforcer.sweep"},
+    "replicator": {"govbot.wiring.replicator", "govbot.wiring.governance", "govbot.replicator"},
+    "notifier": {"govbot.wiring.notifier", "govbot.wiring.secrets", "govbot.notify.delivery"},
+    "actions": {"govbot.wiring.actions", "govbot.wiring.secrets", "govbot.slack_actions.endpoint"},
+}
+
+
+@pytest.mark.parametrize("handler", sorted(OWN_WIRING))
+def test_each_handler_carries_only_its_own_wiring(handler: str) -> None:
+    """The composition root is split per function: one handler's closure (its asset) holds
+    its own builders and the shared core, never another function's."""
+    import slack_sdk
+
+    source = Path(__file__).resolve().parents[2] / "lambdas"
+    roots = {"govbot": source / "govbot", "slack_sdk": Path(slack_sdk.__file__).parent}
+    reached = set(import_closure([f"govbot.handlers.{handler}"], roots).modules)
+
+    others = set().union(*(v for k, v in OWN_WIRING.items() if k != handler)) - OWN_WIRING[handler]
+    assert OWN_WIRING[handler] <= reached
+    assert {"govbot.wiring", "govbot.wiring.core"} <= reached
+    assert reached.isdisjoint(others), sorted(reached & others)
+
+
 def _without_docstrings(tree: ast.AST) -> str:
     for node in ast.walk(tree):
         body = getattr(node, "body", None)

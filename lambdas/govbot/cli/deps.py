@@ -53,21 +53,21 @@ class LedgerReader(Protocol):
 
 def default_appstream(endpoint_url: str | None) -> ImageReader:
     """An ``AppStreamGateway`` with the ambient credentials (no role assumption)."""
-    from govbot import runtime
+    from govbot import wiring
     from govbot.gateways.appstream import AppStreamGateway
 
-    return AppStreamGateway(runtime.session(), endpoint_url=endpoint_url)
+    return AppStreamGateway(wiring.session(), endpoint_url=endpoint_url)
 
 
 def default_appstream_as(
     endpoint_url: str | None, profile: str | None, role_arn_for: Callable[[str], str | None]
 ) -> ImageReader:
     """An ``AppStreamGateway`` with a named profile and/or a role to assume per account."""
-    from govbot import runtime
+    from govbot import wiring
     from govbot.gateways.appstream import AppStreamGateway
 
     return AppStreamGateway(
-        runtime.session(profile=profile),
+        wiring.session(profile=profile),
         role_arn_for=role_arn_for,
         endpoint_url=endpoint_url,
     )
@@ -77,32 +77,32 @@ def default_org_members(
     profile: str | None, endpoint_url: str | None, cache_seconds: float
 ) -> frozenset[str]:
     """ACTIVE members of the AWS Organization, through the functions' cached gateway."""
-    from govbot import runtime
+    from govbot import wiring
     from govbot.gateways.organizations import OrganizationAccounts
 
     def client() -> Any:
-        return runtime.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
+        return wiring.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
 
     return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
 
 
 def default_caller_account(region: str) -> str:
     """The account of the ambient credentials (STS GetCallerIdentity)."""
-    from govbot import runtime
+    from govbot import wiring
     from govbot.gateways.sts import caller_account
 
-    return caller_account(runtime.session().client("sts", region_name=region))
+    return caller_account(wiring.session().client("sts", region_name=region))
 
 
 def default_ledger(
     table_name: str, region: str | None, endpoint_url: str | None = None
 ) -> LedgerReader:
     """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
-    from govbot import runtime
+    from govbot import wiring
     from govbot.ledger import Ledger
     from govbot.ledger._core import RETRY_CONFIG
 
-    client = runtime.session().client(
+    client = wiring.session().client(
         "dynamodb", region_name=region, endpoint_url=endpoint_url, config=RETRY_CONFIG
     )
     return Ledger(table_name, client=client)

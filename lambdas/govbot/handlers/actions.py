@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot import runtime
 from govbot.observability import entrypoint
+from govbot.wiring import actions as wiring
 
 
 @entrypoint(log_metrics=False)
@@ -18,7 +18,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Function URL event in, HTTP response for Slack out."""
     from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 
-    parts = runtime.actions_parts()
+    parts = wiring.actions_parts()
     deps = ActionsDeps(
         ledger=parts.ledger,
         policy=parts.policy(),

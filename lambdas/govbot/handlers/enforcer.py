@@ -4,7 +4,7 @@ The same function runs the drift sweep when its schedule invokes it with EventBr
 ``Scheduled Event`` envelope (source ``aws.events`` or ``aws.scheduler``): the sweep is
 idempotent by the schedule event's ``id``.
 
-Thin by design: its parts come from the composition root (``govbot.runtime``) on the first
+Thin by design: its parts come from the composition root (``govbot.wiring.enforcer``) on the first
 call of a warm container; every record goes to
 :func:`govbot.enforcer.intake.handle_message`. Exactly-once per CloudTrail event comes from
 the ledger's conditional writes (the event record, the intent, the commit), so there is no
@@ -18,17 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot import runtime
 from govbot.batch import sqs_records
 from govbot.observability import entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
+from govbot.wiring import enforcer as wiring
 
 
 def _record_handler(record: dict[str, Any], context: Any) -> dict[str, Any]:
     from govbot.enforcer.intake import Deadline, handle_message
     from govbot.enforcer.resilience import Attempt
 
-    parts = runtime.enforcer_parts()
+    parts = wiring.enforcer_parts()
     attributes = record.get("attributes") or {}
     attempt = Attempt.from_receive_count(
         attributes.get("ApproximateReceiveCount"), parts.settings.max_receive_count
@@ -50,7 +50,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source entry point (partial batch failures), or the scheduled drift sweep."""
     if is_scheduled(event):
         return _sweep(event, context)
-    runtime.enforcer_parts()  # a bad environment fails the invocation, not each record
+    wiring.enforcer_parts()  # a bad environment fails the invocation, not each record
     return sqs_records(event, lambda record: _record_handler(record, context))
 
 
@@ -58,7 +58,7 @@ def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One drift sweep run; raising lets the schedule's retry policy (then DLQ) take over."""
     from govbot.enforcer.sweep import parse_schedule
 
-    parts = runtime.enforcer_parts()
+    parts = wiring.enforcer_parts()
     tick = parse_schedule(event, parts.clock())
     report = parts.sweep.run(tick, remaining_ms=context.get_remaining_time_in_millis)
     result = report.as_dict()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govbot import runtime
 from govbot.observability import entrypoint, metrics
 from govbot.schedule import is_scheduled
+from govbot.wiring import notifier as wiring
 
 if TYPE_CHECKING:
     from govbot.notify.delivery import NotifierDeps
@@ -26,7 +26,7 @@ def notifier_deps() -> NotifierDeps:
     """Fresh per-invocation deps over the cached clients; the policy's routes are current."""
     from govbot.notify.delivery import NotifierDeps
 
-    parts = runtime.notifier_parts()
+    parts = wiring.notifier_parts()
     return NotifierDeps(
         ledger=parts.ledger,
         notifications=parts.policy().notifications,
@@ -56,7 +56,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("govbot") == "replay-dead-letters":
         from govbot.notify.replay import replay_dead_letters
 
-        reader = runtime.notifier_parts().streams
+        reader = wiring.notifier_parts().streams
         return replay_dead_letters(event.get("messages", []), deps, reader=reader)
     raise ValueError(
         "notifier expects a DynamoDB stream batch ('Records'), a 'Scheduled Event', or "

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from govbot import runtime
+from govbot import wiring
 from govbot.cli import CliDeps
 from govbot.cli.deps import default_ledger
 from govbot.ledger import (
@@ -114,12 +114,12 @@ def test_queries_never_scan(ledger: Ledger) -> None:
     # The CLI's clients come from the composition root's Session: record what it calls.
     session = boto3.session.Session()
     session.events.register("before-call.dynamodb.*", _record(seen))
-    runtime.configure(session=session)
+    wiring.configure(session=session)
     try:
         for argv in (["image", ARN], ["account", GRANTEE], ["since", "2h"], ["rejected"]):
             assert run_cli("ledger", *argv, "--table", TABLE, deps=_deps()).code == 0
     finally:
-        runtime.configure()
+        wiring.configure()
     assert seen
     assert set(seen) == {"Query"}
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from govbot import runtime
+from govbot import wiring
 from govbot.config import ConfigError
 from govbot.handlers import actions, enforcer, notifier
 from govbot_sandbox.lambda_service import LambdaContextStub
@@ -55,7 +55,7 @@ def test_enforcer_batch_with_an_empty_body_is_recorded_not_failed(sandbox: Sandb
 def test_missing_environment_names_the_variable(sandbox: Sandbox) -> None:
     environ = sandbox.handler_environment()
     del environ["LEDGER_TABLE_NAME"]
-    runtime.configure(environ=environ)
+    wiring.configure(environ=environ)
 
     with pytest.raises(ConfigError, match="environment variable LEDGER_TABLE_NAME"):
         enforcer.handler({"Records": []}, LambdaContextStub("govbot-enforcer"))

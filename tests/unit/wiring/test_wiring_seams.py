@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 from botocore.hooks import HierarchicalEmitter
 
-from govbot import runtime
+from govbot import wiring
 from govbot.config import ConfigError
+from govbot.wiring.actions import actions_parts
+from govbot.wiring.enforcer import enforcer_parts
+from govbot.wiring.notifier import notifier_parts
+from govbot.wiring.replicator import replicator
 
 ENVIRON = {
     "LEDGER_TABLE_NAME": "govbot-ledger",
@@ -70,13 +74,13 @@ class FakeSession:
 @pytest.fixture
 def session() -> Iterator[FakeSession]:
     fake = FakeSession()
-    runtime.configure(environ=ENVIRON, session=fake, clock=lambda: T0)
+    wiring.configure(environ=ENVIRON, session=fake, clock=lambda: T0)
     yield fake
-    runtime.configure()
+    wiring.configure()
 
 
 def test_every_enforcer_client_comes_from_the_one_session(session: FakeSession) -> None:
-    parts = runtime.enforcer_parts()
+    parts = enforcer_parts()
     parts.enforcer.deps.ledger.client  # noqa: B018 - made on first use
     parts.enforcer.deps.appstream.client("111111111111", "us-east-1")  # type: ignore[attr-defined]
     # A spoke account: STS and the assumed-role AppStream client, still from that Session.
@@ -84,41 +88,41 @@ def test_every_enforcer_client_comes_from_the_one_session(session: FakeSession) 
 
     assert session.services() == ["dynamodb", "appstream", "sts", "appstream"]
     assert spoke.kwargs["aws_access_key_id"] == "ASIA-SPOKE"
-    assert runtime.session() is session
+    assert wiring.session() is session
 
 
 def test_parts_are_built_once_and_configure_forgets_them(session: FakeSession) -> None:
-    first = runtime.enforcer_parts()
-    assert runtime.enforcer_parts() is first
-    assert runtime.replicator() is runtime.replicator()
+    first = enforcer_parts()
+    assert enforcer_parts() is first
+    assert replicator() is replicator()
 
-    runtime.configure(environ=ENVIRON, session=session)
+    wiring.configure(environ=ENVIRON, session=session)
 
-    assert runtime.enforcer_parts() is not first
+    assert enforcer_parts() is not first
 
 
 def test_the_clock_seam_reaches_the_enforcer_the_sweep_and_the_replicator(
     session: FakeSession,
 ) -> None:
-    parts = runtime.enforcer_parts()
+    parts = enforcer_parts()
 
     assert parts.clock() == T0
     assert parts.enforcer.deps.clock() == T0
     assert parts.enforcer.deps.ledger.now() == T0  # type: ignore[attr-defined]
-    assert runtime.replicator().deps.clock() == T0
+    assert replicator().deps.clock() == T0
 
 
 def test_settings_come_from_the_seam_and_a_missing_one_is_named(session: FakeSession) -> None:
-    runtime.configure(environ={k: v for k, v in ENVIRON.items() if k != "LEDGER_TABLE_NAME"})
+    wiring.configure(environ={k: v for k, v in ENVIRON.items() if k != "LEDGER_TABLE_NAME"})
 
     with pytest.raises(ConfigError, match="environment variable LEDGER_TABLE_NAME"):
-        runtime.enforcer_parts()
+        enforcer_parts()
 
 
 def test_actions_work_queue_sends_the_enforcer_envelope_through_the_session(
     session: FakeSession,
 ) -> None:
-    parts = runtime.actions_parts()
+    parts = actions_parts()
     assert session.clients == []  # nothing is made until it is used
     assert parts.work_queue is not None
 
@@ -131,7 +135,17 @@ def test_actions_work_queue_sends_the_enforcer_envelope_through_the_session(
 
 
 def test_notifier_reads_the_stream_with_a_client_from_the_session(session: FakeSession) -> None:
-    parts = runtime.notifier_parts()
+    parts = notifier_parts()
     parts.streams.client  # noqa: B018 - made on first use
 
     assert session.services() == ["dynamodbstreams"]
+
+
+def test_configure_forgets_the_organization_member_cache(session: FakeSession) -> None:
+    from govbot.gateways import organizations
+
+    organizations._CACHE["default"] = (0.0, frozenset({"111111111111"}))
+
+    wiring.configure(environ=ENVIRON, session=session)
+
+    assert organizations._CACHE == {}

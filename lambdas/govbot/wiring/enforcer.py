@@ -1,0 +1,93 @@
+"""The enforcer function's parts: the enforcer and its drift sweep.
+
+Imports of what the parts are made of happen inside the builders: the handler imports this
+module at cold start and pays only for what its first call builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from govbot.wiring.core import _once, settings
+from govbot.wiring.governance import appstream_gateway, governance_parts
+
+if TYPE_CHECKING:
+    from govbot.clock import Clock
+    from govbot.config import EnforcerSettings
+    from govbot.enforcer.logic import Enforcer
+    from govbot.enforcer.sweep import DriftSweep
+    from govbot.gateways.appstream import AppStreamGateway
+    from govbot.ledger import Ledger
+    from govbot.policy.models import Policy
+
+
+def build_enforcer(
+    settings: EnforcerSettings,
+    *,
+    appstream: AppStreamGateway | None = None,
+    ledger: Ledger | None = None,
+    policy: Callable[[], Policy] | None = None,
+    clock: Clock | None = None,
+) -> Enforcer:
+    """The enforcer wired to real gateways (each replaceable for tests and the sandbox)."""
+    from govbot.enforcer.logic import Enforcer
+    from govbot.enforcer.ports import EnforcerDeps
+
+    parts = governance_parts(
+        settings, appstream=appstream, ledger=ledger, policy=policy, clock=clock
+    )
+    return Enforcer(
+        EnforcerDeps(
+            appstream=parts.appstream,
+            ledger=parts.ledger,
+            judge=parts.judge,
+            governed_accounts=frozenset(settings.governed_account_ids),
+            governed_regions=frozenset(settings.governed_regions),
+            self_principals=settings.self_principal_arns,
+            clock=parts.clock,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EnforcerParts:
+    """The enforcer and its drift sweep, over one AppStream gateway (one client cache)."""
+
+    enforcer: Enforcer
+    sweep: DriftSweep
+    clock: Clock
+    settings: EnforcerSettings
+
+
+def enforcer_parts() -> EnforcerParts:
+    """The enforcer handler's parts, built on its first call."""
+
+    def build() -> EnforcerParts:
+        from govbot.config import EnforcerSettings
+        from govbot.enforcer.sweep import DriftSweep, SweepSettings
+        from govbot.gateways.retries import RetrySettings
+
+        config = settings(EnforcerSettings)
+        # One gateway for both paths: the sweep lists images through the clients it caches.
+        retry = RetrySettings(
+            max_attempts=config.appstream_max_attempts,
+            base_seconds=config.appstream_backoff_base_ms / 1000,
+            cap_seconds=config.appstream_backoff_cap_ms / 1000,
+        )
+        appstream = appstream_gateway(config, retry)
+        enforcer = build_enforcer(config, appstream=appstream)
+        sweep = DriftSweep(
+            enforcer,
+            appstream,
+            settings=SweepSettings(
+                calls_in_flight=config.sweep_calls_in_flight,
+                parallel_lanes=config.sweep_parallel_lanes,
+            ),
+        )
+        return EnforcerParts(
+            enforcer=enforcer, sweep=sweep, clock=enforcer.deps.clock, settings=config
+        )
+
+    return _once("enforcer", build)

@@ -1,0 +1,60 @@
+"""The notifier function's parts: ledger, policy, message sink and stream reader.
+
+Imports of what the parts are made of happen inside the builder: the handler imports this
+module at cold start and pays only for what its first call builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from govbot.wiring.core import _once, parameter_store, session, settings
+from govbot.wiring.secrets import secrets_gateway
+
+if TYPE_CHECKING:
+    from govbot.gateways.streams import DynamoStreamReader
+    from govbot.ledger import Ledger
+    from govbot.notify.sinks import MessageSink
+    from govbot.policy.source import PolicySource
+
+
+@dataclass(frozen=True)
+class NotifierParts:
+    """What the notifier keeps warm; its per-invocation deps are made from these."""
+
+    ledger: Ledger
+    policy: PolicySource
+    sink: MessageSink
+    streams: DynamoStreamReader
+
+
+def notifier_parts() -> NotifierParts:
+    """The notifier handler's parts, built on its first call."""
+
+    def build() -> NotifierParts:
+        from govbot.config import NotifierSettings
+        from govbot.gateways.streams import DynamoStreamReader
+        from govbot.ledger import Ledger
+        from govbot.notify.sinks import ConsoleSink, WebhookSink
+        from govbot.policy.source import PolicySource
+
+        config = settings(NotifierSettings)
+        sink: MessageSink = (
+            WebhookSink(secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn))
+            if config.slack_webhooks_secret_arn
+            # No Slack configured: people read the same messages as JSON lines in the logs.
+            else ConsoleSink()
+        )
+        return NotifierParts(
+            ledger=Ledger(
+                config.ledger_table_name,
+                session=session(),
+                retention_days=config.ledger_retention_days,
+            ),
+            policy=PolicySource(parameter_store(), config.policy_parameter_name),
+            sink=sink,
+            streams=DynamoStreamReader(client_factory=lambda: session().client("dynamodbstreams")),
+        )
+
+    return _once("notifier", build)
