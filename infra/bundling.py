@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -90,27 +91,37 @@ def _copy_installed_pure_python(spec: DependencySpec, target: Path) -> bool:
 
 
 def ensure_dependencies(spec: DependencySpec, cache_root: Path = CACHE_ROOT) -> Path:
-    """Return a directory holding the installed dependency, installing it once if needed."""
+    """Return a directory holding the installed dependency, installing it once if needed.
+
+    Safe when several processes synthesize at once (parallel test workers on a fresh
+    clone): each installs into a staging directory of its own and renames it into place;
+    the first rename wins and the others discard their copy.
+    """
     cached = cache_root / spec.cache_key
     if cached.is_dir():
         return cached
-    staging = cache_root / f".{spec.cache_key}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        spec.pip_command(staging), capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if not _copy_installed_pure_python(spec, staging):
+    cache_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{spec.cache_key}.", dir=cache_root))
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            spec.pip_command(staging), capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BundlingError(
-                f"pip could not install {spec.requirement} for {spec.platform} "
-                f"(python {LAMBDA_PYTHON_VERSION}) and no matching pure-Python copy is "
-                f"installed locally:\n{result.stderr.strip()}"
-            )
-    staging.rename(cached)
+            staging.mkdir(parents=True)
+            if not _copy_installed_pure_python(spec, staging):
+                raise BundlingError(
+                    f"pip could not install {spec.requirement} for {spec.platform} "
+                    f"(python {LAMBDA_PYTHON_VERSION}) and no matching pure-Python copy is "
+                    f"installed locally:\n{result.stderr.strip()}"
+                )
+        try:
+            staging.rename(cached)
+        except OSError:
+            if not cached.is_dir():  # not another process's finished copy: a real error
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return cached
 
 

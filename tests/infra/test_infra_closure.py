@@ -183,3 +183,29 @@ def test_blanking_keeps_the_code_and_every_line_number() -> None:
 def test_blanking_example() -> None:
     source = 'def f():\n    """Doc\n    more."""  # why\n    return 1  # one\n'
     assert blank_docs_and_comments(source) == 'def f():\n    ""\n\n    return 1\n'
+
+
+def test_parallel_synths_share_one_dependency_install(tmp_path: Path, monkeypatch) -> None:
+    """Two workers of a fresh clone install the same dependency at once: both succeed, the
+    first copy is kept, and no staging directory is left behind."""
+    import subprocess
+
+    from infra import bundling
+
+    spec = DependencySpec(requirement="slack_sdk==3.48.0", architecture="arm64")
+    cache = tmp_path / "cache"
+    winner = cache / spec.cache_key
+
+    def pip_that_loses_the_race(argv: list[str], **_: object) -> subprocess.CompletedProcess:
+        target = Path(argv[argv.index("--target") + 1])
+        (target / "slack_sdk").mkdir(parents=True)
+        (target / "slack_sdk" / "__init__.py").write_text("# this worker\n")
+        # Meanwhile another worker finished first and renamed its copy into place.
+        (winner / "slack_sdk").mkdir(parents=True)
+        (winner / "slack_sdk" / "__init__.py").write_text("# the other worker\n")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(bundling.subprocess, "run", pip_that_loses_the_race)
+    assert ensure_dependencies(spec, cache) == winner
+    assert (winner / "slack_sdk" / "__init__.py").read_text() == "# the other worker\n"
+    assert [p.name for p in cache.iterdir()] == [spec.cache_key]
