@@ -8,6 +8,7 @@ is installed: the asset directory is the only other thing on the import path.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 import sys
@@ -25,10 +26,23 @@ ENV_DIR = (
 
 
 def lambda_python() -> Path:
-    """The interpreter of the cached environment, creating it on first use."""
+    """The interpreter of the cached environment, creating it on first use.
+
+    Parallel test workers may ask at once on a fresh clone: one builds it under a file
+    lock while the others wait, then find it complete.
+    """
     python = ENV_DIR / "bin" / "python"
     if (ENV_DIR / ".complete").is_file():
         return python
+    ENV_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with (ENV_DIR.parent / f"{ENV_DIR.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (ENV_DIR / ".complete").is_file():
+            _build()
+    return python
+
+
+def _build() -> None:
     staging = ENV_DIR.with_name(ENV_DIR.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True)
@@ -40,7 +54,6 @@ def lambda_python() -> Path:
     staging.rename(ENV_DIR)
     # venv scripts hold the staging path; the interpreter itself is used by path only.
     (ENV_DIR / ".complete").write_text("\n".join(REQUIREMENTS) + "\n")
-    return python
 
 
 if __name__ == "__main__":
