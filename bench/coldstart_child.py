@@ -116,12 +116,12 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
         deps: Any = own.enforcer_parts().enforcer.deps
         deps.appstream.client(HUB, REGION)
         deps.ledger.client  # noqa: B018 - creating the client is the point
-        policy = deps.policy
+        policy = deps.judge.policy
     elif handler == "replicator":
         deps = own.replicator().deps
         deps.appstream.client(HUB, REGION)
         deps.ledger.client  # noqa: B018
-        policy = deps.policy
+        policy = deps.judge.policy
     elif handler == "notifier":
         notifier = own.notifier_parts()
         notifier.ledger.client  # noqa: B018
@@ -147,7 +147,7 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
         )
     elif handler == "notifier":
         from govbot.notify.delivery import NotifierDeps  # noqa: F401 - the stream path
-    else:
+    elif handler == "actions":
         from govbot.slack_actions.endpoint import handle_slack_action  # noqa: F401
 
         own.actions_parts().secrets.signing_secret()
