@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from govbot.policy.loader import policy_json
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / ".bench-tmp"
@@ -89,9 +89,8 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
     """Median ratios over ``rounds`` paired rounds (see the module docstring)."""
     WORK.mkdir(exist_ok=True)
     policy_file = WORK / "policy.json"
-    # As the SSM parameter holds it: the policy as canonical JSON.
-    policy = yaml.safe_load((REPO / "policies" / "demo.yaml").read_text())
-    policy_file.write_text(json.dumps(policy, sort_keys=True, default=str))
+    # As the SSM parameter holds it: the one canonical JSON the synth writes.
+    policy_file.write_text(policy_json((REPO / "policies" / "demo.yaml").read_text()))
     env = deployed_environment(policy_file)
     c7n_env = {**env, "PYTHONPATH": str(REPO)}
     project = Path(sys.executable)
