@@ -91,7 +91,7 @@ class Story:
             self._line(record)
 
     def outbox(self) -> None:
-        for status in ("pending", "delivered", "folded", "failed", "dead_letter"):
+        for status in ("pending", "delivered", "folded", "failed", "dead_letter", "rejected"):
             for item in self.sb.ledger.outbox_by_status(status, limit=100):
                 self._line(item)
 

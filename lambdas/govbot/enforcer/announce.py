@@ -17,8 +17,15 @@ from typing import Any, Protocol
 
 from govbot.domain import ImageRef, highest_severity
 from govbot.ledger.keys import format_ts, stable_id
+from govbot.ledger.records.details import (
+    DriftEntry,
+    DriftLine,
+    ReminderDetails,
+    ResolvedDetails,
+    ViolationLine,
+)
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.payload import OutboxPayload
+from govbot.ledger.records.payload import ViolationReminder, ViolationResolved
 from govbot.ledger.records.state import AnnouncedState
 from govbot.policy.results import Verdict
 
@@ -97,6 +104,10 @@ def announce(
     return Announcement(fresh=fresh, resolved=resolved, state=state, changed=True)
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def resolved_item(
     ref: ImageRef,
     resolved: Iterable[Mapping[str, Any]],
@@ -109,8 +120,7 @@ def resolved_item(
 ) -> OutboxItem:
     """The ``violation_resolved`` notification: findings announced before are gone."""
     entries = list(resolved)
-    payload = OutboxPayload(
-        message_kind="violation_resolved",
+    payload = ViolationResolved(
         severity=highest_severity((str(e.get("severity")) for e in entries), default="low"),
         image_arn=ref.arn,
         image_name=ref.name,
@@ -122,18 +132,18 @@ def resolved_item(
         shared_account_ids=sorted({str(e["account_id"]) for e in entries if e.get("account_id")}),
         rule_ids=sorted({str(e.get("rule_id")) for e in entries}),
         summary=f"{len(entries)} violation(s) on {ref.name} ({ref.region}) resolved: {cause}",
-        details={
-            "violations": [
-                {
-                    "rule_id": e.get("rule_id"),
-                    "account_id": e.get("account_id"),
-                    "permission": e.get("permission"),
-                    "reason": e.get("reason"),
-                }
+        details=ResolvedDetails(
+            violations=[
+                ViolationLine(
+                    rule_id=_text(e.get("rule_id")),
+                    account_id=_text(e.get("account_id")),
+                    permission=_text(e.get("permission")),
+                    reason=_text(e.get("reason")),
+                )
                 for e in entries
             ],
-            "cause": cause,
-        },
+            cause=cause,
+        ),
     )
     return OutboxItem.from_payload(payload, discriminators=(discriminator, ref.arn, "resolved"))
 
@@ -157,29 +167,28 @@ def reminder_item(
     due: Sequence[AnnouncedState], *, run_event_id: str, now: datetime, interval_hours: int
 ) -> OutboxItem:
     """The one ``violation_reminder`` digest of a sweep run: findings still standing."""
-    lines: list[dict[str, Any] | str] = []
+    lines: list[DriftEntry] = []
     for state in due:
         for entry in state.findings.values():
             permission = str(entry.get("permission") or "share").replace("_", " ")
             since = format_ts(state.announced_at) if state.announced_at else "?"
             lines.append(
-                {
-                    "account_id": entry.get("account_id") or "-",
-                    "expected": f"no {permission}",
-                    "actual": (
+                DriftLine(
+                    account_id=str(entry.get("account_id") or "-"),
+                    expected=f"no {permission}",
+                    actual=(
                         f"{permission} on {state.image_name} ({state.region}), "
                         f"standing since {since} (rule {entry.get('rule_id')})"
                     ),
-                    "image_arn": state.image_arn,
-                    "rule_ids": [entry.get("rule_id")],
-                }
+                    image_arn=state.image_arn,
+                    rule_ids=[str(entry.get("rule_id"))],
+                )
             )
     count = len(lines)
     if count > MAX_REMINDER_LINES:
         lines = [*lines[: MAX_REMINDER_LINES - 1], f"...and {count - MAX_REMINDER_LINES + 1} more"]
     severities = [str(e.get("severity")) for s in due for e in s.findings.values()]
-    payload = OutboxPayload(
-        message_kind="violation_reminder",
+    payload = ViolationReminder(
         severity=highest_severity(severities, default="low"),
         image_name=f"{len(due)} image(s)",
         occurred_at=format_ts(now),
@@ -192,7 +201,7 @@ def reminder_item(
             f"Reminder: {count} violation(s) on {len(due)} image(s) still stand, left for "
             f"people (recalled at most every {interval_hours} h)"
         ),
-        details={"drift": lines, "action": "nothing (already announced; still standing)"},
+        details=ReminderDetails(drift=lines, action="nothing (already announced; still standing)"),
     )
     return OutboxItem.from_payload(payload, discriminators=(run_event_id, "reminder"))
 

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from govbot.ledger.keys import format_ts
+from govbot.ledger.records.details import ExemptionDetails
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.payload import OutboxPayload
+from govbot.ledger.records.payload import ExemptionExpired
 from govbot.ledger.records.state import ExemptionRecord
 from govbot.policy.exemptions import Exemption
 
@@ -25,16 +26,18 @@ class ExemptionLedger(Protocol):
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
 
 
-def _item(exemption_id: str, details: dict[str, Any], base: dict[str, Any]) -> OutboxItem:
-    payload = OutboxPayload(
-        message_kind="exemption_expired",
+def _item(details: ExemptionDetails, base: dict[str, Any]) -> OutboxItem:
+    exemption_id = details.exemption_id
+    payload = ExemptionExpired(
         severity="low",
         summary=f"exemption {exemption_id} has expired; the policy applies again",
         rule_ids=[],
         **base,
-        details={"exemption_id": exemption_id, **details},
+        details=details,
     )
-    return OutboxItem.from_payload(payload, discriminators=(exemption_id, details["expires"]))
+    return OutboxItem.from_payload(
+        payload, discriminators=(str(exemption_id), str(details.expires))
+    )
 
 
 def expire_exemptions(
@@ -48,21 +51,23 @@ def expire_exemptions(
         if record.image_arn:
             base["image_arn"] = record.image_arn
             base["image_name"] = record.image_arn.rsplit("/", 1)[-1]
-        details = {
-            "approver": record.approver,
-            "expires": format_ts(record.expires_at),
-            "reason": record.reason,
-            "permission": record.permission,
-        }
-        items.append(_item(record.exemption_id, details, base))
+        details = ExemptionDetails(
+            exemption_id=record.exemption_id,
+            approver=record.approver,
+            expires=format_ts(record.expires_at),
+            reason=record.reason,
+            permission=record.permission,
+        )
+        items.append(_item(details, base))
     for exemption in policy_exemptions:
         if exemption.is_active(now):
             continue
-        details = {
-            "approver": exemption.approver,
-            "expires": format_ts(exemption.expires),
-            "reason": f"{exemption.reason} (policy file: remove this expired entry)",
-            "permission": exemption.permission,
-        }
-        items.append(_item(exemption.id, details, {"shared_account_ids": [exemption.account]}))
+        details = ExemptionDetails(
+            exemption_id=exemption.id,
+            approver=exemption.approver,
+            expires=format_ts(exemption.expires),
+            reason=f"{exemption.reason} (policy file: remove this expired entry)",
+            permission=exemption.permission,
+        )
+        items.append(_item(details, {"shared_account_ids": [exemption.account]}))
     return ledger.add_outbox(items) if items else 0

@@ -16,9 +16,29 @@ from govbot.enforcer.consumers import (
 )
 from govbot.events import ParsedEvent, RejectedEvent
 from govbot.ledger.keys import format_ts
+from govbot.ledger.records.details import (
+    AuditDetails,
+    BuilderExposure,
+    ChangeLine,
+    DriftDetails,
+    DriftEntry,
+    DriftLine,
+    RejectedDetails,
+    RemediedDetails,
+    StopSharingDetails,
+    ViolationLine,
+    WindowShape,
+)
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
+from govbot.ledger.records.payload import (
+    DriftFound,
+    EventRejected,
+    ExposureWindow,
+    StopSharingImpact,
+    ViolationAudit,
+    ViolationRemedied,
+)
 from govbot.policy.results import Evaluation, PermissionChange, Verdict
 
 BUILDER_WARNING = (
@@ -115,9 +135,9 @@ def remedied_item(
     made during a builder exposure are listed).
     """
     consumers = consumers or {}
-    exposures: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    violations: list[dict[str, Any]] = []
+    exposures: list[BuilderExposure] = []
+    changes: list[ChangeLine] = []
+    violations: list[ViolationLine] = []
     window: ExposureWindow | None = None
     builder_revoked = fleet_revoked = False
     for action in actions:
@@ -125,38 +145,44 @@ def remedied_item(
         after = action.request.get("after", {})
         lost_builder = before.get("allow_image_builder") and not after.get("allow_image_builder")
         lost_fleet = before.get("allow_fleet") and not after.get("allow_fleet")
-        entry: dict[str, Any] = {
-            "account_id": action.shared_account_id,
-            "operation": action.operation,
-            "before": before,
-            "after": after,
-            "rule_ids": action.request.get("rule_ids", []),
-            "reasons": action.request.get("reasons", []),
-            "status": action.status,
-            "error": action.error,
-        }
         rule_ids = action.request.get("rule_ids", [])
         for kind, lost in (("image_builder", lost_builder), ("fleet", lost_fleet)):
             if lost:
                 violations += [
-                    {"account_id": action.shared_account_id, "permission": kind, "rule_id": rule}
+                    ViolationLine(
+                        account_id=action.shared_account_id, permission=kind, rule_id=rule
+                    )
                     for rule in rule_ids[:1]
                 ]
+        exposure_shape: WindowShape | None = None
         if lost_builder and action.status == "succeeded" and action.shared_account_id:
             builder_revoked = True
             exposure = _window_for(event, action.shared_account_id, revoked_at)
-            entry["exposure_window"] = exposure.as_json()
+            exposure_shape = WindowShape(**exposure.as_json())
             window = window or exposure
             account = action.shared_account_id
-            exposures.append(builder_exposure(account, exposure, consumers.get(account)))
+            exposures.append(
+                BuilderExposure(**builder_exposure(account, exposure, consumers.get(account)))
+            )
         fleet_revoked = fleet_revoked or bool(lost_fleet and action.status == "succeeded")
-        changes.append(entry)
+        changes.append(
+            ChangeLine(
+                account_id=action.shared_account_id,
+                operation=action.operation,
+                before=before,
+                after=after,
+                rule_ids=rule_ids,
+                reasons=action.request.get("reasons", []),
+                status=action.status,
+                error=action.error,
+                exposure_window=exposure_shape,
+            )
+        )
     accounts = sorted({a.shared_account_id for a in actions if a.shared_account_id})
     failed = [a for a in actions if a.status != "succeeded"]
     verb = "could not remove" if failed else "removed"
     severity = highest_severity(_action_severities(actions, evaluation), failed=bool(failed))
-    payload = OutboxPayload(
-        message_kind="violation_remedied",
+    payload = ViolationRemedied(
         severity=severity,
         **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
@@ -165,18 +191,18 @@ def remedied_item(
             f"govbot {verb} forbidden permissions of {evaluation.image_name} "
             f"({event.region}) for {', '.join(accounts)}"
         ),
-        details={
-            "changes": changes,
-            "violations": violations,
-            "action": ", ".join(
+        details=RemediedDetails(
+            changes=changes,
+            violations=violations,
+            action=", ".join(
                 f"{a.operation} for {a.shared_account_id}: {a.status}" for a in actions
             ),
-            "granted_at": window.granted_at if window else None,
-            "revoked_at": window.revoked_at if window else None,
-            "builder_warning": BUILDER_WARNING if builder_revoked else None,
-            "builder_exposure": exposures or None,
-            "fleet_impact": FLEET_IMPACT if fleet_revoked else None,
-        },
+            granted_at=window.granted_at if window else None,
+            revoked_at=window.revoked_at if window else None,
+            builder_warning=BUILDER_WARNING if builder_revoked else None,
+            builder_exposure=exposures or None,
+            fleet_impact=FLEET_IMPACT if fleet_revoked else None,
+        ),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
 
@@ -200,8 +226,7 @@ def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) 
 def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
     """The ``violation_audit`` notification for violations govbot reports but leaves."""
     accounts = sorted({v.account_id for v in verdicts if v.account_id})
-    payload = OutboxPayload(
-        message_kind="violation_audit",
+    payload = ViolationAudit(
         severity=highest_severity(v.severity for v in verdicts),
         **_event_fields(event, evaluation.image_arn, evaluation.image_name),
         shared_account_ids=accounts,
@@ -210,19 +235,19 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
             f"{len(verdicts)} policy violation(s) on {evaluation.image_name} ({event.region}) "
             "left in place (audit mode or report-only rule)"
         ),
-        details={
-            "violations": [
-                {
-                    "rule_id": v.rule_id,
-                    "account_id": v.account_id,
-                    "permission": v.permission,
-                    "mode": v.mode,
-                    "report_only": v.report_only,
-                    "reason": v.reason,
-                }
+        details=AuditDetails(
+            violations=[
+                ViolationLine(
+                    rule_id=v.rule_id,
+                    account_id=v.account_id,
+                    permission=v.permission,
+                    mode=v.mode,
+                    report_only=v.report_only,
+                    reason=v.reason,
+                )
                 for v in verdicts
             ]
-        },
+        ),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "audit"))
 
@@ -236,18 +261,17 @@ def stop_sharing_item(
     """
     account = event.shared_account_id or "unknown"
     fleets = stopped_fleets(consumer)
-    payload = OutboxPayload(
-        message_kind="stop_sharing_impact",
+    payload = StopSharingImpact(
         severity="medium",
         **_event_fields(event, image_arn, image_name),
         shared_account_ids=[account] if event.shared_account_id else [],
         rule_ids=[],
         summary=f"{image_name} ({event.region}) is no longer shared with {account}",
-        details={
-            "fleet_impact": fleet_impact_text(account, consumer),
-            "fleets": fleets,
-            "consumer_governed": consumer is not None,
-        },
+        details=StopSharingDetails(
+            fleet_impact=fleet_impact_text(account, consumer),
+            fleets=fleets,
+            consumer_governed=consumer is not None,
+        ),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "stop"))
 
@@ -261,21 +285,20 @@ def rejected_item(rejected: RejectedEvent, ledger_id: str) -> OutboxItem:
     name = rejected.event_name or "an event"
     where = " in ".join(x for x in (rejected.account_id, rejected.region) if x)
     count = len(rejected.problems) or 1
-    payload = OutboxPayload(
-        message_kind="event_rejected",
+    payload = EventRejected(
         severity="low",
         summary=f"govbot rejected {name}" + (f" ({where})" if where else "") + f": {count} "
         "problem(s)",
         account_id=rejected.account_id,
         region=rejected.region,
         event_id=rejected.event_id,
-        details={
-            "reason": rejected.reason,
-            "ledger_id": ledger_id,
-            "event_name": rejected.event_name,
-            "event_source": rejected.event_source,
-            "problem_count": count,
-        },
+        details=RejectedDetails(
+            reason=rejected.reason,
+            ledger_id=ledger_id,
+            event_name=rejected.event_name,
+            event_source=rejected.event_source,
+            problem_count=count,
+        ),
         rule_ids=[],
         shared_account_ids=[],
     )
@@ -332,40 +355,40 @@ def permissions_text(permissions: Mapping[str, Any]) -> str:
     return " + ".join(kinds) if kinds else "no share"
 
 
-def _remedy_line(finding: DriftFinding, action: ActionRecord) -> dict[str, Any]:
+def _remedy_line(finding: DriftFinding, action: ActionRecord) -> DriftLine:
     before = action.request.get("before", {})
     after = action.request.get("after", {})
     outcome = "removed" if action.status == "succeeded" else f"{action.status}: {action.error}"
-    return {
-        "account_id": action.shared_account_id or "?",
-        "expected": permissions_text(after),
-        "actual": f"{permissions_text(before)} on {finding.image_name} ({finding.region})",
-        "outcome": outcome,
-        "image_arn": finding.image_arn,
-        "rule_ids": list(action.request.get("rule_ids", [])),
-        "event_id": finding.event_id,
-    }
+    return DriftLine(
+        account_id=action.shared_account_id or "?",
+        expected=permissions_text(after),
+        actual=f"{permissions_text(before)} on {finding.image_name} ({finding.region})",
+        outcome=outcome,
+        image_arn=finding.image_arn,
+        rule_ids=list(action.request.get("rule_ids", [])),
+        event_id=finding.event_id,
+    )
 
 
-def _left_line(finding: DriftFinding, left: LeftViolation) -> dict[str, Any]:
+def _left_line(finding: DriftFinding, left: LeftViolation) -> DriftLine:
     permission = (left.permission or "share").replace("_", " ")
     expected = f"no {permission}" if left.account_id else f"compliance with {left.rule_id}"
-    return {
-        "account_id": left.account_id or IMAGE_LEVEL,
-        "expected": expected,
-        "actual": f"{permission} on {finding.image_name} ({finding.region}), left in place",
-        "outcome": "left for people (audit or report-only)",
-        "image_arn": finding.image_arn,
-        "rule_ids": [left.rule_id],
-        "event_id": finding.event_id,
-    }
+    return DriftLine(
+        account_id=left.account_id or IMAGE_LEVEL,
+        expected=expected,
+        actual=f"{permission} on {finding.image_name} ({finding.region}), left in place",
+        outcome="left for people (audit or report-only)",
+        image_arn=finding.image_arn,
+        rule_ids=[left.rule_id],
+        event_id=finding.event_id,
+    )
 
 
 def drift_lines(
     findings: Sequence[DriftFinding], errors: Sequence[str], *, limit: int = MAX_DRIFT_LINES
-) -> tuple[list[dict[str, Any] | str], int]:
+) -> tuple[list[DriftEntry], int]:
     """The ``drift`` list (at most ``limit`` entries, the last one saying how many more)."""
-    lines: list[dict[str, Any] | str] = []
+    lines: list[DriftEntry] = []
     for finding in findings:
         lines += [_remedy_line(finding, action) for action in finding.remedies]
         lines += [_left_line(finding, left) for left in finding.left]
@@ -415,8 +438,7 @@ def drift_item(
         default="low",
         failed=bool(failed),
     )
-    payload = OutboxPayload(
-        message_kind="drift_found",
+    payload = DriftFound(
         severity=severity,
         image_arn=single.image_arn if single else None,
         image_name=single.image_name if single else f"{len(findings)} image(s)",
@@ -432,18 +454,18 @@ def drift_item(
             | {v.rule_id for f in findings for v in f.left}
         ),
         summary="Drift sweep: " + "; ".join(parts),
-        details={
-            "drift": lines,
-            "more": more,
-            "action": (
+        details=DriftDetails(
+            drift=lines,
+            more=more,
+            action=(
                 f"corrected {removed} share(s) the events missed"
                 if removed
                 else "reported the drift (nothing changed)"
             ),
-            "images": [f.image_arn for f in findings[:MAX_DRIFT_LINES]],
-            "errors": list(errors[:MAX_DRIFT_ERRORS]),
-            "counts": dict(counts),
-        },
+            images=[f.image_arn for f in findings[:MAX_DRIFT_LINES]],
+            errors=list(errors[:MAX_DRIFT_ERRORS]),
+            counts=dict(counts),
+        ),
         event_id=run.event_id,
         event_name="DriftSweep",
         occurred_at=format_ts(run.occurred_at),

@@ -19,8 +19,10 @@ from datetime import datetime
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
+from govbot.ledger.records.details import RemediedDetails, ViolationLine
 from govbot.ledger.records.events import ActionRecord, DecisionRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.payload import ViolationRemedied
 from govbot.policy.results import Evaluation, Verdict
 from govbot.routing import MAX_RECEIVE_COUNT
 
@@ -66,33 +68,32 @@ def abandoned_item(
 ) -> OutboxItem:
     """The one critical message of an event whose remedy failed on its last attempt."""
     who = ", ".join(sorted(set(accounts))) or "unknown account(s)"
-    payload = {
-        "image_arn": ref.arn,
-        "image_name": ref.name,
-        "region": ref.region,
-        "account_id": ref.account_id,
-        "actor_arn": event.actor_arn,
-        "event_id": event.event_id,
-        "event_name": event.event_name,
-        "occurred_at": format_ts(event.event_time),
-        "shared_account_ids": sorted(set(accounts)),
-        "rule_ids": [],
-        "summary": (
+    payload = ViolationRemedied(
+        severity="critical",
+        image_arn=ref.arn,
+        image_name=ref.name,
+        region=ref.region,
+        account_id=ref.account_id,
+        actor_arn=event.actor_arn,
+        event_id=event.event_id,
+        event_name=event.event_name,
+        occurred_at=format_ts(event.event_time),
+        shared_account_ids=sorted(set(accounts)),
+        rule_ids=[],
+        summary=(
             f"govbot could not remedy {ref.name} ({ref.region}) for {who} after "
             f"{attempt.number} attempts: the event is in the dead-letter queue and the "
             "forbidden permission may still be in place"
         ),
-        "details": {
-            "action": f"remedy abandoned for {who}: {reason[:MAX_REASON]}",
-            "attempts": attempt.number,
-            "error": reason[:MAX_REASON],
-            "changes": [],
-            "violations": [],
-        },
-    }
-    return OutboxItem.new(
-        "violation_remedied", "critical", payload, discriminators=(event.event_id, "abandoned")
+        details=RemediedDetails(
+            action=f"remedy abandoned for {who}: {reason[:MAX_REASON]}",
+            attempts=attempt.number,
+            error=reason[:MAX_REASON],
+            changes=[],
+            violations=[],
+        ),
     )
+    return OutboxItem.from_payload(payload, discriminators=(event.event_id, "abandoned"))
 
 
 @dataclass(frozen=True)
@@ -169,41 +170,39 @@ def held_item(event: ParsedEvent, held: HeldGrant) -> OutboxItem:
     image = held.evaluation.image_name
     kinds = ", ".join(sorted(str(v.permission) for v in held.verdicts))
     builder = any(v.permission == "image_builder" for v in held.verdicts)
-    payload = {
-        "image_arn": held.evaluation.image_arn,
-        "image_name": image,
-        "region": event.region,
-        "account_id": event.account_id,
-        "actor_arn": event.actor_arn,
-        "event_id": event.event_id,
-        "event_name": event.event_name,
-        "occurred_at": format_ts(event.event_time),
-        "shared_account_ids": [held.account_id],
-        "rule_ids": sorted({v.rule_id for v in held.verdicts}),
-        "summary": (
+    payload = ViolationRemedied(
+        severity="high" if builder else "medium",
+        image_arn=held.evaluation.image_arn,
+        image_name=image,
+        region=event.region,
+        account_id=event.account_id,
+        actor_arn=event.actor_arn,
+        event_id=event.event_id,
+        event_name=event.event_name,
+        occurred_at=format_ts(event.event_time),
+        shared_account_ids=[held.account_id],
+        rule_ids=sorted({v.rule_id for v in held.verdicts}),
+        summary=(
             f"{held.account_id} held forbidden {kinds} permission on {image} "
             f"({event.region}): {held.reason_suffix}"
         ),
-        "details": {
-            "action": "nothing left to remove: the share was removed before govbot read it",
-            "held_minutes": held.minutes,
-            "granted_at": format_ts(event.event_time),
-            "violations": [
-                {"account_id": held.account_id, "permission": v.permission, "rule_id": v.rule_id}
+        details=RemediedDetails(
+            action="nothing left to remove: the share was removed before govbot read it",
+            held_minutes=held.minutes,
+            granted_at=format_ts(event.event_time),
+            violations=[
+                ViolationLine(
+                    account_id=held.account_id, permission=v.permission, rule_id=v.rule_id
+                )
                 for v in held.verdicts
             ],
-            "changes": [],
-            "builder_warning": (
+            changes=[],
+            builder_warning=(
                 "Image builder permission lets the account build images from this one; "
                 "what it built while it held the permission stays out of your control."
                 if builder
                 else None
             ),
-        },
-    }
-    return OutboxItem.new(
-        "violation_remedied",
-        "high" if builder else "medium",
-        payload,
-        discriminators=(event.event_id, "held"),
+        ),
     )
+    return OutboxItem.from_payload(payload, discriminators=(event.event_id, "held"))

@@ -6,6 +6,11 @@ fails after the gateway's retries marks the item ``failed`` and raises, so Lambd
 the record (partial batch response); after ``max_attempts`` the item is ``dead_letter``
 and the record goes on raising until Lambda hands it to the on-failure DLQ, from which
 :func:`govbot.notify.replay.replay_dead_letters` re-delivers it.
+
+An item that can never be rendered (an unknown ``message_kind``, or a payload whose
+details do not fit its kind's model) is marked ``rejected`` with the precise reason in
+``last_error`` and is not retried: the rest of the batch goes on, and the record is not
+reported as failed (retrying it could only fail the same way).
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from govbot.batch import stream_batch
 from govbot.clock import utcnow
 from govbot.gateways.slack import SlackSendError, mask_urls_in
 from govbot.ledger.codec import outbox_from_stream_image
+from govbot.ledger.keys import outbox_pk
 from govbot.ledger.records import OutboxItem, OutboxStatus
 from govbot.notify.digest import flush_digests
 from govbot.notify.model import DeliveryResult, PayloadError, parse_payload
@@ -29,6 +37,8 @@ from govbot.notify.storm import WindowStore, digest_id_for, window_start
 from govbot.policy.sections import Notifications
 
 logger = logging.getLogger(__name__)
+OUTBOX_PREFIX = outbox_pk("-")[:-1]  # "OUTBOX#": the partition key of an outbox item
+FINAL_STATUSES: tuple[OutboxStatus, ...] = ("delivered", "folded", "rejected")
 
 
 class OutboxLedger(Protocol):
@@ -83,13 +93,13 @@ def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) 
     """
     oid = item.outbox_id
     current = deps.ledger.get_outbox(oid) or item
-    if current.status in ("delivered", "folded"):
+    if current.status in FINAL_STATUSES:
         return DeliveryResult(oid, current.status)  # a redelivered stream record
     if current.status == "dead_letter" and not replay:
         raise DeliveryFailed(f"outbox {oid} is dead-lettered: {current.last_error}")
     if not deps.ledger.claim_outbox_for_delivery(oid, lease_seconds=deps.lease_seconds):
         fresh = deps.ledger.get_outbox(oid)
-        if fresh is not None and fresh.status in ("delivered", "folded"):
+        if fresh is not None and fresh.status in FINAL_STATUSES:
             return DeliveryResult(oid, fresh.status)
         raise DeliveryFailed(
             f"outbox {oid} is held by another delivery (status "
@@ -98,10 +108,10 @@ def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) 
     attempts = current.delivery_attempts + 1
     try:
         result = _send_everywhere(current, deps)
+    except PayloadError as exc:
+        return _reject(oid, deps, attempts, str(exc))
     except Exception as exc:
-        permanent = isinstance(exc, PayloadError) or (
-            isinstance(exc, SlackSendError) and not exc.retryable
-        )
+        permanent = isinstance(exc, SlackSendError) and not exc.retryable
         status: OutboxStatus = (
             "dead_letter" if permanent or replay or attempts >= deps.max_attempts else "failed"
         )
@@ -117,6 +127,36 @@ def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) 
         digest_id=result.digest_ids[0] if result.digest_ids else None,
     )
     return result
+
+
+def _reject(outbox_id: str, deps: NotifierDeps, attempts: int, reason: str) -> DeliveryResult:
+    """Record an item that cannot be rendered as ``rejected`` (not retried), with why."""
+    error = mask_urls_in(reason)[:1000]
+    deps.ledger.mark_outbox(outbox_id, status="rejected", attempts=attempts, error=error)
+    logger.warning("outbox %s rejected: %s", outbox_id, error)
+    return DeliveryResult(outbox_id, "rejected", error=error)
+
+
+def _undecodable(new_image: dict[str, Any], exc: Exception, deps: NotifierDeps) -> DeliveryResult:
+    """A stream image that is not a valid outbox item (e.g. an unknown ``message_kind``):
+    rejected on the ledger by its key, or raised when not even the key is readable."""
+    pk = str((new_image.get("pk") or {}).get("S") or "")
+    if not pk.startswith(OUTBOX_PREFIX) or len(pk) == len(OUTBOX_PREFIX):
+        raise DeliveryFailed(f"stream image with pk {pk!r} is not an outbox item: {exc}") from exc
+    outbox_id = pk[len(OUTBOX_PREFIX) :]
+    kind = (new_image.get("message_kind") or {}).get("S")
+    reason = f"outbox {outbox_id}: stored item (message_kind {kind!r}) is invalid: " + (
+        _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+    )
+    attempts = int((new_image.get("delivery_attempts") or {}).get("N") or 0) + 1
+    return _reject(outbox_id, deps, attempts, reason)
+
+
+def _validation_text(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'item'}: {err['msg']}"
+        for err in exc.errors()[:5]
+    )
 
 
 def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
@@ -172,7 +212,12 @@ def _record_handler(deps: NotifierDeps) -> Callable[[dict[str, Any]], DeliveryRe
         new_image = (record.get("dynamodb") or {}).get("NewImage")
         if not new_image:
             raise DeliveryFailed(f"stream record {record.get('eventID')} has no NewImage")
-        item = outbox_from_stream_image(new_image)
+        try:
+            item = outbox_from_stream_image(new_image)
+        except (ValidationError, ValueError) as exc:
+            result = _undecodable(new_image, exc, deps)
+            deps.results.append(result)
+            return result
         result = deliver_item(item, deps)
         deps.results.append(result)
         return result

@@ -1,8 +1,9 @@
 """Typed shapes the notifier works with: the outbox payload and a rendered message.
 
 The payload model is the producers' own (``govbot.ledger.records.payload.OutboxPayload``,
-contract in ``docs/architecture.md``). Parsing is strict about what rendering needs (kind)
-and tolerant about the rest, so that a producer adding a field never breaks delivery.
+one class per message kind with typed ``details``; contract in ``docs/architecture.md``).
+Parsing is strict about the kind and the type of every known field, and tolerant about
+fields it does not know, so that a producer adding a field never breaks delivery.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from govbot.domain import MessageKind
-from govbot.ledger.records.payload import OutboxPayload
+from govbot.ledger.records.payload import OutboxPayload, parse_outbox_payload
 
 MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
+MAX_PROBLEMS = 5  # listed per rejected payload; the rest are counted
 
 
 class PayloadError(ValueError):
@@ -24,12 +26,13 @@ class PayloadError(ValueError):
 
 
 def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxPayload:
-    """Parse an outbox payload (JSON string or dict) into an :class:`OutboxPayload`.
+    """Parse an outbox payload (JSON string or dict) into the payload class of its kind.
 
     Raises
     ------
     PayloadError
-        Naming the outbox item and the offending field.
+        Naming the outbox item and the offending field (``details.<field>`` for the
+        kind-specific part), or the unknown ``message_kind`` and the kinds expected.
     """
     data: Any = raw
     if isinstance(raw, str):
@@ -43,14 +46,28 @@ def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxP
         raise PayloadError(
             f"outbox {outbox_id}: field 'payload' must be a JSON object, got {type(data).__name__}"
         )
-    try:
-        return OutboxPayload.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'payload'}: {err['msg']}"
-            for err in exc.errors()
+    kind = data.get("message_kind")
+    if kind not in MESSAGE_KINDS:
+        raise PayloadError(
+            f"outbox {outbox_id}: field 'message_kind' is {kind!r}, expected one of "
+            f"{', '.join(MESSAGE_KINDS)}"
         )
-        raise PayloadError(f"outbox {outbox_id}: invalid payload ({problems})") from exc
+    try:
+        return parse_outbox_payload(data)
+    except ValidationError as exc:
+        problems = "; ".join(_problem(err) for err in exc.errors()[:MAX_PROBLEMS])
+        more = len(exc.errors()) - MAX_PROBLEMS
+        if more > 0:
+            problems += f"; ...and {more} more"
+        raise PayloadError(f"outbox {outbox_id}: invalid {kind} payload ({problems})") from exc
+
+
+def _problem(err: Any) -> str:
+    # The first location part is the union tag (the kind), already named in the message.
+    where = ".".join(str(p) for p in err["loc"][1:]) or "payload"
+    got = err.get("input")
+    shown = repr(got)[:60] if not isinstance(got, dict | list) else type(got).__name__
+    return f"{where}: {err['msg']} (got {shown})"
 
 
 @dataclass(frozen=True)

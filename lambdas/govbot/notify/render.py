@@ -1,19 +1,8 @@
 """One Block Kit renderer per message kind.
 
 Every message names the image, region, accounts, actor, rule and what was done, and links
-to the AppStream console. Kind-specific ``details`` keys read here (all optional):
-
-- violations (both kinds): ``violations`` = [{account_id, permission, rule_id}], else
-  ``shared_account_ids`` x ``permissions`` (or ``permission``)
-- violation_resolved: ``violations``, ``cause``; violation_reminder: ``drift`` (as drift_found)
-- violation_remedied: ``granted_at``, ``revoked_at`` (ISO-8601), ``action``
-- stop_sharing_impact: ``fleets`` (names), ``permission``
-- golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
-- golden_source_deleted: ``copies`` (ARNs or names)
-- golden_name_taken: ``destination_*``, ``taken_by_image_arn``, ``made_by``
-- drift_found: ``drift`` (list of strings or {account_id, expected, actual})
-- exemption_*: ``exemption_id``, ``approver``, ``expires``, ``reason``, ``permission``
-- event_rejected: ``reason`` (problems joined by "; "), ``event_name``, ``event_source``
+to the AppStream console. Each renderer takes the payload class of its kind and reads its
+typed ``details`` (``govbot.ledger.records.details``).
 """
 
 from __future__ import annotations
@@ -23,7 +12,33 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
 
-from govbot.ledger.records.payload import ExposureWindow, OutboxPayload
+from govbot.ledger.records.details import (
+    BuilderExposure,
+    CopyCompletedDetails,
+    CopyFailedDetails,
+    DriftEntry,
+    DriftLine,
+    NameTakenDetails,
+    ViolationLine,
+)
+from govbot.ledger.records.payload import (
+    DriftFound,
+    EventRejected,
+    ExemptionExpired,
+    ExemptionGranted,
+    ExposureWindow,
+    GoldenCopyCompleted,
+    GoldenCopyFailed,
+    GoldenNameTaken,
+    GoldenSourceDeleted,
+    OutboxPayload,
+    PayloadEnvelope,
+    StopSharingImpact,
+    ViolationAudit,
+    ViolationRemedied,
+    ViolationReminder,
+    ViolationResolved,
+)
 from govbot.notify.blockkit import clip, context, esc, fields, header, section, to_dicts
 from govbot.notify.model import RenderedMessage
 from govbot.slack_actions.buttons import (
@@ -62,29 +77,28 @@ def exposure_window(granted_at: Any, revoked_at: Any) -> str | None:
 
 
 def violation_pairs(payload: OutboxPayload) -> list[tuple[str, str, str]]:
-    """(account, permission, rule) triples a violation message is about."""
-    raw = payload.details.get("violations")
-    pairs: list[tuple[str, str, str]] = []
+    """(account, permission, rule) triples a violation message is about (none for kinds
+    that carry no violations)."""
+    if not isinstance(payload, ViolationRemedied | ViolationAudit | ViolationResolved):
+        return []
+    lines: list[ViolationLine] = payload.details.violations
     rule = payload.rule_ids[0] if payload.rule_ids else ""
-    if isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, dict) and item.get("account_id") and item.get("permission"):
-                pairs.append(
-                    (
-                        str(item["account_id"]),
-                        str(item["permission"]),
-                        str(item.get("rule_id") or rule),
-                    )
-                )
+    pairs = [
+        (line.account_id, line.permission, line.rule_id or rule)
+        for line in lines
+        if line.account_id and line.permission
+    ]
     if pairs:
         return pairs
-    perms = payload.details.get("permissions") or [payload.details.get("permission")]
+    # Items written before ``violations`` existed named the permissions beside the accounts.
+    extra = payload.details.model_extra or {}
+    perms = extra.get("permissions") or [extra.get("permission")]
     for account in payload.shared_account_ids:
         pairs.extend((account, str(p), rule) for p in perms if p)
     return pairs
 
 
-def _common_fields(p: OutboxPayload) -> list[tuple[str, str]]:
+def _common_fields(p: PayloadEnvelope) -> list[tuple[str, str]]:
     accounts = ", ".join(f"`{esc(a)}`" for a in p.shared_account_ids)
     return [
         ("Image", f"`{esc(p.image_name or p.image_arn or 'unknown')}`"),
@@ -98,7 +112,7 @@ def _common_fields(p: OutboxPayload) -> list[tuple[str, str]]:
     ]
 
 
-def _footer(p: OutboxPayload, outbox_id: str) -> list[Block]:
+def _footer(p: PayloadEnvelope, outbox_id: str) -> list[Block]:
     link = f"<{console_url(p.region)}|Open images in the AppStream console>" if p.region else ""
     ids = f"outbox `{esc(outbox_id)}`" + (f" · event `{esc(p.event_id)}`" if p.event_id else "")
     arn = f" · `{esc(p.image_arn)}`" if p.image_arn else ""
@@ -182,40 +196,36 @@ def _pairs_text(p: OutboxPayload) -> str:
     return "\n".join(f"• `{esc(a)}` {esc(perm)} (rule `{esc(r)}`)" for a, perm, r in pairs[:20])
 
 
-def render_violation_remedied(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_violation_remedied(p: ViolationRemedied, outbox_id: str, days: int) -> RenderedMessage:
     """A forbidden share was revoked: exposure window, builder warning, buttons."""
     d = p.details
-    window = exposure_window(d.get("granted_at") or p.occurred_at, d.get("revoked_at"))
+    window = exposure_window(d.granted_at or p.occurred_at, d.revoked_at)
     extra: list[Block] = [section(f"*Revoked:*\n{_pairs_text(p) or 'see summary'}")]
     extra.append(section(f"*Exposure window:* {esc(window) if window else 'unknown'}"))
     if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
         extra.append(section(BUILDER_WARNING))
-    extra.extend(_exposure_sections(d.get("builder_exposure")))
+    extra.extend(_exposure_sections(d.builder_exposure or []))
     extra.extend(_buttons(p, outbox_id, days, remedied=True))
-    what = esc(d.get("action") or "revoked the forbidden permissions (enforce mode)")
+    what = esc(d.action or "revoked the forbidden permissions (enforce mode)")
     return _message(p, outbox_id, "Share revoked", what, extra)
 
 
-def _exposure_sections(exposures: Any) -> list[Block]:
+def _exposure_sections(exposures: list[BuilderExposure]) -> list[Block]:
     """Per account: how long it could build, and (governed) the builders it made."""
     blocks: list[Block] = []
-    for exposure in exposures if isinstance(exposures, list) else []:
-        if not isinstance(exposure, dict):
-            continue
-        text = f"*Builder exposure:* {esc(exposure.get('text') or '')}"
-        builders = exposure.get("builders")
-        if isinstance(builders, list):
+    for exposure in exposures:
+        text = f"*Builder exposure:* {esc(exposure.text)}"
+        if exposure.builders is not None:
             listed = ", ".join(
-                f"`{esc(b.get('name'))}` ({esc(b.get('state'))}, created {esc(b.get('created'))})"
-                for b in builders[:30]
-                if isinstance(b, dict)
+                f"`{esc(b.name)}` ({esc(b.state)}, created {esc(b.created)})"
+                for b in exposure.builders[:30]
             )
             text += f"\n*Image builders it created from this image meanwhile:* {listed or 'none'}"
         blocks.append(section(text))
     return blocks
 
 
-def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_violation_audit(p: ViolationAudit, outbox_id: str, days: int) -> RenderedMessage:
     """A forbidden share seen in audit mode: nothing changed, buttons offered."""
     extra: list[Block] = [section(f"*Violations:*\n{_pairs_text(p) or 'see summary'}")]
     if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
@@ -224,86 +234,91 @@ def render_violation_audit(p: OutboxPayload, outbox_id: str, days: int) -> Rende
     return _message(p, outbox_id, "Policy violation (audit)", "nothing (audit mode)", extra)
 
 
-def render_violation_resolved(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_violation_resolved(p: ViolationResolved, outbox_id: str, days: int) -> RenderedMessage:
     """Violations announced earlier are gone (fixed by someone, or the image was deleted)."""
     extra: list[Block] = [section(f"*No longer standing:*\n{_pairs_text(p) or 'see summary'}")]
-    what = esc(p.details.get("cause") or "recorded the resolution")
+    what = esc(p.details.cause or "recorded the resolution")
     return _message(p, outbox_id, "Violation resolved", what, extra)
 
 
-def _drift_lines(p: OutboxPayload) -> str:
+def _drift_lines(entries: list[DriftEntry]) -> str:
     lines = []
-    for item in (p.details.get("drift") or [])[:20]:
-        if isinstance(item, dict):
+    for item in entries[:20]:
+        if isinstance(item, DriftLine):
             lines.append(
-                f"• `{esc(item.get('account_id', '?'))}`: expected "
-                f"{esc(item.get('expected', '?'))}, found {esc(item.get('actual', '?'))}"
+                f"• `{esc(item.account_id)}`: expected "
+                f"{esc(item.expected)}, found {esc(item.actual)}"
             )
         else:
             lines.append(f"• {esc(item)}")
     return "\n".join(lines) or "see summary"
 
 
-def render_violation_reminder(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_violation_reminder(p: ViolationReminder, outbox_id: str, days: int) -> RenderedMessage:
     """The periodic digest of violations announced before and still standing."""
-    what = esc(p.details.get("action") or "nothing (still standing)")
-    return _message(
-        p, outbox_id, "Still standing", what, [section("*Standing:*\n" + _drift_lines(p))]
-    )
+    what = esc(p.details.action or "nothing (still standing)")
+    standing = section("*Standing:*\n" + _drift_lines(p.details.drift))
+    return _message(p, outbox_id, "Still standing", what, [standing])
 
 
-def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_stop_sharing_impact(p: StopSharingImpact, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
-    fleets = p.details.get("fleets") or []
-    names = ", ".join(f"`{esc(f)}`" for f in fleets[:30]) or (
-        "none" if p.details.get("consumer_governed") else "unknown (not visible from here)"
+    names = ", ".join(f"`{esc(f)}`" for f in (p.details.fleets or [])[:30]) or (
+        "none" if p.details.consumer_governed else "unknown (not visible from here)"
     )
-    impact = p.details.get("fleet_impact")
+    impact = p.details.fleet_impact
     text = (
         f":warning: {esc(impact)}"
-        if isinstance(impact, str) and impact
+        if impact
         else (
             ":warning: Fleet permission was removed. Fleets of the account(s) above that use "
             "this image have their desired capacity set to *0*; existing sessions run to "
             "their end."
         )
     ) + f"\n*Fleets at desired capacity 0:* {names}"
-    what = esc(p.details.get("action") or "stopped sharing fleet access")
+    what = esc(p.details.action or "stopped sharing fleet access")
     return _message(p, outbox_id, "Fleet access removed", what, [section(text)])
 
 
-def _copy_fields(p: OutboxPayload) -> list[Block]:
-    d = p.details
+def _copy_fields(
+    d: CopyCompletedDetails | CopyFailedDetails | NameTakenDetails, error: str | None = None
+) -> list[Block]:
+    attempts = getattr(d, "attempts", None)
     return fields(
         [
-            ("Destination region", esc(d.get("destination_region") or "")),
+            ("Destination region", esc(d.destination_region or "")),
             (
                 "Destination image",
-                f"`{esc(d['destination_image_name'])}`" if d.get("destination_image_name") else "",
+                f"`{esc(d.destination_image_name)}`" if d.destination_image_name else "",
             ),
-            ("Attempts", esc(d.get("attempts") or "")),
-            ("Error", esc(d.get("error") or "")),
+            ("Attempts", esc(attempts or "")),
+            ("Error", esc(error or "")),
         ]
     )
 
 
-def render_golden_copy_completed(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_golden_copy_completed(
+    p: GoldenCopyCompleted, outbox_id: str, days: int
+) -> RenderedMessage:
     """A golden image copy reached AVAILABLE in its destination region."""
     return _message(
-        p, outbox_id, "Golden copy completed", "copied the golden image", _copy_fields(p)
+        p, outbox_id, "Golden copy completed", "copied the golden image", _copy_fields(p.details)
     )
 
 
-def render_golden_copy_failed(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_golden_copy_failed(p: GoldenCopyFailed, outbox_id: str, days: int) -> RenderedMessage:
     """A golden image copy failed."""
-    what = esc(p.details.get("action") or "the copy failed; it will be retried by the replicator")
-    return _message(p, outbox_id, "Golden copy FAILED", what, _copy_fields(p))
+    what = esc(p.details.action or "the copy failed; it will be retried by the replicator")
+    return _message(
+        p, outbox_id, "Golden copy FAILED", what, _copy_fields(p.details, p.details.error)
+    )
 
 
-def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_golden_source_deleted(
+    p: GoldenSourceDeleted, outbox_id: str, days: int
+) -> RenderedMessage:
     """The source of golden copies was deleted."""
-    copies = p.details.get("copies") or []
-    listed = "\n".join(f"• `{esc(c)}`" for c in copies[:20]) or "none recorded"
+    listed = "\n".join(f"• `{esc(c)}`" for c in p.details.copies[:20]) or "none recorded"
     return _message(
         p,
         outbox_id,
@@ -313,74 +328,76 @@ def render_golden_source_deleted(p: OutboxPayload, outbox_id: str, days: int) ->
     )
 
 
-def render_golden_name_taken(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_golden_name_taken(p: GoldenNameTaken, outbox_id: str, days: int) -> RenderedMessage:
     """An image govbot did not make holds a golden copy's name: reported, not copied."""
     d = p.details
-    extra = _copy_fields(p) + fields(
+    extra = _copy_fields(d) + fields(
         [
-            ("Held by", f"`{esc(d['taken_by_image_arn'])}`" if d.get("taken_by_image_arn") else ""),
-            ("Made by", f"`{esc(d['made_by'])}`" if d.get("made_by") else "unknown"),
+            ("Held by", f"`{esc(d.taken_by_image_arn)}`" if d.taken_by_image_arn else ""),
+            ("Made by", f"`{esc(d.made_by)}`" if d.made_by else "unknown"),
         ]
     )
-    what = esc(d.get("action") or "reported; nothing copied or renamed")
+    what = esc(d.action or "reported; nothing copied or renamed")
     return _message(p, outbox_id, "Golden name taken", what, extra)
 
 
-def render_drift_found(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_drift_found(p: DriftFound, outbox_id: str, days: int) -> RenderedMessage:
     """A sweep found drift: shares differing from the policy (drift sweep), or a golden
     copy's tags/shares differing from its source (replicator sweep, restored)."""
-    what = esc(p.details.get("action") or "reported the drift")
-    return _message(p, outbox_id, "Drift found", what, [section("*Drift:*\n" + _drift_lines(p))])
+    what = esc(p.details.action or "reported the drift")
+    drift = section("*Drift:*\n" + _drift_lines(p.details.drift))
+    return _message(p, outbox_id, "Drift found", what, [drift])
 
 
-def _exemption_fields(p: OutboxPayload) -> list[Block]:
+def _exemption_fields(p: ExemptionGranted | ExemptionExpired) -> list[Block]:
     d = p.details
     return fields(
         [
-            ("Exemption", f"`{esc(d.get('exemption_id') or '?')}`"),
-            ("Permission", esc(d.get("permission") or "")),
-            ("Approver", f"<@{esc(d['approver'])}>" if d.get("approver") else ""),
-            ("Expires", esc(d.get("expires") or "")),
-            ("Reason", esc(d.get("reason") or "")),
+            ("Exemption", f"`{esc(d.exemption_id or '?')}`"),
+            ("Permission", esc(d.permission or "")),
+            ("Approver", f"<@{esc(d.approver)}>" if d.approver else ""),
+            ("Expires", esc(d.expires or "")),
+            ("Reason", esc(d.reason or "")),
         ]
     )
 
 
-def render_exemption_granted(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_exemption_granted(p: ExemptionGranted, outbox_id: str, days: int) -> RenderedMessage:
     """An approver granted an exemption from Slack."""
     return _message(
         p, outbox_id, "Exemption granted", "recorded the exemption", _exemption_fields(p)
     )
 
 
-def render_exemption_expired(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_exemption_expired(p: ExemptionExpired, outbox_id: str, days: int) -> RenderedMessage:
     """An exemption expired: the policy applies again."""
     return _message(
         p, outbox_id, "Exemption expired", "policy applies again from now", _exemption_fields(p)
     )
 
 
-def render_event_rejected(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+def render_event_rejected(p: EventRejected, outbox_id: str, days: int) -> RenderedMessage:
     """An incoming event was rejected (malformed, or outside the governed accounts/regions).
 
     Names the event (name, source, account, region) and lists every problem of the reason.
     """
     d = p.details
-    name = d.get("event_name")
+    name = d.event_name
     extra = fields(
         [
             ("Event", f"`{esc(name)}`" if name else "unknown"),
-            ("Source", esc(d.get("event_source") or "unknown")),
+            ("Source", esc(d.event_source or "unknown")),
         ]
     )
-    reason = str(d.get("reason") or p.summary or "unknown")
+    reason = d.reason or p.summary or "unknown"
     problems = "\n".join(f"• {esc(part)}" for part in reason.split("; ") if part)
     extra.append(section(f"*Problems:*\n{problems}"))
     title = f"Event rejected: {name}" if name else "Event rejected"
     return _message(p, outbox_id, title, "recorded it as rejected; nothing was changed", extra)
 
 
-Renderer = Callable[[OutboxPayload, str, int], RenderedMessage]
+# Each renderer takes the payload class of its kind; parse_payload guarantees the match.
+Renderer = Callable[[Any, str, int], RenderedMessage]
 RENDERERS: dict[str, Renderer] = {
     "violation_remedied": render_violation_remedied,
     "violation_audit": render_violation_audit,

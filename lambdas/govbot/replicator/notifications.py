@@ -4,29 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from govbot.domain import ImageRef, MessageKind, Severity, SharedAccountPermission
+from govbot.domain import ImageRef, Severity, SharedAccountPermission
 from govbot.ledger.keys import format_ts
+from govbot.ledger.records.details import (
+    AppliedShare,
+    CopyCompletedDetails,
+    CopyFailedDetails,
+    DriftDetails,
+    NameTakenDetails,
+    SourceDeletedDetails,
+    WithheldShare,
+)
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.ledger.records.payload import OutboxPayload
+from govbot.ledger.records.payload import (
+    DriftFound,
+    GoldenCopyCompleted,
+    GoldenCopyFailed,
+    GoldenNameTaken,
+    GoldenSourceDeleted,
+    PayloadEnvelope,
+)
 from govbot.ledger.records.state import CopyJob
 from govbot.replicator.conflicts import Maker
 from govbot.replicator.plan import DroppedShare
 
+P = TypeVar("P", bound=PayloadEnvelope)
+
 
 def _payload(
-    kind: MessageKind,
+    kind: type[P],
     severity: Severity,
     job_source: str,
     summary: str,
     now: datetime,
-    details: dict[str, Any],
+    details: Any,
     **extra: Any,
-) -> OutboxPayload:
+) -> P:
     source = ImageRef.from_arn(job_source)
-    return OutboxPayload(
-        message_kind=kind,
+    return kind(
         severity=severity,
         image_arn=source.arn,
         image_name=source.name,
@@ -61,21 +78,21 @@ def copy_completed(
     )
     if dropped:
         summary += f"; {len(dropped)} permission(s) withheld by policy"
-    details = {
-        "destination_region": job.destination_region,
-        "destination_image_name": job.destination_name,
-        "destination_image_arn": destination_arn,
-        "attempts": job.attempts,
-        "shares_applied": [
-            {"account_id": s.account_id, "permissions": sorted(s.permissions.granted())}
+    details = CopyCompletedDetails(
+        destination_region=job.destination_region,
+        destination_image_name=job.destination_name,
+        destination_image_arn=destination_arn,
+        attempts=job.attempts,
+        shares_applied=[
+            AppliedShare(account_id=s.account_id, permissions=sorted(s.permissions.granted()))
             for s in shares
         ],
-        "shares_not_propagated": [d.as_dict() for d in dropped],
-        "tags_left_out": list(tags_left_out),
-        "action": "copied the golden image, restored its tags and its compliant sharing",
-    }
+        shares_not_propagated=[WithheldShare(**d.as_dict()) for d in dropped],
+        tags_left_out=list(tags_left_out),
+        action="copied the golden image, restored its tags and its compliant sharing",
+    )
     payload = _payload(
-        "golden_copy_completed",
+        GoldenCopyCompleted,
         "info",
         job.source_arn,
         summary,
@@ -93,22 +110,22 @@ def copy_completed(
 
 def copy_failed(job: CopyJob, *, error: str, now: datetime) -> OutboxItem:
     """``golden_copy_failed``: the copy failed ``job.attempts`` times; no more retries."""
-    details = {
-        "destination_region": job.destination_region,
-        "destination_image_name": job.destination_name,
-        "attempts": job.attempts,
-        "error": error,
-        "action": (
+    details = CopyFailedDetails(
+        destination_region=job.destination_region,
+        destination_image_name=job.destination_name,
+        attempts=job.attempts,
+        error=error,
+        action=(
             f"gave up after {job.attempts} attempt(s); the failed image is left in place "
             "for diagnosis"
         ),
-    }
+    )
     summary = (
         f"golden image copy to {job.destination_region} failed {job.attempts} time(s): {error}"
     )
     created = format_ts(job.created_at) if job.created_at else "-"
     return OutboxItem.from_payload(
-        _payload("golden_copy_failed", "high", job.source_arn, summary, now, details),
+        _payload(GoldenCopyFailed, "high", job.source_arn, summary, now, details),
         discriminators=(job.source_arn, job.destination_region, created, str(job.attempts)),
     )
 
@@ -125,10 +142,10 @@ def source_deleted(source_arn: str, jobs: Sequence[CopyJob], *, now: datetime) -
         if j.attempts > 0
     )
     summary = f"golden source deleted; {len(copies)} copy(ies) kept, no further copies"
-    details = {"copies": copies, "action": "recorded; copies left in place"}
+    details = SourceDeletedDetails(copies=copies, action="recorded; copies left in place")
     first = min((format_ts(j.created_at) for j in jobs if j.created_at), default="-")
     return OutboxItem.from_payload(
-        _payload("golden_source_deleted", "medium", source_arn, summary, now, details),
+        _payload(GoldenSourceDeleted, "medium", source_arn, summary, now, details),
         discriminators=(source_arn, first),
     )
 
@@ -144,21 +161,21 @@ def name_taken(
         f"{job.destination_name} in {job.destination_region} is held by an image govbot did "
         f"not make (made by {maker.describe()}); the golden image is not copied there"
     )
-    details = {
-        "destination_region": job.destination_region,
-        "destination_image_name": job.destination_name,
-        "taken_by_image_arn": taken_by.arn,
-        "made_by": maker.actor_arn or f"account {maker.account_id}",
-        "made_by_event_id": maker.event_id,
-        "made_by_event_name": maker.event_name,
-        "action": (
+    details = NameTakenDetails(
+        destination_region=job.destination_region,
+        destination_image_name=job.destination_name,
+        taken_by_image_arn=taken_by.arn,
+        made_by=maker.actor_arn or f"account {maker.account_id}",
+        made_by_event_id=maker.event_id,
+        made_by_event_name=maker.event_name,
+        action=(
             "reported; not copied and nothing renamed. Delete or rename that image, or tag it "
             f"govbot:source-arn={job.source_arn} to adopt it as the copy; the next "
             "replicator sweep takes it from there"
         ),
-    }
+    )
     payload = _payload(
-        "golden_name_taken", "medium", job.source_arn, summary, now, details,
+        GoldenNameTaken, "medium", job.source_arn, summary, now, details,
         actor_arn=maker.actor_arn,
     )  # fmt: skip
     stamp = format_ts(taken_since) if taken_since else "-"
@@ -176,19 +193,18 @@ def copy_restored(job: CopyJob, drift: Sequence[str], *, now: datetime) -> Outbo
         f"golden copy {job.destination_name} in {job.destination_region} drifted from its "
         f"source: {len(drift)} change(s) restored"
     )
-    payload = OutboxPayload(
-        message_kind="drift_found",
+    payload = DriftFound(
         severity="medium",
         image_arn=copy_ref.arn,
         image_name=copy_ref.name,
         region=copy_ref.region,
         account_id=copy_ref.account_id,
         summary=summary,
-        details={
-            "drift": list(drift),
-            "source_image_arn": job.source_arn,
-            "action": "restored the source's tags, govbot's provenance and the compliant shares",
-        },
+        details=DriftDetails(
+            drift=list(drift),
+            source_image_arn=job.source_arn,
+            action="restored the source's tags, govbot's provenance and the compliant shares",
+        ),
         occurred_at=format_ts(now),
     )
     return OutboxItem.from_payload(payload, discriminators=(copy_ref.arn, format_ts(now), *drift))

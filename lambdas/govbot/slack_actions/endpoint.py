@@ -30,7 +30,8 @@ from govbot.clock import utcnow
 from govbot.gateways.secrets import SecretSource
 from govbot.ledger.keys import stable_id
 from govbot.ledger.records import ActionRecord, EventRecord, ExemptionRecord, OutboxItem
-from govbot.ledger.records.payload import OutboxPayload
+from govbot.ledger.records.details import ExemptionDetails
+from govbot.ledger.records.payload import ExemptionGranted
 from govbot.notify.model import PayloadError, parse_payload
 from govbot.notify.render import violation_pairs
 from govbot.policy.models import Policy
@@ -322,8 +323,7 @@ def _defer(
 
 def _announce(record: ExemptionRecord, item: OutboxItem, deps: ActionsDeps) -> None:
     source = item.payload
-    payload = OutboxPayload(
-        message_kind="exemption_granted",
+    payload = ExemptionGranted(
         severity="info",
         image_arn=record.image_arn,
         image_name=source.get("image_name"),
@@ -333,13 +333,13 @@ def _announce(record: ExemptionRecord, item: OutboxItem, deps: ActionsDeps) -> N
         actor_arn=f"slack:user/{record.approver}",
         rule_ids=source.get("rule_ids") or [],
         summary=record.reason,
-        details={
-            "exemption_id": record.exemption_id,
-            "approver": record.approver,
-            "expires": record.expires_at.isoformat(),
-            "reason": record.reason,
-            "permission": record.permission,
-        },
+        details=ExemptionDetails(
+            exemption_id=record.exemption_id,
+            approver=record.approver,
+            expires=record.expires_at.isoformat(),
+            reason=record.reason,
+            permission=record.permission,
+        ),
     )
     discriminators = (record.exemption_id, record.expires_at.isoformat())
     deps.ledger.add_outbox([OutboxItem.from_payload(payload, discriminators=discriminators)])

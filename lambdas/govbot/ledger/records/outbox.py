@@ -13,8 +13,11 @@ from govbot.ledger.keys import OUTBOX_SK, UtcDatetime, outbox_id_for, outbox_pk,
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.payload import OutboxPayload
 
-# ``sending`` is held under a lease by the notifier that claimed the item.
-OutboxStatus = Literal["pending", "sending", "delivered", "failed", "dead_letter", "folded"]
+# ``sending`` is held under a lease by the notifier that claimed the item; ``rejected``
+# items can never be rendered (unknown kind, malformed payload): ``last_error`` says why.
+OutboxStatus = Literal[
+    "pending", "sending", "delivered", "failed", "dead_letter", "folded", "rejected"
+]
 CLAIMABLE_OUTBOX_STATUSES: tuple[OutboxStatus, ...] = ("pending", "failed")
 
 
