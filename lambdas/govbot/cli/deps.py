@@ -86,12 +86,13 @@ def default_org_members(
     return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
 
 
-def default_caller_account(region: str) -> str:
-    """The account of the ambient credentials (STS GetCallerIdentity)."""
+def default_caller_account(region: str, profile: str | None = None) -> str:
+    """The account of the credentials in use (STS GetCallerIdentity): the named
+    ``profile``'s (``--profile``) when given, else the ambient ones."""
     from govbot import wiring
     from govbot.gateways.sts import caller_account
 
-    return caller_account(wiring.session().client("sts", region_name=region))
+    return caller_account(wiring.session(profile=profile).client("sts", region_name=region))
 
 
 def default_ledger(
@@ -113,7 +114,7 @@ class CliDeps:
     """Factories for everything outside the process; replace any of them in tests."""
 
     appstream: Callable[[str | None], ImageReader] = default_appstream
-    caller_account: Callable[[str], str] = default_caller_account
+    caller_account: Callable[[str, str | None], str] = default_caller_account
     ledger: Callable[..., LedgerReader] = default_ledger
     appstream_as: Callable[[str | None, str | None, Callable[[str], str | None]], ImageReader] = (
         default_appstream_as

@@ -112,7 +112,7 @@ def _caller(args: argparse.Namespace, region: str, deps: CliDeps) -> str:
             "looked up through a custom endpoint)"
         )
     try:
-        return parse_account(deps.caller_account(region), "caller account")
+        return parse_account(deps.caller_account(region, args.profile), "caller account")
     except Exception as exc:  # botocore's many error types: report, never a traceback
         raise ScopeReadFailed(
             f"cannot find the caller's account (STS GetCallerIdentity): {exc}"
@@ -159,7 +159,7 @@ def _reader(args: argparse.Namespace, scope: Scope, deps: CliDeps) -> Any:
     if role:
         # The caller's own account has no spoke role (as deployed): act there directly.
         try:
-            home = deps.caller_account(scope.regions[0])
+            home = deps.caller_account(scope.regions[0], args.profile)
         except Exception:  # no STS answer: assume the role everywhere
             home = None
 

@@ -74,7 +74,7 @@ def _deps(
 ) -> CliDeps:
     return CliDeps(
         appstream=fake.factory,
-        caller_account=lambda _region: caller,
+        caller_account=lambda _region, _profile=None: caller,
         now=lambda: NOW,
         org_members=org or FakeOrganizations(),
     )
@@ -246,7 +246,7 @@ def test_check_needs_account_with_endpoint_url() -> None:
 
 
 def test_check_caller_identity_failure() -> None:
-    def broken(_region: str) -> str:
+    def broken(_region: str, _profile: str | None = None) -> str:
         raise RuntimeError("Unable to locate credentials")
 
     deps = _deps(FakeAppStream([]))
