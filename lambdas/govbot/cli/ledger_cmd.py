@@ -27,6 +27,10 @@ TABLE_ENV = "LEDGER_TABLE_NAME"
 RECORD_KINDS = ("event", "decision", "action", "outbox", "exemption", "copyjob")
 DEFAULT_LIMIT = 100
 MAX_SINCE_DAYS = 800  # the ledger's by_time walks one partition per day
+# --limit counts records shown, after --until/--rule/--kind: a query that came back full but
+# filtered short is re-run with a larger page, up to this many records read.
+MAX_FETCH = 10_000
+FETCH_GROWTH = 4
 
 
 class LedgerReadFailed(Exception):
@@ -112,19 +116,24 @@ def _outbox_status(value: str) -> OutboxStatus:
     raise UsageError(f"unknown outbox status {value!r}; expected one of {', '.join(statuses)}")
 
 
-def query(args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps) -> list[LedgerRecord]:
-    """Run the query ``args`` asks for, through the matching index."""
-    command, value, limit = args.ledger_command, args.value, args.limit
+def query(
+    args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps, limit: int | None = None
+) -> list[LedgerRecord]:
+    """Run the query ``args`` asks for, through the matching index (at most ``limit``
+    records read, default ``--limit``); ``--until`` bounds the index range where it can."""
+    command, value = args.ledger_command, args.value
+    limit = args.limit if limit is None else limit
+    now = deps.now()
+    until = _until(args, now)
     if command == "image":
-        return ledger.by_image(parse_image_arn(value), limit=limit)
+        return ledger.by_image(parse_image_arn(value), None, until, limit=limit)
     if command == "account":
-        return ledger.by_account(parse_account(value, "ID"), limit=limit)
+        return ledger.by_account(parse_account(value, "ID"), None, until, limit=limit)
     if command == "since":
         span = parse_duration(value)
         if span.days > MAX_SINCE_DAYS:
             raise UsageError(f"duration {value!r} is too long; at most {MAX_SINCE_DAYS} days")
-        now = deps.now()
-        end = min(_until(args, now) or now, now)
+        end = min(until or now, now)
         return ledger.by_time(now - span, end, limit=limit)
     if command == "event":
         bundle = ledger.get_event(value)
@@ -161,6 +170,26 @@ def _filtered(
     return out
 
 
+def collect(args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps) -> list[LedgerRecord]:
+    """The first ``--limit`` records that pass ``--until``/``--rule``/``--kind``, oldest first.
+
+    Records the filters drop do not count against the limit: a page that came back full
+    but filtered short is read again, larger, until enough pass or the index is exhausted
+    (at most ``MAX_FETCH`` records read).
+    """
+    limit: int = args.limit
+    fetch = limit
+    now = deps.now()
+    if args.ledger_command == "event":  # one event's bundle, whole
+        return _filtered(args, query(args, ledger, deps), now)
+    while True:
+        read = query(args, ledger, deps, fetch)
+        shown = _filtered(args, read, now)
+        if len(shown) >= limit or len(read) < fetch or fetch >= MAX_FETCH:
+            return shown[:limit]
+        fetch = min(fetch * FETCH_GROWTH, MAX_FETCH)
+
+
 def _open(args: argparse.Namespace, deps: CliDeps) -> tuple[str, LedgerReader]:
     table = _table(args)
     region = parse_region(args.region) if args.region else None
@@ -193,7 +222,7 @@ def run_ledger(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     _validate_first(args)
     table, ledger = _open(args, deps)
     try:
-        records = _filtered(args, query(args, ledger, deps), deps.now())
+        records = collect(args, ledger, deps)
     except UsageError:
         raise
     except Exception as exc:  # botocore and ledger errors: report, never a traceback
