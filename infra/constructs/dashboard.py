@@ -39,6 +39,18 @@ def _search(metric_prefix: str, label: str) -> cw.MathExpression:
     )
 
 
+def by_rule(metric: str, label: str) -> cw.MathExpression:
+    """One line per rule of a metric the enforcer emits with a ``rule`` dimension
+    (``RemediesApplied``, ``RemediesFailed``: ``govbot.observability.add_counts``)."""
+    return cw.MathExpression(
+        expression=(
+            f"SEARCH('{{{SERVICE_NAME},rule,service}} MetricName=\"{metric}\"', 'Sum', 300)"
+        ),
+        label=label,
+        period=PERIOD,
+    )
+
+
 class GovbotDashboard(Construct):
     """``dashboard``: events by outcome, remedies, queues and DLQs, Slack, sweeps, functions."""
 
@@ -74,11 +86,12 @@ class GovbotDashboard(Construct):
         )
         self.dashboard.add_widgets(
             cw.GraphWidget(
-                title="Remedies and drift found",
+                title="Remedies by rule (applied, failed) and drift found",
                 left=[
-                    _govbot("Events_processed", "events acted on"),
-                    _govbot("DriftImages", "drift sweep: images re-checked"),
+                    by_rule("RemediesApplied", "applied"),
+                    by_rule("RemediesFailed", "failed"),
                 ],
+                right=[_govbot("DriftImages", "drift sweep: images that differed")],
                 width=12,
             ),
             cw.GraphWidget(

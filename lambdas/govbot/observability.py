@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.logging import Logger
@@ -35,6 +35,29 @@ def configure(*, emit_metrics: bool = True) -> None:
     EMF lines (the sandbox and the demo; Lambda always emits them)."""
     global _emit_metrics
     _emit_metrics = emit_metrics
+
+
+def add_counts(name: str, counts: Mapping[str, int], *, dimension: str) -> None:
+    """Emit ``name`` once per ``dimension`` value (e.g. remedies by rule), now, as EMF.
+
+    Powertools' ``metrics`` object shares one dimension set per flush, so a per-value
+    dimension needs ``single_metric``; it honours :func:`configure` like the handlers do.
+    Zero counts are not emitted.
+    """
+    if not _emit_metrics:
+        return
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    # Namespace and service as the shared object has them (what Powertools' own cold-start
+    # metric does), so these land beside every other govbot metric.
+    for value, count in sorted(counts.items()):
+        if count > 0:
+            with single_metric(
+                name=name, unit=MetricUnit.Count, value=count, namespace=metrics.namespace
+            ) as metric:
+                if metrics.service:
+                    metric.add_dimension(name="service", value=str(metrics.service))
+                metric.add_dimension(name=dimension, value=value)
 
 
 def tracing_enabled() -> bool:

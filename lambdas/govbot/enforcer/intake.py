@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.outcomes import remedy_tally
 from govbot.enforcer.resilience import Attempt
 from govbot.enforcer.sweep import DriftSweep, parse_schedule
 from govbot.events import RejectedEvent
@@ -85,7 +86,8 @@ def handle_message(
     attempt: Attempt | None = None,
     now: Callable[[], datetime],
 ) -> dict[str, Any]:
-    """Route one message body; returns ``{"status", "event_id", "note"}`` for logs/metrics.
+    """Route one message body; returns ``{"status", "event_id", "note", "remedies"}`` for
+    logs and metrics (``remedies``: :func:`govbot.enforcer.outcomes.remedy_tally`).
 
     Raises
     ------
@@ -104,9 +106,19 @@ def handle_message(
         except ValueError as exc:
             return _rejected(enforcer, body, bounded_reason("malformed scheduled event", exc))
         report = sweep.run(tick)
-        return {"status": report.status, "event_id": report.run_event_id, "note": report.note}
+        return {
+            "status": report.status,
+            "event_id": report.run_event_id,
+            "note": report.note,
+            "remedies": remedy_tally(a for f in report.findings for a in f.remedies),
+        }
     result = enforcer.handle(body, attempt)
-    return {"status": result.status, "event_id": result.event_id, "note": result.note}
+    return {
+        "status": result.status,
+        "event_id": result.event_id,
+        "note": result.note,
+        "remedies": remedy_tally(result.actions),
+    }
 
 
 def _rejected(enforcer: Enforcer, body: object, reason: str) -> dict[str, Any]:

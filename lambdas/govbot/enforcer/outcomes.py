@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,6 +51,35 @@ FLEET_IMPACT = (
     "image is now 0. Running sessions continue until they end; new instances need another image."
 )
 IMAGE_LEVEL = "-"
+
+
+REMEDY_OPERATIONS = frozenset({"UpdateImagePermissions", "DeleteImagePermissions"})
+RemedyTally = dict[str, dict[str, int]]  # outcome ("applied" | "failed") -> rule id -> count
+
+
+def remedy_tally(actions: Iterable[ActionRecord]) -> RemedyTally:
+    """Share remedies by outcome and rule (the ``RemediesApplied``/``RemediesFailed`` metrics).
+
+    A remedy counts once for each rule behind it; one still ``started`` (in flight) or
+    ``skipped`` is neither applied nor failed.
+
+    >>> from govbot.ledger.records.events import ActionRecord
+    >>> done = ActionRecord(event_id="e", seq=1, operation="DeleteImagePermissions",
+    ...     status="succeeded", request={"rule_ids": ["no-outsiders"]})
+    >>> remedy_tally([done])
+    {'applied': {'no-outsiders': 1}, 'failed': {}}
+    """
+    tally: RemedyTally = {"applied": {}, "failed": {}}
+    for action in actions:
+        if action.operation not in REMEDY_OPERATIONS:
+            continue
+        outcome = {"succeeded": "applied", "failed": "failed"}.get(action.status)
+        if outcome is None:
+            continue
+        rules = [str(r) for r in action.request.get("rule_ids", [])] or ["unknown"]
+        for rule in dict.fromkeys(rules):
+            tally[outcome][rule] = tally[outcome].get(rule, 0) + 1
+    return tally
 
 
 def decision_records(event: ParsedEvent, evaluation: Evaluation) -> list[DecisionRecord]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from govbot.batch import sqs_records
-from govbot.observability import entrypoint, logger, metrics
+from govbot.observability import add_counts, entrypoint, logger, metrics
 from govbot.schedule import is_scheduled
 from govbot.wiring import enforcer as wiring
 
@@ -42,7 +42,14 @@ def _record_handler(record: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)
+    _remedy_metrics(outcome.get("remedies"))
     return outcome
+
+
+def _remedy_metrics(tally: dict[str, dict[str, int]] | None) -> None:
+    """``RemediesApplied`` / ``RemediesFailed`` by ``rule`` (the dashboard's remedies)."""
+    for outcome, name in (("applied", "RemediesApplied"), ("failed", "RemediesFailed")):
+        add_counts(name, (tally or {}).get(outcome, {}), dimension="rule")
 
 
 @entrypoint()
@@ -66,6 +73,9 @@ def _sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     metrics.add_metric(name="DriftSweeps", unit="Count", value=1)
     metrics.add_metric(name="DriftImages", unit="Count", value=len(report.findings))
     metrics.add_metric(name="DriftSweepErrors", unit="Count", value=len(report.errors))
+    from govbot.enforcer.outcomes import remedy_tally
+
+    _remedy_metrics(remedy_tally(a for f in report.findings for a in f.remedies))
     return {"sweep": result}
 
 
