@@ -142,6 +142,7 @@ def _spoke_stacks(
             spec.stack_name,
             hub_account=settings.account,
             hub_region=settings.region,
+            alarm_email=settings.alarm_email,
             env=cdk.Environment(account=spec.account, region=spec.region),
             description=(
                 f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"

@@ -15,6 +15,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra.constructs.alarms import Alarms, alarm_key
 from infra.constructs.forwarding import (
     HubForwarding,
     forwarded_patterns,
@@ -78,7 +79,12 @@ def hub_role_patterns(hub: cdk.Stack) -> list[str]:
 
 
 class GovbotForwarderStack(cdk.Stack):
-    """Forwards this (account, region)'s governed AppStream events to the hub bus."""
+    """Forwards this (account, region)'s governed AppStream events to the hub bus.
+
+    Its DLQ alarm goes to an alarm topic of its own, as the hub's alarms go to the hub's:
+    SNS encrypted with a customer-managed key, TLS only, with the same optional e-mail
+    subscription (``alarm_email``). Alarms and topics are regional, hence one per stack.
+    """
 
     def __init__(
         self,
@@ -87,14 +93,27 @@ class GovbotForwarderStack(cdk.Stack):
         *,
         hub_account: str,
         hub_region: str,
+        alarm_email: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.hub_bus_arn = hub_bus_arn(hub_account, hub_region)
+        key = alarm_key(self, "AlarmKey", "govbot forwarder: its alarm topic")
+        self.alarms = Alarms(self, "Alarms", key=key, email=alarm_email)
         self.forwarding = HubForwarding(
-            self, "Forwarding", hub_bus_arn=self.hub_bus_arn, patterns=forwarded_patterns()
+            self,
+            "Forwarding",
+            hub_bus_arn=self.hub_bus_arn,
+            patterns=forwarded_patterns(),
+            alarms=self.alarms,
         )
         cdk.CfnOutput(self, "ForwardingDlqUrl", value=self.forwarding.dlq.queue_url)
+        cdk.CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.alarms.topic.topic_arn,
+            description="SNS topic of this forwarder's alarms: subscribe your on-call to it",
+        )
 
 
 class GovbotSpokeRoleStack(cdk.Stack):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -16,6 +17,38 @@ from infra.nag import acknowledge
 
 ONE_MINUTE = cdk.Duration.minutes(1)
 DEFAULT_ITERATOR_AGE = cdk.Duration.minutes(5)
+
+
+def allow_alarm_publishing(key: kms.Key) -> None:
+    """Let CloudWatch alarms publish to a topic encrypted with ``key`` (and SNS redrive
+    failed e-mail deliveries into a queue encrypted with it), from this account only."""
+    stack = cdk.Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowAlarmsAndSnsRedrive",
+            principals=[
+                iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                iam.ServicePrincipal("sns.amazonaws.com"),
+            ],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+        )
+    )
+
+
+def alarm_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
+    """A customer-managed key (rotation on) for a stack whose only encrypted channel is its
+    alarm topic (the forwarder stacks; the hub's one key covers its topic)."""
+    key = kms.Key(
+        scope,
+        construct_id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    allow_alarm_publishing(key)
+    return key
 
 
 class Alarms(Construct):
@@ -54,9 +87,12 @@ class Alarms(Construct):
             )
             self.add_dlq_depth("UndeliveredEmailDepth", undelivered)
 
-    def _wire(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+    def notify(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+        """Send ``alarm``'s state changes to ALARM to the topic (every govbot alarm does)."""
         alarm.add_alarm_action(self._action)
         return alarm
+
+    _wire = notify
 
     def add_dlq_depth(self, construct_id: str, dlq: sqs.IQueue) -> cloudwatch.Alarm:
         """Alarm as soon as one message sits in a dead-letter queue."""

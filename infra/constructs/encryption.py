@@ -7,6 +7,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.constructs.alarms import allow_alarm_publishing
+
 
 class Encryption(Construct):
     """One KMS key (rotation on) for the table, queues, topics, log groups and secrets."""
@@ -76,15 +78,4 @@ class Encryption(Construct):
             )
         # CloudWatch alarms publish to the encrypted topic; SNS redrives failed email
         # deliveries into an encrypted queue.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowAlarmsAndSnsRedrive",
-                principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                    iam.ServicePrincipal("sns.amazonaws.com"),
-                ],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
-        )
+        allow_alarm_publishing(self.key)

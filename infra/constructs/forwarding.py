@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from govbot import routing
+from infra.constructs.alarms import Alarms
 from infra.constructs.worker import event_pattern
 from infra.nag import acknowledge
 
@@ -124,6 +125,7 @@ class HubForwarding(Construct):
         *,
         hub_bus_arn: str,
         patterns: Sequence[Mapping[str, Any]],
+        alarms: Alarms,
     ) -> None:
         super().__init__(scope, construct_id)
         if not patterns:
@@ -144,18 +146,20 @@ class HubForwarding(Construct):
         )
         for rule_id in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(self.dlq, rule_id, dlq_reason)
-        # An event parked here never reached the hub: alarm on the first one.
-        self.dlq_alarm = cloudwatch.Alarm(
-            self,
-            "DlqDepth",
-            alarm_description="govbot forwarder: governed events the hub bus never received",
-            metric=self.dlq.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(1), statistic="Maximum"
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        # An event parked here never reached the hub: alarm on the first one, to the topic.
+        self.dlq_alarm = alarms.notify(
+            cloudwatch.Alarm(
+                self,
+                "DlqDepth",
+                alarm_description="govbot forwarder: governed events the hub bus never received",
+                metric=self.dlq.metric_approximate_number_of_messages_visible(
+                    period=cdk.Duration.minutes(1), statistic="Maximum"
+                ),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
         )
         # Only EventBridge rules of this very account may use the role (confused deputy).
         self.role = iam.Role(

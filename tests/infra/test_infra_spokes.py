@@ -413,3 +413,23 @@ def test_forwarder_rule_from_the_template_forwards_governed_and_drops_unrelated(
     # The CloudTrail record arrives intact (moto rewrites the envelope region; AWS keeps it).
     copied = next(detail for _, n, detail in received if n == "CopyImage")
     assert copied["awsRegion"] == "eu-west-1"
+
+
+def test_every_forwarder_alarm_notifies_its_kms_encrypted_topic(spokes) -> None:
+    for name in spokes.forwarders:
+        (topic_id, topic) = next(iter(spokes.resources(name, "AWS::SNS::Topic").items()))
+        (key_id, key) = next(iter(spokes.resources(name, "AWS::KMS::Key").items()))
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert key["Properties"]["EnableKeyRotation"] is True
+        grant = next(
+            s
+            for s in key["Properties"]["KeyPolicy"]["Statement"]
+            if s.get("Sid") == "AllowAlarmsAndSnsRedrive"
+        )
+        assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": spokes.envs[name][0]}}
+        alarms = spokes.resources(name, "AWS::CloudWatch::Alarm")
+        assert alarms, name
+        for alarm in alarms.values():
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}], name
+        outputs = spokes.templates[name]["Outputs"]
+        assert outputs["AlarmTopicArn"]["Value"] == {"Ref": topic_id}
