@@ -31,6 +31,7 @@ from urllib.parse import parse_qs
 from govbot_sandbox.emulator import protocol
 from govbot_sandbox.emulator.identity import parse_authorization
 from govbot_sandbox.live.accounts import LiveIdentity
+from govbot_sandbox.live.sts import answer_caller_identity
 from govbot_sandbox.live.world import LiveSandbox
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ class LiveEndpoint:
             return self._appstream(environ, start_response)
         scope = parse_authorization(str(environ.get("HTTP_AUTHORIZATION") or ""))
         who = self.identities.get(scope.access_key_id) if scope else None
+        if who is not None and scope is not None and scope.service == "sts":
+            # The sandbox's own identities, not moto's generic ARN (govbot_sandbox.live.sts).
+            answered = answer_caller_identity(environ, who)
+            if answered is not None:
+                return _reply(start_response, answered[0], dict(answered[1]), answered[2])
         if who is not None:
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = who.account_id
         return self.moto_app(environ, start_response)

@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 AWS = REPO / ".awscli-venv" / "bin" / "aws"
 OWNER_KEY = "AKIAOWNERALICE000000"
 CONSUMER_KEY = "AKIACONSUMERDAVE0000"
+BOB_KEY = "ASIAOWNERADMINBOB000"
+EXTERNAL_KEY = "AKIAEXTERNALMALLORY0"
 START_TIMEOUT = 60.0  # seconds a cold start may take on a busy 2-core machine
 SETTLE_TIMEOUT = 30.0
 
@@ -174,7 +176,8 @@ def test_owner_shares_with_external_builder_and_govbot_takes_the_builder_back(
 ) -> None:
     live = fresh
     identity = live.json(OWNER_KEY, "sts", "get-caller-identity")
-    assert identity["Account"] == HUB_ACCOUNT  # moto answers STS through the same endpoint
+    assert identity["Account"] == HUB_ACCOUNT
+    assert identity["Arn"] == f"arn:aws:iam::{HUB_ACCOUNT}:user/alice"
     live.cli(
         OWNER_KEY,
         "appstream",
@@ -218,6 +221,36 @@ def test_owner_shares_with_external_builder_and_govbot_takes_the_builder_back(
     assert bots[0]["userIdentity"]["sessionContext"]["sessionIssuer"]["type"] == "Role"
     assert "errorCode" not in person
     assert "errorCode" not in bots[0]
+
+
+def test_sts_says_who_each_configured_identity_is_as_cloudtrail_does(fresh: Live) -> None:
+    live = fresh
+    accounts = live.admin("health")["accounts"]
+    for key in (OWNER_KEY, BOB_KEY, CONSUMER_KEY, EXTERNAL_KEY):
+        identity = live.json(key, "sts", "get-caller-identity")
+        assert (identity["Account"], identity["Arn"]) == (
+            accounts[key]["account"],
+            accounts[key]["arn"],
+        ), key
+    bob = live.json(BOB_KEY, "sts", "get-caller-identity")
+    assert bob["Arn"] == f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/Admin/bob"
+    assert bob["UserId"].startswith("AROA")
+    assert bob["UserId"].endswith(":bob")
+    # The same principal the sandbox's CloudTrail records name for that caller's calls.
+    live.cli(
+        BOB_KEY, "appstream", "update-image-permissions", "--name", "app-base",
+        "--shared-account-id", CONSUMER_ACCOUNT,
+        "--image-permissions", "allowFleet=true,allowImageBuilder=false",
+    )  # fmt: skip
+    (record,) = [
+        r
+        for r in live.admin("events?eventName=UpdateImagePermissions")["records"]
+        if r["userIdentity"]["arn"] == bob["Arn"]
+    ]
+    assert record["userIdentity"]["accountId"] == bob["Account"]
+    # An access key the sandbox was not told about is still moto's to answer.
+    unknown = live.json("AKIAUNKNOWNCALLER000", "sts", "get-caller-identity")
+    assert unknown["Arn"] != bob["Arn"]
 
 
 def test_consumer_cannot_scale_or_start_after_revocation(fresh: Live) -> None:
