@@ -109,9 +109,13 @@ class RuleContext:
         *,
         allowed_because: str | None,
         violation_because: str,
+        subject: str | None = None,
     ) -> Verdict:
-        """One account-level verdict: allowed, else exempted, else violation."""
-        holds = self.holds(account_id, kind)
+        """One account-level verdict: allowed, else exempted, else violation.
+
+        ``subject`` starts the reason (default: "account ... holds KIND permission on image").
+        """
+        holds = subject or self.holds(account_id, kind)
         outcome: Outcome
         exemption = None
         if allowed_because is not None:
