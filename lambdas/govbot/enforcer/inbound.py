@@ -24,6 +24,7 @@ from govbot.ledger.keys import format_ts
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import OutboxPayload
 from govbot.ledger.records.state import AnnouncedState
+from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation, Verdict
 
 # Events that create or repoint a fleet or an image builder: what it runs may be inbound.
@@ -153,6 +154,11 @@ def reread_for_event(
     found = foreign_images(account, region, fleets, builders, governed=governed)
     snapshot = next(image for image in found if image.ref.arn == ref.arn)
     return snapshot, ""
+
+
+def reads_uses(policy: Policy) -> bool:
+    """True when a rule of ``policy`` judges fleets and builders on others' images."""
+    return any(rule.reads_uses for rule in policy.rules)
 
 
 def current_announced(store: AnnouncedReader, snapshot: ImageSnapshot) -> AnnouncedState | None:

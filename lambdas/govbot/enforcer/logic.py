@@ -21,6 +21,7 @@ from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.inbound import (
     INBOUND_EVENTS,
     current_announced,
+    reads_uses,
     reread_for_event,
     standing_item,
 )
@@ -316,6 +317,8 @@ class Enforcer:
     ) -> EnforcementResult:
         """A fleet or builder created or repointed: judge what it runs if another owns it."""
         deps = self._deps
+        if not reads_uses(deps.judge.policy()):
+            return self._finish(event, "processed", _record_only_note(event))
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
             return self._finish(event, "processed", f"{_record_only_note(event)}; {why}")

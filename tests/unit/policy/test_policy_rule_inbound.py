@@ -58,7 +58,8 @@ def test_a_fleet_on_an_untrusted_owners_image_is_a_report_only_violation() -> No
     (verdict,) = evaluation.verdicts
     assert verdict.outcome == "violation"
     assert (verdict.account_id, verdict.permission) == (VIEWER, "fleet")
-    assert verdict.report_only and not verdict.is_enforced
+    assert verdict.report_only
+    assert not verdict.is_enforced
     assert verdict.severity == "high"  # the rule type's default
     assert "fleet call-center runs image vendor-app" in verdict.reason
     assert f"arn:aws:appstream:us-east-1:{OUTSIDER}:image/vendor-app" in verdict.reason

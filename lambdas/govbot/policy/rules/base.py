@@ -37,6 +37,9 @@ class RuleConfig(StrictModel):
     default_severity: ClassVar[Severity] = "medium"
     #: True when a violation never leads to an automatic change (even in enforce mode).
     report_only: ClassVar[bool] = False
+    #: True when ``check`` reads ``image.used_by`` (a governed account's fleets and builders
+    #: on another account's image): only then do the enforcer and the sweep read them.
+    reads_uses: ClassVar[bool] = False
 
     id: Identifier
     description: str | None = None

@@ -37,6 +37,7 @@ class InboundOnlyFromTrusted(RuleConfig):
     # Software from outside the trusted set running where users stream from.
     default_severity: ClassVar[Severity] = "high"
     report_only: ClassVar[bool] = True
+    reads_uses: ClassVar[bool] = True
 
     type: Literal["inbound_only_from_trusted"]
     owners: tuple[AccountId, ...] = ()
@@ -89,4 +90,6 @@ def _subject(
         shown += f" and {len(names) - MAX_NAMED} more"
     what = _LABEL[kind] + ("s" if len(names) > 1 else "")
     verb = "run" if len(names) > 1 else "runs"
-    return f"account {account}'s {what} {shown} {verb} image {name} ({arn}) owned by account {owner}"
+    return (
+        f"account {account}'s {what} {shown} {verb} image {name} ({arn}) owned by account {owner}"
+    )
