@@ -166,3 +166,35 @@ def test_the_sweep_finds_a_builder_on_an_untrusted_shared_image_and_its_removal(
     assert "old-builder" in json.dumps(resolved.payload)
     assert len(_messages(slack, "Violation resolved")) == 1
     assert sb.ledger.open_announcements() == []
+
+
+def test_two_governed_accounts_on_one_image_are_announced_and_resolved_apart() -> None:
+    spoke = "222222222222"
+    clock = ManualClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    with (
+        FakeSlack() as slack,
+        Sandbox(regions=(REGION,), accounts=(HUB_ACCOUNT, spoke), slack=slack, clock=clock) as sb,
+    ):
+        backend = sb.emulator.backend
+        shared = {HUB_ACCOUNT: (True, False), spoke: (True, False)}
+        backend.seed_image(VENDOR, REGION, "vendor-app", shared_with=shared)
+        backend.seed_fleet(HUB_ACCOUNT, REGION, "hub-fleet", VENDOR_IMAGE)
+        spoke_fleet = backend.seed_fleet(spoke, REGION, "spoke-fleet", VENDOR_IMAGE)
+
+        _sweep(sb)
+        items = _outbox(sb, VENDOR_IMAGE, "inbound_image_used")
+        assert sorted(i.payload["shared_account_ids"][0] for i in items) == [HUB_ACCOUNT, spoke]
+        assert len(_messages(slack, TITLE)) == 2
+        viewers = {s.viewer_account_id for s in sb.ledger.open_announcements()}
+        assert viewers == {HUB_ACCOUNT, spoke}
+
+        _sweep(sb)  # both still standing: nothing new, neither undoes the other
+        assert len(_messages(slack, TITLE)) == 2
+        assert _outbox(sb, VENDOR_IMAGE, "violation_resolved") == []
+
+        del backend.world.fleets[spoke_fleet]
+        _sweep(sb)
+        (resolved,) = _outbox(sb, VENDOR_IMAGE, "violation_resolved")
+        assert resolved.payload["shared_account_ids"] == [spoke]
+        (still,) = sb.ledger.open_announcements()
+        assert still.viewer_account_id == HUB_ACCOUNT
