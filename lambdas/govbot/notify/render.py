@@ -31,6 +31,7 @@ from govbot.ledger.records.payload import (
     GoldenCopyFailed,
     GoldenNameTaken,
     GoldenSourceDeleted,
+    InboundImageUsed,
     OutboxPayload,
     PayloadEnvelope,
     StopSharingImpact,
@@ -261,6 +262,26 @@ def render_violation_reminder(p: ViolationReminder, outbox_id: str, days: int) -
     return _message(p, outbox_id, "Still standing", what, [standing])
 
 
+def render_inbound_image_used(p: InboundImageUsed, outbox_id: str, days: int) -> RenderedMessage:
+    """A governed fleet or builder runs an image owned by an untrusted account."""
+    d = p.details
+    listed = "\n".join(
+        f"• {esc(u.kind.replace('_', ' '))} `{esc(u.name)}` in account "
+        f"`{esc(u.account_id)}` ({esc(u.state)})"
+        for u in d.uses[:30]
+    )
+    reasons = "\n".join(f"• {esc(v.reason)}" for v in d.violations)
+    owner = esc(d.owner_account_id or p.account_id or "unknown")
+    extra: list[Block] = [
+        section(f"*Runs it:*\n{listed or 'see summary'}"),
+        section(f"*Image:* `{esc(p.image_arn or p.image_name)}`\n*Owned by:* `{owner}`"),
+    ]
+    if reasons:
+        extra.append(section(f"*Why:*\n{reasons}"))
+    what = esc(d.action or "reported only")
+    return _message(p, outbox_id, "Image from an untrusted owner in use", what, extra)
+
+
 def render_stop_sharing_impact(p: StopSharingImpact, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
     names = ", ".join(f"`{esc(f)}`" for f in (p.details.fleets or [])[:30]) or (
@@ -403,6 +424,7 @@ RENDERERS: dict[str, Renderer] = {
     "violation_audit": render_violation_audit,
     "violation_resolved": render_violation_resolved,
     "violation_reminder": render_violation_reminder,
+    "inbound_image_used": render_inbound_image_used,
     "stop_sharing_impact": render_stop_sharing_impact,
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,

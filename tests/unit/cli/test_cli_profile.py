@@ -28,9 +28,18 @@ class EmptyAppStream:
     def describe_image(self, ref: Any) -> ImageSnapshot | None:
         return None
 
-    def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]:
-        self.listed.append((account_id, region))
+    def list_images(
+        self, account_id: str, region: str, *, visibility: Any = "PRIVATE", details: bool = True
+    ) -> Iterator[ImageSnapshot]:
+        if visibility == "PRIVATE":
+            self.listed.append((account_id, region))
         yield from ()
+
+    def list_fleets(self, account_id: str, region: str) -> list[Any]:
+        return []
+
+    def list_image_builders(self, account_id: str, region: str) -> list[Any]:
+        return []
 
 
 class Callers:

@@ -161,6 +161,27 @@ class StopSharingDetails(_Shape):
     action: str | None = None
 
 
+class ImageUse(_Shape):
+    """A fleet or image builder of a governed account running another account's image."""
+
+    kind: str
+    name: str | None = None
+    arn: str | None = None
+    account_id: str | None = None
+    state: str | None = None
+
+
+class InboundDetails(_Shape):
+    """``inbound_image_used``: what runs the image, who owns it, and why it is reported."""
+
+    owner_account_id: str | None = None
+    viewer_account_id: str | None = None
+    image_state: str | None = None
+    uses: list[ImageUse] = Field(default_factory=list)
+    violations: list[ViolationLine] = Field(default_factory=list)
+    action: str | None = None
+
+
 class CopyCompletedDetails(_Shape):
     """``golden_copy_completed``: where the copy is and what it received."""
 

@@ -30,6 +30,7 @@ from govbot.ledger.records.details import (
     CopyFailedDetails,
     DriftDetails,
     ExemptionDetails,
+    InboundDetails,
     NameTakenDetails,
     RejectedDetails,
     RemediedDetails,
@@ -104,6 +105,13 @@ class StopSharingImpact(PayloadEnvelope):
     details: StopSharingDetails = Field(default_factory=StopSharingDetails)
 
 
+class InboundImageUsed(PayloadEnvelope):
+    """A governed fleet or image builder runs an image of an untrusted owner."""
+
+    message_kind: Literal["inbound_image_used"] = "inbound_image_used"
+    details: InboundDetails = Field(default_factory=InboundDetails)
+
+
 class GoldenCopyCompleted(PayloadEnvelope):
     """A golden image copy is available in its destination region."""
 
@@ -166,6 +174,7 @@ OutboxPayload = Annotated[
     | ViolationResolved
     | ViolationReminder
     | StopSharingImpact
+    | InboundImageUsed
     | GoldenCopyCompleted
     | GoldenCopyFailed
     | GoldenSourceDeleted
