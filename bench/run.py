@@ -116,11 +116,11 @@ def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
     rendering, routing, storm control and bookkeeping, not DynamoDB or Slack latency.
     """
     from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
-    from tests.unit.notify.fakes import FakeLedger, RecordingSink, outbox, policy, stream_event
-    from tests.unit.notify.window_store import InMemoryWindowStore
+    from tests.fakes import FakeLedger, InMemoryWindowStore, RecordingSink
+    from tests.unit.notify.builders import outbox, policy, stream_event
 
     items = [outbox(n, image_name=f"img-{n % 7}") for n in range(violations)]
-    ledger, sink = FakeLedger(items), RecordingSink()
+    ledger, sink = FakeLedger(outbox=items), RecordingSink()
     start_time = datetime.now(UTC)
     deps = NotifierDeps(
         ledger=ledger,

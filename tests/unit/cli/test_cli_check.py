@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import AppStreamGatewayError
+from tests.fakes import FakeAppStream, FakeOrganizations
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 
 OWNER = "123456789012"
@@ -28,45 +28,16 @@ def _image(name: str, *shares: SharedAccountPermission, owner: str = OWNER) -> I
     )
 
 
-class FakeAppStream:
-    """Holds snapshots; records which endpoint it was built for and what was asked."""
-
-    def __init__(self, images: list[ImageSnapshot], error: Exception | None = None) -> None:
-        self.images = images
-        self.error = error
-        self.asked: list[tuple[str, ...]] = []
-        self.endpoints: list[str | None] = []
-
-    def factory(self, endpoint_url: str | None) -> FakeAppStream:
-        self.endpoints.append(endpoint_url)
-        return self
-
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
-        self.asked.append(("describe", ref.account_id, ref.region, ref.name))
-        if self.error:
-            raise self.error
-        return next((i for i in self.images if i.ref.name == ref.name), None)
-
-    def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]:
-        self.asked.append(("list", account_id, region))
-        if self.error:
-            raise self.error
-        yield from self.images
-
-
-class FakeOrganizations:
-    """Answers the member list; records how it was asked."""
-
-    def __init__(self, members: frozenset[str] = frozenset(), error: Exception | None = None):
-        self.members = members
-        self.error = error
-        self.asked: list[tuple[str | None, str | None, float]] = []
-
-    def __call__(self, profile: str | None, endpoint: str | None, cache: float) -> frozenset[str]:
-        self.asked.append((profile, endpoint, cache))
-        if self.error:
-            raise self.error
-        return self.members
+def _asked(fake: FakeAppStream) -> list[tuple[str, ...]]:
+    """What was read, as (method, account, region[, image name])."""
+    asked: list[tuple[str, ...]] = []
+    for call in fake.calls:
+        if call.image_arn:
+            ref = ImageRef.from_arn(call.image_arn)
+            asked.append((call.method, ref.account_id, ref.region, ref.name))
+        else:
+            asked.append((call.method, call.owner, call.region))
+    return asked
 
 
 def _deps(
@@ -92,7 +63,7 @@ def test_check_all_reports_violations_and_exits_1() -> None:
         "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=_deps(fake)
     )
     assert result.code == 1, result.err
-    assert fake.asked == [("list", OWNER, REGION)]  # account from the caller identity
+    assert _asked(fake) == [("list_images", OWNER, REGION)]  # account from the caller identity
     assert fake.endpoints == [None]
     out = result.out
     assert out.startswith(f"checked 2 image(s) in account {OWNER} {REGION}")
@@ -143,9 +114,9 @@ def test_check_several_accounts_and_regions_with_a_role() -> None:
     assert result.code == 0, result.err
     # The caller's account (STS) is read directly; the others through the spoke role.
     assert built == [(None, "audit", [None, "arn:aws:iam::210987654321:role/govbot-spoke"])]
-    assert fake.asked == [
-        ("list", OWNER, "us-east-1"), ("list", OWNER, "eu-west-1"),
-        ("list", "210987654321", "us-east-1"), ("list", "210987654321", "eu-west-1"),
+    assert _asked(fake) == [
+        ("list_images", OWNER, "us-east-1"), ("list_images", OWNER, "eu-west-1"),
+        ("list_images", "210987654321", "us-east-1"), ("list_images", "210987654321", "eu-west-1"),
     ]  # fmt: skip
 
 
@@ -185,7 +156,7 @@ def test_check_one_clean_image_exits_0_and_uses_the_endpoint() -> None:
         "--policy", DEMO_POLICY, "--endpoint-url", "http://127.0.0.1:9", deps=_deps(fake),
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert fake.asked == [("describe", OWNER, REGION, "app-base")]
+    assert _asked(fake) == [("describe_image", OWNER, REGION, "app-base")]
     assert fake.endpoints == ["http://127.0.0.1:9"]
     assert "summary: 0 violation(s) on 0 image(s)" in result.out
 
@@ -227,7 +198,7 @@ def test_check_gateway_failure_is_one_line_exit_2() -> None:
 
 
 def test_check_refuses_an_account_the_credentials_do_not_act_in() -> None:
-    fake = FakeAppStream([_image("x", owner="210987654321")])
+    fake = FakeAppStream([_image("x", owner="210987654321")], acting_in="210987654321")
     result = run_cli(
         "check", "--region", REGION, "--account", OWNER, "--all", "--policy", DEMO_POLICY,
         deps=_deps(fake),
@@ -264,7 +235,7 @@ def test_check_bad_policy_fails_before_any_call(tmp_path: object) -> None:
     )
     assert result.code == 2
     assert result.err.strip() == "govbot: error: /nonexistent/p.yaml: file not found"
-    assert fake.asked == []
+    assert fake.calls == []
 
 
 def test_check_bad_region() -> None:

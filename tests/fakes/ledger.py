@@ -1,0 +1,246 @@
+"""One in-memory ledger for every unit test (no DynamoDB, no moto).
+
+It extends the CLI's :class:`~govbot.cli.memory.MemoryLedger` (an event recorded once, an
+outcome committed only while its event is ``received``, outbox items never overwritten)
+with the rest of the real ledger's contracts that tests rely on: a commit of more than 100
+items is refused, copy jobs and sweep checkpoints take an optimistic version lock, outbox
+items are claimed and marked for delivery. It also keeps what tests observe (every commit,
+every action write, every outbox mark) and can crash a commit on demand. The functions at
+the bottom make mypy prove it implements every ledger port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from govbot.cli.memory import MemoryLedger
+from govbot.enforcer import ports as enforcer_ports
+from govbot.enforcer.announce import AnnouncementStore
+from govbot.enforcer.expiry import ExemptionLedger
+from govbot.enforcer.sweep.lanes import CheckpointPort
+from govbot.governance import ExemptionStore
+from govbot.ledger.errors import ConcurrentUpdate, TransactionTooLarge
+from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
+from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
+from govbot.ledger.records.state import CopyJob
+from govbot.ledger.records.sweep import SweepLane, SweepPass
+from govbot.notify.delivery import OutboxLedger
+from govbot.replicator import ports as replicator_ports
+from govbot.slack_actions.endpoint import ActionsLedger
+from tests.fakes.clock import FakeClock
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+
+
+class Crash(Exception):
+    """The Lambda died here (timeout, out of memory): nothing after it ran."""
+
+
+@dataclass
+class Commit:
+    """One successful ``commit_outcome`` call, as the caller made it."""
+
+    event_id: str
+    decisions: tuple[DecisionRecord, ...]
+    actions: tuple[ActionRecord, ...]
+    outbox: tuple[OutboxItem, ...]
+    event_status: str
+    note: str | None
+
+
+class FakeLedger(MemoryLedger):
+    """The ledger over dictionaries, with the real gateway's conditions.
+
+    ``crash_on_commit`` is how many next commits die (:class:`Crash`) before writing anything.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        outbox: Iterable[OutboxItem] = (),
+    ) -> None:
+        self.clock: Callable[[], datetime] = clock or FakeClock()
+        super().__init__(self.clock)
+        self.outbox.update({i.outbox_id: i for i in outbox})
+        self.jobs: dict[tuple[str, str], CopyJob] = {}
+        self.sweep: dict[str, SweepPass | SweepLane] = {}
+        self.commits: list[Commit] = []
+        self.overflow_writes: list[tuple[DecisionRecord, ...]] = []
+        self.action_writes: list[ActionRecord] = []
+        self.job_writes = 0
+        self.marks: list[tuple[str, str, int]] = []
+        self.crash_on_commit = 0
+
+    # -- events and outcomes ---------------------------------------------------------------
+    def put_action(self, action: ActionRecord) -> None:
+        self.action_writes.append(action)
+        super().put_action(action)
+
+    def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
+        self.overflow_writes.append(tuple(decisions))
+        super().put_decisions(decisions)
+
+    def commit_outcome(
+        self,
+        event_id: str,
+        *,
+        decisions: Sequence[DecisionRecord] = (),
+        actions: Sequence[ActionRecord] = (),
+        outbox: Sequence[OutboxItem] = (),
+        event_status: Literal["ignored", "processed"] = "processed",
+        note: str | None = None,
+    ) -> bool:
+        if self.crash_on_commit:
+            self.crash_on_commit -= 1
+            raise Crash(f"crashed before committing {event_id!r}")
+        count = 1 + len(decisions) + len(actions) + len(outbox)
+        if event_id in self.events and count > MAX_TRANSACTION_ITEMS:
+            raise TransactionTooLarge(f"commit of {event_id!r} needs {count} items")
+        committed = super().commit_outcome(
+            event_id,
+            decisions=decisions,
+            actions=actions,
+            outbox=outbox,
+            event_status=event_status,
+            note=note,
+        )
+        if committed:
+            self.commits.append(
+                Commit(
+                    event_id, tuple(decisions), tuple(actions), tuple(outbox), event_status, note
+                )
+            )
+        return committed
+
+    # -- outbox delivery (the notifier) ----------------------------------------------------
+    def get_outbox(self, outbox_id: str) -> OutboxItem | None:
+        return self.outbox.get(outbox_id)
+
+    def outbox_by_status(self, status: OutboxStatus, limit: int = 100) -> list[OutboxItem]:
+        return [i for i in self.outbox.values() if i.status == status][:limit]
+
+    def claim_outbox_for_delivery(self, outbox_id: str, *, lease_seconds: int = 120) -> bool:
+        item = self.outbox[outbox_id]
+        if item.status not in ("pending", "failed"):
+            return False
+        lease_until = self.clock() + timedelta(seconds=lease_seconds)
+        self.outbox[outbox_id] = item.model_copy(
+            update={"status": "sending", "lease_until": lease_until}
+        )
+        return True
+
+    def mark_outbox(
+        self,
+        outbox_id: str,
+        *,
+        status: OutboxStatus,
+        attempts: int,
+        error: str | None = None,
+        digest_id: str | None = None,
+    ) -> None:
+        update: dict[str, Any] = {"status": status, "delivery_attempts": attempts}
+        update["lease_until"] = None
+        if error is not None:
+            update["last_error"] = error
+        if digest_id is not None:
+            update["digest_id"] = digest_id
+        self.outbox[outbox_id] = self.outbox[outbox_id].model_copy(update=update)
+        self.marks.append((outbox_id, status, attempts))
+
+    # -- copy jobs (the replicator) --------------------------------------------------------
+    def get_copy_job(self, source_arn: str, destination_region: str) -> CopyJob | None:
+        return self.jobs.get((source_arn, destination_region))
+
+    def put_copy_job(self, job: CopyJob, *, expected_version: int | None) -> CopyJob:
+        key = (job.source_arn, job.destination_region)
+        current = self.jobs.get(key)
+        if (current.version if current else None) != expected_version:
+            raise ConcurrentUpdate(f"{key} changed")
+        stored = job.model_copy(update={"version": (expected_version or 0) + 1})
+        self.jobs[key] = stored.stamped(self.clock())
+        self.job_writes += 1
+        return self.jobs[key]
+
+    def active_copy_jobs(self) -> list[CopyJob]:
+        return [j for j in self.jobs.values() if j.is_active]
+
+    def by_image(
+        self,
+        image_arn: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Iterable[str] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[CopyJob | EventRecord]:
+        """Copy jobs from the image and events about it (no time range: tests need none)."""
+        wanted = set(kinds or ("copyjob", "event"))
+        found: list[CopyJob | EventRecord] = []
+        if "copyjob" in wanted:
+            found += [j for j in self.jobs.values() if j.source_arn == image_arn]
+        if "event" in wanted:
+            found += [e for e in self.events.values() if e.image_arn == image_arn]
+        return found[:limit]
+
+    # -- the sweep's checkpoint ------------------------------------------------------------
+    def sweep_checkpoint(self) -> tuple[SweepPass | None, list[SweepLane]]:
+        current = self.sweep.get("PASS")
+        assert current is None or isinstance(current, SweepPass)
+        return current, [r for r in self.sweep.values() if isinstance(r, SweepLane)]
+
+    def put_sweep_record(
+        self, record: SweepPass | SweepLane, *, expected_version: int | None
+    ) -> SweepPass | SweepLane:
+        key = record.keys()[1]
+        stored = self.sweep.get(key)
+        if (stored.version if stored else None) != expected_version:
+            raise ConcurrentUpdate(f"{key}: expected {expected_version}")
+        new = record.model_copy(update={"version": (expected_version or 0) + 1})
+        self.sweep[key] = new.stamped(self.clock())
+        return self.sweep[key]
+
+    # -- observations ----------------------------------------------------------------------
+    def outbox_of(self, kind: str) -> list[OutboxItem]:
+        """Outbox items of one ``message_kind``."""
+        return [o for o in self.outbox.values() if o.message_kind == kind]
+
+    def kinds(self) -> list[str]:
+        """The ``message_kind`` of every outbox item, sorted."""
+        return sorted(o.message_kind for o in self.outbox.values())
+
+
+# mypy proves the fake implements every ledger port (these are never called).
+def _enforcer(fake: FakeLedger) -> enforcer_ports.LedgerPort:
+    return fake
+
+
+def _replicator(fake: FakeLedger) -> replicator_ports.LedgerPort:
+    return fake
+
+
+def _sweep(fake: FakeLedger) -> CheckpointPort:
+    return fake
+
+
+def _expiry(fake: FakeLedger) -> ExemptionLedger:
+    return fake
+
+
+def _announce(fake: FakeLedger) -> AnnouncementStore:
+    return fake
+
+
+def _governance(fake: FakeLedger) -> ExemptionStore:
+    return fake
+
+
+def _notifier(fake: FakeLedger) -> OutboxLedger:
+    return fake
+
+
+def _slack_actions(fake: FakeLedger) -> ActionsLedger:
+    return fake
