@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from govbot.ledger import OutboxItem
+from govbot.ledger.records.outbox import OutboxStatus
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
@@ -46,7 +47,14 @@ replication:
   max_attempts: 3
   backoff_seconds: 30
 """
-OUTBOX_STATUSES = ("pending", "sending", "delivered", "failed", "dead_letter", "folded")
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = (
+    "pending",
+    "sending",
+    "delivered",
+    "failed",
+    "dead_letter",
+    "folded",
+)
 
 
 @pytest.fixture

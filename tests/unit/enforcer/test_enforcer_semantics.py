@@ -34,7 +34,7 @@ def _verdict(reason: str = "r", severity: str = "high", account: str = OUTSIDER)
         permission="fleet",
         outcome="violation",
         mode="audit",
-        severity=severity,  # type: ignore[arg-type]
+        severity=severity,
         reason=reason,
     )
 

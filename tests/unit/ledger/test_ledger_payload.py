@@ -35,7 +35,7 @@ def test_an_item_from_a_payload_stores_only_the_fields_set_and_reads_back_equal(
 
 
 def test_extra_fields_are_kept_for_the_notifier() -> None:
-    payload = OutboxPayload(message_kind="drift_found", event_name="DriftSweep")  # type: ignore[call-arg]
+    payload = OutboxPayload(message_kind="drift_found", event_name="DriftSweep")
     item = OutboxItem.from_payload(payload, discriminators=("run",))
     assert item.payload["event_name"] == "DriftSweep"
     assert parse_payload(item.payload).model_extra == {"event_name": "DriftSweep"}
@@ -43,7 +43,7 @@ def test_extra_fields_are_kept_for_the_notifier() -> None:
 
 def test_an_unknown_kind_is_refused_where_the_payload_is_written() -> None:
     with pytest.raises(ValueError, match="message_kind"):
-        OutboxPayload(message_kind="violation_maybe")  # type: ignore[arg-type]
+        OutboxPayload(message_kind="violation_maybe")
     with pytest.raises(PayloadError, match="message_kind"):
         parse_payload({"message_kind": "violation_maybe"}, outbox_id="x")
 

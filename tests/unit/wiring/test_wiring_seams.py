@@ -12,6 +12,7 @@ from botocore.hooks import HierarchicalEmitter
 
 from govbot import wiring
 from govbot.config import ConfigError
+from govbot.ledger import Ledger
 from govbot.wiring.actions import actions_parts
 from govbot.wiring.enforcer import enforcer_parts
 from govbot.wiring.notifier import notifier_parts
@@ -81,7 +82,9 @@ def session() -> Iterator[FakeSession]:
 
 def test_every_enforcer_client_comes_from_the_one_session(session: FakeSession) -> None:
     parts = enforcer_parts()
-    parts.enforcer.deps.ledger.client  # noqa: B018 - made on first use
+    ledger = parts.enforcer.deps.ledger
+    assert isinstance(ledger, Ledger)
+    ledger.client  # noqa: B018 - made on first use
     parts.enforcer.deps.appstream.client("111111111111", "us-east-1")  # type: ignore[attr-defined]
     # A spoke account: STS and the assumed-role AppStream client, still from that Session.
     spoke = parts.enforcer.deps.appstream.client("222222222222", "us-east-1")  # type: ignore[attr-defined]
