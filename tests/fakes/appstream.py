@@ -18,7 +18,7 @@ from typing import Any
 from govbot.cli.deps import ImageReader
 from govbot.cli.memory import MemoryAppStream
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.enforcer import ports as enforcer_ports
+from govbot.enforcer.ports import AppStreamPort as EnforcerAppStreamPort
 from govbot.enforcer.sweep.lanes import InventoryPort
 from govbot.gateways.appstream import (
     AlreadyExists,
@@ -29,7 +29,7 @@ from govbot.gateways.appstream import (
     LimitExceeded,
     Visibility,
 )
-from govbot.replicator import ports as replicator_ports
+from govbot.replicator.ports import AppStreamPort as ReplicatorAppStreamPort
 from tests.fakes.clock import FakeClock
 
 WRITES = ("UpdateImagePermissions", "DeleteImagePermissions")
@@ -307,11 +307,11 @@ class FakeAppStream(MemoryAppStream):
 
 
 # mypy proves the fake implements every AppStream port (these are never called).
-def _enforcer(fake: FakeAppStream) -> enforcer_ports.AppStreamPort:
+def _enforcer(fake: FakeAppStream) -> EnforcerAppStreamPort:
     return fake
 
 
-def _replicator(fake: FakeAppStream) -> replicator_ports.AppStreamPort:
+def _replicator(fake: FakeAppStream) -> ReplicatorAppStreamPort:
     return fake
 
 

@@ -13,26 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from govbot.cli.deps import LedgerReader
 from govbot.cli.memory import MemoryLedger
-from govbot.enforcer import ports as enforcer_ports
 from govbot.enforcer.announce import AnnouncementStore
 from govbot.enforcer.expiry import ExemptionLedger
+from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
 from govbot.enforcer.sweep.lanes import CheckpointPort
 from govbot.governance import ExemptionStore
 from govbot.ledger.errors import ConcurrentUpdate, TransactionTooLarge
-from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
+from govbot.ledger.records.base import LedgerRecord
+from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
-from govbot.ledger.records.state import CopyJob
+from govbot.ledger.records.state import AnnouncedState, CopyJob, ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
 from govbot.notify.delivery import OutboxLedger
-from govbot.replicator import ports as replicator_ports
+from govbot.replicator.ports import LedgerPort as ReplicatorLedgerPort
 from govbot.slack_actions.endpoint import ActionsLedger
 from tests.fakes.clock import FakeClock
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+OPEN_EVENT_STATUSES = ("received", "rejected")  # the only ones the by-status index holds
 
 
 class Crash(Exception):
@@ -62,6 +65,7 @@ class FakeLedger(MemoryLedger):
         clock: Callable[[], datetime] | None = None,
         *,
         outbox: Iterable[OutboxItem] = (),
+        records: Iterable[LedgerRecord] = (),
     ) -> None:
         self.clock: Callable[[], datetime] = clock or FakeClock()
         super().__init__(self.clock)
@@ -74,6 +78,49 @@ class FakeLedger(MemoryLedger):
         self.job_writes = 0
         self.marks: list[tuple[str, str, int]] = []
         self.crash_on_commit = 0
+        self.queries: list[tuple[Any, ...]] = []
+        self.built_with: list[tuple[str | None, ...]] = []
+        for record in records:
+            self.put_record(record)
+
+    def factory(self, table: str, region: str | None, *endpoint: str) -> FakeLedger:
+        """The CLI's ``ledger`` dependency: remembers the table, region and endpoint."""
+        self.built_with.append((table, region, *endpoint))
+        return self
+
+    # -- a history put in place by a test --------------------------------------------------
+    def put_record(self, record: LedgerRecord) -> None:
+        """Store ``record`` exactly as given (no stamping, no conditions)."""
+        match record:
+            case EventRecord():
+                self.events[record.event_id] = record
+            case DecisionRecord():
+                self.decisions.setdefault(record.event_id, {})[record.keys()[1]] = record
+            case ActionRecord():
+                self.actions.setdefault(record.event_id, {})[record.keys()[1]] = record
+            case OutboxItem():
+                self.outbox[record.outbox_id] = record
+            case ExemptionRecord():
+                self.exemptions[record.exemption_id] = record
+            case CopyJob():
+                self.jobs[(record.source_arn, record.destination_region)] = record
+            case AnnouncedState():
+                self.announced[record.image_arn] = record
+            case SweepPass() | SweepLane():
+                self.sweep[record.keys()[1]] = record
+            case _:
+                raise TypeError(f"FakeLedger cannot store a {type(record).__name__}")
+
+    def records(self) -> list[LedgerRecord]:
+        """Every stored record, of every kind."""
+        found: list[LedgerRecord] = [*self.events.values()]
+        for decisions in self.decisions.values():
+            found += decisions.values()
+        for actions in self.actions.values():
+            found += actions.values()
+        found += [*self.outbox.values(), *self.exemptions.values(), *self.jobs.values()]
+        found += [*self.announced.values(), *self.sweep.values()]
+        return found
 
     # -- events and outcomes ---------------------------------------------------------------
     def put_action(self, action: ActionRecord) -> None:
@@ -121,6 +168,7 @@ class FakeLedger(MemoryLedger):
         return self.outbox.get(outbox_id)
 
     def outbox_by_status(self, status: OutboxStatus, limit: int = 100) -> list[OutboxItem]:
+        self.queries.append(("outbox_by_status", status, limit))
         return [i for i in self.outbox.values() if i.status == status][:limit]
 
     def claim_outbox_for_delivery(self, outbox_id: str, *, lease_seconds: int = 120) -> bool:
@@ -168,6 +216,7 @@ class FakeLedger(MemoryLedger):
     def active_copy_jobs(self) -> list[CopyJob]:
         return [j for j in self.jobs.values() if j.is_active]
 
+    # -- queries (the replicator and ``govbot ledger``) ------------------------------------
     def by_image(
         self,
         image_arn: str,
@@ -176,14 +225,69 @@ class FakeLedger(MemoryLedger):
         kinds: Iterable[str] | None = None,
         *,
         limit: int | None = None,
-    ) -> list[CopyJob | EventRecord]:
-        """Copy jobs from the image and events about it (no time range: tests need none)."""
-        wanted = set(kinds or ("copyjob", "event"))
-        found: list[CopyJob | EventRecord] = []
-        if "copyjob" in wanted:
-            found += [j for j in self.jobs.values() if j.source_arn == image_arn]
-        if "event" in wanted:
-            found += [e for e in self.events.values() if e.image_arn == image_arn]
+    ) -> list[LedgerRecord]:
+        """Records about an image (the ``by-image`` index), oldest first."""
+        self.queries.append(("by_image", image_arn, limit))
+        return self._indexed("image_arn", image_arn, start, end, kinds, limit)
+
+    def by_account(
+        self,
+        shared_account_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Iterable[str] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[LedgerRecord]:
+        """Records about a grantee account (the ``by-account`` index), oldest first."""
+        self.queries.append(("by_account", shared_account_id, limit))
+        return self._indexed("shared_account_id", shared_account_id, start, end, kinds, limit)
+
+    def by_time(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Iterable[str] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[LedgerRecord]:
+        """Records whose time falls in ``[start, end]``, oldest first."""
+        self.queries.append(("by_time", start, end, limit))
+        return self._indexed(None, None, start, end, kinds, limit)
+
+    def get_event(self, event_id: str) -> EventBundle:
+        self.queries.append(("get_event", event_id))
+        return super().get_event(event_id)
+
+    def events_by_status(self, status: str, *, limit: int | None = None) -> list[EventRecord]:
+        """Events still ``received`` or ``rejected`` (the only statuses indexed)."""
+        self.queries.append(("events_by_status", status, limit))
+        if status not in OPEN_EVENT_STATUSES:
+            raise ValueError(f"only open statuses are indexed {OPEN_EVENT_STATUSES}: {status!r}")
+        return [e for e in self.events.values() if e.status == status][:limit]
+
+    def get_exemption(self, exemption_id: str) -> ExemptionRecord | None:
+        return self.exemptions.get(exemption_id)
+
+    def _indexed(
+        self,
+        attribute: str | None,
+        value: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        kinds: Iterable[str] | None,
+        limit: int | None,
+    ) -> list[LedgerRecord]:
+        wanted = set(kinds) if kinds else None
+        earliest = datetime.min.replace(tzinfo=UTC)
+        found = [
+            r
+            for r in self.records()
+            if (attribute is None or _attribute(r, attribute) == value)
+            and (wanted is None or r.kind in wanted)
+            and _within(r.timestamp(), start, end)
+        ]
+        found.sort(key=lambda r: r.timestamp() or earliest)
         return found[:limit]
 
     # -- the sweep's checkpoint ------------------------------------------------------------
@@ -213,12 +317,24 @@ class FakeLedger(MemoryLedger):
         return sorted(o.message_kind for o in self.outbox.values())
 
 
+def _attribute(record: LedgerRecord, name: str) -> object:
+    """The index key the real table would hold: an index attribute, else the model field."""
+    return record.index_attributes().get(name) or getattr(record, name, None)
+
+
+def _within(ts: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    """Whether ``ts`` is in ``[start, end]``; with no bound given, every record is."""
+    if start is None and end is None:
+        return True
+    return ts is not None and (start is None or ts >= start) and (end is None or ts <= end)
+
+
 # mypy proves the fake implements every ledger port (these are never called).
-def _enforcer(fake: FakeLedger) -> enforcer_ports.LedgerPort:
+def _enforcer(fake: FakeLedger) -> EnforcerLedgerPort:
     return fake
 
 
-def _replicator(fake: FakeLedger) -> replicator_ports.LedgerPort:
+def _replicator(fake: FakeLedger) -> ReplicatorLedgerPort:
     return fake
 
 
@@ -243,4 +359,8 @@ def _notifier(fake: FakeLedger) -> OutboxLedger:
 
 
 def _slack_actions(fake: FakeLedger) -> ActionsLedger:
+    return fake
+
+
+def _cli(fake: FakeLedger) -> LedgerReader:
     return fake
