@@ -74,7 +74,7 @@ def bench_policy_evaluation(rounds: int = 2000) -> dict[str, Any]:
 def bench_enforcer_core(events: int = 1000) -> dict[str, Any]:
     """govbot's own cost per violating event: parse, evaluate, plan, record (in-memory ports).
 
-    The AppStream and ledger ports are the unit tests' in-memory fakes, so this measures
+    The AppStream and ledger ports are the in-memory fakes of tests/fakes, so this measures
     govbot's code alone; network round trips are counted by the pipeline benchmark.
     """
     from tests.unit.enforcer.builders import OUTSIDER, perms, ref, share_event, world
@@ -112,7 +112,7 @@ def bench_enforcer_core(events: int = 1000) -> dict[str, Any]:
 def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
     """200 violations in one minute through the notifier: messages sent, cost per item.
 
-    In-memory ledger and storm store (the unit tests' fakes), so the figures are govbot's:
+    In-memory ledger and storm store (tests/fakes), so the figures are govbot's:
     rendering, routing, storm control and bookkeeping, not DynamoDB or Slack latency.
     """
     from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
