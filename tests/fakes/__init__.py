@@ -9,6 +9,7 @@ from tests.fakes.appstream import Call, FakeAppStream, shares_of
 from tests.fakes.clock import T0, FakeClock
 from tests.fakes.ledger import Commit, Crash, FakeLedger
 from tests.fakes.organizations import FakeOrganizations
+from tests.fakes.queue import RecordingQueue
 from tests.fakes.slack import RecordingSink
 from tests.fakes.storm import InMemoryWindowStore
 
@@ -22,6 +23,7 @@ __all__ = [
     "FakeLedger",
     "FakeOrganizations",
     "InMemoryWindowStore",
+    "RecordingQueue",
     "RecordingSink",
     "shares_of",
 ]

@@ -21,19 +21,11 @@ from govbot.slack_actions.buttons import (
 )
 from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
-from tests.fakes import FakeLedger
+from tests.fakes import FakeLedger, RecordingQueue
 from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = int(T0.timestamp())
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.submitted: list[dict] = []
-
-    def submit(self, request: dict) -> None:
-        self.submitted.append(request)
 
 
 def _value(**over) -> str:
@@ -55,7 +47,7 @@ def _event(
     return function_url_event(payload, secret=secret, timestamp=ts, base64_body=base64_body)
 
 
-def _deps(queue: Queue | None = None) -> tuple[ActionsDeps, FakeLedger]:
+def _deps(queue: RecordingQueue | None = None) -> tuple[ActionsDeps, FakeLedger]:
     ledger = FakeLedger(outbox=[outbox(1)])
     deps = ActionsDeps(
         ledger=ledger,
@@ -148,7 +140,7 @@ def test_missing_signature_headers_are_refused_and_recorded():
 
 
 def test_a_replayed_signed_request_is_refused_and_does_nothing_more():
-    deps, _ledger = _deps(Queue())
+    deps, _ledger = _deps(RecordingQueue())
     event = _event(action_id=ACTION_REAPPLY)
     assert handle_slack_action(event, deps)["statusCode"] == 200
     assert handle_slack_action(event, deps)["statusCode"] == 409
@@ -161,7 +153,7 @@ def test_plain_text_body_is_accepted_too():
 
 
 def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
-    queue = Queue()
+    queue = RecordingQueue()
     deps, ledger = _deps(queue)
     handle_slack_action(_event(), deps)
     response = handle_slack_action(_event(action_id=ACTION_REAPPLY, ts=NOW + 1), deps)
