@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -110,14 +110,7 @@ def _no_retry(box: Sandbox) -> bool:
     )
 
 
-OUTBOX_STATUSES: tuple[OutboxStatus, ...] = (
-    "pending",
-    "sending",
-    "delivered",
-    "failed",
-    "dead_letter",
-    "folded",
-)
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 
 
 def all_outbox(box: Sandbox) -> list[OutboxItem]:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -47,14 +47,7 @@ replication:
   max_attempts: 3
   backoff_seconds: 30
 """
-OUTBOX_STATUSES: tuple[OutboxStatus, ...] = (
-    "pending",
-    "sending",
-    "delivered",
-    "failed",
-    "dead_letter",
-    "folded",
-)
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 
 
 @pytest.fixture
