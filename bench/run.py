@@ -120,7 +120,7 @@ def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
     from tests.unit.notify.builders import outbox, policy, stream_event
 
     items = [outbox(n, image_name=f"img-{n % 7}") for n in range(violations)]
-    ledger, sink = FakeLedger(outbox=items), RecordingSink()
+    ledger, sink = FakeLedger(records=items), RecordingSink()
     start_time = datetime.now(UTC)
     deps = NotifierDeps(
         ledger=ledger,

@@ -23,7 +23,7 @@ from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
 from govbot.enforcer.sweep.lanes import CheckpointPort
 from govbot.governance import ExemptionStore
-from govbot.ledger.errors import ConcurrentUpdate, TransactionTooLarge
+from govbot.ledger.errors import ConcurrentUpdate, OutboxNotFound, TransactionTooLarge
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
@@ -57,6 +57,7 @@ class Commit:
 class FakeLedger(MemoryLedger):
     """The ledger over dictionaries, with the real gateway's conditions.
 
+    ``records`` is a history already in the table, stored as given (:meth:`put_record`).
     ``crash_on_commit`` is how many next commits die (:class:`Crash`) before writing anything.
     """
 
@@ -64,12 +65,10 @@ class FakeLedger(MemoryLedger):
         self,
         clock: Callable[[], datetime] | None = None,
         *,
-        outbox: Iterable[OutboxItem] = (),
         records: Iterable[LedgerRecord] = (),
     ) -> None:
         self.clock: Callable[[], datetime] = clock or FakeClock()
         super().__init__(self.clock)
-        self.outbox.update({i.outbox_id: i for i in outbox})
         self.jobs: dict[tuple[str, str], CopyJob] = {}
         self.sweep: dict[str, SweepPass | SweepLane] = {}
         self.commits: list[Commit] = []
@@ -145,7 +144,7 @@ class FakeLedger(MemoryLedger):
             self.crash_on_commit -= 1
             raise Crash(f"crashed before committing {event_id!r}")
         count = 1 + len(decisions) + len(actions) + len(outbox)
-        if event_id in self.events and count > MAX_TRANSACTION_ITEMS:
+        if count > MAX_TRANSACTION_ITEMS:  # checked first, as the real ledger does
             raise TransactionTooLarge(f"commit of {event_id!r} needs {count} items")
         committed = super().commit_outcome(
             event_id,
@@ -172,10 +171,16 @@ class FakeLedger(MemoryLedger):
         return [i for i in self.outbox.values() if i.status == status][:limit]
 
     def claim_outbox_for_delivery(self, outbox_id: str, *, lease_seconds: int = 120) -> bool:
-        item = self.outbox[outbox_id]
-        if item.status not in ("pending", "failed"):
+        item = self.outbox.get(outbox_id)
+        if item is None:
+            raise OutboxNotFound(f"no outbox item {outbox_id!r} to claim")
+        now = self.clock()
+        lease_expired = item.lease_until is not None and item.lease_until < now
+        if item.status not in ("pending", "failed") and not (
+            item.status == "sending" and lease_expired
+        ):
             return False
-        lease_until = self.clock() + timedelta(seconds=lease_seconds)
+        lease_until = now + timedelta(seconds=lease_seconds)
         self.outbox[outbox_id] = item.model_copy(
             update={"status": "sending", "lease_until": lease_until}
         )

@@ -167,7 +167,7 @@ def test_policy_text_raises_only_policy_errors(text: str) -> None:
 
 
 def _deps() -> tuple[ActionsDeps, FakeLedger]:
-    ledger = FakeLedger(outbox=[outbox(1)])
+    ledger = FakeLedger(records=[outbox(1)])
     return (
         ActionsDeps(
             ledger=ledger, policy=policy(), secrets=StaticSecrets(signing=SECRET), clock=lambda: T0

@@ -48,7 +48,7 @@ def _event(
 
 
 def _deps(queue: RecordingQueue | None = None) -> tuple[ActionsDeps, FakeLedger]:
-    ledger = FakeLedger(outbox=[outbox(1)])
+    ledger = FakeLedger(records=[outbox(1)])
     deps = ActionsDeps(
         ledger=ledger,
         policy=policy(),
