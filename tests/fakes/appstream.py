@@ -11,11 +11,11 @@ port (enforcer, replicator, sweep, CLI).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from govbot.cli.deps import ImageReader
+from govbot.cli.deps import ImageReader, UsageReader
 from govbot.cli.memory import MemoryAppStream
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.ports import AppStreamPort as EnforcerAppStreamPort
@@ -53,6 +53,7 @@ class Call:
     owner: str = ""
     region: str = ""
     token: str | None = None
+    visibility: str = ""
 
 
 @dataclass
@@ -179,10 +180,23 @@ class FakeAppStream(MemoryAppStream):
         visibility: Visibility = "PRIVATE",
         details: bool = True,
     ) -> Iterator[ImageSnapshot]:
-        self._record(Call("DescribeImages", method="list_images", owner=account_id, region=region))
+        """The lane's own images (PRIVATE), or the images others share with it (SHARED)."""
+        call = Call("DescribeImages", method="list_images", owner=account_id, region=region)
+        self._record(replace(call, visibility=visibility))
         self._check_lane(account_id, region)
         self._settle()
-        return iter(list(super().list_images(self.acting_in or account_id, region)))
+        if visibility == "SHARED":
+            return iter(
+                [
+                    i
+                    for i in self.images.values()
+                    if i.visibility == "SHARED"
+                    and i.ref.region == region
+                    and i.ref.account_id != account_id
+                ]
+            )
+        own = super().list_images(self.acting_in or account_id, region)
+        return iter([i for i in own if i.visibility != "SHARED"])
 
     def image_page(
         self,
@@ -226,6 +240,21 @@ class FakeAppStream(MemoryAppStream):
     ) -> list[BuilderUsage]:
         arn = ref_or_arn.arn if isinstance(ref_or_arn, ImageRef) else ref_or_arn
         return [b for b in self.builders if b.image_arn == arn and b.account_id == account_id]
+
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
+        self._record(Call("DescribeFleets", method="list_fleets", owner=account_id, region=region))
+        return [f for f in self.fleets if (f.account_id, f.region) == (account_id, region)]
+
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
+        self._record(
+            Call(
+                "DescribeImageBuilders",
+                method="list_image_builders",
+                owner=account_id,
+                region=region,
+            )
+        )
+        return [b for b in self.builders if (b.account_id, b.region) == (account_id, region)]
 
     # -- writes ----------------------------------------------------------------------------
     def update_permissions(self, ref: ImageRef, account_id: str, permissions: Permissions) -> None:
@@ -320,4 +349,8 @@ def _sweep(fake: FakeAppStream) -> InventoryPort:
 
 
 def _cli(fake: FakeAppStream) -> ImageReader:
+    return fake
+
+
+def _cli_inbound(fake: FakeAppStream) -> UsageReader:
     return fake

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from govbot.cli.deps import LedgerReader
 from govbot.cli.memory import MemoryLedger
+from govbot.cli.memory import _announced_key as announced_key
 from govbot.enforcer.announce import AnnouncementStore
 from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
@@ -104,7 +105,8 @@ class FakeLedger(MemoryLedger):
             case CopyJob():
                 self.jobs[(record.source_arn, record.destination_region)] = record
             case AnnouncedState():
-                self.announced[record.image_arn] = record
+                key = announced_key(record.image_arn, record.viewer_account_id)
+                self.announced[key] = record
             case SweepPass() | SweepLane():
                 self.sweep[record.keys()[1]] = record
             case _:

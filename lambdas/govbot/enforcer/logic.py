@@ -16,8 +16,15 @@ from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import outcomes
-from govbot.enforcer.announce import announce, resolved_item
+from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
+from govbot.enforcer.inbound import (
+    INBOUND_EVENTS,
+    current_announced,
+    reads_uses,
+    reread_for_event,
+    standing_item,
+)
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -142,6 +149,10 @@ class Enforcer:
         if self._is_own_call(parsed):
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
             return self._finish(parsed, "ignored", note)
+        if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
+            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, bundle, attempt)
+        if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
+            return self._retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
             return self._finish(parsed, "processed", _record_only_note(parsed))
         return self._retrying(parsed, parsed.image_ref, attempt, self._enforce, bundle, attempt)
@@ -301,6 +312,28 @@ class Enforcer:
         )
         return EnforcementResult("ignored", ledger_id, ignored.reason)
 
+    def _inbound(
+        self, event: ParsedEvent, ref: ImageRef, bundle: EventBundle, attempt: Attempt | None
+    ) -> EnforcementResult:
+        """A fleet or builder created or repointed: judge what it runs if another owns it."""
+        deps = self._deps
+        if not reads_uses(deps.judge.policy()):
+            return self._finish(event, "processed", _record_only_note(event))
+        snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
+        if snapshot is None:
+            return self._finish(event, "processed", f"{_record_only_note(event)}; {why}")
+        return self._enforce(event, snapshot.ref, bundle, attempt, fresh=snapshot)
+
+    def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
+        """An image deleted: its standing findings are resolved once it is really gone."""
+        deps = self._deps
+        outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
+        note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
+        result = self._finish(event, "processed", note, outbox=outbox)
+        if state is not None and result.status != "duplicate":
+            deps.ledger.put_announced(state)
+        return result
+
     def _enforce(
         self,
         event: ParsedEvent,
@@ -343,13 +376,14 @@ class Enforcer:
         # Standing violations are announced when they appear, change or go (not every time
         # an event or a sweep sees them again): see govbot.enforcer.announce.
         told = announce(
-            deps.ledger.get_announced(ref.arn),
+            current_announced(deps.ledger, snapshot),
             ref,
             evaluation.audit_violations(),
             deps.clock(),
+            viewer_account_id=snapshot.viewer_account_id,
         )
         if told.fresh:
-            outbox.append(outcomes.audit_item(event, evaluation, list(told.fresh)))
+            outbox.append(standing_item(event, evaluation, told.fresh, snapshot))
         if told.resolved:
             outbox.append(
                 resolved_item(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.gateways.appstream import AppStreamGatewayError
+from govbot.gateways.appstream import AppStreamGatewayError, FleetUsage
 from tests.fakes import FakeAppStream, FakeOrganizations
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 
@@ -28,15 +28,22 @@ def _image(name: str, *shares: SharedAccountPermission, owner: str = OWNER) -> I
     )
 
 
+LABELS = {"describe_image": "describe", "list_fleets": "fleets", "list_image_builders": "builders"}
+
+
 def _asked(fake: FakeAppStream) -> list[tuple[str, ...]]:
-    """What was read, as (method, account, region[, image name])."""
+    """What was read, as (what, account, region[, image name]); ``list`` is the private
+    listing, ``shared`` the images others share with the account."""
     asked: list[tuple[str, ...]] = []
     for call in fake.calls:
-        if call.image_arn:
+        if call.method == "list_images":
+            what = "list" if call.visibility == "PRIVATE" else "shared"
+            asked.append((what, call.owner, call.region))
+        elif call.image_arn:
             ref = ImageRef.from_arn(call.image_arn)
-            asked.append((call.method, ref.account_id, ref.region, ref.name))
+            asked.append((LABELS[call.method], ref.account_id, ref.region, ref.name))
         else:
-            asked.append((call.method, call.owner, call.region))
+            asked.append((LABELS[call.method], call.owner, call.region))
     return asked
 
 
@@ -63,7 +70,13 @@ def test_check_all_reports_violations_and_exits_1() -> None:
         "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=_deps(fake)
     )
     assert result.code == 1, result.err
-    assert _asked(fake) == [("list_images", OWNER, REGION)]  # account from the caller identity
+    # Account from the caller identity; the demo policy judges inbound shares too.
+    assert _asked(fake) == [
+        ("list", OWNER, REGION),
+        ("shared", OWNER, REGION),
+        ("fleets", OWNER, REGION),
+        ("builders", OWNER, REGION),
+    ]
     assert fake.endpoints == [None]
     out = result.out
     assert out.startswith(f"checked 2 image(s) in account {OWNER} {REGION}")
@@ -114,9 +127,14 @@ def test_check_several_accounts_and_regions_with_a_role() -> None:
     assert result.code == 0, result.err
     # The caller's account (STS) is read directly; the others through the spoke role.
     assert built == [(None, "audit", [None, "arn:aws:iam::210987654321:role/govbot-spoke"])]
-    assert _asked(fake) == [
-        ("list_images", OWNER, "us-east-1"), ("list_images", OWNER, "eu-west-1"),
-        ("list_images", "210987654321", "us-east-1"), ("list_images", "210987654321", "eu-west-1"),
+    assert [a for a in _asked(fake) if a[0] == "list"] == [
+        ("list", OWNER, "us-east-1"), ("list", OWNER, "eu-west-1"),
+        ("list", "210987654321", "us-east-1"), ("list", "210987654321", "eu-west-1"),
+    ]  # fmt: skip
+    # Then, per account and region, the images shared with it, its fleets and builders.
+    assert [a for a in _asked(fake) if a[0] == "shared"] == [
+        ("shared", OWNER, "us-east-1"), ("shared", OWNER, "eu-west-1"),
+        ("shared", "210987654321", "us-east-1"), ("shared", "210987654321", "eu-west-1"),
     ]  # fmt: skip
 
 
@@ -156,7 +174,7 @@ def test_check_one_clean_image_exits_0_and_uses_the_endpoint() -> None:
         "--policy", DEMO_POLICY, "--endpoint-url", "http://127.0.0.1:9", deps=_deps(fake),
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert _asked(fake) == [("describe_image", OWNER, REGION, "app-base")]
+    assert _asked(fake) == [("describe", OWNER, REGION, "app-base")]
     assert fake.endpoints == ["http://127.0.0.1:9"]
     assert "summary: 0 violation(s) on 0 image(s)" in result.out
 
@@ -245,3 +263,46 @@ def test_check_bad_region() -> None:
     )  # fmt: skip
     assert result.code == 2
     assert "--regions: expected an AWS region such as us-east-1, got 'moon-1'" in result.err
+
+
+def test_check_judges_fleets_on_images_others_share_with_the_account() -> None:
+    vendor = ImageSnapshot(
+        ref=ImageRef(account_id="999999999999", region=REGION, name="vendor-app"),
+        visibility="SHARED",
+    )
+    trusted = ImageSnapshot(
+        ref=ImageRef(account_id="111111111111", region=REGION, name="shared-base"),
+        visibility="SHARED",
+    )
+    fake = FakeAppStream([_image("app-base"), vendor, trusted])
+    fake.fleets = [
+        FleetUsage(
+            name=name,
+            arn=f"arn:aws:appstream:{REGION}:{OWNER}:fleet/{name}",
+            state="RUNNING",
+            account_id=OWNER,
+            region=REGION,
+            image_name=image.ref.name,
+            image_arn=image.ref.arn,
+            desired_capacity=2,
+            in_use=0,
+        )
+        for name, image in (("call-center", vendor), ("partner", trusted))
+    ]
+
+    result = run_cli("check", "--region", REGION, "--policy", DEMO_POLICY, deps=_deps(fake))
+
+    assert result.code == 1, result.err
+    assert f"shared with {OWNER}; used by: fleet call-center" in result.out
+    assert (
+        f"VIOLATION vendor-app trusted-image-owners account={OWNER} permission=fleet mode=enforce: "
+        f"account {OWNER}'s fleet call-center runs image vendor-app" in result.out
+    )
+    assert "owned by account 999999999999 which is not a trusted image owner" in result.out
+    assert "VIOLATION shared-base" not in result.out  # a trusted owner's image
+    assert result.out.rstrip().endswith("summary: 1 violation(s) on 1 image(s)")
+    as_json = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY, "--json", deps=_deps(fake)
+    )
+    arns = [image["image_arn"] for image in json.loads(as_json.out)["images"]]
+    assert vendor.ref.arn in arns
