@@ -41,7 +41,9 @@ class FakeAppStream:
         self.endpoints.append(endpoint_url)
         return self
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         self.asked.append(("describe", ref.account_id, ref.region, ref.name))
         if self.error:
             raise self.error

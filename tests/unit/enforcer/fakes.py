@@ -14,7 +14,7 @@ from typing import Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
-from govbot.ledger.errors import EventNotRecorded, TransactionTooLarge
+from govbot.ledger.errors import AnnouncementChanged, EventNotRecorded, TransactionTooLarge
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -84,7 +84,9 @@ class FakeAppStream:
         return {s.account_id: s.permissions for s in self.images[ref.arn].shared_with}
 
     # -- the AppStreamPort -----------------------------------------------------------------
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         self.describes += 1
         return self.images.get(ref.arn)
 
@@ -169,9 +171,11 @@ class FakeLedger:
     commits: list[Commit] = field(default_factory=list)
     overflow_writes: list[tuple[DecisionRecord, ...]] = field(default_factory=list)
     action_writes: list[ActionRecord] = field(default_factory=list)
+    event_writes: list[EventRecord] = field(default_factory=list)
     crash_on_commit: int = 0  # how many next commits die before writing anything
 
     def record_event(self, rec: EventRecord) -> bool:
+        self.event_writes.append(rec)
         if rec.event_id in self.events:
             return False
         self.events[rec.event_id] = rec.stamped(self.clock())
@@ -262,7 +266,19 @@ class FakeLedger:
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool:
+        if new_event is not None and event_id in self.events:
+            return False  # the real ledger's conditional put of a new event
+        guarded = self.announced.get(announced_guard or "")
+        if guarded is not None and guarded.findings:
+            raise AnnouncementChanged(f"{announced_guard} has an open announcement")
+        if new_event is not None:
+            self.events[event_id] = new_event.model_copy(update={"status": "received"})
+        if announced is not None:
+            self.put_announced(announced)
         if self.crash_on_commit:
             self.crash_on_commit -= 1
             raise Crash(f"crashed before committing {event_id!r}")
@@ -276,7 +292,12 @@ class FakeLedger:
             return False
         now = self.clock()
         self.events[event_id] = event.model_copy(
-            update={"status": event_status, "note": note, "completed_at": now}
+            update={
+                "status": event_status,
+                "note": note,
+                "completed_at": now,
+                "intents": None,
+            }
         )
         for decision in decisions:
             self._put_decision(decision)

@@ -21,7 +21,7 @@ from govbot.gateways.appstream import (
     ImageNotFound,
     ImagePage,
 )
-from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.errors import AnnouncementChanged, ConcurrentUpdate
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
@@ -139,7 +139,9 @@ class FakeAppStream:
         self.calls.append(f"details {image.ref.name}")
         return self.images.get(image.ref.arn)
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         self.calls.append(f"describe {ref.name}")
         return self.images.get(ref.arn)
 
@@ -271,7 +273,19 @@ class FakeLedger:
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool:
+        if new_event is not None and event_id in self.events:
+            return False  # the real ledger's conditional put of a new event
+        guarded = self.announced.get(announced_guard or "")
+        if guarded is not None and guarded.findings:
+            raise AnnouncementChanged(f"{announced_guard} has an open announcement")
+        if new_event is not None:
+            self.events[event_id] = new_event.model_copy(update={"status": "received"})
+        if announced is not None:
+            self.put_announced(announced)
         event = self.events[event_id]
         if event.status != "received":
             return False
@@ -279,7 +293,9 @@ class FakeLedger:
         for action in actions:
             self.put_action(action)
         self.add_outbox(outbox)
-        self.events[event_id] = event.model_copy(update={"status": event_status, "note": note})
+        self.events[event_id] = event.model_copy(
+            update={"status": event_status, "note": note, "intents": None}
+        )
         return True
 
     def add_outbox(self, items: Sequence[OutboxItem]) -> int:

@@ -68,7 +68,9 @@ class FakeAppStream:
         self._settle()
         return sum(1 for arn in self.copies if self.images[arn].ref.region == region)
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         self._settle()
         self.calls.append("DescribeImages")
         return self.images.get(ref.arn)
