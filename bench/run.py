@@ -185,7 +185,6 @@ def bench_enforcement_pipeline(events: int = 50) -> dict[str, Any]:
     for (service, _), count in calls.items():
         by_service[service] += count
     per_violation = {svc: round(n / events, 2) for svc, n in sorted(by_service.items())}
-    ddb = per_violation.get("dynamodb", 0.0)
     appstream = per_violation.get("appstream", 0.0)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     per_record_ms = elapsed / max(1, report.records) * 1000
@@ -202,7 +201,11 @@ def bench_enforcement_pipeline(events: int = 50) -> dict[str, Any]:
         "target": "every violation remedied, each record a person's call (govbot's own "
         "echoes never delivered); per violating event at most 2 DynamoDB and 3 AppStream "
         "calls (share list, tags, remedy), the container's first reads included",
-        "met": remedied == events and report.records == events and ddb <= 2.1 and appstream <= 3,
+        # Per container, not per event: one exemptions Query (the cache's first read).
+        "met": remedied == events
+        and report.records == events
+        and by_service["dynamodb"] <= 2 * events + 1
+        and appstream <= 3,
     }
 
 
