@@ -40,9 +40,9 @@ class SessionCalls:
         self.calls: Counter[tuple[str, str]] = Counter()
         session.events.register("before-call", self._count, unique_id="govbot-bench-calls")
 
-    def _count(self, event_name: str, **_: Any) -> None:
+    def _count(self, event_name: str, **_kwargs: Any) -> None:
         # "before-call.<service>.<Operation>"
-        _, service, operation = event_name.split(".", 2)
+        _hook, service, operation = event_name.split(".", 2)
         self.calls[(service, operation)] += 1
 
     def take(self) -> Counter[tuple[str, str]]:

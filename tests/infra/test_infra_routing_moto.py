@@ -183,7 +183,7 @@ def test_own_calls_are_never_delivered_others_are(aws, hub, family) -> None:
             # people and other roles, an assumed role of another stack, no ARN at all
             _by(f"arn:aws:iam::{ACCOUNT}:user/alice", "TagResource"),
             _by(f"arn:aws:sts::{ACCOUNT}:assumed-role/GovbotHubOther/bob", "TagResource"),
-            _by(f"arn:aws:sts::999999999999:assumed-role/GovbotHub-X/eve", "TagResource"),
+            _by("arn:aws:sts::999999999999:assumed-role/GovbotHub-X/eve", "TagResource"),
             _by(None, "TagResource"),
         ]
     )
