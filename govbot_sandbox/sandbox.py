@@ -26,7 +26,10 @@ from moto import mock_aws
 
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger, create_ledger_table
-from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
+from govbot_sandbox import (
+    moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
+    moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
+)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied

@@ -276,8 +276,10 @@ def test_event_failing_every_attempt_is_dead_lettered_then_handled_when_redriven
 ) -> None:
     sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
     event_id = _share(sandbox, "app-base", OUTSIDER, fleet=True, builder=True)
-    # AppStream keeps refusing to describe the image: every attempt fails.
-    sandbox.emulator.faults.set("DescribeImages", error_code="ResourceNotAvailableException")
+    # AppStream keeps refusing to read the image's share list: every attempt fails.
+    sandbox.emulator.faults.set(
+        "DescribeImagePermissions", error_code="ResourceNotAvailableException"
+    )
 
     report = sandbox.drain()
 

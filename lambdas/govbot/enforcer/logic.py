@@ -165,6 +165,9 @@ class Enforcer:
             failure = RetryLater(f"{exc.code}: {exc}")
         except RetryLater as exc:
             failure = exc
+        except Exception:
+            self._deps.ledger.record_event(self._event_record(event))
+            raise
         # Nothing reaches the DLQ unrecorded: the event is in the ledger (as received) before
         # SQS gets it back, whatever step failed (a no-op when it already is).
         self._deps.ledger.record_event(self._event_record(event))
