@@ -286,12 +286,12 @@ def test_event_failing_every_attempt_is_dead_lettered_then_handled_when_redriven
     assert report.failures == MAX_RECEIVE_COUNT
     (dead,) = sandbox.dead_letters()
     assert json.loads(dead)["detail"]["eventID"] == event_id
-    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is True
     bundle = sandbox.ledger.get_event(event_id)
     assert bundle.event is not None
     assert bundle.event.status == "received"  # recorded, not yet decided: nothing lost
 
     sandbox.emulator.faults.clear()
+    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is True
     result = sandbox.deliver_raw([dead])  # the operator redrives the DLQ
 
     assert result["batchItemFailures"] == []
