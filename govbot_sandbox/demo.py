@@ -292,13 +292,36 @@ def chapter_golden_pinned(story: Story) -> None:
     story.slack_messages()
 
 
+def chapter_inbound(story: Story) -> None:
+    story.title("Shared with me: a fleet on an outsider's image is reported, never stopped")
+    backend: Any = story.sb.emulator.backend
+    vendor = backend.seed_image(
+        OUTSIDER, REGION, "vendor-app", shared_with={HUB_ACCOUNT: (True, False)}
+    )
+    story.say(f"   {OUTSIDER} shares its vendor-app with us; alice creates a fleet on it")
+    client = story.sb.appstream(REGION)
+    client.create_fleet(
+        Name="call-center",
+        ImageArn=vendor,
+        InstanceType="stream.standard.medium",
+        ComputeCapacity={"DesiredInstances": 2},
+    )
+    story.sb.drain()
+    (fleet,) = client.describe_fleets(Names=["call-center"])["Fleets"]
+    desired = fleet["ComputeCapacityStatus"]["Desired"]
+    story.say(f"   now: call-center runs {fleet['ImageArn']}, desired {desired} (untouched)")
+    story.ledger_story(str(story.sb.emulator.events.named("CreateFleet")[-1]["detail"]["eventID"]))
+    story.slack_messages()
+
+
 def chapter_reminder(story: Story) -> None:
     story.title("A day of hourly sweeps later: standing violations are recalled once, in a digest")
     for _hour in range(24):
         story.clock.advance(3600)
         story.sb.drift_sweep()
     story.say(
-        "   24 sweeps ran; dev-tools was announced once (chapter 5), so Slack gets one reminder"
+        "   24 sweeps ran; dev-tools (chapter 5) and call-center's image (chapter 11) were "
+        "announced once, so Slack gets one reminder naming both"
     )
     story.sb.drain()
     story.slack_messages()
@@ -342,6 +365,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_drift_sweep,
     chapter_golden_copy,
     chapter_golden_pinned,
+    chapter_inbound,
     chapter_simulate,
     chapter_reminder,
 ]

@@ -40,6 +40,7 @@ MessageKind = Literal[
     "violation_audit",
     "violation_resolved",
     "violation_reminder",
+    "inbound_image_used",
     "stop_sharing_impact",
     "golden_copy_completed",
     "golden_copy_failed",
@@ -112,8 +113,27 @@ class ImageRef(BaseModel):
         return cls(region=parts[3], account_id=parts[4], name=parts[5][len("image/") :])
 
 
+class ImageUse(BaseModel):
+    """A fleet or image builder that runs an image (read from DescribeFleets or
+    DescribeImageBuilders of the account that owns the fleet or builder)."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    kind: PermissionKind  # "fleet" or "image_builder": the permission the use needs
+    name: str
+    arn: str
+    account_id: str
+    region: str
+    state: str = "UNKNOWN"
+
+
 class ImageSnapshot(BaseModel):
-    """The current state of an image as read from AppStream, with its share list."""
+    """The current state of an image as read from AppStream, with its share list.
+
+    An image another account owns ("shared with me") is judged as seen from a governed
+    account: ``viewer_account_id`` is that account and ``used_by`` its fleets and image
+    builders running the image (both empty for the owner's own view).
+    """
 
     model_config = ConfigDict(defer_build=True, frozen=True)
 
@@ -125,6 +145,8 @@ class ImageSnapshot(BaseModel):
     created_time: datetime | None = None
     description: str | None = None
     state_change_reason: str | None = None
+    viewer_account_id: str | None = None
+    used_by: tuple[ImageUse, ...] = ()
 
     def permissions_of(self, account_id: str) -> Permissions:
         """The permissions granted to ``account_id`` (empty when not shared with it)."""

@@ -14,8 +14,15 @@ from typing import Any
 from govbot.cli.common import EXIT_FINDINGS, EXIT_OK, Output, parse_image_name
 from govbot.cli.deps import CliDeps
 from govbot.cli.render import evaluation_json, evaluation_lines, permissions_text
-from govbot.cli.scope import ScopeReadFailed, add_scope_arguments, read_images, read_scope
+from govbot.cli.scope import (
+    ScopeReadFailed,
+    add_scope_arguments,
+    read_images,
+    read_inbound,
+    read_scope,
+)
 from govbot.cli.tables import table
+from govbot.domain import ImageSnapshot
 from govbot.policy import Evaluation
 
 CheckFailed = ScopeReadFailed  # the name other modules and tests know
@@ -41,7 +48,13 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     check.set_defaults(handler=run_check)
 
 
-def _row(evaluation: Evaluation) -> tuple[str, ...]:
+def _used_by(image: ImageSnapshot) -> str:
+    """``used by 1234...: fleet f, image builder b`` for another account's image."""
+    uses = ", ".join(f"{u.kind.replace('_', ' ')} {u.name}" for u in image.used_by)
+    return f"shared with {image.viewer_account_id}; used by: {uses or 'nothing'}"
+
+
+def _row(evaluation: Evaluation, used_by: str | None = None) -> tuple[str, ...]:
     ref_parts = evaluation.image_arn.split(":")
     violations = evaluation.violations()
     outcome = "violation" if violations else ("exempted" if evaluation.exempted() else "compliant")
@@ -55,7 +68,7 @@ def _row(evaluation: Evaluation) -> tuple[str, ...]:
         ref_parts[3],
         outcome,
         ",".join(evaluation.rule_ids()),
-        shares or "nobody",
+        used_by or shares or "nobody",
         "; ".join(f"{c.account_id} -{','.join(sorted(c.revoked))}" for c in changes),
     )
 
@@ -65,11 +78,21 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     image_name = parse_image_name(args.image) if args.image else None
     scope = read_scope(args, deps)
     images = read_images(args, scope, deps, output.err, image_name=image_name)
+    inbound: list[ImageSnapshot] = []
+    if image_name is None and any(rule.reads_uses for rule in scope.policy.rules):
+        inbound = read_inbound(args, scope, deps, output.err)
     inputs = scope.judge()  # read once: one consistent view for every image
-    evaluations = [inputs.evaluate(image) for image in images]
+    evaluations = [inputs.evaluate(image) for image in (*images, *inbound)]
+    used_by = {(i.ref.arn, i.viewer_account_id): _used_by(i) for i in inbound}
+    viewers = [i.viewer_account_id for i in images] + [i.viewer_account_id for i in inbound]
     violations = sum(len(e.violations()) for e in evaluations)
     failing = [e for e in evaluations if e.violations()]
-    shown = failing if args.only_violations else evaluations
+    pairs = [
+        (e, viewer)
+        for e, viewer in zip(evaluations, viewers, strict=True)
+        if e.violations() or not args.only_violations
+    ]
+    shown = [e for e, _viewer in pairs]
     if output.as_json:
         output.json(
             {
@@ -95,7 +118,7 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
             table(
                 output.out,
                 ("IMAGE", "ACCOUNT", "REGION", "VERDICT", "RULES", "SHARED WITH", "ENFORCE WOULD"),
-                [_row(e) for e in shown],
+                [_row(e, used_by.get((e.image_arn, viewer))) for e, viewer in pairs],
                 style_column=3,
             )
             for evaluation in failing:

@@ -25,6 +25,18 @@ class ImageReader(Protocol):
     def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]: ...
 
 
+class UsageReader(Protocol):
+    """What ``govbot check`` reads for images others share with the accounts (inbound)."""
+
+    def list_images(
+        self, account_id: str, region: str, *, visibility: Any = "PRIVATE", details: bool = True
+    ) -> Iterator[ImageSnapshot]: ...
+
+    def list_fleets(self, account_id: str, region: str) -> list[Any]: ...
+
+    def list_image_builders(self, account_id: str, region: str) -> list[Any]: ...
+
+
 class LedgerReader(Protocol):
     """The query part of ``govbot.ledger.Ledger`` that ``govbot ledger`` uses."""
 

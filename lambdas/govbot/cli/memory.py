@@ -67,6 +67,14 @@ class MemoryAppStream:
         """None listed: the world file has no image builders."""
         return []
 
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
+        """None: world fleets carry no owner account (nothing inbound to judge offline)."""
+        return []
+
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
+        """None: the world file has no image builders."""
+        return []
+
     def apply(self, image: ImageSnapshot) -> None:
         """Put ``image`` in place as the event that is being simulated left it."""
         self.images[image.ref.arn] = image
@@ -236,12 +244,14 @@ class MemoryLedger:
         self.exemptions[rec.exemption_id] = rec
         return rec
 
-    def get_announced(self, image_arn: str) -> AnnouncedState | None:
-        return self.announced.get(image_arn)
+    def get_announced(
+        self, image_arn: str, viewer_account_id: str | None = None
+    ) -> AnnouncedState | None:
+        return self.announced.get(_announced_key(image_arn, viewer_account_id))
 
     def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
         stored = rec.model_copy(update={"updated_at": None}).stamped(self._now())
-        self.announced[rec.image_arn] = stored
+        self.announced[_announced_key(rec.image_arn, rec.viewer_account_id)] = stored
         return stored
 
     def open_announcements(self) -> list[AnnouncedState]:
@@ -255,3 +265,8 @@ class MemoryLedger:
         self.decisions.setdefault(decision.event_id, {})[decision.keys()[1]] = decision.stamped(
             self._now()
         )
+
+
+def _announced_key(image_arn: str, viewer_account_id: str | None) -> str:
+    """The owner's view under the image ARN; a viewer's under the ARN and the viewer."""
+    return image_arn if viewer_account_id is None else f"{image_arn}#VIEWER#{viewer_account_id}"

@@ -93,6 +93,7 @@ def policy_summary(policy: Policy) -> dict[str, int]:
 KIND_MAX_SEVERITY: dict[str, Severity] = {
     "violation_remedied": "critical",
     "violation_audit": "medium",
+    "inbound_image_used": "critical",
     "stop_sharing_impact": "medium",
     "event_rejected": "low",
     "drift_found": "critical",

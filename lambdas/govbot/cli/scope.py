@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from govbot.cli.common import UsageError, parse_account, parse_instant, parse_region
 from govbot.cli.deps import CliDeps
@@ -22,6 +22,9 @@ from govbot.governance import build_judge
 from govbot.ledger import ExemptionRecord
 from govbot.policy import Evaluation, Policy
 from govbot.policy.judge import EngineInputs
+
+if TYPE_CHECKING:
+    from govbot.cli.deps import UsageReader
 
 
 class ScopeReadFailed(Exception):
@@ -80,6 +83,7 @@ class Scope:
     org_accounts: frozenset[str] = frozenset()
     granted: list[ExemptionRecord] = field(default_factory=list)
     ledger: Any = None
+    reader: Any = None  # the AppStream reader, built once per run
 
     def judge(self) -> EngineInputs:
         """The enforcer's judge, fixed at ``now``: the same inputs as a deployed evaluation."""
@@ -152,6 +156,12 @@ def read_scope(args: argparse.Namespace, deps: CliDeps) -> Scope:
 
 
 def _reader(args: argparse.Namespace, scope: Scope, deps: CliDeps) -> Any:
+    if scope.reader is None:
+        scope.reader = _new_reader(args, scope, deps)
+    return scope.reader
+
+
+def _new_reader(args: argparse.Namespace, scope: Scope, deps: CliDeps) -> Any:
     if not args.profile and not args.role_name:
         return deps.appstream(args.endpoint_url)
     role = args.role_name
@@ -212,3 +222,33 @@ def read_images(
         where = ", ".join(f"account {a} {r}" for a, r in places)
         raise UsageError(f"image {image_name!r} not found in {where}")
     return images
+
+
+def read_inbound(
+    args: argparse.Namespace, scope: Scope, deps: CliDeps, err: TextIO
+) -> list[ImageSnapshot]:
+    """Images owned outside ``--accounts`` that they list as shared with them or run in a
+    fleet or image builder, each as seen from the account (read-only; as the sweep reads)."""
+    from govbot.enforcer.inbound import foreign_images
+
+    gateway = cast("UsageReader", _reader(args, scope, deps))
+    found: list[ImageSnapshot] = []
+    places = [(a, r) for a in scope.accounts for r in scope.regions]
+    with progress(err, len(places), "reading images shared with the accounts") as advance:
+        for account, region in places:
+            try:
+                listed = list(
+                    gateway.list_images(account, region, visibility="SHARED", details=False)
+                )
+                fleets = gateway.list_fleets(account, region)
+                builders = gateway.list_image_builders(account, region)
+            except Exception as exc:  # gateway errors and botocore transport failures alike
+                raise ScopeReadFailed(
+                    f"cannot read the images shared with account {account}, its fleets or its "
+                    f"image builders from AppStream in {region}: {exc}"
+                ) from None
+            found += foreign_images(
+                account, region, fleets, builders, governed=frozenset(scope.accounts), listed=listed
+            )
+            advance(f"{account} {region}")
+    return found

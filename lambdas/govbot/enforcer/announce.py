@@ -28,7 +28,9 @@ MAX_REMINDER_LINES = 20
 class AnnouncementStore(Protocol):
     """Where announced states are kept (the ledger)."""
 
-    def get_announced(self, image_arn: str) -> AnnouncedState | None: ...
+    def get_announced(
+        self, image_arn: str, viewer_account_id: str | None = None
+    ) -> AnnouncedState | None: ...
     def put_announced(self, rec: AnnouncedState) -> AnnouncedState: ...
     def open_announcements(self) -> list[AnnouncedState]: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
@@ -75,8 +77,11 @@ def announce(
     ref: ImageRef,
     standing: Sequence[Verdict],
     now: datetime,
+    *,
+    viewer_account_id: str | None = None,
 ) -> Announcement:
-    """Compare ``standing`` violations with what was last announced for ``ref``."""
+    """Compare ``standing`` violations with what was last announced for ``ref`` (as seen
+    from ``viewer_account_id`` when another account owns the image)."""
     before: Mapping[str, Mapping[str, Any]] = previous.findings if previous else {}
     current = {finding_key(v): v for v in standing}
     fresh = tuple(
@@ -90,6 +95,7 @@ def announce(
         image_name=ref.name,
         region=ref.region,
         account_id=ref.account_id,
+        viewer_account_id=viewer_account_id,
         findings={key: _entry(v) for key, v in current.items()},
         announced_at=now,
         reminded_at=previous.reminded_at if previous and current else None,
@@ -162,12 +168,16 @@ def reminder_item(
         for entry in state.findings.values():
             permission = str(entry.get("permission") or "share").replace("_", " ")
             since = format_ts(state.announced_at) if state.announced_at else "?"
+            expected, actual = f"no {permission}", f"{permission} on {state.image_name}"
+            if state.viewer_account_id is not None:  # another account's image in use
+                expected = f"no {permission} on images of untrusted owners"
+                actual = f"a {permission} on {state.image_name} of account {state.account_id}"
             lines.append(
                 {
                     "account_id": entry.get("account_id") or "-",
-                    "expected": f"no {permission}",
+                    "expected": expected,
                     "actual": (
-                        f"{permission} on {state.image_name} ({state.region}), "
+                        f"{actual} ({state.region}), "
                         f"standing since {since} (rule {entry.get('rule_id')})"
                     ),
                     "image_arn": state.image_arn,
@@ -229,3 +239,37 @@ def pass_reminders(
         return [], []
     item = reminder_item(due, run_event_id=run_event_id, now=now, interval_hours=interval_hours)
     return [item], [state.model_copy(update={"reminded_at": now}) for state in due]
+
+
+class ImageReader(Protocol):
+    """Whether an image still exists (the AppStream gateway)."""
+
+    def describe_image(self, ref: ImageRef) -> Any: ...
+
+
+def deleted_resolution(
+    store: AnnouncementStore,
+    appstream: ImageReader,
+    event: Any,
+    ref: ImageRef,
+    now: datetime,
+) -> tuple[list[OutboxItem], AnnouncedState | None]:
+    """After a DeleteImage: the ``violation_resolved`` item and the state to store once
+    committed, when ``ref`` had standing findings and is really gone; else nothing.
+
+    The image is read again (only when something stands): a refused or not yet finished
+    delete leaves the findings standing.
+    """
+    state = store.get_announced(ref.arn)
+    if state is None or not state.findings or appstream.describe_image(ref) is not None:
+        return [], None
+    item = resolved_item(
+        ref,
+        state.findings.values(),
+        cause=f"image deleted by {event.actor_arn or 'unknown'}",
+        discriminator=event.event_id,
+        occurred_at=event.event_time,
+        event_id=event.event_id,
+        actor_arn=event.actor_arn,
+    )
+    return [item], state.model_copy(update={"findings": {}, "announced_at": now})

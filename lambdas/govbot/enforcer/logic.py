@@ -16,8 +16,15 @@ from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer import outcomes
-from govbot.enforcer.announce import announce, resolved_item
+from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
+from govbot.enforcer.inbound import (
+    INBOUND_EVENTS,
+    current_announced,
+    reads_uses,
+    reread_for_event,
+    standing_item,
+)
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -97,7 +104,7 @@ class Enforcer:
         ref = event.image_ref
         if ref is None:
             raise ValueError(f"event {event.event_id!r} names no image to enforce")
-        return self._first_attempt(event, ref, fresh=snapshot)
+        return self._first_attempt(event, ref, fresh=snapshot, guess_announced=snapshot is None)
 
     def handle(
         self, body: str | bytes | dict[str, Any], attempt: Attempt | None = None
@@ -142,6 +149,10 @@ class Enforcer:
             # Second guard: the EventBridge rules already keep govbot's own calls away.
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
             return self._record_only(parsed, "ignored", note)
+        if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
+            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
+        if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
+            return self._retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
             return self._record_only(parsed, "processed", _record_only_note(parsed))
         return self._retrying(parsed, parsed.image_ref, attempt, self._first_attempt, attempt)
@@ -335,6 +346,33 @@ class Enforcer:
                 return EnforcementResult("duplicate", event.event_id, "already handled")
             return step(bundle)
 
+    def _inbound(
+        self, event: ParsedEvent, ref: ImageRef, attempt: Attempt | None
+    ) -> EnforcementResult:
+        """A fleet or builder created or repointed: judge what it runs if another owns it."""
+        deps = self._deps
+        if not reads_uses(deps.judge.policy()):
+            return self._record_only(event, "processed", _record_only_note(event))
+        snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
+        if snapshot is None:
+            return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
+        return self._first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
+
+    def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
+        """An image deleted: its standing findings are resolved once it is really gone."""
+        deps = self._deps
+        outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
+        note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
+        result = self._once(
+            event,
+            lambda bundle: self._finish(
+                event, "processed", note, outbox=outbox, recorded=bundle is not None
+            ),
+        )
+        if state is not None and result.status != "duplicate":
+            deps.ledger.put_announced(state)
+        return result
+
     def _first_attempt(
         self,
         event: ParsedEvent,
@@ -342,11 +380,13 @@ class Enforcer:
         attempt: Attempt | None = None,
         *,
         fresh: ImageSnapshot | None = None,
+        guess_announced: bool = True,
     ) -> EnforcementResult:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`."""
         snapshot = fresh if fresh is not None else self._read(ref)
         return self._once(
-            event, lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot)
+            event,
+            lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
         )
 
     def _read(self, ref: ImageRef) -> ImageSnapshot | None:
@@ -363,6 +403,7 @@ class Enforcer:
         bundle: EventBundle | None,
         attempt: Attempt | None,
         snapshot: ImageSnapshot | None,
+        guess_announced: bool = True,
     ) -> EnforcementResult:
         """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
         ledger yet (its first write raises ``_Recorded`` if it is)."""
@@ -424,10 +465,16 @@ class Enforcer:
         def commit(previous: AnnouncedState | None, guard: str | None) -> EnforcementResult:
             # Standing violations are announced when they appear, change or go (not every
             # time an event or a sweep sees them again): see govbot.enforcer.announce.
-            told = announce(previous, ref, evaluation.audit_violations(), deps.clock())
+            told = announce(
+                previous,
+                ref,
+                evaluation.audit_violations(),
+                deps.clock(),
+                viewer_account_id=snapshot.viewer_account_id,
+            )
             items = list(outbox)
             if told.fresh:
-                items.append(outcomes.audit_item(event, evaluation, list(told.fresh)))
+                items.append(standing_item(event, evaluation, told.fresh, snapshot))
             if told.resolved:
                 items.append(
                     resolved_item(
@@ -447,12 +494,15 @@ class Enforcer:
             )  # fmt: skip
             return replace(result, fresh=told.fresh)
 
-        try:
-            # Optimistically, no standing finding was announced for the image: the commit
-            # checks that instead of reading it first, and fails (nothing written) if not.
-            return commit(None, ref.arn)
-        except AnnouncementChanged:
-            return commit(deps.ledger.get_announced(ref.arn), None)
+        if guess_announced and snapshot.viewer_account_id is None:
+            try:
+                # Optimistically, no standing finding was announced for the image: the
+                # commit checks that instead of reading it first (nothing written if not).
+                return commit(None, ref.arn)
+            except AnnouncementChanged:
+                pass
+        # The drift sweep reads it first: it sees every image with standing findings again.
+        return commit(current_announced(deps.ledger, snapshot), None)
 
     def _remedy(
         self,

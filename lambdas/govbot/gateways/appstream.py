@@ -498,6 +498,20 @@ class AppStreamGateway:
         listed = self._call(ref.account_id, ref.region, "ListTagsForResource", ResourceArn=arn)
         return bare.model_copy(update={"shared_with": shared, "tags": listed.get("Tags") or {}})
 
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
+        """Every fleet of ``account_id`` in ``region`` (DescribeFleets, all pages)."""
+        return [
+            FleetUsage.from_wire(fleet, account_id, region)
+            for fleet in self._pages(account_id, region, "DescribeFleets", "Fleets")
+        ]
+
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
+        """Every image builder of ``account_id`` in ``region`` (DescribeImageBuilders)."""
+        return [
+            BuilderUsage.from_wire(builder, account_id, region)
+            for builder in self._pages(account_id, region, "DescribeImageBuilders", "ImageBuilders")
+        ]
+
     def fleets_using(
         self, ref_or_arn: ImageRef | str, account_id: str, region: str
     ) -> list[FleetUsage]:
@@ -505,13 +519,9 @@ class AppStreamGateway:
         owner's own account)."""
         ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
         same_place = (account_id, region) == (ref.account_id, ref.region)
-        fleets = (
-            FleetUsage.from_wire(fleet, account_id, region)
-            for fleet in self._pages(account_id, region, "DescribeFleets", "Fleets")
-        )
         return [
             fleet
-            for fleet in fleets
+            for fleet in self.list_fleets(account_id, region)
             if fleet.image_arn == ref.arn or (same_place and fleet.image_name == ref.name)
         ]
 
@@ -520,11 +530,7 @@ class AppStreamGateway:
     ) -> list[BuilderUsage]:
         """Image builders in ``account_id``/``region`` created from the image (by ARN)."""
         ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
-        builders = (
-            BuilderUsage.from_wire(builder, account_id, region)
-            for builder in self._pages(account_id, region, "DescribeImageBuilders", "ImageBuilders")
-        )
-        return [b for b in builders if b.image_arn == ref.arn]
+        return [b for b in self.list_image_builders(account_id, region) if b.image_arn == ref.arn]
 
     # -- writes --
 

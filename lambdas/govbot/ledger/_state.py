@@ -71,9 +71,12 @@ class StateMixin(LedgerCore):
         ]
 
     # -- announced state (notification dedupe) ---------------------------------------------
-    def get_announced(self, image_arn: str) -> AnnouncedState | None:
-        """What people were last told about ``image_arn``'s standing findings, or None."""
-        record = self._get(announced_pk(image_arn), ANNOUNCED_SK)
+    def get_announced(
+        self, image_arn: str, viewer_account_id: str | None = None
+    ) -> AnnouncedState | None:
+        """What people were last told about ``image_arn``'s standing findings, or None
+        (with ``viewer_account_id``: about that account's use of another's image)."""
+        record = self._get(announced_pk(image_arn, viewer_account_id), ANNOUNCED_SK)
         assert record is None or isinstance(record, AnnouncedState)
         return record
 

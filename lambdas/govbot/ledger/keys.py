@@ -148,9 +148,14 @@ def exemption_pk(exemption_id: str) -> str:
     return f"EXEMPTION#{_check_single('exemption_id', exemption_id)}"
 
 
-def announced_pk(image_arn: str) -> str:
-    """``ANNOUNCED#<image arn>``: what people were last told about one image."""
-    return f"ANNOUNCED#{check_component('image_arn', image_arn)}"
+def announced_pk(image_arn: str, viewer_account_id: str | None = None) -> str:
+    """``ANNOUNCED#<image arn>``: what people were last told about one image; with a
+    viewer, ``ANNOUNCED#<image arn>#VIEWER#<account>``: about another account's image as
+    a governed account's fleets and builders use it (one record per viewer)."""
+    key = f"ANNOUNCED#{check_component('image_arn', image_arn)}"
+    if viewer_account_id is None:
+        return key
+    return f"{key}#VIEWER#{check_component('viewer_account_id', viewer_account_id)}"
 
 
 def sweep_lane_sk(account_id: str, region: str) -> str:

@@ -8,6 +8,8 @@ to the AppStream console. Kind-specific ``details`` keys read here (all optional
 - violation_resolved: ``violations``, ``cause``; violation_reminder: ``drift`` (as drift_found)
 - violation_remedied: ``granted_at``, ``revoked_at`` (ISO-8601), ``action``
 - stop_sharing_impact: ``fleets`` (names), ``permission``
+- inbound_image_used: ``uses`` [{kind, name, arn, account_id, state}], ``owner_account_id``,
+  ``violations`` [{rule_id, account_id, permission, reason}], ``action``
 - golden_copy_*: ``destination_region``, ``destination_image_name``, ``error``, ``attempts``
 - golden_source_deleted: ``copies`` (ARNs or names)
 - golden_name_taken: ``destination_*``, ``taken_by_image_arn``, ``made_by``
@@ -252,6 +254,29 @@ def render_violation_reminder(p: OutboxPayload, outbox_id: str, days: int) -> Re
     )
 
 
+def render_inbound_image_used(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
+    """A governed fleet or builder runs an image owned by an untrusted account."""
+    d = p.details
+    uses = [u for u in d.get("uses") or [] if isinstance(u, dict)]
+    listed = "\n".join(
+        f"• {esc(str(u.get('kind', '')).replace('_', ' '))} `{esc(u.get('name'))}` in account "
+        f"`{esc(u.get('account_id'))}` ({esc(u.get('state'))})"
+        for u in uses[:30]
+    )
+    reasons = "\n".join(
+        f"• {esc(v.get('reason'))}" for v in d.get("violations") or [] if isinstance(v, dict)
+    )
+    owner = esc(d.get("owner_account_id") or p.account_id or "unknown")
+    extra: list[Block] = [
+        section(f"*Runs it:*\n{listed or 'see summary'}"),
+        section(f"*Image:* `{esc(p.image_arn or p.image_name)}`\n*Owned by:* `{owner}`"),
+    ]
+    if reasons:
+        extra.append(section(f"*Why:*\n{reasons}"))
+    what = esc(d.get("action") or "reported only")
+    return _message(p, outbox_id, "Image from an untrusted owner in use", what, extra)
+
+
 def render_stop_sharing_impact(p: OutboxPayload, outbox_id: str, days: int) -> RenderedMessage:
     """Fleet access removed: that account's fleets on the image drop to capacity 0."""
     fleets = p.details.get("fleets") or []
@@ -386,6 +411,7 @@ RENDERERS: dict[str, Renderer] = {
     "violation_audit": render_violation_audit,
     "violation_resolved": render_violation_resolved,
     "violation_reminder": render_violation_reminder,
+    "inbound_image_used": render_inbound_image_used,
     "stop_sharing_impact": render_stop_sharing_impact,
     "golden_copy_completed": render_golden_copy_completed,
     "golden_copy_failed": render_golden_copy_failed,

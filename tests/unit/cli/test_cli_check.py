@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.gateways.appstream import AppStreamGatewayError
+from govbot.gateways.appstream import AppStreamGatewayError, BuilderUsage, FleetUsage
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 
 OWNER = "123456789012"
@@ -35,6 +35,7 @@ class FakeAppStream:
         self.images = images
         self.error = error
         self.asked: list[tuple[str, ...]] = []
+        self.fleets: list[FleetUsage] = []
         self.endpoints: list[str | None] = []
 
     def factory(self, endpoint_url: str | None) -> FakeAppStream:
@@ -49,11 +50,23 @@ class FakeAppStream:
             raise self.error
         return next((i for i in self.images if i.ref.name == ref.name), None)
 
-    def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]:
-        self.asked.append(("list", account_id, region))
+    def list_images(
+        self, account_id: str, region: str, *, visibility: str = "PRIVATE", details: bool = True
+    ) -> Iterator[ImageSnapshot]:
+        self.asked.append(("list" if visibility == "PRIVATE" else "shared", account_id, region))
         if self.error:
             raise self.error
-        yield from self.images
+        yield from (
+            i for i in self.images if (i.visibility == "SHARED") == (visibility == "SHARED")
+        )
+
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
+        self.asked.append(("fleets", account_id, region))
+        return [f for f in self.fleets if f.account_id == account_id]
+
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
+        self.asked.append(("builders", account_id, region))
+        return []
 
 
 class FakeOrganizations:
@@ -94,7 +107,13 @@ def test_check_all_reports_violations_and_exits_1() -> None:
         "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, deps=_deps(fake)
     )
     assert result.code == 1, result.err
-    assert fake.asked == [("list", OWNER, REGION)]  # account from the caller identity
+    # Account from the caller identity; the demo policy judges inbound shares too.
+    assert fake.asked == [
+        ("list", OWNER, REGION),
+        ("shared", OWNER, REGION),
+        ("fleets", OWNER, REGION),
+        ("builders", OWNER, REGION),
+    ]
     assert fake.endpoints == [None]
     out = result.out
     assert out.startswith(f"checked 2 image(s) in account {OWNER} {REGION}")
@@ -145,9 +164,14 @@ def test_check_several_accounts_and_regions_with_a_role() -> None:
     assert result.code == 0, result.err
     # The caller's account (STS) is read directly; the others through the spoke role.
     assert built == [(None, "audit", [None, "arn:aws:iam::210987654321:role/govbot-spoke"])]
-    assert fake.asked == [
+    assert [a for a in fake.asked if a[0] == "list"] == [
         ("list", OWNER, "us-east-1"), ("list", OWNER, "eu-west-1"),
         ("list", "210987654321", "us-east-1"), ("list", "210987654321", "eu-west-1"),
+    ]  # fmt: skip
+    # Then, per account and region, the images shared with it, its fleets and builders.
+    assert [a for a in fake.asked if a[0] == "shared"] == [
+        ("shared", OWNER, "us-east-1"), ("shared", OWNER, "eu-west-1"),
+        ("shared", "210987654321", "us-east-1"), ("shared", "210987654321", "eu-west-1"),
     ]  # fmt: skip
 
 
@@ -276,3 +300,46 @@ def test_check_bad_region() -> None:
     )  # fmt: skip
     assert result.code == 2
     assert "--regions: expected an AWS region such as us-east-1, got 'moon-1'" in result.err
+
+
+def test_check_judges_fleets_on_images_others_share_with_the_account() -> None:
+    vendor = ImageSnapshot(
+        ref=ImageRef(account_id="999999999999", region=REGION, name="vendor-app"),
+        visibility="SHARED",
+    )
+    trusted = ImageSnapshot(
+        ref=ImageRef(account_id="111111111111", region=REGION, name="shared-base"),
+        visibility="SHARED",
+    )
+    fake = FakeAppStream([_image("app-base"), vendor, trusted])
+    fake.fleets = [
+        FleetUsage(
+            name=name,
+            arn=f"arn:aws:appstream:{REGION}:{OWNER}:fleet/{name}",
+            state="RUNNING",
+            account_id=OWNER,
+            region=REGION,
+            image_name=image.ref.name,
+            image_arn=image.ref.arn,
+            desired_capacity=2,
+            in_use=0,
+        )
+        for name, image in (("call-center", vendor), ("partner", trusted))
+    ]
+
+    result = run_cli("check", "--region", REGION, "--policy", DEMO_POLICY, deps=_deps(fake))
+
+    assert result.code == 1, result.err
+    assert f"shared with {OWNER}; used by: fleet call-center" in result.out
+    assert (
+        f"VIOLATION vendor-app trusted-image-owners account={OWNER} permission=fleet mode=enforce: "
+        f"account {OWNER}'s fleet call-center runs image vendor-app" in result.out
+    )
+    assert "owned by account 999999999999 which is not a trusted image owner" in result.out
+    assert "VIOLATION shared-base" not in result.out  # a trusted owner's image
+    assert result.out.rstrip().endswith("summary: 1 violation(s) on 1 image(s)")
+    as_json = run_cli(
+        "check", "--region", REGION, "--policy", DEMO_POLICY, "--json", deps=_deps(fake)
+    )
+    arns = [image["image_arn"] for image in json.loads(as_json.out)["images"]]
+    assert vendor.ref.arn in arns

@@ -110,6 +110,12 @@ class FakeAppStream:
         ref = ref_or_arn if isinstance(ref_or_arn, ImageRef) else ImageRef.from_arn(ref_or_arn)
         return [b for b in self.builders if b.image_arn == ref.arn and b.account_id == account_id]
 
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
+        return [f for f in self.fleets if (f.account_id, f.region) == (account_id, region)]
+
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
+        return [b for b in self.builders if (b.account_id, b.region) == (account_id, region)]
+
     def delete_permissions(self, ref: ImageRef, account_id: str) -> None:
         self.calls.append(Call("DeleteImagePermissions", ref.arn, account_id))
         self._maybe_fail("DeleteImagePermissions")
@@ -226,12 +232,14 @@ class FakeLedger:
         )
         return rec_id
 
-    def get_announced(self, image_arn: str) -> AnnouncedState | None:
-        return self.announced.get(image_arn)
+    def get_announced(
+        self, image_arn: str, viewer_account_id: str | None = None
+    ) -> AnnouncedState | None:
+        return self.announced.get(_announced_key(image_arn, viewer_account_id))
 
     def put_announced(self, rec: AnnouncedState) -> AnnouncedState:
         stored = rec.model_copy(update={"updated_at": None}).stamped(self.clock())
-        self.announced[rec.image_arn] = stored
+        self.announced[_announced_key(rec.image_arn, rec.viewer_account_id)] = stored
         return stored
 
     def open_announcements(self) -> list[AnnouncedState]:
@@ -335,3 +343,8 @@ class FakeLedger:
         self.decisions.setdefault(decision.event_id, {})[decision.keys()[1]] = decision.stamped(
             self.clock()
         )
+
+
+def _announced_key(image_arn: str, viewer_account_id: str | None) -> str:
+    """The owner's view under the image ARN; a viewer's under the ARN and the viewer."""
+    return image_arn if viewer_account_id is None else f"{image_arn}#VIEWER#{viewer_account_id}"

@@ -57,6 +57,7 @@ def test_sweep_remedies_violations_everywhere_and_counts_the_rest() -> None:
         "regions_swept": 4,
         "images": 6,
         "compliant": 3,
+        "standing": 0,
         "drifted": 3,
         "remedied": 2,
         "failed": 0,

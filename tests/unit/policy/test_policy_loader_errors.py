@@ -147,14 +147,15 @@ def test_unknown_rule_type_with_hint() -> None:
     assert problems(HEAD + "rules:\n  - id: a\n    type: never_shared\n") == [
         "rules[0].type: unknown rule type 'never_shared' (did you mean 'never_share'?); "
         "expected one of 'no_image_builder_for_untrusted', 'fleet_only_for_listed', "
-        "'never_share', 'max_shared_accounts' (line 5)"
+        "'never_share', 'max_shared_accounts', 'inbound_only_from_trusted' (line 5)"
     ]
 
 
 def test_missing_rule_type() -> None:
     assert problems(HEAD + "rules:\n  - id: a\n") == [
         "rules[0].type: required key is missing (one of 'no_image_builder_for_untrusted', "
-        "'fleet_only_for_listed', 'never_share', 'max_shared_accounts') (line 4)"
+        "'fleet_only_for_listed', 'never_share', 'max_shared_accounts', "
+        "'inbound_only_from_trusted') (line 4)"
     ]
 
 
@@ -335,7 +336,7 @@ def test_route_kind_and_severity() -> None:
         """)
     assert problems(text) == [
         "notifications.routes[0].kinds[0]: expected 'violation_remedied', 'violation_audit', "
-        "'violation_resolved', 'violation_reminder', 'stop_sharing_impact', "
+        "'violation_resolved', 'violation_reminder', 'inbound_image_used', 'stop_sharing_impact', "
         "'golden_copy_completed', 'golden_copy_failed', 'golden_source_deleted', "
         "'golden_name_taken', 'drift_found', 'exemption_granted', 'exemption_expired' or "
         "'event_rejected', got 'violation_remedy' (did you mean 'violation_remedied'?) (line 6)",

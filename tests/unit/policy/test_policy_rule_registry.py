@@ -28,6 +28,7 @@ BUILT_IN = (
     "fleet_only_for_listed",
     "never_share",
     "max_shared_accounts",
+    "inbound_only_from_trusted",
 )
 
 

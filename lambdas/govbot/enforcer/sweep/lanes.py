@@ -13,19 +13,26 @@ after every page, so a crash costs at most one page, whose images are then re-ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from govbot.domain import ImageSnapshot
+from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
+from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
-from govbot.gateways.appstream import AppStreamGatewayError, ImagePage, Throttled
+from govbot.gateways.appstream import (
+    AppStreamGatewayError,
+    BuilderUsage,
+    FleetUsage,
+    ImagePage,
+    Throttled,
+)
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
@@ -36,6 +43,18 @@ class InventoryPort(Protocol):
 
     def image_page(self, account_id: str, region: str, token: str | None = None) -> ImagePage: ...
     def with_details(self, image: ImageSnapshot) -> ImageSnapshot | None: ...
+    # Images gone while findings stood, and others' images governed accounts run:
+    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
+    def list_images(
+        self,
+        account_id: str,
+        region: str,
+        *,
+        visibility: Literal["PRIVATE", "SHARED", "PUBLIC"] = "PRIVATE",
+        details: bool = True,
+    ) -> Iterable[ImageSnapshot]: ...
+    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]: ...
+    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]: ...
 
 
 class CheckpointPort(Protocol):
@@ -78,6 +97,8 @@ class LaneContext:
     lease_seconds: int
     # Images with standing findings people were told about (resolved when found compliant).
     announced: Mapping[str, AnnouncedState] = field(default_factory=dict)
+    # The same for others' images as governed accounts use them, by (image ARN, viewer).
+    viewed: Mapping[tuple[str, str], AnnouncedState] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,6 +119,8 @@ class LaneSweep:
         self._lock = threading.Lock()
         self._images = 0
         self._compliant = 0
+        self._standing = 0
+        self._seen: set[str] = set()  # image ARNs this invocation found still there
         self._drifted: list[str] = []
         self._errors: list[str] = []
         self._findings: list[DriftFinding] = []
@@ -150,6 +173,9 @@ class LaneSweep:
             if len(handled) < len(todo):
                 return self._stop(token, done)
             if page.next_token is None:
+                if self._ctx.deadline.short():
+                    return self._stop(token, done)  # resumes here: the page is all done
+                self._after_listing()
                 return self._finish("done")
             token, done = page.next_token, set()
             self._save(page_token=token, done_names=())
@@ -182,7 +208,9 @@ class LaneSweep:
         try:
             image = ctx.inventory.with_details(listed)
             if image is None:
-                return  # deleted since the listing
+                return  # deleted since the listing (resolved after the listing)
+            with self._lock:
+                self._seen.add(ref.arn)
             drifted = bool(enforcer.evaluate(image, ctx.now).violations())
             if not drifted:
                 # Compliant now; on a re-checked page it may be compliant because we fixed it.
@@ -208,17 +236,36 @@ class LaneSweep:
             finding = finding_from_bundle(ref, enforcer.deps.ledger.get_event(result.event_id))
         else:
             finding = finding_from_result(ref, result)
-        self._tally(image, finding)
+        # Violations that stand, announced before: neither compliant nor news.
+        self._tally(image, finding, standing=finding is None)
+
+    def _after_listing(self) -> None:
+        """Once every private image is swept: others' images in use, and images gone."""
+        ctx, lane = self._ctx, self._lane
+        inbound = sweep_inbound(ctx, lane.account_id, lane.region)
+        with self._lock:
+            self._images += inbound.images
+            self._compliant += inbound.compliant
+            self._standing += inbound.standing
+            self._findings += inbound.findings
+            self._drifted += [f.image_arn for f in inbound.findings]
+            self._errors += inbound.errors
+        for error in resolve_vanished(ctx, lane.account_id, lane.region, self._seen):
+            self._error(error)
 
     def _earlier(self, image: ImageSnapshot) -> DriftFinding | None:
         event_id = image_event_id(self._ctx.run.pass_id, image.ref.arn)
         bundle = self._ctx.enforcer.deps.ledger.get_event(event_id)
         return finding_from_bundle(image.ref, bundle) if bundle.is_final else None
 
-    def _tally(self, image: ImageSnapshot, finding: DriftFinding | None) -> None:
+    def _tally(
+        self, image: ImageSnapshot, finding: DriftFinding | None, *, standing: bool = False
+    ) -> None:
         with self._lock:
             self._images += 1
-            if finding is None:
+            if finding is None and standing:
+                self._standing += 1
+            elif finding is None:
                 self._compliant += 1  # compliant, or an event (or a person) fixed it
             else:
                 self._findings.append(finding)
@@ -252,11 +299,12 @@ class LaneSweep:
             update |= {
                 "images": lane.images + self._images,
                 "compliant": lane.compliant + self._compliant,
+                "standing": lane.standing + self._standing,
                 "drifted": drifted,
                 "errors": errors,
                 "error_count": lane.error_count + len(self._errors),
             }
-            self._images = self._compliant = 0
+            self._images = self._compliant = self._standing = 0
             self._drifted, self._errors = [], []
         changed = lane.model_copy(update=update)
         self._lane = self._ctx.checkpoint.put_sweep_record(

@@ -88,6 +88,7 @@ def lane_for_pass(lane: SweepLane, pass_id: str) -> SweepLane:
             "done_names": (),
             "images": 0,
             "compliant": 0,
+            "standing": 0,
             "drifted": (),
             "errors": (),
             "error_count": 0,

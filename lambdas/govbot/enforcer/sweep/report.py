@@ -30,6 +30,7 @@ class DriftSweepReport:
     lanes_total: int = 0
     images: int = 0
     compliant: int = 0
+    standing: int = 0
     findings: list[DriftFinding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     note: str = ""
@@ -42,6 +43,7 @@ class DriftSweepReport:
             "regions_swept": len(self.swept),
             "images": self.images,
             "compliant": self.compliant,
+            "standing": self.standing,
             "drifted": len(self.findings),
             "remedied": len(remedies) - failed,
             "failed": failed,

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, cast
 
 from govbot.domain import ImageRef
 from govbot.enforcer import outcomes
@@ -134,7 +134,7 @@ class DriftSweep:
             now=now,
             calls_in_flight=self._settings.calls_in_flight,
             lease_seconds=deadline.lease_seconds(self._settings.lease_seconds),
-            announced={s.image_arn: s for s in ledger.open_announcements()},
+            **_announced_maps(ledger.open_announcements()),
         )
         results = self._sweep_lanes(ctx, plan.unfinished())
         lanes = _merge(plan.lanes, results)
@@ -288,4 +288,14 @@ def _fill(report: DriftSweepReport, lanes: list[SweepLane], pass_id: str) -> Non
     report.swept = sorted(lane.name for lane in mine if lane.state == "done")
     report.images = sum(lane.images for lane in mine)
     report.compliant = sum(lane.compliant for lane in mine)
+    report.standing = sum(lane.standing for lane in mine)
     report.errors = [e for lane in sorted(mine, key=lambda x: x.name) for e in lane.errors]
+
+
+def _announced_maps(states: Iterable[AnnouncedState]) -> dict[str, Any]:
+    """Open announced states: the owners' by image ARN, the viewers' by (ARN, viewer)."""
+    owners = {s.image_arn: s for s in states if s.viewer_account_id is None}
+    viewed = {
+        (s.image_arn, s.viewer_account_id): s for s in states if s.viewer_account_id is not None
+    }
+    return {"announced": owners, "viewed": viewed}

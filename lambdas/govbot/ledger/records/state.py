@@ -176,12 +176,14 @@ class AnnouncedState(LedgerRecord):
     region: str = ""
     account_id: str = ""
     findings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Set for an image another account owns, judged as this governed account uses it.
+    viewer_account_id: str | None = None
     announced_at: UtcDatetime | None = None  # last appearance, change or resolution
     reminded_at: UtcDatetime | None = None  # last reminder digest naming it
     updated_at: UtcDatetime | None = None
 
     def keys(self) -> tuple[str, str]:
-        return announced_pk(self.image_arn), ANNOUNCED_SK
+        return announced_pk(self.image_arn, self.viewer_account_id), ANNOUNCED_SK
 
     def timestamp(self) -> datetime | None:
         return self.updated_at

@@ -81,6 +81,8 @@ class SweepLane(LedgerRecord):
     done_names: tuple[str, ...] = ()
     images: int = Field(default=0, ge=0)
     compliant: int = Field(default=0, ge=0)
+    # Images whose violations still stand, already announced (neither compliant nor news).
+    standing: int = Field(default=0, ge=0)
     drifted: tuple[str, ...] = ()  # image ARNs with a finding in this pass
     errors: tuple[str, ...] = ()
     error_count: int = Field(default=0, ge=0)

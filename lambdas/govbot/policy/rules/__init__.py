@@ -28,6 +28,7 @@ from govbot.policy.rules.image_builder import NoImageBuilderForUntrusted  # isor
 from govbot.policy.rules.fleet import FleetOnlyForListed  # isort: skip
 from govbot.policy.rules.never_share import NeverShare  # isort: skip
 from govbot.policy.rules.share_cap import MaxSharedAccounts  # isort: skip
+from govbot.policy.rules.inbound import InboundOnlyFromTrusted  # isort: skip
 
 
 class _RegisteredRules:
@@ -51,6 +52,7 @@ RuleType = str
 __all__ = [
     "PERMISSION_KINDS",
     "FleetOnlyForListed",
+    "InboundOnlyFromTrusted",
     "MaxSharedAccounts",
     "NeverShare",
     "NoImageBuilderForUntrusted",

@@ -37,6 +37,9 @@ class RuleConfig(StrictModel):
     default_severity: ClassVar[Severity] = "medium"
     #: True when a violation never leads to an automatic change (even in enforce mode).
     report_only: ClassVar[bool] = False
+    #: True when ``check`` reads ``image.used_by`` (a governed account's fleets and builders
+    #: on another account's image): only then do the enforcer and the sweep read them.
+    reads_uses: ClassVar[bool] = False
 
     id: Identifier
     description: str | None = None
@@ -109,9 +112,13 @@ class RuleContext:
         *,
         allowed_because: str | None,
         violation_because: str,
+        subject: str | None = None,
     ) -> Verdict:
-        """One account-level verdict: allowed, else exempted, else violation."""
-        holds = self.holds(account_id, kind)
+        """One account-level verdict: allowed, else exempted, else violation.
+
+        ``subject`` starts the reason (default: "account ... holds KIND permission on image").
+        """
+        holds = subject or self.holds(account_id, kind)
         outcome: Outcome
         exemption = None
         if allowed_because is not None:
