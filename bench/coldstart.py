@@ -93,6 +93,7 @@ def deployed_environment(policy_file: Path) -> dict[str, str]:
         "HUB_ACCOUNT_ID": "111111111111",
         "SELF_PRINCIPAL_ARNS": "arn:aws:sts::111111111111:assumed-role/govbot-functions/",
         "SLACK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:s",
+        "SLACK_WEBHOOKS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:w",
         "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111111111111/govbot-enforcer",
         "POWERTOOLS_SERVICE_NAME": "govbot",
         "POWERTOOLS_METRICS_NAMESPACE": "govbot",
