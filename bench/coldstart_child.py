@@ -77,13 +77,18 @@ def floor() -> None:
     session.client("dynamodb", region_name=REGION)
 
 
-def libraries() -> None:
-    """The floor plus what every handler of this design imports and builds whatever it
-    does: pydantic, Powertools' Logger and Metrics, and the Tracer when tracing is on."""
+def floor_pydantic() -> None:
+    """The floor, then pydantic: what pydantic adds once boto3 is in."""
+    floor()
+    from pydantic import BaseModel, ConfigDict, Field  # noqa: F401
+
+
+def floor_powertools() -> None:
+    """The floor, then Powertools' Logger and Metrics, and the Tracer when tracing is on
+    (as govbot builds it): what a handler without pydantic would still pay."""
     floor()
     from aws_lambda_powertools.logging import Logger
     from aws_lambda_powertools.metrics import Metrics
-    from pydantic import BaseModel, ConfigDict, Field  # noqa: F401
 
     Logger()
     Metrics()
@@ -91,6 +96,13 @@ def libraries() -> None:
         from aws_lambda_powertools.tracing import Tracer
 
         Tracer(patch_modules=["botocore", "httplib"])
+
+
+def libraries() -> None:
+    """The floor plus what every handler of this design imports and builds whatever it
+    does: pydantic, Powertools' Logger and Metrics, and the Tracer when tracing is on."""
+    floor_powertools()
+    from pydantic import BaseModel, ConfigDict, Field  # noqa: F401
 
 
 class _Context:
@@ -244,6 +256,10 @@ def main(scenario: str) -> None:
         pydantic_import()
     elif scenario == "libraries":
         libraries()
+    elif scenario == "floor+pydantic":
+        floor_pydantic()
+    elif scenario == "floor+powertools":
+        floor_powertools()
     elif scenario == "govbot:enforcer:invoke":
         enforcer_invoke(policy_json)
     else:
