@@ -57,6 +57,7 @@ def bench_burst_memory(events: int = 10_000) -> dict[str, Any]:
         "failed_records": burst["failed_records"],
         "unanswered_calls": burst["unanswered_calls"],
         "aws_calls_per_event": calls,
+        "aws_calls_total": burst["aws_calls"],
         "seconds": burst["seconds"],
         "peak_rss_mb": peak,
         "floor_rss_mb": floor_mb,
