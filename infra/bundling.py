@@ -3,16 +3,18 @@
 The asset holds exactly the import closure of the handlers (``infra.closure``): the
 ``govbot`` modules they reach and the ``slack_sdk`` modules those reach (slack_sdk is the
 one dependency the Powertools layer does not carry), plus slack_sdk's licence. No
-bytecode, no CLI, nothing only the sandbox or the tests use; docstrings and comments
+CLI, nothing only the sandbox or the tests use; docstrings and comments
 blanked with every line kept in place (infra/slim.py). slack_sdk is installed by pip
 once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
 offline.
 
-Each module ships with its bytecode (``__pycache__/*.cpython-311.pyc``, unchecked-hash):
+Each module ships with its bytecode (``__pycache__/*.cpython-311.pyc``, checked-hash):
 ``/var/task`` is read-only, so without it Python compiles every module the first call
 imports on every cold start (about 80 ms of CPU for the enforcer, measured with
-``bench/coldstart.py``). Unchecked-hash bytecode is used as is, whatever the files' times
-in the zip, and holds no path of the build machine, so the asset stays reproducible.
+``bench/coldstart.py``). Hash-based bytecode does not depend on the files' times in the
+zip and holds no path of the build machine, so the asset stays reproducible; it is checked
+against its source (a hash of a few KB per module), so a source edited in place, say in the
+Lambda console during an incident, is run as edited rather than silently shadowed.
 Bytecode is written only when the synth runs on the Lambda's Python version (its magic
 number must match); on another version the asset ships sources only.
 """
@@ -190,7 +192,7 @@ def bundle_closure(
 
 
 def compile_bytecode(out: Path, sources: Sequence[Path]) -> list[Path]:
-    """Write each source's unchecked-hash bytecode where Python 3.11 looks for it.
+    """Write each source's checked-hash bytecode where Python 3.11 looks for it.
 
     Returns the files written (relative to ``out``); none when this interpreter is not the
     Lambda's Python version (see the module docstring).
@@ -205,7 +207,7 @@ def compile_bytecode(out: Path, sources: Sequence[Path]) -> list[Path]:
             cfile=str(out / cache),
             dfile=relative.as_posix(),  # no build-machine path inside the asset
             doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
         )
         written.append(cache)
     return written

@@ -90,7 +90,7 @@ def test_the_asset_holds_exactly_what_the_handlers_import(project, tmp_path: Pat
     assert _files(out) == sources | bytecode | {"slack_sdk/LICENSE"}
 
 
-def test_the_bytecode_is_used_without_checking_the_source_and_is_reproducible(
+def test_the_bytecode_is_checked_against_its_source_and_is_reproducible(
     project, tmp_path: Path
 ) -> None:
     source, cache, spec = project
@@ -101,9 +101,9 @@ def test_the_bytecode_is_used_without_checking_the_source_and_is_reproducible(
     pyc = outs[0] / importlib.util.cache_from_source("govbot/core.py")
     header = pyc.read_bytes()[:8]
     assert header[:4] == importlib.util.MAGIC_NUMBER
-    # PEP 552 flags: hash-based (bit 0) and check_source off (bit 1): the zip's file times
-    # do not matter and the read-only /var/task is never written.
-    assert int.from_bytes(header[4:8], "little") == 0b01
+    # PEP 552 flags: hash-based (bit 0) and check_source on (bit 1): the zip's file times
+    # do not matter, and a source edited in place is not shadowed by stale bytecode.
+    assert int.from_bytes(header[4:8], "little") == 0b11
     assert str(tmp_path) not in pyc.read_bytes().decode("latin-1")  # no build path inside
     assert {p.relative_to(outs[0]): p.read_bytes() for p in outs[0].rglob("*.pyc")} == {
         p.relative_to(outs[1]): p.read_bytes() for p in outs[1].rglob("*.pyc")
