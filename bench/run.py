@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.assets import bench_asset_sizes
+from bench.burst import bench_burst_memory
 from bench.calls import DEPLOYED_CACHES, SessionCalls, bench_calls_per_event
 from bench.coldstart import bench_cold_start
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
@@ -291,6 +292,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "drift_sweep_3x1000x10_60s_invocations": bench_sweep_invocation_limit,
     "lambda_asset_zipped_size": bench_asset_sizes,
     "cold_start_handlers": bench_cold_start,
+    "enforcer_burst_10000_events_memory": bench_burst_memory,
     "throttling_storm_100_events": bench_throttling_storm,
 }
 
