@@ -16,6 +16,7 @@ from infra.nag import add_nag_checks
 from infra.spoke_stack import (
     GovbotForwarderStack,
     GovbotSpokeRoleStack,
+    forwarder_principal_prefix,
     hub_role_patterns,
     plan_forwarders,
 )
@@ -142,6 +143,12 @@ def _spoke_stacks(
             spec.stack_name,
             hub_account=settings.account,
             hub_region=settings.region,
+            own_principal_prefix=forwarder_principal_prefix(
+                spec,
+                hub_account=settings.account,
+                hub_stack_name=hub.stack_name,
+                remediation_role_name=settings.remediation_role_name,
+            ),
             env=cdk.Environment(account=spec.account, region=spec.region),
             description=(
                 f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"

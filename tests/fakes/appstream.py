@@ -167,10 +167,12 @@ class FakeAppStream(MemoryAppStream):
         return sum(1 for arn in self.copies if self.images[arn].ref.region == region)
 
     # -- reads -----------------------------------------------------------------------------
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         self._record(Call("DescribeImages", ref.arn, method="describe_image"))
         self._settle()
-        return super().describe_image(ref)
+        return super().describe_image(ref, listed=listed, tags=tags)
 
     def list_images(
         self,

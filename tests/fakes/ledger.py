@@ -24,7 +24,12 @@ from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
 from govbot.enforcer.sweep.lanes import CheckpointPort
 from govbot.governance import ExemptionStore
-from govbot.ledger.errors import ConcurrentUpdate, OutboxNotFound, TransactionTooLarge
+from govbot.ledger.errors import (
+    AnnouncementChanged,
+    ConcurrentUpdate,
+    OutboxNotFound,
+    TransactionTooLarge,
+)
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
@@ -75,6 +80,7 @@ class FakeLedger(MemoryLedger):
         self.commits: list[Commit] = []
         self.overflow_writes: list[tuple[DecisionRecord, ...]] = []
         self.action_writes: list[ActionRecord] = []
+        self.event_writes: list[EventRecord] = []
         self.job_writes = 0
         self.marks: list[tuple[str, str, int]] = []
         self.crash_on_commit = 0
@@ -124,6 +130,10 @@ class FakeLedger(MemoryLedger):
         return found
 
     # -- events and outcomes ---------------------------------------------------------------
+    def record_event(self, rec: EventRecord) -> bool:
+        self.event_writes.append(rec)
+        return super().record_event(rec)
+
     def put_action(self, action: ActionRecord) -> None:
         self.action_writes.append(action)
         super().put_action(action)
@@ -141,6 +151,9 @@ class FakeLedger(MemoryLedger):
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool:
         if self.crash_on_commit:
             self.crash_on_commit -= 1
@@ -148,6 +161,11 @@ class FakeLedger(MemoryLedger):
         count = 1 + len(decisions) + len(actions) + len(outbox)
         if count > MAX_TRANSACTION_ITEMS:  # checked first, as the real ledger does
             raise TransactionTooLarge(f"commit of {event_id!r} needs {count} items")
+        if new_event is not None and event_id in self.events:
+            return False  # the real ledger's conditional put of a new event
+        guarded = self.announced.get(announced_guard or "")
+        if guarded is not None and guarded.findings:
+            raise AnnouncementChanged(f"{announced_guard} has an open announcement")
         committed = super().commit_outcome(
             event_id,
             decisions=decisions,
@@ -155,6 +173,9 @@ class FakeLedger(MemoryLedger):
             outbox=outbox,
             event_status=event_status,
             note=note,
+            new_event=new_event,
+            announced=announced,
+            announced_guard=announced_guard,
         )
         if committed:
             self.commits.append(

@@ -144,7 +144,7 @@ def test_enforcer_message_intake_never_raises(body: str) -> None:
     appstream, ledger = FakeAppStream(), FakeLedger()
     enforcer = sweep_fakes.enforcer(appstream, ledger)
     sweep = DriftSweep(enforcer, appstream)
-    outcome = handle_message(body, enforcer, sweep, now=lambda: T0)
+    outcome = handle_message(body, enforcer, lambda: sweep, now=lambda: T0)
     assert outcome["status"] in {"processed", "ignored", "rejected", "duplicate", "completed"}
     if outcome["status"] == "rejected":
         assert len(outcome["note"]) <= 1000

@@ -49,8 +49,11 @@ from govbot.enforcer.work import work_event, work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.events.coerce import bounded_reason
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
+from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import AnnouncedState
+from govbot.policy.engine import reads_tags
 from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
@@ -67,6 +70,10 @@ EVALUATED_EVENTS = frozenset(
         "ReapplyRevocation",
     }
 )
+
+
+class _Recorded(Exception):
+    """A write that assumed the event was new found it in the ledger (a redelivery)."""
 
 
 class Enforcer:
@@ -97,12 +104,7 @@ class Enforcer:
         ref = event.image_ref
         if ref is None:
             raise ValueError(f"event {event.event_id!r} names no image to enforce")
-        bundle = self._deps.ledger.get_event(event.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", event.event_id, "already handled")
-        if not bundle.exists:
-            self._deps.ledger.record_event(self._event_record(event))
-        return self._enforce(event, ref, bundle, fresh=snapshot)
+        return self._first_attempt(event, ref, fresh=snapshot, guess_announced=snapshot is None)
 
     def handle(
         self, body: str | bytes | dict[str, Any], attempt: Attempt | None = None
@@ -138,24 +140,22 @@ class Enforcer:
             return self.reject(parsed)
         if isinstance(parsed, IgnoredEvent):
             return self._ignore(parsed)
-        bundle = deps.ledger.get_event(parsed.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", parsed.event_id, "already handled")
-        if not bundle.exists:
-            deps.ledger.record_event(self._event_record(parsed))
+        # Nothing is read from the ledger first: the event's one write is conditional on its
+        # absence, and only a failed condition (a redelivery) makes govbot read it.
         if parsed.failed:
             note = f"the call failed ({parsed.error_code}): nothing changed, nothing to do"
-            return self._finish(parsed, "ignored", note)
+            return self._record_only(parsed, "ignored", note)
         if self._is_own_call(parsed):
+            # Second guard: the EventBridge rules already keep govbot's own calls away.
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
-            return self._finish(parsed, "ignored", note)
+            return self._record_only(parsed, "ignored", note)
         if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
-            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, bundle, attempt)
+            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
         if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
             return self._retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
-            return self._finish(parsed, "processed", _record_only_note(parsed))
-        return self._retrying(parsed, parsed.image_ref, attempt, self._enforce, bundle, attempt)
+            return self._record_only(parsed, "processed", _record_only_note(parsed))
+        return self._retrying(parsed, parsed.image_ref, attempt, self._first_attempt, attempt)
 
     # -- steps -------------------------------------------------------------------------
 
@@ -176,6 +176,12 @@ class Enforcer:
             failure = RetryLater(f"{exc.code}: {exc}")
         except RetryLater as exc:
             failure = exc
+        except Exception:
+            self._deps.ledger.record_event(self._event_record(event))
+            raise
+        # Nothing reaches the DLQ unrecorded: the event is in the ledger (as received) before
+        # SQS gets it back, whatever step failed (a no-op when it already is).
+        self._deps.ledger.record_event(self._event_record(event))
         if attempt is not None and attempt.is_last:
             accounts = [a.shared_account_id for a in failure.actions if a.shared_account_id]
             if not accounts and event.shared_account_id:
@@ -213,13 +219,16 @@ class Enforcer:
                     region=ref.region,
                 )
             )
+        # A button press follows an approver's decision (an exemption, often just granted in
+        # another container): judge it with the exemptions as they are now, not as cached.
+        deps.judge.refresh()
+        if event.event_name == "ReapplyRevocation":
+            return self._retrying(event, ref, attempt, self._first_attempt, attempt)
         bundle = deps.ledger.get_event(event.event_id)
         if bundle.is_final:
             return EnforcementResult("duplicate", event.event_id, "already handled")
         if not bundle.exists:
             deps.ledger.record_event(self._event_record(event))
-        if event.event_name == "ReapplyRevocation":
-            return self._retrying(event, ref, attempt, self._enforce, bundle, attempt)
         permission = str(request.get("permission", ""))
         return self._retrying(event, ref, attempt, self._restore, permission)
 
@@ -312,51 +321,114 @@ class Enforcer:
         )
         return EnforcementResult("ignored", ledger_id, ignored.reason)
 
+    def _record_only(
+        self, event: ParsedEvent, status: Literal["processed", "ignored"], note: str
+    ) -> EnforcementResult:
+        """An event nothing is evaluated for: its one conditional write, final at once."""
+        return self._once(
+            event, lambda bundle: self._finish(event, status, note, recorded=bundle is not None)
+        )
+
+    def _once(
+        self, event: ParsedEvent, step: Callable[[EventBundle | None], EnforcementResult]
+    ) -> EnforcementResult:
+        """``step(None)``, which assumes the event is not in the ledger yet (the usual case).
+
+        When a conditional write finds it there (a redelivery), the ledger is read once: a
+        final event is a duplicate; an unfinished one (an earlier attempt crashed or was
+        handed back) is completed by ``step(bundle)``.
+        """
+        try:
+            return step(None)
+        except _Recorded:
+            bundle = self._deps.ledger.get_event(event.event_id)
+            if bundle.is_final:
+                return EnforcementResult("duplicate", event.event_id, "already handled")
+            return step(bundle)
+
     def _inbound(
-        self, event: ParsedEvent, ref: ImageRef, bundle: EventBundle, attempt: Attempt | None
+        self, event: ParsedEvent, ref: ImageRef, attempt: Attempt | None
     ) -> EnforcementResult:
         """A fleet or builder created or repointed: judge what it runs if another owns it."""
         deps = self._deps
         if not reads_uses(deps.judge.policy()):
-            return self._finish(event, "processed", _record_only_note(event))
+            return self._record_only(event, "processed", _record_only_note(event))
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
-            return self._finish(event, "processed", f"{_record_only_note(event)}; {why}")
-        return self._enforce(event, snapshot.ref, bundle, attempt, fresh=snapshot)
+            return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
+        return self._first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
 
     def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
         """An image deleted: its standing findings are resolved once it is really gone."""
         deps = self._deps
         outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
         note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
-        result = self._finish(event, "processed", note, outbox=outbox)
+        result = self._once(
+            event,
+            lambda bundle: self._finish(
+                event, "processed", note, outbox=outbox, recorded=bundle is not None
+            ),
+        )
         if state is not None and result.status != "duplicate":
             deps.ledger.put_announced(state)
         return result
+
+    def _first_attempt(
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        attempt: Attempt | None = None,
+        *,
+        fresh: ImageSnapshot | None = None,
+        guess_announced: bool = True,
+    ) -> EnforcementResult:
+        """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`."""
+        snapshot = fresh if fresh is not None else self._read(ref)
+        return self._once(
+            event,
+            lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
+        )
+
+    def _read(self, ref: ImageRef) -> ImageSnapshot | None:
+        """The image as the policy needs it: its share list, and its tags only when a rule
+        or exemption selects by tag. The event named the image in its own account, so its
+        ARN is known and DescribeImages is not needed."""
+        tags = reads_tags(self._deps.judge.policy())
+        return self._deps.appstream.describe_image(ref, listed=False, tags=tags)
 
     def _enforce(
         self,
         event: ParsedEvent,
         ref: ImageRef,
-        bundle: EventBundle,
-        attempt: Attempt | None = None,
-        *,
-        fresh: ImageSnapshot | None = None,
+        bundle: EventBundle | None,
+        attempt: Attempt | None,
+        snapshot: ImageSnapshot | None,
+        guess_announced: bool = True,
     ) -> EnforcementResult:
+        """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
+        ledger yet (its first write raises ``_Recorded`` if it is)."""
         deps = self._deps
-        snapshot = fresh if fresh is not None else deps.appstream.describe_image(ref)
+        recorded = bundle is not None
         if snapshot is None:
-            return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
+            note = f"image {ref.arn} no longer exists"
+            return self._finish(event, "ignored", note, recorded=recorded)
         now = deps.clock()
         evaluation = self.evaluate(snapshot, now)
-        actions = recovered_actions(bundle, snapshot) + earlier_successes(bundle)
+        past = bundle or EventBundle(event_id=event.event_id)
+        actions = recovered_actions(past, snapshot) + earlier_successes(past)
         actions += self._remedy(
-            event, ref, evaluation, first_seq=len(bundle.actions), retry=attempt is not None
+            event,
+            ref,
+            evaluation,
+            first_seq=len(past.actions),
+            retry=attempt is not None,
+            recorded=recorded,
         )
+        recorded = recorded or bool(evaluation.enforced_changes())
         outbox: list[OutboxItem] = []
         held = held_grant(event, snapshot, now, lambda image: self.evaluate(image, now))
         if held is not None and any(
-            a.shared_account_id == held.account_id for a in (*bundle.actions, *actions)
+            a.shared_account_id == held.account_id for a in (*past.actions, *actions)
         ):
             held = None  # govbot removed it itself (an earlier attempt): reported as a remedy
         if held is not None:
@@ -373,32 +445,10 @@ class Enforcer:
             outbox.append(
                 outcomes.remedied_item(event, evaluation, reported, deps.clock(), consumers)
             )
-        # Standing violations are announced when they appear, change or go (not every time
-        # an event or a sweep sees them again): see govbot.enforcer.announce.
-        told = announce(
-            current_announced(deps.ledger, snapshot),
-            ref,
-            evaluation.audit_violations(),
-            deps.clock(),
-            viewer_account_id=snapshot.viewer_account_id,
-        )
-        if told.fresh:
-            outbox.append(standing_item(event, evaluation, told.fresh, snapshot))
-        if told.resolved:
-            outbox.append(
-                resolved_item(
-                    ref,
-                    told.resolved,
-                    cause=f"no longer found after {event.event_name} by {event.actor_arn}",
-                    discriminator=event.event_id,
-                    occurred_at=event.event_time,
-                    event_id=event.event_id,
-                    actor_arn=event.actor_arn,
-                )
-            )
+        stop_sharing: list[OutboxItem] = []
         if event.event_name == "DeleteImagePermissions":
             consumer = self._consumer(ref, event.shared_account_id or "")
-            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
+            stop_sharing.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
         decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
@@ -411,11 +461,48 @@ class Enforcer:
         note = _summary(evaluation, actions)
         if held is not None and not evaluation.violations() and not actions:
             note = f"{held.account_id}: {held.reason_suffix}"
-        result = self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
-        if told.state is not None and result.status != "duplicate":
-            # After the commit: a crash in between announces again, never stays silent.
-            deps.ledger.put_announced(told.state)
-        return replace(result, fresh=told.fresh)
+
+        def commit(previous: AnnouncedState | None, guard: str | None) -> EnforcementResult:
+            # Standing violations are announced when they appear, change or go (not every
+            # time an event or a sweep sees them again): see govbot.enforcer.announce.
+            told = announce(
+                previous,
+                ref,
+                evaluation.audit_violations(),
+                deps.clock(),
+                viewer_account_id=snapshot.viewer_account_id,
+            )
+            items = list(outbox)
+            if told.fresh:
+                items.append(standing_item(event, evaluation, told.fresh, snapshot))
+            if told.resolved:
+                items.append(
+                    resolved_item(
+                        ref,
+                        told.resolved,
+                        cause=f"no longer found after {event.event_name} by {event.actor_arn}",
+                        discriminator=event.event_id,
+                        occurred_at=event.event_time,
+                        event_id=event.event_id,
+                        actor_arn=event.actor_arn,
+                    )
+                )
+            items += stop_sharing
+            result = self._finish(
+                event, "processed", note, decisions, actions, items, evaluation,
+                recorded=recorded, announced=told.state, announced_guard=guard,
+            )  # fmt: skip
+            return replace(result, fresh=told.fresh)
+
+        if guess_announced and snapshot.viewer_account_id is None:
+            try:
+                # Optimistically, no standing finding was announced for the image: the
+                # commit checks that instead of reading it first (nothing written if not).
+                return commit(None, ref.arn)
+            except AnnouncementChanged:
+                pass
+        # The drift sweep reads it first: it sees every image with standing findings again.
+        return commit(current_announced(deps.ledger, snapshot), None)
 
     def _remedy(
         self,
@@ -425,13 +512,19 @@ class Enforcer:
         first_seq: int,
         *,
         retry: bool = False,
+        recorded: bool = True,
     ) -> list[ActionRecord]:
-        """Make each enforced change; with ``retry``, transient failures raise RetryLater."""
+        """Make each enforced change; with ``retry``, transient failures raise RetryLater.
+
+        ``recorded`` False: the event is not in the ledger yet; it is written with the
+        intents (``_Recorded`` when it turns out to be there already).
+        """
         deps = self._deps
         done: list[ActionRecord] = []
         transient: list[ActionRecord] = []
-        for offset, change in enumerate(evaluation.enforced_changes()):
-            started = ActionRecord(
+        changes = evaluation.enforced_changes()
+        intents = [
+            ActionRecord(
                 event_id=event.event_id,
                 seq=first_seq + offset,
                 operation=outcomes.operation_for(change),
@@ -443,9 +536,18 @@ class Enforcer:
                 shared_account_id=change.account_id,
                 actor_arn=deps.bot_principal_arn,
             )
-            # Written before the call so a crash between the call and the commit is
-            # recognised on retry (see recovery.recovered_actions) instead of being forgotten.
-            deps.ledger.put_action(started)
+            for offset, change in enumerate(changes)
+        ]
+        # Durable before the first call so a crash between a call and the commit is
+        # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
+        # a new event is recorded WITH its intents in one conditional put.
+        if intents and not recorded:
+            if not deps.ledger.record_event(self._event_record(event, intents)):
+                raise _Recorded(event.event_id)
+        elif intents:
+            for intent in intents:
+                deps.ledger.put_action(intent)
+        for change, started in zip(changes, intents, strict=True):
             try:
                 if change.deletes_share:
                     deps.appstream.delete_permissions(ref, change.account_id)
@@ -479,7 +581,13 @@ class Enforcer:
         actions: Sequence[ActionRecord] = (),
         outbox: Sequence[OutboxItem] = (),
         evaluation: Evaluation | None = None,
+        *,
+        recorded: bool = True,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> EnforcementResult:
+        """Commit the outcome in one write. ``recorded`` False: the event is put with it,
+        conditional on its absence (``_Recorded`` when it is there already)."""
         ledger = self._deps.ledger
         decisions = list(decisions)
         if len(decisions) > MAX_DECISIONS_IN_TRANSACTION:
@@ -495,14 +603,21 @@ class Enforcer:
             outbox=outbox,
             event_status=status,
             note=note,
+            new_event=None if recorded else self._event_record(event),
+            announced=announced,
+            announced_guard=announced_guard,
         )
         if not committed:
+            if not recorded:
+                raise _Recorded(event.event_id)
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
         return EnforcementResult(
             status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
         )
 
-    def _event_record(self, event: ParsedEvent) -> EventRecord:
+    def _event_record(
+        self, event: ParsedEvent, intents: Sequence[ActionRecord] = ()
+    ) -> EventRecord:
         return EventRecord(
             event_id=event.event_id,
             event_name=event.event_name,
@@ -515,6 +630,7 @@ class Enforcer:
             occurred_at=event.event_time,
             received_at=self._deps.clock(),
             raw=event.raw,
+            intents=[EventRecord.intent_of(a) for a in intents] or None,
         )
 
     def _consumer(self, ref: ImageRef, account_id: str) -> ConsumerView | None:

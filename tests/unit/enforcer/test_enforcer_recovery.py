@@ -89,10 +89,14 @@ def test_a_committed_event_delivered_again_is_a_duplicate_and_does_nothing() -> 
     w.appstream.seed(ref("app-base"), {OUTSIDER: perms(builder=True)})
     event = share_event("app-base", OUTSIDER, fleet=False, builder=True)
     w.enforcer.handle(event)
-    describes = w.appstream.describes
+    calls, describes = len(w.appstream.write_calls()), w.appstream.describes
+    w.appstream.seed(ref("app-base"), {OUTSIDER: perms(builder=True)})  # granted again
 
     result = w.enforcer.handle(event)
 
     assert result.status == "duplicate"
-    assert w.appstream.describes == describes
+    # No ledger read comes first (issue 10): the redelivery reads the image once, its
+    # conditional write finds the event final, and it stops there: no remedy, no commit.
+    assert w.appstream.describes == describes + 1
+    assert len(w.appstream.write_calls()) == calls
     assert len(w.ledger.commits) == 1

@@ -180,8 +180,10 @@ def test_appstream_error_during_remedy_fails_the_action_and_alerts_critical() ->
 
     assert result.status == "processed"
     assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True, builder=True)}
-    # The intent was written before the call, then committed as failed.
-    assert [a.status for a in w.ledger.action_writes] == ["started"]
+    # The intent was written with the event before the call, then committed as failed.
+    (written,) = w.ledger.event_writes
+    assert [a.status for a in written.intent_actions()] == ["started"]
+    assert w.ledger.action_writes == []
     (action,) = w.ledger.get_event("ev-1").actions
     assert action.status == "failed"
     assert action.error is not None

@@ -104,6 +104,21 @@ def test_parts_are_built_once_and_configure_forgets_them(session: FakeSession) -
     assert enforcer_parts() is not first
 
 
+def test_the_drift_sweep_is_built_when_first_asked_for_over_the_enforcers_gateway(
+    session: FakeSession,
+) -> None:
+    environ = {**ENVIRON, "SWEEP_CALLS_IN_FLIGHT": "3", "SWEEP_PARALLEL_LANES": "5"}
+    wiring.configure(environ=environ, session=session, clock=lambda: T0)
+    parts = enforcer_parts()
+    assert "sweep" not in vars(parts)  # an ordinary event never builds it
+
+    sweep = parts.sweep
+
+    assert parts.sweep is sweep
+    assert sweep._inventory is parts.appstream is parts.enforcer.deps.appstream
+    assert (sweep._settings.calls_in_flight, sweep._settings.parallel_lanes) == (3, 5)
+
+
 def test_the_clock_seam_reaches_the_enforcer_the_sweep_and_the_replicator(
     session: FakeSession,
 ) -> None:
