@@ -8,14 +8,13 @@ forbids. Events can be stale, duplicated or out of order; all three end up harml
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.enforcer import outcomes
+from govbot.domain import ImageRef, ImageSnapshot
+from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.inbound import (
@@ -45,9 +44,8 @@ from govbot.enforcer.resilience import (
     held_grant,
     held_item,
 )
-from govbot.enforcer.work import work_event, work_request
+from govbot.enforcer.work import work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
-from govbot.events.coerce import bounded_reason
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
@@ -104,7 +102,7 @@ class Enforcer:
         ref = event.image_ref
         if ref is None:
             raise ValueError(f"event {event.event_id!r} names no image to enforce")
-        return self._first_attempt(event, ref, fresh=snapshot, guess_announced=snapshot is None)
+        return self.first_attempt(event, ref, fresh=snapshot, guess_announced=snapshot is None)
 
     def handle(
         self, body: str | bytes | dict[str, Any], attempt: Attempt | None = None
@@ -134,7 +132,7 @@ class Enforcer:
             reason = f"message body could not be read: {type(exc).__name__}: {exc}"[:300]
             return self.reject(RejectedEvent(reason=reason, raw=_as_text(body)))
         if request is not None:
-            return self._work(request, attempt)
+            return deferred.run_work(self, request, attempt)
         assert parsed is not None
         if isinstance(parsed, RejectedEvent):
             return self.reject(parsed)
@@ -150,16 +148,16 @@ class Enforcer:
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
             return self._record_only(parsed, "ignored", note)
         if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
-            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
+            return self.retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
         if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
-            return self._retrying(parsed, parsed.image_ref, attempt, self._deleted)
+            return self.retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
             return self._record_only(parsed, "processed", _record_only_note(parsed))
-        return self._retrying(parsed, parsed.image_ref, attempt, self._first_attempt, attempt)
+        return self.retrying(parsed, parsed.image_ref, attempt, self.first_attempt, attempt)
 
     # -- steps -------------------------------------------------------------------------
 
-    def _retrying(
+    def retrying(
         self,
         event: ParsedEvent,
         ref: ImageRef,
@@ -177,11 +175,11 @@ class Enforcer:
         except RetryLater as exc:
             failure = exc
         except Exception:
-            self._deps.ledger.record_event(self._event_record(event))
+            self._deps.ledger.record_event(self.event_record(event))
             raise
         # Nothing reaches the DLQ unrecorded: the event is in the ledger (as received) before
         # SQS gets it back, whatever step failed (a no-op when it already is).
-        self._deps.ledger.record_event(self._event_record(event))
+        self._deps.ledger.record_event(self.event_record(event))
         if attempt is not None and attempt.is_last:
             accounts = [a.shared_account_id for a in failure.actions if a.shared_account_id]
             if not accounts and event.shared_account_id:
@@ -189,107 +187,6 @@ class Enforcer:
             reason = f"{failure.reason} ({attempt})"
             self._deps.ledger.add_outbox([abandoned_item(event, ref, accounts, reason, attempt)])
         raise failure
-
-    def _work(self, request: dict[str, Any], attempt: Attempt | None = None) -> EnforcementResult:
-        """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
-        deps = self._deps
-        try:
-            event = work_event(request, deps.clock())
-        except (KeyError, TypeError, ValueError) as exc:
-            return self.reject(
-                RejectedEvent(
-                    reason=bounded_reason([f"malformed work request: {exc}"]),
-                    raw=json.dumps(request),
-                    event_name=str(request.get("operation") or "work request")[:128],
-                    event_source="govbot",
-                )
-            )
-        ref = event.image_ref
-        assert ref is not None  # work_event always names the image
-        if ref.account_id not in deps.governed_accounts or ref.region not in deps.governed_regions:
-            reason = f"work request for {ref.arn}, outside the governed accounts and regions"
-            return self.reject(
-                RejectedEvent(
-                    reason=reason,
-                    raw=event.raw,
-                    event_id=event.event_id,
-                    event_name=event.event_name,
-                    event_source="govbot",
-                    account_id=ref.account_id,
-                    region=ref.region,
-                )
-            )
-        # A button press follows an approver's decision (an exemption, often just granted in
-        # another container): judge it with the exemptions as they are now, not as cached.
-        deps.judge.refresh()
-        if event.event_name == "ReapplyRevocation":
-            return self._retrying(event, ref, attempt, self._first_attempt, attempt)
-        bundle = deps.ledger.get_event(event.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", event.event_id, "already handled")
-        if not bundle.exists:
-            deps.ledger.record_event(self._event_record(event))
-        permission = str(request.get("permission", ""))
-        return self._retrying(event, ref, attempt, self._restore, permission)
-
-    def _restore(self, event: ParsedEvent, ref: ImageRef, permission: str) -> EnforcementResult:
-        """Give back a permission govbot removed, now that an approver exempted it."""
-        deps = self._deps
-        snapshot = deps.appstream.describe_image(ref)
-        account = event.shared_account_id or ""
-        if snapshot is None:
-            return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
-        current = snapshot.permissions_of(account)
-        wanted = Permissions(
-            allow_fleet=current.allow_fleet or permission in ("fleet", "*"),
-            allow_image_builder=current.allow_image_builder or permission in ("image_builder", "*"),
-        )
-        if wanted == current:
-            return self._finish(event, "processed", f"{account} already holds {permission}")
-        # Restore only what the policy now allows (the approver's exemption must be in
-        # force): govbot never creates a share its own policy would revoke.
-        added = wanted.granted() - current.granted()
-        blocked = [
-            v
-            for v in self.evaluate(_with_share(snapshot, account, wanted)).violations()
-            if v.account_id == account and v.permission in added and not v.report_only
-        ]
-        if blocked:
-            reasons = "; ".join(v.reason for v in blocked)
-            return self._finish(event, "ignored", f"restore refused, not exempted: {reasons}")
-        started = ActionRecord(
-            event_id=event.event_id,
-            seq=0,
-            operation="UpdateImagePermissions",
-            request={
-                "SharedAccountId": account,
-                "before": current.model_dump(),
-                "after": wanted.model_dump(),
-                "ImagePermissions": {
-                    "allowFleet": wanted.allow_fleet,
-                    "allowImageBuilder": wanted.allow_image_builder,
-                },
-                "reasons": [f"restored at the request of {event.actor_arn}"],
-            },
-            status="started",
-            image_arn=ref.arn,
-            region=ref.region,
-            account_id=ref.account_id,
-            shared_account_id=account,
-            actor_arn=deps.bot_principal_arn,
-        )
-        deps.ledger.put_action(started)
-        try:
-            deps.appstream.update_permissions(ref, account, wanted)
-        except TransientError as exc:
-            deps.ledger.put_action(finalize(started, "failed", f"transient {exc.code}: {exc}"))
-            raise RetryLater(f"{exc.code}: {exc}", [started]) from exc
-        except AppStreamGatewayError as exc:
-            action = finalize(started, "failed", f"{exc.code}: {exc}")
-        else:
-            action = finalize(started, "succeeded")
-        note = f"restore of {permission} for {account}: {action.status}"
-        return self._finish(event, "processed", note, actions=[action])
 
     def reject(self, rejected: RejectedEvent) -> EnforcementResult:
         """Record ``rejected`` (with a message to people); the batch goes on."""
@@ -326,7 +223,7 @@ class Enforcer:
     ) -> EnforcementResult:
         """An event nothing is evaluated for: its one conditional write, final at once."""
         return self._once(
-            event, lambda bundle: self._finish(event, status, note, recorded=bundle is not None)
+            event, lambda bundle: self.finish(event, status, note, recorded=bundle is not None)
         )
 
     def _once(
@@ -356,7 +253,7 @@ class Enforcer:
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
             return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
-        return self._first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
+        return self.first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
 
     def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
         """An image deleted: its standing findings are resolved once it is really gone."""
@@ -365,7 +262,7 @@ class Enforcer:
         note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
         result = self._once(
             event,
-            lambda bundle: self._finish(
+            lambda bundle: self.finish(
                 event, "processed", note, outbox=outbox, recorded=bundle is not None
             ),
         )
@@ -373,7 +270,7 @@ class Enforcer:
             deps.ledger.put_announced(state)
         return result
 
-    def _first_attempt(
+    def first_attempt(
         self,
         event: ParsedEvent,
         ref: ImageRef,
@@ -382,7 +279,8 @@ class Enforcer:
         fresh: ImageSnapshot | None = None,
         guess_announced: bool = True,
     ) -> EnforcementResult:
-        """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`."""
+        """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
+        Also the deferred re-apply's step (``deferred.run_work``)."""
         snapshot = fresh if fresh is not None else self._read(ref)
         return self._once(
             event,
@@ -411,7 +309,7 @@ class Enforcer:
         recorded = bundle is not None
         if snapshot is None:
             note = f"image {ref.arn} no longer exists"
-            return self._finish(event, "ignored", note, recorded=recorded)
+            return self.finish(event, "ignored", note, recorded=recorded)
         now = deps.clock()
         evaluation = self.evaluate(snapshot, now)
         past = bundle or EventBundle(event_id=event.event_id)
@@ -488,7 +386,7 @@ class Enforcer:
                     )
                 )
             items += stop_sharing
-            result = self._finish(
+            result = self.finish(
                 event, "processed", note, decisions, actions, items, evaluation,
                 recorded=recorded, announced=told.state, announced_guard=guard,
             )  # fmt: skip
@@ -542,7 +440,7 @@ class Enforcer:
         # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
         # a new event is recorded WITH its intents in one conditional put.
         if intents and not recorded:
-            if not deps.ledger.record_event(self._event_record(event, intents)):
+            if not deps.ledger.record_event(self.event_record(event, intents)):
                 raise _Recorded(event.event_id)
         elif intents:
             for intent in intents:
@@ -572,7 +470,7 @@ class Enforcer:
             raise RetryLater(reasons, transient)
         return done
 
-    def _finish(
+    def finish(
         self,
         event: ParsedEvent,
         status: Literal["processed", "ignored"],
@@ -603,7 +501,7 @@ class Enforcer:
             outbox=outbox,
             event_status=status,
             note=note,
-            new_event=None if recorded else self._event_record(event),
+            new_event=None if recorded else self.event_record(event),
             announced=announced,
             announced_guard=announced_guard,
         )
@@ -615,9 +513,8 @@ class Enforcer:
             status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
         )
 
-    def _event_record(
-        self, event: ParsedEvent, intents: Sequence[ActionRecord] = ()
-    ) -> EventRecord:
+    def event_record(self, event: ParsedEvent, intents: Sequence[ActionRecord] = ()) -> EventRecord:
+        """``event`` as the ledger first records it: received, with its remedy intents."""
         return EventRecord(
             event_id=event.event_id,
             event_name=event.event_name,
@@ -664,13 +561,6 @@ def _as_text(body: str | bytes | dict[str, Any]) -> str:
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
     return repr(body)[:64_000]
-
-
-def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) -> ImageSnapshot:
-    """``image`` as it would be with ``account`` granted ``permissions``."""
-    others = tuple(share for share in image.shared_with if share.account_id != account)
-    share = SharedAccountPermission(account_id=account, permissions=permissions)
-    return image.model_copy(update={"shared_with": (*others, share)})
 
 
 def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:
