@@ -80,8 +80,8 @@ lint: $(STAMP) typecheck ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP) ## mypy over the code, the infra and the benchmarks
-	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench
+typecheck: $(STAMP) ## mypy over the code, the infra, the benchmarks and the tests
+	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench tests
 
 synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (or $$CDK_OUTDIR), offline
 	$(BIN)/python app.py

@@ -1,4 +1,9 @@
-"""Zipped size of each Lambda function's asset, as synthesized, next to the 150 KB target."""
+"""Zipped size of each Lambda function's asset, as synthesized, next to its targets.
+
+The asset ships each module's bytecode beside its source (infra/bundling.py: it saves the
+cold start compiling them, about 80 ms of CPU for the enforcer), which roughly triples the
+zip; the sources alone, the part the import closure decides, keep their own target.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-TARGET_BYTES = 150_000
+TARGET_BYTES = 512_000
+SOURCES_TARGET_BYTES = 150_000
 
 
-def zipped_size(directory: Path) -> int:
-    """Bytes of ``directory`` zipped with deflate level 9 (files in sorted order)."""
+def zipped_size(directory: Path, *, bytecode: bool = True) -> int:
+    """Bytes of ``directory`` zipped with deflate level 9 (files in sorted order);
+    ``bytecode=False`` leaves the ``.pyc`` files out."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-            archive.write(path, path.relative_to(directory).as_posix())
+            if bytecode or path.suffix != ".pyc":
+                archive.write(path, path.relative_to(directory).as_posix())
     return len(buffer.getvalue())
 
 
@@ -29,12 +37,19 @@ def bench_asset_sizes() -> dict[str, Any]:
         sizes = {
             handler.rpartition(".")[0].rpartition(".")[2]: {
                 "zipped_kb": round(zipped_size(asset) / 1000, 1),
+                "sources_zipped_kb": round(zipped_size(asset, bytecode=False) / 1000, 1),
                 "files": sum(1 for p in asset.rglob("*") if p.is_file()),
+                "bytecode_files": sum(1 for _ in asset.rglob("*.pyc")),
             }
             for handler, asset in sorted(assets.items())
         }
     return {
         "functions": sizes,
-        "target": f"each function's zipped asset < {TARGET_BYTES // 1000} KB",
-        "met": all(s["zipped_kb"] * 1000 < TARGET_BYTES for s in sizes.values()),
+        "target": f"each function's zipped asset < {TARGET_BYTES // 1000} KB with its bytecode, "
+        f"its sources alone < {SOURCES_TARGET_BYTES // 1000} KB",
+        "met": all(
+            s["zipped_kb"] * 1000 < TARGET_BYTES
+            and s["sources_zipped_kb"] * 1000 < SOURCES_TARGET_BYTES
+            for s in sizes.values()
+        ),
     }

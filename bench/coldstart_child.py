@@ -2,12 +2,16 @@
 
 Prints ``{"cpu_ms": ...}``: the CPU time (user + system, ``time.process_time``) from the
 first line of the scenario to its end, so interpreter start-up is left out equally for
-every scenario. Only the standard library is imported before the clock starts.
+every scenario. Only the standard library (and the stand-in's module, itself standard
+library until it answers) is imported before the clock starts.
 
-No AWS endpoint is reached: the SSM and Secrets Manager answers the first call needs are
-given by a ``before-send`` hook on the process's boto3 Session (botocore still builds,
-signs and parses the requests), and the session goes in through the composition root's
-public seam, ``govbot.wiring.configure``.
+``GOVBOT_BENCH_ASSET`` names the function's asset directory, exactly as bundled for
+upload; it goes first on the import path (bench/coldstart.py runs this in the Lambda-like
+interpreter: boto3 and Powertools only, with ``-B`` so nothing is written into the asset,
+as in Lambda's read-only /var/task). No AWS endpoint is reached: every request botocore
+builds is answered by ``bench.stand_in`` (a ``before-send`` hook on the process's boto3
+Session), and the session goes in through the composition root's public seam,
+``govbot.wiring.configure``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.stand_in import AwsStandIn
 
 REGION = "us-east-1"
 HUB = "111111111111"
@@ -54,38 +60,11 @@ SAMPLE_EVENT = {
 }
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Any:
-        yield self._data
-
-
-def _answers(policy_json: str) -> Any:
-    """A before-send hook answering the reads a first call makes (SSM, Secrets Manager)."""
-    from botocore.awsrequest import AWSResponse
-
-    bodies = {
-        "GetParameter": {"Parameter": {"Name": "/govbot/policy", "Value": policy_json}},
-        "GetSecretValue": {"ARN": "arn", "Name": "s", "SecretString": "signing-secret"},
-    }
-
-    def answer(request: Any, **kwargs: Any) -> Any:
-        operation = kwargs["event_name"].rsplit(".", 1)[-1]
-        data = json.dumps(bodies.get(operation, {})).encode()
-        headers: Any = {"Content-Type": "application/x-amz-json-1.1"}
-        return AWSResponse(request.url, 200, headers, _Body(data))
-
-    return answer
-
-
 def _session(policy_json: str) -> Any:
     import boto3
 
     session = boto3.session.Session(region_name=REGION)
-    session.events.register("before-send.ssm.GetParameter", _answers(policy_json))
-    session.events.register("before-send.secrets-manager.GetSecretValue", _answers(policy_json))
+    AwsStandIn(account=HUB, region=REGION, policy_json=policy_json).install(session)
     return session
 
 
@@ -96,6 +75,74 @@ def floor() -> None:
     session = boto3.session.Session(region_name=REGION)
     session.client("appstream", region_name=REGION)
     session.client("dynamodb", region_name=REGION)
+
+
+def floor_pydantic() -> None:
+    """The floor, then pydantic: what pydantic adds once boto3 is in."""
+    floor()
+    from pydantic import BaseModel, ConfigDict, Field  # noqa: F401
+
+
+def floor_powertools() -> None:
+    """The floor, then Powertools' Logger and Metrics, and the Tracer when tracing is on
+    (as govbot builds it): what a handler without pydantic would still pay."""
+    floor()
+    from aws_lambda_powertools.logging import Logger
+    from aws_lambda_powertools.metrics import Metrics
+
+    Logger()
+    Metrics()
+    if os.environ.get("LAMBDA_TASK_ROOT"):
+        from aws_lambda_powertools.tracing import Tracer
+
+        Tracer(patch_modules=["botocore", "httplib"])
+
+
+def libraries() -> None:
+    """The floor plus what every handler of this design imports and builds whatever it
+    does: pydantic, Powertools' Logger and Metrics, and the Tracer when tracing is on."""
+    floor_powertools()
+    from pydantic import BaseModel, ConfigDict, Field  # noqa: F401
+
+
+class _Context:
+    """What the handlers and Powertools read of Lambda's context object."""
+
+    function_name = "govbot-bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench-request"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{HUB}:function:govbot-bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def sqs_batch(events: list[dict[str, Any]], first: int = 0) -> dict[str, Any]:
+    """The enforcer's SQS event: one record per CloudTrail event."""
+    return {
+        "Records": [
+            {
+                "messageId": f"m-{first + n}",
+                "body": json.dumps(event),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "eventSource": "aws:sqs",
+            }
+            for n, event in enumerate(events)
+        ]
+    }
+
+
+def enforcer_invoke(policy_json: str) -> None:
+    """The enforcer's whole first invocation: one violating grant, found and remedied."""
+    import importlib
+
+    from govbot import wiring
+
+    module = importlib.import_module("govbot.handlers.enforcer")
+    wiring.configure(session=_session(policy_json))
+    result = module.handler(sqs_batch([SAMPLE_EVENT]), _Context())
+    if result != {"batchItemFailures": []}:
+        raise RuntimeError(f"the enforcer's first invocation failed: {result}")
 
 
 def pydantic_import() -> None:
@@ -194,6 +241,9 @@ def c7n() -> None:
 
 
 def main(scenario: str) -> None:
+    asset = os.environ.get("GOVBOT_BENCH_ASSET")
+    if asset:
+        sys.path.insert(0, asset)
     # The policy as the SSM parameter holds it, written by the parent (bench/coldstart.py).
     policy_file = os.environ.get("GOVBOT_BENCH_POLICY_FILE", "")
     policy_json = Path(policy_file).read_text() if policy_file else ""
@@ -204,6 +254,14 @@ def main(scenario: str) -> None:
         c7n()
     elif scenario == "pydantic":
         pydantic_import()
+    elif scenario == "libraries":
+        libraries()
+    elif scenario == "floor+pydantic":
+        floor_pydantic()
+    elif scenario == "floor+powertools":
+        floor_powertools()
+    elif scenario == "govbot:enforcer:invoke":
+        enforcer_invoke(policy_json)
     else:
         _, handler, phase = scenario.split(":")
         _govbot(handler, policy_json, first_call=phase == "first-call")

@@ -21,7 +21,7 @@ from govbot.ledger.records.outbox import OutboxItem
 from govbot.slack_actions.buttons import ACTION_GRANT_RESTORE
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
-from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
+from govbot_sandbox.sandbox import BOT_PRINCIPAL, HUB_ACCOUNT, Sandbox
 
 REGION = "us-east-1"
 OUTSIDER = "999999999999"
@@ -119,9 +119,18 @@ class Story:
 def chapter_builder_revoked(story: Story) -> None:
     story.title("An outsider gets image-builder access: govbot revokes it, keeps fleet access")
     event_id = story.share("app-base", OUTSIDER, fleet=True, builder=True)
-    story.sb.drain()
+    report = story.sb.drain()
     story.permissions("app-base")
     story.ledger_story(event_id)
+    own = [
+        e
+        for e in story.sb.emulator.events.named("UpdateImagePermissions")
+        if e["detail"]["userIdentity"]["arn"] == BOT_PRINCIPAL
+    ]
+    story.say(
+        f"   echo:   govbot's own call is a CloudTrail event too ({len(own)}); the rules kept "
+        f"it off the queue: {report.records} record delivered, alice's"
+    )
     story.slack_messages()
 
 

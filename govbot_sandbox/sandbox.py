@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,10 @@ from moto import mock_aws
 
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger, create_ledger_table
-from govbot_sandbox import moto_threads  # noqa: F401 (moto's DynamoDB made thread-safe)
+from govbot_sandbox import (
+    moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
+    moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
+)
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied
@@ -50,6 +53,15 @@ FUNCTIONS_ACCESS_KEY = "govbot-lambda"
 # What CloudTrail shows for govbot's own AppStream calls in the hub account.
 BOT_PRINCIPAL = f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/govbot"
 MAX_RECEIVE_COUNT = routing.MAX_RECEIVE_COUNT  # as deployed: one source of truth
+
+
+def own_principal_prefix(account: str) -> str:
+    """Whose calls in ``account`` are govbot's, as the deployed rules exclude them: the
+    functions' role in the hub account, the remediation role in a spoke."""
+    role = FUNCTIONS_ROLE if account == HUB_ACCOUNT else REMEDIATION_ROLE
+    return f"arn:aws:sts::{account}:assumed-role/{role}/"
+
+
 SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
 
 
@@ -82,6 +94,9 @@ class Sandbox:
         Governed regions; the first is the hub region.
     accounts:
         Governed accounts (default: the hub account only).
+    environment:
+        Handler settings to use instead of the sandbox's (e.g. ``POLICY_CACHE_SECONDS``,
+        which the sandbox sets to 0 so a test's new policy applies at once).
     """
 
     def __init__(
@@ -95,6 +110,7 @@ class Sandbox:
         notify: bool = True,
         max_receive_count: int = MAX_RECEIVE_COUNT,
         remaining_ms: Callable[[], int] | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.policy_path = policy_path
         self.regions = regions
@@ -110,6 +126,10 @@ class Sandbox:
         # What the Lambda context says is left of the invocation (default: plenty).
         self.remaining_ms = remaining_ms
         # Fault injection beyond the emulator's: DynamoDB errors, process deaths.
+        # Settings that differ from the sandbox's (e.g. the deployed cache ages, for a bench).
+        self.environment_overrides = dict(environment or {})
+        # The boto3 Session the handlers' clients come from (hooks see govbot's calls only).
+        self.session: Any = None
         self.dynamodb_faults = DynamoFaults()
         self.crashes = Crashes()
         self.slack_secret_arn = ""
@@ -120,6 +140,7 @@ class Sandbox:
         self.emulator.sink.sinks.append(self._forward_to_hub)
         self._environ: dict[str, str] = {}
         self._stream_iterators: dict[str, str] = {}
+        self._forwarders: dict[str, list[Any]] = {}
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
 
@@ -148,9 +169,11 @@ class Sandbox:
         self.enforcer_queue = self._queue("govbot-enforcer")
         # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
         self._environ["WORK_QUEUE_URL"] = self.enforcer_queue.url
-        self._route(routing.enforcer_patterns(), self.enforcer_queue, "enforcer")
+        # As deployed: govbot's own calls never reach its queues (the rules exclude them).
+        own = own_principal_prefix(HUB_ACCOUNT)
+        self._route(routing.enforcer_patterns(own), self.enforcer_queue, "enforcer")
         self.replicator_queue = self._queue("govbot-replicator")
-        self._route(routing.replicator_patterns(), self.replicator_queue, "replicator")
+        self._route(routing.replicator_patterns(own), self.replicator_queue, "replicator")
         self._wire_handlers()
         return self
 
@@ -174,6 +197,7 @@ class Sandbox:
             region_name=self.hub_region,
         )
         self.dynamodb_faults.install(session)
+        self.session = session
         wiring.configure(
             environ=self._environ, session=session, clock=self.emulator.backend.clock.now
         )
@@ -204,6 +228,7 @@ class Sandbox:
                 f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
                 f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
             ),
+            **self.environment_overrides,
         }
 
     # -- people and their tools ------------------------------------------------------------
@@ -490,7 +515,19 @@ class Sandbox:
         envelope's ``account`` and ``region`` on the way. moto's bus-to-bus target rewrites
         them, so the sandbox forwards the untouched envelope itself.
         """
-        if envelope.get("region") == self.hub_region and envelope.get("account") == HUB_ACCOUNT:
+        account = str(envelope.get("account"))
+        if envelope.get("region") == self.hub_region and account == HUB_ACCOUNT:
             return  # already on the hub bus
-        if envelope.get("source") == routing.SOURCE:
+        if any(pattern.matches_event(envelope) for pattern in self._forwarded(account)):
             self._hub_sink(envelope)
+
+    def _forwarded(self, account: str) -> list[Any]:
+        """The forwarder rules of ``account`` (moto's matcher): what they send to the hub,
+        govbot's own calls there (the hub's role, or the spoke's remediation role) left out."""
+        from moto.events.models import EventPattern
+
+        if account not in self._forwarders:
+            own = own_principal_prefix(account)
+            patterns = routing.enforcer_patterns(own) + routing.replicator_patterns(own)
+            self._forwarders[account] = [EventPattern.load(json.dumps(p)) for p in patterns]
+        return self._forwarders[account]

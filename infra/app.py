@@ -16,6 +16,7 @@ from infra.nag import add_nag_checks
 from infra.spoke_stack import (
     GovbotForwarderStack,
     GovbotSpokeRoleStack,
+    forwarder_principal_prefix,
     hub_role_patterns,
     plan_forwarders,
 )
@@ -143,6 +144,12 @@ def _spoke_stacks(
             hub_account=settings.account,
             hub_region=settings.region,
             alarm_email=settings.alarm_email,
+            own_principal_prefix=forwarder_principal_prefix(
+                spec,
+                hub_account=settings.account,
+                hub_stack_name=hub.stack_name,
+                remediation_role_name=settings.remediation_role_name,
+            ),
             env=cdk.Environment(account=spec.account, region=spec.region),
             description=(
                 f"govbot forwarder: AppStream events of {spec.account}/{spec.region} to the hub"

@@ -78,6 +78,23 @@ def hub_role_patterns(hub: cdk.Stack) -> list[str]:
     return patterns
 
 
+def forwarder_principal_prefix(
+    spec: ForwarderSpec, *, hub_account: str, hub_stack_name: str, remediation_role_name: str
+) -> str:
+    """Whose calls in ``spec``'s account are govbot's: there the hub's roles act in the hub
+    account, and the remediation role in a spoke.
+
+    >>> forwarder_principal_prefix(ForwarderSpec("222222222222", "eu-west-1"),
+    ...     hub_account="111111111111", hub_stack_name="GovbotHub",
+    ...     remediation_role_name="govbot-remediation")
+    'arn:aws:sts::222222222222:assumed-role/govbot-remediation/'
+    """
+    partition = partition_for(spec.region)
+    if spec.account == hub_account:
+        return f"arn:{partition}:sts::{hub_account}:assumed-role/{hub_stack_name}-"
+    return f"arn:{partition}:sts::{spec.account}:assumed-role/{remediation_role_name}/"
+
+
 class GovbotForwarderStack(cdk.Stack):
     """Forwards this (account, region)'s governed AppStream events to the hub bus.
 
@@ -94,6 +111,7 @@ class GovbotForwarderStack(cdk.Stack):
         hub_account: str,
         hub_region: str,
         alarm_email: str = "",
+        own_principal_prefix: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -104,7 +122,7 @@ class GovbotForwarderStack(cdk.Stack):
             self,
             "Forwarding",
             hub_bus_arn=self.hub_bus_arn,
-            patterns=forwarded_patterns(),
+            patterns=forwarded_patterns(own_principal_prefix),
             alarms=self.alarms,
         )
         cdk.CfnOutput(self, "ForwardingDlqUrl", value=self.forwarding.dlq.queue_url)

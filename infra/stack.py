@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from govbot import routing
@@ -18,7 +19,27 @@ from infra.constructs.hub_bus_policy import SpokeEventsPolicy
 from infra.constructs.ledger import Ledger
 from infra.constructs.notifications import Notifications
 from infra.constructs.policy_parameter import PolicyParameter
+from infra.constructs.remediation_role import hub_role_pattern
 from infra.constructs.replication import Replication
+
+
+def own_principal_prefix(partition: str, account: str, stack_name: str) -> str:
+    """Assumed-role ARN prefix of the hub stack's roles: CloudFormation names each role
+    ``<stack>-<logical id>-<suffix>``. Of those, only the enforcer's (the drift sweeper's
+    too) and the replicator's may call AppStream, so the prefix matches govbot's own calls.
+
+    >>> own_principal_prefix("aws", "111122223333", "GovbotHub")
+    'arn:aws:sts::111122223333:assumed-role/GovbotHub-'
+    """
+    return f"arn:{partition}:sts::{account}:assumed-role/{stack_name}-"
+
+
+def _check_role_name_fits(stack: cdk.Stack, role: iam.Role) -> None:
+    """The generated name must start with the stack name, or the exclusion would miss."""
+    resource = role.node.default_child
+    assert isinstance(resource, cdk.CfnResource)
+    logical_id = str(stack.resolve(stack.get_logical_id(resource)))
+    hub_role_pattern("aws", "000000000000", stack.stack_name, logical_id)  # raises if not
 
 
 class GovbotHubStack(cdk.Stack):
@@ -42,6 +63,11 @@ class GovbotHubStack(cdk.Stack):
         alarms = Alarms(self, "Alarms", key=key, email=settings.alarm_email)
         factory = FunctionFactory(self, "Functions", settings=settings, key=key)
         base_env = self.base_environment(settings, ledger.table.table_name, policy)
+        # govbot's own AppStream calls (its remedies, the replicator's copies and shares)
+        # are kept off its queues by the rules themselves (routing.excluding_principal).
+        self.own_principal_prefix = own_principal_prefix(
+            self.partition, self.account, self.stack_name
+        )
 
         enforcement = Enforcement(
             self,
@@ -52,7 +78,7 @@ class GovbotHubStack(cdk.Stack):
             table=ledger.table,
             policy_parameter=policy.parameter,
             environment=base_env,
-            patterns=routing.enforcer_patterns(),
+            patterns=routing.enforcer_patterns(self.own_principal_prefix),
             governed_regions=settings.governed_regions,
             remediation_role_arns=self.remediation_role_arns(settings),
             drift_sweep_minutes=settings.drift_sweep_minutes,
@@ -66,12 +92,15 @@ class GovbotHubStack(cdk.Stack):
             table=ledger.table,
             policy_parameter=policy.parameter,
             environment=base_env,
-            patterns=routing.replicator_patterns(),
+            patterns=routing.replicator_patterns(self.own_principal_prefix),
             governed_regions=settings.governed_regions,
             sweep_minutes=settings.replication_sweep_minutes,
             remediation_role_arns=self.remediation_role_arns(settings),
         )
-        # Both roles act on images; the enforcer must recognise their CloudTrail events.
+        for role in (enforcement.enforcer.role, replication.replicator.role):
+            _check_role_name_fits(self, role)
+        # Both roles act on images; the enforcer must recognise their CloudTrail events
+        # (the second guard behind the rules' exclusion).
         principals = [
             self._assumed_role_prefix(enforcement.enforcer.role.role_name),
             self._assumed_role_prefix(replication.replicator.role.role_name),

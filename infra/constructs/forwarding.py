@@ -99,14 +99,19 @@ def merge_patterns(*families: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
     return list(merged.values())
 
 
-def forwarded_patterns() -> list[dict[str, Any]]:
+def forwarded_patterns(own_principal_prefix: str | None = None) -> list[dict[str, Any]]:
     """Patterns a forwarder subscribes to: the union of everything the hub routes.
 
     The replicator's triggers are a subset of the enforcer's events today, so this equals
     ``routing.enforcer_patterns()``; merging (rather than assuming) keeps a future
-    replicator-only event from being silently left in the spoke.
+    replicator-only event from being silently left in the spoke. ``own_principal_prefix``:
+    govbot's calls in this account (the hub's roles, or the spoke's remediation role) are
+    not forwarded at all.
     """
-    return merge_patterns(routing.enforcer_patterns(), routing.replicator_patterns())
+    return merge_patterns(
+        routing.enforcer_patterns(own_principal_prefix),
+        routing.replicator_patterns(own_principal_prefix),
+    )
 
 
 class HubForwarding(Construct):

@@ -59,6 +59,11 @@ class GovernanceSettings(LedgerSettings):
     # the remediation role only in the other (spoke) accounts.
     hub_account_id: str = Field(alias="HUB_ACCOUNT_ID", default="", pattern=r"^(\d{12})?$")
     policy_cache_seconds: int = Field(alias="POLICY_CACHE_SECONDS", default=60, ge=0)
+    # Slack-granted exemptions are read at most once per this many seconds per warm
+    # container (0: on every evaluation); a grant applies within it.
+    exemptions_cache_seconds: int = Field(
+        alias="EXEMPTIONS_CACHE_SECONDS", default=30, ge=0, le=900
+    )
 
 
 class EnforcerSettings(GovernanceSettings):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
@@ -46,17 +48,79 @@ def build_judge(
     exemption_store: ExemptionStore | None = None,
     org_accounts: Callable[[], frozenset[str]] | None = None,
     clock: Clock = utcnow,
+    exemptions_max_age: float = 0,
 ) -> Judge:
     """The judge of every entry point: ``policy``, plus the ledger's active exemptions
-    (when a store is given) and the Organization's members (when a source is given)."""
+    (when a store is given) and the Organization's members (when a source is given).
+
+    ``exemptions_max_age`` > 0 reads the exemptions at most once per that many seconds
+    (a warm function's cache; ``Judge.refresh()`` forgets it).
+    """
     if exemption_store is None:
         return Judge(policy, org_accounts=org_accounts or frozenset, clock=clock)
+    if exemptions_max_age > 0:
+        cached = CachedExemptions(exemption_store, max_age=exemptions_max_age)
+        return Judge(
+            policy,
+            org_accounts=org_accounts or frozenset,
+            exemptions=cached,
+            clock=clock,
+            refresh=cached.invalidate,
+        )
     return Judge(
         policy,
         org_accounts=org_accounts or frozenset,
         exemptions=ledger_exemptions(exemption_store),
         clock=clock,
     )
+
+
+class CachedExemptions:
+    """Slack-granted exemptions read at most once per ``max_age`` seconds (monotonic time).
+
+    The records are kept and filtered by each call's ``now``, so one that expires stops
+    applying at once; one granted or revoked elsewhere applies within ``max_age``. A write
+    from this very process (the sandbox's Slack endpoint) is seen at once.
+    """
+
+    def __init__(
+        self,
+        store: ExemptionStore,
+        *,
+        max_age: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._max_age = max_age
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._records: list[ExemptionRecord] | None = None
+        self._read_at = 0.0
+        self._writes = -1
+
+    def __call__(self, now: datetime) -> list[Exemption]:
+        from govbot.ledger._state import exemption_writes
+
+        with self._lock:
+            writes = exemption_writes()
+            stale = (
+                self._records is None
+                or writes != self._writes
+                or self._monotonic() - self._read_at >= self._max_age
+            )
+            if stale:
+                # Every active record (expiry is applied per call below, at each ``now``).
+                self._records = [
+                    r for r in self._store.active_exemptions(None) if r.status == "active"
+                ]
+                self._read_at, self._writes = self._monotonic(), writes
+            records = list(self._records or ())
+        return to_policy_exemptions(r for r in records if r.is_active(now))
+
+    def invalidate(self) -> None:
+        """Forget what was read: the next call reads the ledger again."""
+        with self._lock:
+            self._records = None
 
 
 def ledger_exemptions(store: ExemptionStore) -> Callable[[datetime], list[Exemption]]:

@@ -24,6 +24,9 @@ logger = Logger()
 metrics = Metrics()
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What the X-Ray SDK traces: AWS calls (botocore) and Slack's webhooks (http.client).
+# Powertools' default patches every library the SDK knows, probing each for import.
+TRACED_MODULES = ("botocore", "httplib")
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _lock = threading.Lock()
 _tracer: Any = None
@@ -76,7 +79,7 @@ def tracer() -> Any:
         if _tracer is None:
             from aws_lambda_powertools.tracing import Tracer
 
-            _tracer = Tracer()
+            _tracer = Tracer(patch_modules=TRACED_MODULES)
         return _tracer
 
 

@@ -46,26 +46,56 @@ REPLICATION_API_CALLS: Final[tuple[str, ...]] = (
 )
 
 
-def _pattern(detail_type: str, names: tuple[str, ...]) -> dict[str, Any]:
-    return {
+def _pattern(
+    detail_type: str, names: tuple[str, ...], own_principal_prefix: str | None = None
+) -> dict[str, Any]:
+    pattern: dict[str, Any] = {
         "source": [SOURCE],
         "detail-type": [detail_type],
         "detail": {"eventSource": [EVENT_SOURCE], "eventName": list(names)},
     }
+    if own_principal_prefix and detail_type == API_CALL:
+        pattern["detail"].update(excluding_principal(own_principal_prefix))
+    return pattern
 
 
-def enforcer_patterns() -> list[dict[str, Any]]:
-    """EventBridge patterns of the events the enforcer queue receives (one rule each)."""
+def excluding_principal(prefix: str) -> dict[str, Any]:
+    """The ``detail`` part of a pattern that drops calls made by principals whose ARN
+    starts with ``prefix`` (govbot's own roles, ``arn:...:sts::ACCOUNT:assumed-role/NAME``).
+
+    EventBridge's ``anything-but`` + ``prefix`` (one string: the documented form) matches
+    only when the field exists, so a call without ``userIdentity.arn`` (an AWS service
+    acting on its own) is kept by the second branch: nothing but govbot's calls is lost.
+
+    >>> excluding_principal("arn:aws:sts::111122223333:assumed-role/GovbotHub-")["$or"][1]
+    {'userIdentity': {'arn': [{'exists': False}]}}
+    """
+    if not prefix:
+        raise ValueError("own principal prefix must not be empty (it would exclude every call)")
+    return {
+        "$or": [
+            {"userIdentity": {"arn": [{"anything-but": {"prefix": prefix}}]}},
+            {"userIdentity": {"arn": [{"exists": False}]}},
+        ]
+    }
+
+
+def enforcer_patterns(own_principal_prefix: str | None = None) -> list[dict[str, Any]]:
+    """EventBridge patterns of the events the enforcer queue receives (one rule each).
+
+    ``own_principal_prefix``: govbot's own calls (its remedies, the replicator's copies)
+    never reach the queue; service events are AppStream's own and always kept.
+    """
     return [
-        _pattern(API_CALL, GOVERNED_API_CALLS),
+        _pattern(API_CALL, GOVERNED_API_CALLS, own_principal_prefix),
         _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
     ]
 
 
-def replicator_patterns() -> list[dict[str, Any]]:
+def replicator_patterns(own_principal_prefix: str | None = None) -> list[dict[str, Any]]:
     """EventBridge patterns of the events the replicator queue receives (one rule each)."""
     return [
-        _pattern(API_CALL, REPLICATION_API_CALLS),
+        _pattern(API_CALL, REPLICATION_API_CALLS, own_principal_prefix),
         _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
     ]
 

@@ -88,21 +88,23 @@ def test_builder_exposure_says_how_long_and_lists_builders_made_meanwhile(
 ) -> None:
     sb, slack = world
     backend = sb.emulator.backend
+    clock = backend.clock
+    assert isinstance(clock, ManualClock)  # the world's clock: this test moves it
     arn = backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
     backend.seed_image_builder(SPOKE, REGION, "made-before", arn)  # before the grant: not listed
-    backend.clock.advance(60)
+    clock.advance(60)
     sb.appstream(REGION).update_image_permissions(
         Name="app-base",
         SharedAccountId=SPOKE,
         ImagePermissions={"allowFleet": False, "allowImageBuilder": True},
     )
     # Before govbot handles the grant (5 minutes later), the spoke builds from the image.
-    backend.clock.advance(120)
+    clock.advance(120)
     sb.appstream(REGION, user="bob", account=SPOKE).create_image_builder(
         Name="spoke-builder", ImageArn=arn, InstanceType="stream.standard.medium"
     )
 
-    backend.clock.advance(180)
+    clock.advance(180)
     sb.drain()
 
     # AppStream state: the builder permission is gone; the builder stays the spoke's.

@@ -170,19 +170,35 @@ def test_grant_removed_before_govbot_read_it_is_still_judged_and_told(sandbox: S
     assert held.payload["details"]["held_minutes"] == 1
 
 
-def test_own_remediation_event_routed_back_causes_no_action(sandbox: Sandbox) -> None:
+def test_own_remediation_event_is_never_delivered(sandbox: Sandbox) -> None:
     sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
     _share(sandbox, "app-base", OUTSIDER, fleet=True, builder=True)
 
     report = sandbox.drain()
 
     (own,) = _bot_calls(sandbox)
-    assert report.records == 2  # alice's call, then govbot's own call routed back
+    # alice's call only: the hub rules exclude govbot's own principal (routing.py)
+    assert report.records == 1
+    assert not sandbox.ledger.get_event(own["detail"]["eventID"]).exists
+
+
+def test_own_call_delivered_anyway_is_recognised_by_the_handler(sandbox: Sandbox) -> None:
+    # The second guard: were a rule to let govbot's own call through, the enforcer would
+    # record it as ignored and act on nothing.
+    sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
+    _share(sandbox, "app-base", OUTSIDER, fleet=True, builder=True)
+    sandbox.drain()
+    (own,) = _bot_calls(sandbox)
+
+    result = sandbox.deliver_raw([json.dumps(own)])
+
+    assert result["batchItemFailures"] == []
     own_record = sandbox.ledger.get_event(own["detail"]["eventID"])
     assert own_record.event is not None
     assert own_record.event.status == "ignored"
     assert "own remediation" in (own_record.event.note or own_record.event.reason or "")
     assert own_record.actions == ()
+    assert len(_bot_calls(sandbox)) == 1
 
 
 def test_malformed_event_in_batch_of_ten_is_rejected_others_handled(sandbox: Sandbox) -> None:
@@ -260,20 +276,22 @@ def test_event_failing_every_attempt_is_dead_lettered_then_handled_when_redriven
 ) -> None:
     sandbox.emulator.backend.seed_image(HUB_ACCOUNT, REGION, "app-base")
     event_id = _share(sandbox, "app-base", OUTSIDER, fleet=True, builder=True)
-    # AppStream keeps refusing to describe the image: every attempt fails.
-    sandbox.emulator.faults.set("DescribeImages", error_code="ResourceNotAvailableException")
+    # AppStream keeps refusing to read the image's share list: every attempt fails.
+    sandbox.emulator.faults.set(
+        "DescribeImagePermissions", error_code="ResourceNotAvailableException"
+    )
 
     report = sandbox.drain()
 
     assert report.failures == MAX_RECEIVE_COUNT
     (dead,) = sandbox.dead_letters()
     assert json.loads(dead)["detail"]["eventID"] == event_id
-    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is True
     bundle = sandbox.ledger.get_event(event_id)
     assert bundle.event is not None
     assert bundle.event.status == "received"  # recorded, not yet decided: nothing lost
 
     sandbox.emulator.faults.clear()
+    assert _permissions(sandbox, "app-base")[OUTSIDER]["allowImageBuilder"] is True
     result = sandbox.deliver_raw([dead])  # the operator redrives the DLQ
 
     assert result["batchItemFailures"] == []

@@ -10,12 +10,13 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from govbot.handlers import replicator
 from govbot.ledger import CopyJob, OutboxItem
+from govbot.ledger.records.outbox import OutboxStatus
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.lambda_service import LambdaContextStub, sqs_record
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
@@ -109,7 +110,7 @@ def _no_retry(box: Sandbox) -> bool:
     )
 
 
-OUTBOX_STATUSES = ("pending", "sending", "delivered", "failed", "dead_letter", "folded")
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 
 
 def all_outbox(box: Sandbox) -> list[OutboxItem]:

@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from govbot.ledger import OutboxItem
+from govbot.ledger.records.outbox import OutboxStatus
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
@@ -46,7 +47,7 @@ replication:
   max_attempts: 3
   backoff_seconds: 30
 """
-OUTBOX_STATUSES = ("pending", "sending", "delivered", "failed", "dead_letter", "folded")
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_the_asset_holds_exactly_what_the_handlers_import(project, tmp_path: Pat
     out = tmp_path / "out"
     out.mkdir()
     assert LocalPipBundling(spec, source=source, cache_root=cache).try_bundle(str(out)) is True
-    assert _files(out) == {
+    sources = {
         "govbot/__init__.py",
         "govbot/handlers/__init__.py",
         "govbot/handlers/one.py",
@@ -83,7 +84,29 @@ def test_the_asset_holds_exactly_what_the_handlers_import(project, tmp_path: Pat
         "slack_sdk/__init__.py",
         "slack_sdk/web/__init__.py",
         "slack_sdk/web/client.py",
-        "slack_sdk/LICENSE",
+    }
+    # Each source with its bytecode (the synth runs on the Lambda's Python, 3.11 here).
+    bytecode = {importlib.util.cache_from_source(name) for name in sources}
+    assert _files(out) == sources | bytecode | {"slack_sdk/LICENSE"}
+
+
+def test_the_bytecode_is_checked_against_its_source_and_is_reproducible(
+    project, tmp_path: Path
+) -> None:
+    source, cache, spec = project
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        out.mkdir()
+        LocalPipBundling(spec, source=source, cache_root=cache).try_bundle(str(out))
+    pyc = outs[0] / importlib.util.cache_from_source("govbot/core.py")
+    header = pyc.read_bytes()[:8]
+    assert header[:4] == importlib.util.MAGIC_NUMBER
+    # PEP 552 flags: hash-based (bit 0) and check_source on (bit 1): the zip's file times
+    # do not matter, and a source edited in place is not shadowed by stale bytecode.
+    assert int.from_bytes(header[4:8], "little") == 0b11
+    assert str(tmp_path) not in pyc.read_bytes().decode("latin-1")  # no build path inside
+    assert {p.relative_to(outs[0]): p.read_bytes() for p in outs[0].rglob("*.pyc")} == {
+        p.relative_to(outs[1]): p.read_bytes() for p in outs[1].rglob("*.pyc")
     }
 
 

@@ -76,12 +76,47 @@ class Bus:
                 )
 
 
+ACCOUNT = "123456789012"
+PSEUDO = {"AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::Region": REGION}
+
+
+def _concrete(value: Any) -> Any:
+    """The template's pseudo-parameter references, as a deployment in ACCOUNT resolves them."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in PSEUDO:
+            return PSEUDO[value["Ref"]]
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(_concrete(part)) for part in parts)
+        return {key: _concrete(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_concrete(item) for item in value]
+    return value
+
+
 def _patterns(hub, prefix: str) -> list[dict[str, Any]]:
     return [
-        rule["Properties"]["EventPattern"]
+        _concrete(rule["Properties"]["EventPattern"])
         for logical_id, rule in hub.resources("AWS::Events::Rule").items()
         if logical_id.startswith(prefix) and "EventPattern" in rule["Properties"]
     ]
+
+
+def _own_prefix() -> str:
+    return f"arn:aws:sts::{ACCOUNT}:assumed-role/GovbotHub-"
+
+
+def _by(arn: str | None, event_name: str = "UpdateImagePermissions") -> dict[str, str]:
+    detail: dict[str, Any] = {
+        "eventSource": "appstream.amazonaws.com",
+        "eventName": event_name,
+        "eventType": "AwsApiCall",
+        "awsRegion": REGION,
+        "userIdentity": {"type": "AssumedRole", "accountId": ACCOUNT},
+    }
+    if arn is not None:
+        detail["userIdentity"]["arn"] = arn
+    return _entry("aws.appstream", API_CALL, detail)
 
 
 @pytest.fixture
@@ -115,11 +150,44 @@ def test_synthesized_patterns_are_the_shared_routing_patterns(hub) -> None:
         return sorted(json.dumps(p, sort_keys=True) for p in patterns)
 
     assert canonical(_patterns(hub, "EnforcementGoverned")) == canonical(
-        routing.enforcer_patterns()
+        routing.enforcer_patterns(_own_prefix())
     )
     assert canonical(_patterns(hub, "ReplicationGoldenTrigger")) == canonical(
-        routing.replicator_patterns()
+        routing.replicator_patterns(_own_prefix())
     )
+
+
+def test_synthesized_rules_exclude_govbots_own_calls(hub) -> None:
+    # In the template itself (tokens unresolved): the API-call rules carry the exclusion.
+    for logical_id, rule in hub.resources("AWS::Events::Rule").items():
+        pattern = rule["Properties"].get("EventPattern")
+        if not pattern or pattern["detail-type"] != [API_CALL]:
+            continue
+        assert logical_id.startswith(("EnforcementGoverned", "ReplicationGoldenTrigger"))
+        branches = pattern["detail"]["$or"]
+        (excluded,) = branches[0]["userIdentity"]["arn"]
+        assert hub.stack.resolve(excluded) == hub.stack.resolve(
+            {"anything-but": {"prefix": hub.stack.own_principal_prefix}}
+        )
+        assert branches[1] == {"userIdentity": {"arn": [{"exists": False}]}}
+
+
+@pytest.mark.parametrize("family", ["EnforcementGoverned", "ReplicationGoldenTrigger"])
+def test_own_calls_are_never_delivered_others_are(aws, hub, family) -> None:
+    bus = Bus(_patterns(hub, family))
+    received = bus.deliver(
+        [
+            # govbot: the enforcer's and the replicator's roles (CloudFormation names).
+            _by(f"{_own_prefix()}EnforcementEnforcerRoleAB12-XYZ/govbot", "TagResource"),
+            _by(f"{_own_prefix()}ReplicationReplicatorRoleCD34-XYZ/govbot", "TagResource"),
+            # people and other roles, an assumed role of another stack, no ARN at all
+            _by(f"arn:aws:iam::{ACCOUNT}:user/alice", "TagResource"),
+            _by(f"arn:aws:sts::{ACCOUNT}:assumed-role/GovbotHubOther/bob", "TagResource"),
+            _by("arn:aws:sts::999999999999:assumed-role/GovbotHub-X/eve", "TagResource"),
+            _by(None, "TagResource"),
+        ]
+    )
+    assert received == [(API_CALL, "TagResource")] * 4
 
 
 def test_enforcer_rules_deliver_exactly_the_governed_events(aws, hub, samples_dir) -> None:

@@ -18,7 +18,12 @@ from moto import mock_aws
 from govbot import routing
 from infra.app import SPOKES_NEED_ENV, build_deployment
 from infra.config import InfraConfigError, settings_from_context
-from infra.constructs.forwarding import hub_bus_arn, merge_patterns, partition_for
+from infra.constructs.forwarding import (
+    forwarded_patterns,
+    hub_bus_arn,
+    merge_patterns,
+    partition_for,
+)
 from infra.constructs.hub_bus_policy import spoke_statement
 from infra.constructs.remediation_role import hub_role_pattern, remediation_image_actions
 from infra.spoke_stack import plan_forwarders
@@ -117,6 +122,8 @@ def _as_list(value: Any) -> list[Any]:
 def test_forwarded_union_is_the_enforcer_patterns_and_replicator_adds_nothing() -> None:
     union = merge_patterns(routing.enforcer_patterns(), routing.replicator_patterns())
     assert union == routing.enforcer_patterns()
+    own = "arn:aws:sts::111122223333:assumed-role/GovbotHub-"
+    assert forwarded_patterns(own) == routing.enforcer_patterns(own)
     # Merging is not a no-op: a replicator-only name would join its family exactly once.
     extra = [
         {
@@ -219,10 +226,18 @@ def test_one_forwarder_per_governed_account_region_except_the_hub_own(spokes) ->
 
 def test_forwarder_rules_carry_the_enforcer_patterns_to_the_hub_bus(spokes) -> None:
     for name in spokes.forwarders:
+        account = spokes.envs[name][0]
+        # govbot's own calls there are not forwarded: the hub's roles in the hub account,
+        # the remediation role in a spoke.
+        own = (
+            f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/GovbotHub-"
+            if account == HUB_ACCOUNT
+            else f"arn:aws:sts::{account}:assumed-role/{ROLE_NAME}/"
+        )
         rules = spokes.resources(name, "AWS::Events::Rule").values()
-        patterns = [rule["Properties"]["EventPattern"] for rule in rules]
+        patterns = [_flat(rule["Properties"]["EventPattern"]) for rule in rules]
         assert sorted(patterns, key=_canonical) == sorted(
-            routing.enforcer_patterns(), key=_canonical
+            routing.enforcer_patterns(own), key=_canonical
         ), name
         for rule in rules:
             assert "EventBusName" not in rule["Properties"]  # the default bus
@@ -388,9 +403,12 @@ def test_forwarder_rule_from_the_template_forwards_governed_and_drops_unrelated(
     copy = {"eventSource": routing.EVENT_SOURCE, "eventName": "CopyImage", "awsRegion": "eu-west-1"}
     describe = {**copy, "eventName": "DescribeImages"}
     ec2 = {"eventSource": "ec2.amazonaws.com", "eventName": "CopyImage"}
+    own_arn = f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/GovbotHub-ReplicationReplicatorRole-X/s"
+    own = {**copy, "userIdentity": {"type": "AssumedRole", "arn": own_arn}}
     result = spoke_events.put_events(
         Entries=[
             _entry(routing.SOURCE, routing.API_CALL, copy),
+            _entry(routing.SOURCE, routing.API_CALL, own),
             _entry(routing.SOURCE, routing.SERVICE_EVENT, service_event),
             _entry(routing.SOURCE, routing.API_CALL, describe),
             _entry("aws.ec2", routing.API_CALL, ec2),

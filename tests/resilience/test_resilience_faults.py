@@ -31,7 +31,7 @@ def test_appstream_500s_are_retried_until_remedied(sandbox: Sandbox) -> None:
 
     sandbox.drain()
 
-    assert sandbox.emulator.faults.count("DescribeImages", "transient") > 0
+    assert sandbox.emulator.faults.count("DescribeImagePermissions", "transient") > 0
     assert not any(_builder_held(sandbox, name) for name in ids)
     assert all(_processed(sandbox.ledger.get_event(i)) for i in ids.values())
     assert _bot_remedies(sandbox) == 3

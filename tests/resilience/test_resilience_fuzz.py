@@ -19,9 +19,10 @@ from govbot.policy.errors import PolicyError
 from govbot.policy.loader import parse_policy, validate_policy
 from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import function_url_event
+from tests.fakes import FakeAppStream, FakeLedger
 from tests.unit.enforcer.builders import OWNER, REGION, share_event
-from tests.unit.enforcer_sweep import fakes as sweep_fakes
-from tests.unit.notify.fakes import T0, FakeLedger, outbox, policy
+from tests.unit.enforcer_sweep import builders as sweep_fakes
+from tests.unit.notify.builders import T0, outbox, policy
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SECRET = "fuzz-signing-secret"
@@ -140,10 +141,10 @@ def test_parse_event_never_raises(data: Any) -> None:
     )
 )
 def test_enforcer_message_intake_never_raises(body: str) -> None:
-    appstream, ledger = sweep_fakes.FakeAppStream(), sweep_fakes.FakeLedger()
+    appstream, ledger = FakeAppStream(), FakeLedger()
     enforcer = sweep_fakes.enforcer(appstream, ledger)
     sweep = DriftSweep(enforcer, appstream)
-    outcome = handle_message(body, enforcer, sweep, now=lambda: T0)
+    outcome = handle_message(body, enforcer, lambda: sweep, now=lambda: T0)
     assert outcome["status"] in {"processed", "ignored", "rejected", "duplicate", "completed"}
     if outcome["status"] == "rejected":
         assert len(outcome["note"]) <= 1000
@@ -166,7 +167,7 @@ def test_policy_text_raises_only_policy_errors(text: str) -> None:
 
 
 def _deps() -> tuple[ActionsDeps, FakeLedger]:
-    ledger = FakeLedger([outbox(1)])
+    ledger = FakeLedger(records=[outbox(1)])
     return (
         ActionsDeps(
             ledger=ledger, policy=policy(), secrets=StaticSecrets(signing=SECRET), clock=lambda: T0

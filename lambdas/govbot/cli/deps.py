@@ -18,7 +18,9 @@ from govbot.domain import ImageRef, ImageSnapshot
 class ImageReader(Protocol):
     """The read-only part of ``AppStreamGateway`` that ``govbot check`` uses."""
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None: ...
 
     def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]: ...
 

@@ -27,7 +27,9 @@ class MemoryAppStream:
     def __init__(self, images: Sequence[ImageSnapshot]) -> None:
         self.images: dict[str, ImageSnapshot] = {i.ref.arn: i for i in images}
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
         return self.images.get(ref.arn)
 
     def list_images(self, account_id: str, region: str) -> Iterator[ImageSnapshot]:
@@ -196,7 +198,16 @@ class MemoryLedger:
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool:
+        if new_event is not None:
+            if event_id in self.events:
+                return False
+            self.events[event_id] = new_event.model_copy(update={"status": "received"})
+        if announced is not None:
+            self.put_announced(announced)
         event = self.events.get(event_id)
         if event is None:
             raise EventNotRecorded(f"event {event_id!r} was never recorded")
@@ -204,7 +215,7 @@ class MemoryLedger:
             return False
         now = self._now()
         self.events[event_id] = event.model_copy(
-            update={"status": event_status, "note": note, "completed_at": now}
+            update={"status": event_status, "note": note, "completed_at": now, "intents": None}
         )
         for decision in decisions:
             self._put_decision(decision)

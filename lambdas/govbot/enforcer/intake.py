@@ -14,14 +14,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import remedy_tally
 from govbot.enforcer.resilience import Attempt
-from govbot.enforcer.sweep import DriftSweep, parse_schedule
 from govbot.events import RejectedEvent
 from govbot.schedule import is_scheduled
+
+if TYPE_CHECKING:
+    from govbot.enforcer.sweep import DriftSweep
 
 MAX_REASON = 300
 
@@ -81,13 +83,16 @@ def _read(body: str) -> dict[str, Any] | None:
 def handle_message(
     body: str,
     enforcer: Enforcer,
-    sweep: DriftSweep,
+    sweep: Callable[[], DriftSweep],
     *,
     attempt: Attempt | None = None,
     now: Callable[[], datetime],
 ) -> dict[str, Any]:
     """Route one message body; returns ``{"status", "event_id", "note", "remedies"}`` for
     logs and metrics (``remedies``: :func:`govbot.enforcer.outcomes.remedy_tally`).
+
+    ``sweep`` gives the drift sweep, called only for a redriven scheduled event (so an
+    ordinary event's cold start does not import or build the sweep).
 
     Raises
     ------
@@ -101,11 +106,13 @@ def handle_message(
         return _rejected(enforcer, body, bounded_reason("message body could not be read", exc))
     if scheduled and event is not None:
         # A dead-lettered sweep redriven into the events queue: run it (idempotent by id).
+        from govbot.enforcer.sweep import parse_schedule
+
         try:
             tick = parse_schedule(event, now())
         except ValueError as exc:
             return _rejected(enforcer, body, bounded_reason("malformed scheduled event", exc))
-        report = sweep.run(tick)
+        report = sweep().run(tick)
         return {
             "status": report.status,
             "event_id": report.run_event_id,

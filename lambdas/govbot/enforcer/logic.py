@@ -8,14 +8,13 @@ forbids. Events can be stale, duplicated or out of order; all three end up harml
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.enforcer import outcomes
+from govbot.domain import ImageRef, ImageSnapshot
+from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.inbound import (
@@ -45,12 +44,14 @@ from govbot.enforcer.resilience import (
     held_grant,
     held_item,
 )
-from govbot.enforcer.work import work_event, work_request
+from govbot.enforcer.work import work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
-from govbot.events.coerce import bounded_reason
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
+from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import AnnouncedState
+from govbot.policy.engine import reads_tags
 from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
@@ -67,6 +68,10 @@ EVALUATED_EVENTS = frozenset(
         "ReapplyRevocation",
     }
 )
+
+
+class _Recorded(Exception):
+    """A write that assumed the event was new found it in the ledger (a redelivery)."""
 
 
 class Enforcer:
@@ -97,12 +102,7 @@ class Enforcer:
         ref = event.image_ref
         if ref is None:
             raise ValueError(f"event {event.event_id!r} names no image to enforce")
-        bundle = self._deps.ledger.get_event(event.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", event.event_id, "already handled")
-        if not bundle.exists:
-            self._deps.ledger.record_event(self._event_record(event))
-        return self._enforce(event, ref, bundle, fresh=snapshot)
+        return self.first_attempt(event, ref, fresh=snapshot, guess_announced=snapshot is None)
 
     def handle(
         self, body: str | bytes | dict[str, Any], attempt: Attempt | None = None
@@ -132,34 +132,32 @@ class Enforcer:
             reason = f"message body could not be read: {type(exc).__name__}: {exc}"[:300]
             return self.reject(RejectedEvent(reason=reason, raw=_as_text(body)))
         if request is not None:
-            return self._work(request, attempt)
+            return deferred.run_work(self, request, attempt)
         assert parsed is not None
         if isinstance(parsed, RejectedEvent):
             return self.reject(parsed)
         if isinstance(parsed, IgnoredEvent):
             return self._ignore(parsed)
-        bundle = deps.ledger.get_event(parsed.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", parsed.event_id, "already handled")
-        if not bundle.exists:
-            deps.ledger.record_event(self._event_record(parsed))
+        # Nothing is read from the ledger first: the event's one write is conditional on its
+        # absence, and only a failed condition (a redelivery) makes govbot read it.
         if parsed.failed:
             note = f"the call failed ({parsed.error_code}): nothing changed, nothing to do"
-            return self._finish(parsed, "ignored", note)
+            return self._record_only(parsed, "ignored", note)
         if self._is_own_call(parsed):
+            # Second guard: the EventBridge rules already keep govbot's own calls away.
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
-            return self._finish(parsed, "ignored", note)
+            return self._record_only(parsed, "ignored", note)
         if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
-            return self._retrying(parsed, parsed.image_ref, attempt, self._inbound, bundle, attempt)
+            return self.retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
         if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
-            return self._retrying(parsed, parsed.image_ref, attempt, self._deleted)
+            return self.retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
-            return self._finish(parsed, "processed", _record_only_note(parsed))
-        return self._retrying(parsed, parsed.image_ref, attempt, self._enforce, bundle, attempt)
+            return self._record_only(parsed, "processed", _record_only_note(parsed))
+        return self.retrying(parsed, parsed.image_ref, attempt, self.first_attempt, attempt)
 
     # -- steps -------------------------------------------------------------------------
 
-    def _retrying(
+    def retrying(
         self,
         event: ParsedEvent,
         ref: ImageRef,
@@ -176,6 +174,12 @@ class Enforcer:
             failure = RetryLater(f"{exc.code}: {exc}")
         except RetryLater as exc:
             failure = exc
+        except Exception:
+            self._deps.ledger.record_event(self.event_record(event))
+            raise
+        # Nothing reaches the DLQ unrecorded: the event is in the ledger (as received) before
+        # SQS gets it back, whatever step failed (a no-op when it already is).
+        self._deps.ledger.record_event(self.event_record(event))
         if attempt is not None and attempt.is_last:
             accounts = [a.shared_account_id for a in failure.actions if a.shared_account_id]
             if not accounts and event.shared_account_id:
@@ -183,104 +187,6 @@ class Enforcer:
             reason = f"{failure.reason} ({attempt})"
             self._deps.ledger.add_outbox([abandoned_item(event, ref, accounts, reason, attempt)])
         raise failure
-
-    def _work(self, request: dict[str, Any], attempt: Attempt | None = None) -> EnforcementResult:
-        """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
-        deps = self._deps
-        try:
-            event = work_event(request, deps.clock())
-        except (KeyError, TypeError, ValueError) as exc:
-            return self.reject(
-                RejectedEvent(
-                    reason=bounded_reason([f"malformed work request: {exc}"]),
-                    raw=json.dumps(request),
-                    event_name=str(request.get("operation") or "work request")[:128],
-                    event_source="govbot",
-                )
-            )
-        ref = event.image_ref
-        assert ref is not None  # work_event always names the image
-        if ref.account_id not in deps.governed_accounts or ref.region not in deps.governed_regions:
-            reason = f"work request for {ref.arn}, outside the governed accounts and regions"
-            return self.reject(
-                RejectedEvent(
-                    reason=reason,
-                    raw=event.raw,
-                    event_id=event.event_id,
-                    event_name=event.event_name,
-                    event_source="govbot",
-                    account_id=ref.account_id,
-                    region=ref.region,
-                )
-            )
-        bundle = deps.ledger.get_event(event.event_id)
-        if bundle.is_final:
-            return EnforcementResult("duplicate", event.event_id, "already handled")
-        if not bundle.exists:
-            deps.ledger.record_event(self._event_record(event))
-        if event.event_name == "ReapplyRevocation":
-            return self._retrying(event, ref, attempt, self._enforce, bundle, attempt)
-        permission = str(request.get("permission", ""))
-        return self._retrying(event, ref, attempt, self._restore, permission)
-
-    def _restore(self, event: ParsedEvent, ref: ImageRef, permission: str) -> EnforcementResult:
-        """Give back a permission govbot removed, now that an approver exempted it."""
-        deps = self._deps
-        snapshot = deps.appstream.describe_image(ref)
-        account = event.shared_account_id or ""
-        if snapshot is None:
-            return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
-        current = snapshot.permissions_of(account)
-        wanted = Permissions(
-            allow_fleet=current.allow_fleet or permission in ("fleet", "*"),
-            allow_image_builder=current.allow_image_builder or permission in ("image_builder", "*"),
-        )
-        if wanted == current:
-            return self._finish(event, "processed", f"{account} already holds {permission}")
-        # Restore only what the policy now allows (the approver's exemption must be in
-        # force): govbot never creates a share its own policy would revoke.
-        added = wanted.granted() - current.granted()
-        blocked = [
-            v
-            for v in self.evaluate(_with_share(snapshot, account, wanted)).violations()
-            if v.account_id == account and v.permission in added and not v.report_only
-        ]
-        if blocked:
-            reasons = "; ".join(v.reason for v in blocked)
-            return self._finish(event, "ignored", f"restore refused, not exempted: {reasons}")
-        started = ActionRecord(
-            event_id=event.event_id,
-            seq=0,
-            operation="UpdateImagePermissions",
-            request={
-                "SharedAccountId": account,
-                "before": current.model_dump(),
-                "after": wanted.model_dump(),
-                "ImagePermissions": {
-                    "allowFleet": wanted.allow_fleet,
-                    "allowImageBuilder": wanted.allow_image_builder,
-                },
-                "reasons": [f"restored at the request of {event.actor_arn}"],
-            },
-            status="started",
-            image_arn=ref.arn,
-            region=ref.region,
-            account_id=ref.account_id,
-            shared_account_id=account,
-            actor_arn=deps.bot_principal_arn,
-        )
-        deps.ledger.put_action(started)
-        try:
-            deps.appstream.update_permissions(ref, account, wanted)
-        except TransientError as exc:
-            deps.ledger.put_action(finalize(started, "failed", f"transient {exc.code}: {exc}"))
-            raise RetryLater(f"{exc.code}: {exc}", [started]) from exc
-        except AppStreamGatewayError as exc:
-            action = finalize(started, "failed", f"{exc.code}: {exc}")
-        else:
-            action = finalize(started, "succeeded")
-        note = f"restore of {permission} for {account}: {action.status}"
-        return self._finish(event, "processed", note, actions=[action])
 
     def reject(self, rejected: RejectedEvent) -> EnforcementResult:
         """Record ``rejected`` (with a message to people); the batch goes on."""
@@ -312,51 +218,115 @@ class Enforcer:
         )
         return EnforcementResult("ignored", ledger_id, ignored.reason)
 
+    def _record_only(
+        self, event: ParsedEvent, status: Literal["processed", "ignored"], note: str
+    ) -> EnforcementResult:
+        """An event nothing is evaluated for: its one conditional write, final at once."""
+        return self._once(
+            event, lambda bundle: self.finish(event, status, note, recorded=bundle is not None)
+        )
+
+    def _once(
+        self, event: ParsedEvent, step: Callable[[EventBundle | None], EnforcementResult]
+    ) -> EnforcementResult:
+        """``step(None)``, which assumes the event is not in the ledger yet (the usual case).
+
+        When a conditional write finds it there (a redelivery), the ledger is read once: a
+        final event is a duplicate; an unfinished one (an earlier attempt crashed or was
+        handed back) is completed by ``step(bundle)``.
+        """
+        try:
+            return step(None)
+        except _Recorded:
+            bundle = self._deps.ledger.get_event(event.event_id)
+            if bundle.is_final:
+                return EnforcementResult("duplicate", event.event_id, "already handled")
+            return step(bundle)
+
     def _inbound(
-        self, event: ParsedEvent, ref: ImageRef, bundle: EventBundle, attempt: Attempt | None
+        self, event: ParsedEvent, ref: ImageRef, attempt: Attempt | None
     ) -> EnforcementResult:
         """A fleet or builder created or repointed: judge what it runs if another owns it."""
         deps = self._deps
         if not reads_uses(deps.judge.policy()):
-            return self._finish(event, "processed", _record_only_note(event))
+            return self._record_only(event, "processed", _record_only_note(event))
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
-            return self._finish(event, "processed", f"{_record_only_note(event)}; {why}")
-        return self._enforce(event, snapshot.ref, bundle, attempt, fresh=snapshot)
+            return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
+        return self.first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
 
     def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
         """An image deleted: its standing findings are resolved once it is really gone."""
         deps = self._deps
         outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
         note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
-        result = self._finish(event, "processed", note, outbox=outbox)
+        result = self._once(
+            event,
+            lambda bundle: self.finish(
+                event, "processed", note, outbox=outbox, recorded=bundle is not None
+            ),
+        )
         if state is not None and result.status != "duplicate":
             deps.ledger.put_announced(state)
         return result
+
+    def first_attempt(
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        attempt: Attempt | None = None,
+        *,
+        fresh: ImageSnapshot | None = None,
+        guess_announced: bool = True,
+    ) -> EnforcementResult:
+        """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
+        Also the deferred re-apply's step (``deferred.run_work``)."""
+        snapshot = fresh if fresh is not None else self._read(ref)
+        return self._once(
+            event,
+            lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
+        )
+
+    def _read(self, ref: ImageRef) -> ImageSnapshot | None:
+        """The image as the policy needs it: its share list, and its tags only when a rule
+        or exemption selects by tag. The event named the image in its own account, so its
+        ARN is known and DescribeImages is not needed."""
+        tags = reads_tags(self._deps.judge.policy())
+        return self._deps.appstream.describe_image(ref, listed=False, tags=tags)
 
     def _enforce(
         self,
         event: ParsedEvent,
         ref: ImageRef,
-        bundle: EventBundle,
-        attempt: Attempt | None = None,
-        *,
-        fresh: ImageSnapshot | None = None,
+        bundle: EventBundle | None,
+        attempt: Attempt | None,
+        snapshot: ImageSnapshot | None,
+        guess_announced: bool = True,
     ) -> EnforcementResult:
+        """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
+        ledger yet (its first write raises ``_Recorded`` if it is)."""
         deps = self._deps
-        snapshot = fresh if fresh is not None else deps.appstream.describe_image(ref)
+        recorded = bundle is not None
         if snapshot is None:
-            return self._finish(event, "ignored", f"image {ref.arn} no longer exists")
+            note = f"image {ref.arn} no longer exists"
+            return self.finish(event, "ignored", note, recorded=recorded)
         now = deps.clock()
         evaluation = self.evaluate(snapshot, now)
-        actions = recovered_actions(bundle, snapshot) + earlier_successes(bundle)
+        past = bundle or EventBundle(event_id=event.event_id)
+        actions = recovered_actions(past, snapshot) + earlier_successes(past)
         actions += self._remedy(
-            event, ref, evaluation, first_seq=len(bundle.actions), retry=attempt is not None
+            event,
+            ref,
+            evaluation,
+            first_seq=len(past.actions),
+            retry=attempt is not None,
+            recorded=recorded,
         )
+        recorded = recorded or bool(evaluation.enforced_changes())
         outbox: list[OutboxItem] = []
         held = held_grant(event, snapshot, now, lambda image: self.evaluate(image, now))
         if held is not None and any(
-            a.shared_account_id == held.account_id for a in (*bundle.actions, *actions)
+            a.shared_account_id == held.account_id for a in (*past.actions, *actions)
         ):
             held = None  # govbot removed it itself (an earlier attempt): reported as a remedy
         if held is not None:
@@ -373,32 +343,10 @@ class Enforcer:
             outbox.append(
                 outcomes.remedied_item(event, evaluation, reported, deps.clock(), consumers)
             )
-        # Standing violations are announced when they appear, change or go (not every time
-        # an event or a sweep sees them again): see govbot.enforcer.announce.
-        told = announce(
-            current_announced(deps.ledger, snapshot),
-            ref,
-            evaluation.audit_violations(),
-            deps.clock(),
-            viewer_account_id=snapshot.viewer_account_id,
-        )
-        if told.fresh:
-            outbox.append(standing_item(event, evaluation, told.fresh, snapshot))
-        if told.resolved:
-            outbox.append(
-                resolved_item(
-                    ref,
-                    told.resolved,
-                    cause=f"no longer found after {event.event_name} by {event.actor_arn}",
-                    discriminator=event.event_id,
-                    occurred_at=event.event_time,
-                    event_id=event.event_id,
-                    actor_arn=event.actor_arn,
-                )
-            )
+        stop_sharing: list[OutboxItem] = []
         if event.event_name == "DeleteImagePermissions":
             consumer = self._consumer(ref, event.shared_account_id or "")
-            outbox.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
+            stop_sharing.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
         decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
@@ -411,11 +359,48 @@ class Enforcer:
         note = _summary(evaluation, actions)
         if held is not None and not evaluation.violations() and not actions:
             note = f"{held.account_id}: {held.reason_suffix}"
-        result = self._finish(event, "processed", note, decisions, actions, outbox, evaluation)
-        if told.state is not None and result.status != "duplicate":
-            # After the commit: a crash in between announces again, never stays silent.
-            deps.ledger.put_announced(told.state)
-        return replace(result, fresh=told.fresh)
+
+        def commit(previous: AnnouncedState | None, guard: str | None) -> EnforcementResult:
+            # Standing violations are announced when they appear, change or go (not every
+            # time an event or a sweep sees them again): see govbot.enforcer.announce.
+            told = announce(
+                previous,
+                ref,
+                evaluation.audit_violations(),
+                deps.clock(),
+                viewer_account_id=snapshot.viewer_account_id,
+            )
+            items = list(outbox)
+            if told.fresh:
+                items.append(standing_item(event, evaluation, told.fresh, snapshot))
+            if told.resolved:
+                items.append(
+                    resolved_item(
+                        ref,
+                        told.resolved,
+                        cause=f"no longer found after {event.event_name} by {event.actor_arn}",
+                        discriminator=event.event_id,
+                        occurred_at=event.event_time,
+                        event_id=event.event_id,
+                        actor_arn=event.actor_arn,
+                    )
+                )
+            items += stop_sharing
+            result = self.finish(
+                event, "processed", note, decisions, actions, items, evaluation,
+                recorded=recorded, announced=told.state, announced_guard=guard,
+            )  # fmt: skip
+            return replace(result, fresh=told.fresh)
+
+        if guess_announced and snapshot.viewer_account_id is None:
+            try:
+                # Optimistically, no standing finding was announced for the image: the
+                # commit checks that instead of reading it first (nothing written if not).
+                return commit(None, ref.arn)
+            except AnnouncementChanged:
+                pass
+        # The drift sweep reads it first: it sees every image with standing findings again.
+        return commit(current_announced(deps.ledger, snapshot), None)
 
     def _remedy(
         self,
@@ -425,13 +410,19 @@ class Enforcer:
         first_seq: int,
         *,
         retry: bool = False,
+        recorded: bool = True,
     ) -> list[ActionRecord]:
-        """Make each enforced change; with ``retry``, transient failures raise RetryLater."""
+        """Make each enforced change; with ``retry``, transient failures raise RetryLater.
+
+        ``recorded`` False: the event is not in the ledger yet; it is written with the
+        intents (``_Recorded`` when it turns out to be there already).
+        """
         deps = self._deps
         done: list[ActionRecord] = []
         transient: list[ActionRecord] = []
-        for offset, change in enumerate(evaluation.enforced_changes()):
-            started = ActionRecord(
+        changes = evaluation.enforced_changes()
+        intents = [
+            ActionRecord(
                 event_id=event.event_id,
                 seq=first_seq + offset,
                 operation=outcomes.operation_for(change),
@@ -443,9 +434,18 @@ class Enforcer:
                 shared_account_id=change.account_id,
                 actor_arn=deps.bot_principal_arn,
             )
-            # Written before the call so a crash between the call and the commit is
-            # recognised on retry (see recovery.recovered_actions) instead of being forgotten.
-            deps.ledger.put_action(started)
+            for offset, change in enumerate(changes)
+        ]
+        # Durable before the first call so a crash between a call and the commit is
+        # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
+        # a new event is recorded WITH its intents in one conditional put.
+        if intents and not recorded:
+            if not deps.ledger.record_event(self.event_record(event, intents)):
+                raise _Recorded(event.event_id)
+        elif intents:
+            for intent in intents:
+                deps.ledger.put_action(intent)
+        for change, started in zip(changes, intents, strict=True):
             try:
                 if change.deletes_share:
                     deps.appstream.delete_permissions(ref, change.account_id)
@@ -470,7 +470,7 @@ class Enforcer:
             raise RetryLater(reasons, transient)
         return done
 
-    def _finish(
+    def finish(
         self,
         event: ParsedEvent,
         status: Literal["processed", "ignored"],
@@ -479,7 +479,13 @@ class Enforcer:
         actions: Sequence[ActionRecord] = (),
         outbox: Sequence[OutboxItem] = (),
         evaluation: Evaluation | None = None,
+        *,
+        recorded: bool = True,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> EnforcementResult:
+        """Commit the outcome in one write. ``recorded`` False: the event is put with it,
+        conditional on its absence (``_Recorded`` when it is there already)."""
         ledger = self._deps.ledger
         decisions = list(decisions)
         if len(decisions) > MAX_DECISIONS_IN_TRANSACTION:
@@ -495,14 +501,20 @@ class Enforcer:
             outbox=outbox,
             event_status=status,
             note=note,
+            new_event=None if recorded else self.event_record(event),
+            announced=announced,
+            announced_guard=announced_guard,
         )
         if not committed:
+            if not recorded:
+                raise _Recorded(event.event_id)
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
         return EnforcementResult(
             status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
         )
 
-    def _event_record(self, event: ParsedEvent) -> EventRecord:
+    def event_record(self, event: ParsedEvent, intents: Sequence[ActionRecord] = ()) -> EventRecord:
+        """``event`` as the ledger first records it: received, with its remedy intents."""
         return EventRecord(
             event_id=event.event_id,
             event_name=event.event_name,
@@ -515,6 +527,7 @@ class Enforcer:
             occurred_at=event.event_time,
             received_at=self._deps.clock(),
             raw=event.raw,
+            intents=[EventRecord.intent_of(a) for a in intents] or None,
         )
 
     def _consumer(self, ref: ImageRef, account_id: str) -> ConsumerView | None:
@@ -548,13 +561,6 @@ def _as_text(body: str | bytes | dict[str, Any]) -> str:
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
     return repr(body)[:64_000]
-
-
-def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) -> ImageSnapshot:
-    """``image`` as it would be with ``account`` granted ``permissions``."""
-    others = tuple(share for share in image.shared_with if share.account_id != account)
-    share = SharedAccountPermission(account_id=account, permissions=permissions)
-    return image.model_copy(update={"shared_with": (*others, share)})
 
 
 def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:

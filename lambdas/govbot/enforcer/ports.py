@@ -22,7 +22,9 @@ Status = Literal["processed", "ignored", "rejected", "duplicate"]
 class AppStreamPort(Protocol):
     """What the enforcer needs from the AppStream gateway."""
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None: ...
     def update_permissions(
         self, ref: ImageRef, account_id: str, permissions: Permissions
     ) -> None: ...
@@ -77,6 +79,9 @@ class LedgerPort(Protocol):
         outbox: Sequence[OutboxItem] = (),
         event_status: Literal["ignored", "processed"] = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
     def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...

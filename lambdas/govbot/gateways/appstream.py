@@ -383,8 +383,22 @@ class AppStreamGateway:
 
     # -- reads --
 
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
-        """The image's current state, share list and tags; None when it does not exist."""
+    def describe_image(
+        self, ref: ImageRef, *, listed: bool = True, tags: bool = True
+    ) -> ImageSnapshot | None:
+        """The image's current state, share list and tags; None when it does not exist.
+
+        ``listed=False``: ``ref`` is an image of its own account (a CloudTrail event of
+        that account named it), so DescribeImages is skipped: the share list is read by
+        name (ResourceNotFound: None) and the state fields keep their defaults.
+        ``tags=False``: ListTagsForResource is skipped (no rule of the policy selects by
+        tag); the snapshot's tags are then empty.
+        """
+        if not listed:
+            try:
+                return self._details(ImageSnapshot(ref=ref), ref.arn, tags=tags)
+            except ImageNotFound:
+                return None
         try:
             images = self._call(ref.account_id, ref.region, "DescribeImages", Names=[ref.name])
         except ImageNotFound:
@@ -393,7 +407,7 @@ class AppStreamGateway:
         if image is None:
             return None
         try:
-            return self._with_details(image, ref)
+            return self._with_details(image, ref, tags=tags)
         except ImageNotFound:
             return None  # deleted between the two calls
 
@@ -457,11 +471,13 @@ class AppStreamGateway:
         except ImageNotFound:
             return None  # deleted since it was listed
 
-    def _with_details(self, image: Mapping[str, Any], fallback: ImageRef) -> ImageSnapshot:
+    def _with_details(
+        self, image: Mapping[str, Any], fallback: ImageRef, *, tags: bool = True
+    ) -> ImageSnapshot:
         bare = snapshot_from_wire(image, fallback)
-        return self._details(bare, image.get("Arn") or bare.ref.arn)
+        return self._details(bare, image.get("Arn") or bare.ref.arn, tags=tags)
 
-    def _details(self, bare: ImageSnapshot, arn: str) -> ImageSnapshot:
+    def _details(self, bare: ImageSnapshot, arn: str, *, tags: bool = True) -> ImageSnapshot:
         ref = bare.ref
         shared: tuple[SharedAccountPermission, ...] = ()
         # Only the owner can read a share list; PUBLIC/SHARED images have none of ours.
@@ -477,8 +493,10 @@ class AppStreamGateway:
                     MaxResults=DESCRIBE_PERMISSIONS_PAGE,
                 )
             )
-        tags = self._call(ref.account_id, ref.region, "ListTagsForResource", ResourceArn=arn)
-        return bare.model_copy(update={"shared_with": shared, "tags": tags.get("Tags") or {}})
+        if not tags:
+            return bare.model_copy(update={"shared_with": shared})
+        listed = self._call(ref.account_id, ref.region, "ListTagsForResource", ResourceArn=arn)
+        return bare.model_copy(update={"shared_with": shared, "tags": listed.get("Tags") or {}})
 
     def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
         """Every fleet of ``account_id`` in ``region`` (DescribeFleets, all pages)."""

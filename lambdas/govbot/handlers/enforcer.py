@@ -38,7 +38,11 @@ def _record_handler(record: dict[str, Any], context: Any) -> dict[str, Any]:
         attempt
     )
     outcome = handle_message(
-        str(record.get("body", "")), parts.enforcer, parts.sweep, attempt=attempt, now=parts.clock
+        str(record.get("body", "")),
+        parts.enforcer,
+        lambda: parts.sweep,
+        attempt=attempt,
+        now=parts.clock,
     )
     logger.info("event handled", extra=outcome)
     metrics.add_metric(name=f"Events_{outcome['status']}", unit="Count", value=1)

@@ -8,11 +8,24 @@ from typing import Any, Final, Literal, cast, get_args
 
 from botocore.exceptions import ClientError
 
-from govbot.ledger._core import NOT_EXISTS, LedgerCore, error_code
-from govbot.ledger.errors import EventNotRecorded, LedgerError, TransactionTooLarge
-from govbot.ledger.keys import EVENT_SK, event_pk, format_ts, rejected_event_id
+from govbot.ledger._core import NOT_EXISTS, LedgerCore, error_code, is_condition_failure
+from govbot.ledger.errors import (
+    AnnouncementChanged,
+    EventNotRecorded,
+    LedgerError,
+    TransactionTooLarge,
+)
+from govbot.ledger.keys import (
+    ANNOUNCED_SK,
+    EVENT_SK,
+    announced_pk,
+    event_pk,
+    format_ts,
+    rejected_event_id,
+)
 from govbot.ledger.records import (
     ActionRecord,
+    AnnouncedState,
     DecisionRecord,
     EventBundle,
     EventRecord,
@@ -24,6 +37,8 @@ from govbot.ledger.records import (
 MAX_TRANSACTION_ITEMS: Final = 100
 # A rejected payload is kept for diagnosis, not replay: cap it well under the 400 KB item limit.
 MAX_RAW_CHARS: Final = 64_000
+# No open announcement for the image: absent, or emptied (``status_key`` only while open).
+NO_OPEN_ANNOUNCEMENT: Final = "attribute_not_exists(status_key)"
 
 
 class EventsMixin(LedgerCore):
@@ -144,6 +159,9 @@ class EventsMixin(LedgerCore):
         outbox: Sequence[OutboxItem] = (),
         event_status: FinalEventStatus = "processed",
         note: str | None = None,
+        new_event: EventRecord | None = None,
+        announced: AnnouncedState | None = None,
+        announced_guard: str | None = None,
     ) -> bool:
         """Write decisions, final actions, outbox items and the event status atomically.
 
@@ -153,6 +171,14 @@ class EventsMixin(LedgerCore):
         commit retried once. Raises :class:`TransactionTooLarge` above 100 items (split
         nothing: atomicity is the point) and :class:`EventNotRecorded` for an unknown event.
         ``note`` (why the event ended as it did) is stored on the event record.
+
+        ``new_event``: the event was never recorded; it is put with its final status in the
+        same call, conditional on absence (False when it exists: read it to know whether it
+        is final). A commit of the event alone is one conditional PutItem.
+        ``announced``: the image's announcement state, stored in the same transaction.
+        ``announced_guard`` (an image ARN): the caller assumed that image has no open
+        announcement without reading it; the commit checks it and raises
+        :class:`AnnouncementChanged` (nothing written) when one is open.
         """
         if event_status not in get_args(FinalEventStatus):
             raise ValueError(
@@ -165,23 +191,37 @@ class EventsMixin(LedgerCore):
                     f"{type(record).__name__} {record.keys()[1]!r} belongs to event "
                     f"{record.event_id!r}, not {event_id!r}"
                 )
+        if new_event is not None and new_event.event_id != event_id:
+            raise ValueError(f"new_event {new_event.event_id!r} is not event {event_id!r}")
         now = self.now()
         body = [r.stamped(now) for r in (*decisions, *actions)]
         pending_outbox = [o.stamped(now) for o in outbox]
-        self._check_transaction(event_id, [*body, *pending_outbox])
+        guard = self._announcement_op(announced, announced_guard, now)
+        self._check_transaction(
+            event_id, [*body, *pending_outbox], extra=1 if guard is not None else 0
+        )
+        first = self._event_op(event_id, event_status, now, note, new_event)
+        if new_event is not None and guard is None and not body and not pending_outbox:
+            return self._put_event_alone(first)
         for _ in range(2):
-            failed = self._try_commit(event_id, event_status, now, body, pending_outbox, note)
+            failed = self._try_commit(first, guard, body, pending_outbox)
             if failed is None:
                 return True
+            if failed == "announced":
+                raise AnnouncementChanged(
+                    f"commit of event {event_id!r}: {announced_guard} has an open announcement"
+                )
             if failed == "event":
-                return self._explain_event_failure(event_id)
+                return False if new_event is not None else self._explain_event_failure(event_id)
             # Only outbox conditions failed: those notifications already exist. Drop them.
             pending_outbox = [o for i, o in enumerate(pending_outbox) if i not in failed]
         raise LedgerError(f"commit of event {event_id!r} kept failing on outbox conditions")
 
     # -- helpers ---------------------------------------------------------------------------
-    def _check_transaction(self, event_id: str, records: Sequence[LedgerRecord]) -> None:
-        count = 1 + len(records)
+    def _check_transaction(
+        self, event_id: str, records: Sequence[LedgerRecord], *, extra: int = 0
+    ) -> None:
+        count = 1 + extra + len(records)
         if count > MAX_TRANSACTION_ITEMS:
             raise TransactionTooLarge(
                 f"commit of event {event_id!r} needs {count} items (1 event update + "
@@ -195,34 +235,92 @@ class EventsMixin(LedgerCore):
                 raise ValueError(f"commit of event {event_id!r} holds {key} twice")
             seen.add(key)
 
-    def _try_commit(
+    def _event_op(
         self,
         event_id: str,
         event_status: str,
         now: datetime,
-        body: Sequence[LedgerRecord],
-        outbox: Sequence[OutboxItem],
-        note: str | None = None,
-    ) -> set[int] | str | None:
-        """One transaction attempt: None on success, "event" or failed outbox indices."""
-        ops: list[dict[str, Any]] = [
-            {
-                "Update": {
+        note: str | None,
+        new_event: EventRecord | None,
+    ) -> dict[str, Any]:
+        """The event's part of a commit: put it final (new), or move it out of received."""
+        if new_event is not None:
+            final = new_event.model_copy(
+                update={
+                    "status": event_status,
+                    "note": note,
+                    "completed_at": now,
+                    "intents": None,
+                }
+            ).stamped(now)
+            return {
+                "Put": {
                     "TableName": self.table_name,
-                    "Key": self._key(event_pk(event_id), EVENT_SK),
-                    "UpdateExpression": "SET #status = :status, completed_at = :now, "
-                    "note = :note REMOVE status_key",
-                    "ConditionExpression": "#status = :received",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":status": {"S": event_status},
-                        ":now": {"S": format_ts(now)},
-                        ":note": {"S": note} if note else {"NULL": True},
-                        ":received": {"S": "received"},
-                    },
+                    "Item": self._encode(final),
+                    "ConditionExpression": NOT_EXISTS,
                 }
             }
-        ]
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": self._key(event_pk(event_id), EVENT_SK),
+                "UpdateExpression": "SET #status = :status, completed_at = :now, "
+                "note = :note REMOVE status_key, intents",
+                "ConditionExpression": "#status = :received",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":status": {"S": event_status},
+                    ":now": {"S": format_ts(now)},
+                    ":note": {"S": note} if note else {"NULL": True},
+                    ":received": {"S": "received"},
+                },
+            }
+        }
+
+    def _announcement_op(
+        self, announced: AnnouncedState | None, guard: str | None, now: datetime
+    ) -> dict[str, Any] | None:
+        """The announcement record's part of a commit (None: not touched)."""
+        if announced is not None:
+            put: dict[str, Any] = {
+                "TableName": self.table_name,
+                "Item": self._encode(announced.model_copy(update={"updated_at": now})),
+            }
+            if guard is not None:
+                if guard != announced.image_arn:
+                    raise ValueError(f"announced_guard {guard!r} is not {announced.image_arn!r}")
+                put["ConditionExpression"] = NO_OPEN_ANNOUNCEMENT
+            return {"Put": put}
+        if guard is None:
+            return None
+        return {
+            "ConditionCheck": {
+                "TableName": self.table_name,
+                "Key": self._key(announced_pk(guard), ANNOUNCED_SK),
+                "ConditionExpression": NO_OPEN_ANNOUNCEMENT,
+            }
+        }
+
+    def _put_event_alone(self, op: dict[str, Any]) -> bool:
+        """A new event with nothing else to commit: one conditional PutItem."""
+        try:
+            self.client.put_item(**op["Put"])
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def _try_commit(
+        self,
+        first: dict[str, Any],
+        guard: dict[str, Any] | None,
+        body: Sequence[LedgerRecord],
+        outbox: Sequence[OutboxItem],
+    ) -> set[int] | str | None:
+        """One transaction attempt: None on success, "event", "announced" or failed outbox
+        indices."""
+        ops: list[dict[str, Any]] = [first, *([guard] if guard is not None else [])]
         ops += [{"Put": {"TableName": self.table_name, "Item": self._encode(r)}} for r in body]
         ops += [
             {
@@ -243,7 +341,9 @@ class EventsMixin(LedgerCore):
             codes = [str(r.get("Code", "")) for r in reasons]
             if not codes or codes[0] == "ConditionalCheckFailed":
                 return "event"
-            first_outbox = 1 + len(body)
+            if guard is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                return "announced"
+            first_outbox = len(ops) - len(outbox)
             failed = {
                 i - first_outbox
                 for i, code in enumerate(codes)

@@ -22,6 +22,14 @@ from govbot.ledger.keys import (
 )
 from govbot.ledger.records import AnnouncedState, CopyJob, ExemptionRecord
 
+_exemption_writes = 0
+
+
+def exemption_writes() -> int:
+    """How many exemptions this process has written: a cache of them compares it to know
+    that one it holds may be stale (the sandbox runs the Slack endpoint in-process)."""
+    return _exemption_writes
+
 
 class StateMixin(LedgerCore):
     """Exemptions (put/get/active) and copy jobs (get/put with version/active)."""
@@ -29,7 +37,9 @@ class StateMixin(LedgerCore):
     # -- exemptions -----------------------------------------------------------------------
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
         """Upsert an exemption (grant, revoke or expire it); returns the stored record."""
+        global _exemption_writes
         stored = self._put(rec)
+        _exemption_writes += 1
         assert isinstance(stored, ExemptionRecord)
         return stored
 

@@ -21,3 +21,7 @@ class EventNotRecorded(LedgerError):
 
 class OutboxNotFound(LedgerError):
     """An outbox id that has no item."""
+
+
+class AnnouncementChanged(LedgerError):
+    """A commit assumed no open announcement for the image, and one exists: read it, retry."""

@@ -68,6 +68,14 @@ def evaluate(
     )
 
 
+def reads_tags(policy: Policy) -> bool:
+    """True when :func:`evaluate` can depend on an image's tags: a rule or an exemption of
+    ``policy`` selects images by tag (Slack-granted exemptions select by name only)."""
+    return any(rule.images.tags for rule in policy.rules) or any(
+        exemption.images.tags for exemption in policy.exemptions
+    )
+
+
 def apply_changes(image: ImageSnapshot, evaluation: Evaluation) -> ImageSnapshot:
     """The snapshot ``image`` would become once ``evaluation.enforced_changes()`` are done."""
     after = {change.account_id: change.after for change in evaluation.enforced_changes()}

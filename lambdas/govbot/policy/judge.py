@@ -73,11 +73,17 @@ class Judge:
         org_accounts: Callable[[], frozenset[str]] = _no_members,
         exemptions: Callable[[datetime], Sequence[Exemption]] = _no_exemptions,
         clock: Clock = utcnow,
+        refresh: Callable[[], None] = lambda: None,
     ) -> None:
         self._policy = policy
         self._org_accounts = org_accounts
         self._exemptions = exemptions
         self._clock = clock
+        self._refresh = refresh
+
+    def refresh(self) -> None:
+        """Forget cached inputs (exemptions): the next judgement reads them afresh."""
+        self._refresh()
 
     def policy(self) -> Policy:
         """The current policy (for the sections the engine does not read: golden, ...)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from govbot.wiring.core import _once, settings
@@ -53,12 +54,30 @@ def build_enforcer(
 
 @dataclass(frozen=True)
 class EnforcerParts:
-    """The enforcer and its drift sweep, over one AppStream gateway (one client cache)."""
+    """The enforcer and its drift sweep, over one AppStream gateway (one client cache).
+
+    The sweep is built (and its modules imported) when first asked for: only scheduled
+    events need it, so an ordinary event's cold start does not pay for it.
+    """
 
     enforcer: Enforcer
-    sweep: DriftSweep
+    appstream: AppStreamGateway
     clock: Clock
     settings: EnforcerSettings
+
+    @cached_property
+    def sweep(self) -> DriftSweep:
+        """The drift sweep over the enforcer's AppStream gateway (built on first use)."""
+        from govbot.enforcer.sweep import DriftSweep, SweepSettings
+
+        return DriftSweep(
+            self.enforcer,
+            self.appstream,
+            settings=SweepSettings(
+                calls_in_flight=self.settings.sweep_calls_in_flight,
+                parallel_lanes=self.settings.sweep_parallel_lanes,
+            ),
+        )
 
 
 def enforcer_parts() -> EnforcerParts:
@@ -66,7 +85,6 @@ def enforcer_parts() -> EnforcerParts:
 
     def build() -> EnforcerParts:
         from govbot.config import EnforcerSettings
-        from govbot.enforcer.sweep import DriftSweep, SweepSettings
         from govbot.gateways.retries import RetrySettings
 
         config = settings(EnforcerSettings)
@@ -78,16 +96,8 @@ def enforcer_parts() -> EnforcerParts:
         )
         appstream = appstream_gateway(config, retry)
         enforcer = build_enforcer(config, appstream=appstream)
-        sweep = DriftSweep(
-            enforcer,
-            appstream,
-            settings=SweepSettings(
-                calls_in_flight=config.sweep_calls_in_flight,
-                parallel_lanes=config.sweep_parallel_lanes,
-            ),
-        )
         return EnforcerParts(
-            enforcer=enforcer, sweep=sweep, clock=enforcer.deps.clock, settings=config
+            enforcer=enforcer, appstream=appstream, clock=enforcer.deps.clock, settings=config
         )
 
     return _once("enforcer", build)

@@ -115,6 +115,7 @@ def governance_parts(
             exemption_store=ledger,
             org_accounts=organization_accounts(policy),
             clock=clock,
+            exemptions_max_age=settings.exemptions_cache_seconds,
         ),
         clock=clock,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -124,7 +124,7 @@ def test_queries_never_scan(ledger: Ledger) -> None:
     assert set(seen) == {"Query"}
 
 
-def _record(seen: list[str]) -> object:
+def _record(seen: list[str]) -> Callable[..., None]:
     def handler(model: object, **_: object) -> None:
         seen.append(str(getattr(model, "name", "")))
 

@@ -90,7 +90,7 @@ def test_failed_remedies_are_counted_per_rule_and_nothing_when_metrics_are_off(
             event_id="e",
             seq=seq,
             operation="UpdateImagePermissions",
-            status=status,  # type: ignore[arg-type]
+            status=status,
             request={"rule_ids": rules},
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -11,23 +11,10 @@ import pytest
 from moto import mock_aws
 
 from govbot.ledger import Ledger, create_ledger_table
+from tests.fakes import FakeClock
 
 TABLE = "govbot-ledger-test"
 START = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.current = now
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
 
 
 class RecordingClient:
@@ -57,7 +44,7 @@ class RecordingClient:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(START)
 
 
 @pytest.fixture(scope="session")

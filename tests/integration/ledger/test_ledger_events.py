@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from govbot.ledger import EventRecord, Ledger, rejected_event_id
-from tests.integration.ledger.conftest import START, FakeClock, RecordingClient, raw_item
+from tests.fakes import FakeClock
+from tests.integration.ledger.conftest import START, RecordingClient, raw_item
 from tests.unit.ledger.builders import BOT_ARN, GRANTEE, IMAGE_ARN, T0, action, decision, event
 
 

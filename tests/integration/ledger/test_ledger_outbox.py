@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from govbot.ledger import Ledger, OutboxNotFound, outbox_from_stream_image
-from tests.integration.ledger.conftest import TABLE, FakeClock, RecordingClient, raw_item
+from tests.fakes import FakeClock
+from tests.integration.ledger.conftest import TABLE, RecordingClient, raw_item
 from tests.unit.ledger.builders import IMAGE_ARN, outbox
 
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from govbot.ledger import EventRecord, Ledger, OutboxItem, format_ts
-from tests.integration.ledger.conftest import FakeClock, RecordingClient
+from tests.fakes import FakeClock
+from tests.integration.ledger.conftest import RecordingClient
 from tests.unit.ledger.builders import (
     GRANTEE,
     IMAGE_ARN,
@@ -30,7 +31,7 @@ def history(ledger: Ledger, clock: FakeClock, recording: RecordingClient) -> Led
         ("evt-c", IMAGE_ARN, OTHER),
     ]
     for n, (event_id, image_arn, grantee) in enumerate(plan):
-        clock.current = T0 + timedelta(days=n, hours=1)
+        clock.now = T0 + timedelta(days=n, hours=1)
         ledger.record_event(
             event(event_id, image_arn=image_arn, shared_account_id=grantee, occurred_at=clock())
         )

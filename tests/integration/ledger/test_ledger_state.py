@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from govbot.ledger import ConcurrentUpdate, Ledger
-from tests.integration.ledger.conftest import FakeClock, RecordingClient, raw_item
+from tests.fakes import FakeClock
+from tests.integration.ledger.conftest import RecordingClient, raw_item
 from tests.unit.ledger.builders import copy_job, exemption
 
 

@@ -19,7 +19,7 @@ from govbot.policy.engine import evaluate
 from govbot.slack_actions.buttons import ACTION_GRANT
 from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
-from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy
+from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy
 
 SECRET = "e2e-signing-secret-0123456789"
 NOW = int(T0.timestamp())

@@ -21,7 +21,7 @@ from govbot.notify.replay import replay_dead_letters
 from govbot.notify.sinks import WebhookSink
 from govbot.policy.sections import Storm
 from govbot_sandbox.fake_slack import FakeSlack
-from tests.unit.notify.fakes import T0, outbox, policy, stream_event
+from tests.unit.notify.builders import T0, outbox, policy, stream_event
 
 SEVERITY = {
     "violation_remedied": "critical",

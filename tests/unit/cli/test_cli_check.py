@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
-from govbot.gateways.appstream import AppStreamGatewayError, BuilderUsage, FleetUsage
+from govbot.gateways.appstream import AppStreamGatewayError, FleetUsage
+from tests.fakes import FakeAppStream, FakeOrganizations
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 
 OWNER = "123456789012"
@@ -28,58 +28,23 @@ def _image(name: str, *shares: SharedAccountPermission, owner: str = OWNER) -> I
     )
 
 
-class FakeAppStream:
-    """Holds snapshots; records which endpoint it was built for and what was asked."""
-
-    def __init__(self, images: list[ImageSnapshot], error: Exception | None = None) -> None:
-        self.images = images
-        self.error = error
-        self.asked: list[tuple[str, ...]] = []
-        self.fleets: list[FleetUsage] = []
-        self.endpoints: list[str | None] = []
-
-    def factory(self, endpoint_url: str | None) -> FakeAppStream:
-        self.endpoints.append(endpoint_url)
-        return self
-
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None:
-        self.asked.append(("describe", ref.account_id, ref.region, ref.name))
-        if self.error:
-            raise self.error
-        return next((i for i in self.images if i.ref.name == ref.name), None)
-
-    def list_images(
-        self, account_id: str, region: str, *, visibility: str = "PRIVATE", details: bool = True
-    ) -> Iterator[ImageSnapshot]:
-        self.asked.append(("list" if visibility == "PRIVATE" else "shared", account_id, region))
-        if self.error:
-            raise self.error
-        yield from (
-            i for i in self.images if (i.visibility == "SHARED") == (visibility == "SHARED")
-        )
-
-    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]:
-        self.asked.append(("fleets", account_id, region))
-        return [f for f in self.fleets if f.account_id == account_id]
-
-    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]:
-        self.asked.append(("builders", account_id, region))
-        return []
+LABELS = {"describe_image": "describe", "list_fleets": "fleets", "list_image_builders": "builders"}
 
 
-class FakeOrganizations:
-    """Answers the member list; records how it was asked."""
-
-    def __init__(self, members: frozenset[str] = frozenset(), error: Exception | None = None):
-        self.members = members
-        self.error = error
-        self.asked: list[tuple[str | None, str | None, float]] = []
-
-    def __call__(self, profile: str | None, endpoint: str | None, cache: float) -> frozenset[str]:
-        self.asked.append((profile, endpoint, cache))
-        if self.error:
-            raise self.error
-        return self.members
+def _asked(fake: FakeAppStream) -> list[tuple[str, ...]]:
+    """What was read, as (what, account, region[, image name]); ``list`` is the private
+    listing, ``shared`` the images others share with the account."""
+    asked: list[tuple[str, ...]] = []
+    for call in fake.calls:
+        if call.method == "list_images":
+            what = "list" if call.visibility == "PRIVATE" else "shared"
+            asked.append((what, call.owner, call.region))
+        elif call.image_arn:
+            ref = ImageRef.from_arn(call.image_arn)
+            asked.append((LABELS[call.method], ref.account_id, ref.region, ref.name))
+        else:
+            asked.append((LABELS[call.method], call.owner, call.region))
+    return asked
 
 
 def _deps(
@@ -87,7 +52,7 @@ def _deps(
 ) -> CliDeps:
     return CliDeps(
         appstream=fake.factory,
-        caller_account=lambda _region, _profile=None: caller,
+        caller_account=lambda _region, _profile: caller,
         now=lambda: NOW,
         org_members=org or FakeOrganizations(),
     )
@@ -106,7 +71,7 @@ def test_check_all_reports_violations_and_exits_1() -> None:
     )
     assert result.code == 1, result.err
     # Account from the caller identity; the demo policy judges inbound shares too.
-    assert fake.asked == [
+    assert _asked(fake) == [
         ("list", OWNER, REGION),
         ("shared", OWNER, REGION),
         ("fleets", OWNER, REGION),
@@ -162,12 +127,12 @@ def test_check_several_accounts_and_regions_with_a_role() -> None:
     assert result.code == 0, result.err
     # The caller's account (STS) is read directly; the others through the spoke role.
     assert built == [(None, "audit", [None, "arn:aws:iam::210987654321:role/govbot-spoke"])]
-    assert [a for a in fake.asked if a[0] == "list"] == [
+    assert [a for a in _asked(fake) if a[0] == "list"] == [
         ("list", OWNER, "us-east-1"), ("list", OWNER, "eu-west-1"),
         ("list", "210987654321", "us-east-1"), ("list", "210987654321", "eu-west-1"),
     ]  # fmt: skip
     # Then, per account and region, the images shared with it, its fleets and builders.
-    assert [a for a in fake.asked if a[0] == "shared"] == [
+    assert [a for a in _asked(fake) if a[0] == "shared"] == [
         ("shared", OWNER, "us-east-1"), ("shared", OWNER, "eu-west-1"),
         ("shared", "210987654321", "us-east-1"), ("shared", "210987654321", "eu-west-1"),
     ]  # fmt: skip
@@ -209,7 +174,7 @@ def test_check_one_clean_image_exits_0_and_uses_the_endpoint() -> None:
         "--policy", DEMO_POLICY, "--endpoint-url", "http://127.0.0.1:9", deps=_deps(fake),
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert fake.asked == [("describe", OWNER, REGION, "app-base")]
+    assert _asked(fake) == [("describe", OWNER, REGION, "app-base")]
     assert fake.endpoints == ["http://127.0.0.1:9"]
     assert "summary: 0 violation(s) on 0 image(s)" in result.out
 
@@ -251,7 +216,7 @@ def test_check_gateway_failure_is_one_line_exit_2() -> None:
 
 
 def test_check_refuses_an_account_the_credentials_do_not_act_in() -> None:
-    fake = FakeAppStream([_image("x", owner="210987654321")])
+    fake = FakeAppStream([_image("x", owner="210987654321")], acting_in="210987654321")
     result = run_cli(
         "check", "--region", REGION, "--account", OWNER, "--all", "--policy", DEMO_POLICY,
         deps=_deps(fake),
@@ -288,7 +253,7 @@ def test_check_bad_policy_fails_before_any_call(tmp_path: object) -> None:
     )
     assert result.code == 2
     assert result.err.strip() == "govbot: error: /nonexistent/p.yaml: file not found"
-    assert fake.asked == []
+    assert fake.calls == []
 
 
 def test_check_bad_region() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -13,12 +12,11 @@ from govbot.ledger import (
     ActionRecord,
     CopyJob,
     DecisionRecord,
-    EventBundle,
     EventRecord,
     ExemptionRecord,
-    LedgerRecord,
     OutboxItem,
 )
+from tests.fakes import FakeLedger
 from tests.unit.cli.runner import run_cli
 
 NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
@@ -71,80 +69,17 @@ REJECTED = EventRecord(
 )
 
 
-def _attribute(record: LedgerRecord, name: str) -> object:
-    """What the GSI key would be: the index attribute, else the model field."""
-    return record.index_attributes().get(name) or getattr(record, name, None)
-
-
-class FakeLedger:
-    """Answers each query from fixed lists and remembers the calls."""
-
-    def __init__(self, records: list[LedgerRecord] | None = None) -> None:
-        self.records = records or []
-        self.calls: list[tuple[Any, ...]] = []
-        self.built_with: list[tuple[str | None, ...]] = []
-        self.exemptions: dict[str, ExemptionRecord] = {}
-
-    def factory(self, table: str, region: str | None, *endpoint: str) -> FakeLedger:
-        self.built_with.append((table, region, *endpoint))
-        return self
-
-    def active_exemptions(self, now: datetime) -> list[ExemptionRecord]:
-        return [e for e in self.exemptions.values() if e.status == "active" and e.is_active(now)]
-
-    def lapsed_exemptions(self, now: datetime) -> list[ExemptionRecord]:
-        return [
-            e for e in self.exemptions.values() if e.status == "active" and not e.is_active(now)
-        ]
-
-    def get_exemption(self, exemption_id: str) -> ExemptionRecord | None:
-        return self.exemptions.get(exemption_id)
-
-    def put_exemption(self, record: ExemptionRecord) -> ExemptionRecord:
-        self.calls.append(("put_exemption", record.exemption_id, record.status))
-        self.exemptions[record.exemption_id] = record
-        return record
-
-    def by_image(self, image_arn: str, *args: Any, limit: Any = None) -> list[Any]:
-        self.calls.append(("by_image", image_arn, limit))
-        return [r for r in self.records if _attribute(r, "image_arn") == image_arn]
-
-    def by_account(self, account: str, *args: Any, limit: Any = None) -> list[Any]:
-        self.calls.append(("by_account", account, limit))
-        return [r for r in self.records if _attribute(r, "shared_account_id") == account]
-
-    def by_time(
-        self, start: datetime, end: datetime, kinds: Any = None, *, limit: Any
-    ) -> list[Any]:
-        self.calls.append(("by_time", start, end, limit))
-        return list(self.records)
-
-    def get_event(self, event_id: str) -> EventBundle:
-        self.calls.append(("get_event", event_id))
-        if event_id != "ev-1":
-            return EventBundle(event_id=event_id)
-        return EventBundle(event_id=event_id, event=EVENT, decisions=(DECISION,), actions=(ACTION,))
-
-    def events_by_status(self, status: Any, *, limit: Any) -> list[Any]:
-        self.calls.append(("events_by_status", status, limit))
-        return [REJECTED]
-
-    def outbox_by_status(self, status: Any, limit: int = 100) -> list[Any]:
-        self.calls.append(("outbox_by_status", status, limit))
-        return [OUTBOX] if status == "pending" else []
-
-
 def _deps(fake: FakeLedger) -> CliDeps:
     return CliDeps(ledger=fake.factory, now=lambda: NOW)
 
 
 def test_image_history_one_line_per_record() -> None:
-    fake = FakeLedger([EVENT, DECISION, OUTBOX])
+    fake = FakeLedger(records=[EVENT, DECISION, OUTBOX])
     result = run_cli("ledger", "image", ARN, "--table", "t1", "--region", "eu-west-1",
                      deps=_deps(fake))  # fmt: skip
     assert result.code == 0, result.err
     assert fake.built_with == [("t1", "eu-west-1")]
-    assert fake.calls == [("by_image", ARN, 100)]
+    assert fake.queries == [("by_image", ARN, 100)]
     header, *lines = result.out.splitlines()
     assert header.split() == ["TIME", "EVENT", "ID", "KIND", "STATUS", "RULE", "ACCOUNT", "SUMMARY"]
     assert len(lines) == 3
@@ -161,7 +96,7 @@ def test_image_history_one_line_per_record() -> None:
 
 
 def test_filters_until_rule_kind_and_endpoint() -> None:
-    fake = FakeLedger([EVENT, DECISION, ACTION, OUTBOX])
+    fake = FakeLedger(records=[EVENT, DECISION, ACTION, OUTBOX])
     result = run_cli(
         "ledger", "since", "1h", "--table", "t", "--endpoint-url", "http://127.0.0.1:9",
         "--rule", "no-untrusted-builders", "--until", "2026-11-27T15:57:00Z", deps=_deps(fake),
@@ -191,7 +126,9 @@ def test_action_summary_shows_before_and_after() -> None:
             },
         }
     )
-    result = run_cli("ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger([action])))
+    result = run_cli(
+        "ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger(records=[action]))
+    )
     assert "UpdateImagePermissions prod-app 999999999999: fleet,builder -> fleet" in result.out
     assert "no-untrusted-builders" in result.out
 
@@ -213,7 +150,7 @@ def test_exemptions_list_show_revoke() -> None:
     assert json.loads(shown.out)[0]["exemption_id"] == "x-soon"
     revoked = run_cli("ledger", "exemptions", "revoke", "x-soon", "--table", "t", deps=_deps(fake))
     assert revoked.code == 0, revoked.err
-    assert ("put_exemption", "x-soon", "revoked") in fake.calls
+    assert fake.exemptions["x-soon"].status == "revoked"
     again = run_cli("ledger", "exemptions", "revoke", "x-soon", "--table", "t", deps=_deps(fake))
     assert again.code == 2
     assert again.err.strip() == "govbot: error: exemption 'x-soon' is already revoked"
@@ -224,38 +161,40 @@ def test_exemptions_list_show_revoke() -> None:
 
 def test_account_history_uses_env_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEDGER_TABLE_NAME", "from-env")
-    fake = FakeLedger([DECISION, ACTION])
+    fake = FakeLedger(records=[DECISION, ACTION])
     result = run_cli("ledger", "account", GRANTEE, "--limit", "5", deps=_deps(fake))
     assert result.code == 0
     assert fake.built_with == [("from-env", None)]
-    assert fake.calls == [("by_account", GRANTEE, 5)]
+    assert fake.queries == [("by_account", GRANTEE, 5)]
     assert "UpdateImagePermissions" in result.out
     assert "error: LimitExceededException" in result.out
 
 
 def test_since_queries_the_time_window() -> None:
-    fake = FakeLedger([EVENT])
+    fake = FakeLedger(records=[EVENT])
     result = run_cli("ledger", "since", "2h", "--table", "t", deps=_deps(fake))
     assert result.code == 0
-    assert fake.calls == [("by_time", NOW - timedelta(hours=2), NOW, 100)]
+    assert fake.queries == [("by_time", NOW - timedelta(hours=2), NOW, 100)]
 
 
 def test_event_prints_event_decisions_actions() -> None:
-    result = run_cli("ledger", "event", "ev-1", "--table", "t", deps=_deps(FakeLedger()))
+    fake = FakeLedger(records=[EVENT, DECISION, ACTION, REJECTED, OUTBOX])
+    result = run_cli("ledger", "event", "ev-1", "--table", "t", deps=_deps(fake))
     assert result.code == 0
     kinds = [line.split()[2] for line in result.out.splitlines()[1:]]
     assert kinds == ["event", "decision", "action"]
 
 
 def test_unknown_event_exits_1() -> None:
-    result = run_cli("ledger", "event", "nope", "--table", "t", deps=_deps(FakeLedger()))
+    fake = FakeLedger(records=[EVENT, DECISION, ACTION])
+    result = run_cli("ledger", "event", "nope", "--table", "t", deps=_deps(fake))
     assert result.code == 1
     assert result.out == ""
     assert result.err.strip() == "no event 'nope' in ledger table 't'"
 
 
 def test_rejected_and_outbox() -> None:
-    fake = FakeLedger()
+    fake = FakeLedger(records=[EVENT, REJECTED, OUTBOX])
     rejected = run_cli("ledger", "rejected", "--table", "t", deps=_deps(fake))
     assert rejected.code == 0
     assert "rejected" in rejected.out
@@ -266,8 +205,8 @@ def test_rejected_and_outbox() -> None:
     assert data[0]["kind"] == "outbox"
     assert data[0]["outbox_id"] == "ob-1"
     assert data[0]["ts"] == "2026-11-27T15:58:00.000Z"
-    assert ("events_by_status", "rejected", 100) in fake.calls
-    assert ("outbox_by_status", "pending", 100) in fake.calls
+    assert ("events_by_status", "rejected", 100) in fake.queries
+    assert ("outbox_by_status", "pending", 100) in fake.queries
 
 
 def test_other_families_render() -> None:
@@ -280,7 +219,7 @@ def test_other_families_render() -> None:
         state="failed", last_reason="IMAGE_COPY_FAILURE", created_at=NOW,
     )  # fmt: skip
     result = run_cli(
-        "ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger([exemption, job]))
+        "ledger", "image", ARN, "--table", "t", deps=_deps(FakeLedger(records=[exemption, job]))
     )
     assert "exemption active" in " ".join(result.out.split())
     assert "approved by U1: demo" in result.out
@@ -306,7 +245,7 @@ def test_bad_input_is_exit_2_before_any_query(argv: list[str], message: str) -> 
     assert result.code == 2
     assert message in result.err
     assert len(result.err.strip().splitlines()) == 1
-    assert fake.calls == []
+    assert fake.queries == []
 
 
 def test_missing_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,7 +259,7 @@ def test_missing_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_read_failure_is_one_line() -> None:
     class Broken(FakeLedger):
-        def events_by_status(self, status: Any, *, limit: Any) -> list[Any]:
+        def events_by_status(self, status: str, *, limit: int | None = None) -> list[EventRecord]:
             raise RuntimeError("ResourceNotFoundException: table gone")
 
     result = run_cli("ledger", "rejected", "--table", "t", deps=_deps(Broken()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -25,7 +25,9 @@ class EmptyAppStream:
     def __init__(self) -> None:
         self.listed: list[tuple[str, str]] = []
 
-    def describe_image(self, ref: Any) -> ImageSnapshot | None:
+    def describe_image(
+        self, ref: Any, *, listed: bool = False, tags: bool = False
+    ) -> ImageSnapshot | None:
         return None
 
     def list_images(
@@ -55,12 +57,12 @@ class Callers:
 
 
 def _deps(callers: Callers, reader: EmptyAppStream, roles: list[Any]) -> CliDeps:
-    def appstream_as(endpoint: str | None, profile: str | None, role_for: Any) -> EmptyAppStream:
+    def appstream_as(endpoint: str | None, profile: str | None, role_for: Any) -> Any:
         roles.append((profile, role_for(HOME), role_for(SPOKE)))
         return reader
 
     return CliDeps(
-        appstream=lambda _endpoint: reader,
+        appstream=lambda _endpoint: cast(Any, reader),
         appstream_as=appstream_as,
         caller_account=callers,
         now=lambda: NOW,
@@ -72,7 +74,8 @@ def test_role_name_asks_sts_with_the_profile_for_the_home_account() -> None:
     # The ambient credentials belong to another account: asking them would assume the role
     # in the profile's own account too (no spoke role there, as deployed).
     callers = Callers({None: "555555555555", "audit": HOME})
-    reader, roles = EmptyAppStream(), []
+    reader = EmptyAppStream()
+    roles: list[Any] = []
     result = run_cli(
         "check", "--region", "us-east-1", "--accounts", f"{HOME},{SPOKE}",
         "--role-name", "govbot-spoke", "--profile", "audit", "--policy", DEMO_POLICY,

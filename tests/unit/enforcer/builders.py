@@ -14,7 +14,7 @@ from govbot.policy.exemptions import Exemption
 from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.policy.models import Policy
-from tests.unit.enforcer.fakes import FakeAppStream, FakeClock, FakeLedger
+from tests.fakes import FakeAppStream, FakeClock, FakeLedger
 
 OWNER = "123456789012"
 REGION = "us-east-1"

@@ -12,8 +12,8 @@ from govbot.enforcer.announce import announce
 from govbot.enforcer.inbound import foreign_images
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.policy.loader import parse_policy
+from tests.fakes import T0, FakeLedger
 from tests.unit.enforcer.builders import OUTSIDER, OWNER, POLICY, REGION, envelope, world
-from tests.unit.enforcer.fakes import T0, FakeLedger
 from tests.unit.enforcer.test_enforcer_semantics import _verdict
 
 INBOUND_RULE = """\
@@ -72,7 +72,7 @@ def test_create_fleet_on_an_untrusted_image_is_reported_with_what_runs_it() -> N
     result = w.enforcer.handle(_event("CreateFleet", "call-center", VENDOR_ARN))
 
     assert result.status == "processed"
-    assert w.appstream.calls == []  # never a write: report-only
+    assert w.appstream.write_calls() == []  # never a write: report-only
     (item,) = w.ledger.outbox_of("inbound_image_used")
     payload = item.payload
     assert payload["image_arn"] == VENDOR_ARN
@@ -136,13 +136,11 @@ def test_gone_public_and_governed_owner_images_are_not_inbound() -> None:
 def test_without_an_inbound_rule_no_fleet_is_read() -> None:
     w = world()  # the unit policy has no inbound_only_from_trusted rule
     w.appstream.fleets.append(_fleet("call-center", VENDOR_ARN))
-    reads: list[str] = []
-    w.appstream.list_fleets = lambda *a: reads.append("fleets") or []  # type: ignore[method-assign]
 
     result = w.enforcer.handle(_event("CreateFleet", "call-center", VENDOR_ARN))
 
     assert result.status == "processed"
-    assert reads == []
+    assert w.appstream.calls_to("list_fleets") == []
     assert result.note == "fleet created with this image"
 
 

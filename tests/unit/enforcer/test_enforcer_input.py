@@ -7,6 +7,7 @@ import json
 from govbot.ledger.keys import rejected_event_id
 from govbot.policy.exemptions import Exemption
 from govbot.policy.selectors import ImageSelector
+from tests.fakes import T0
 from tests.unit.enforcer.builders import (
     BOT,
     OUTSIDER,
@@ -18,7 +19,6 @@ from tests.unit.enforcer.builders import (
     work,
     world,
 )
-from tests.unit.enforcer.fakes import T0
 
 
 def test_unparseable_input_is_recorded_rejected_with_an_outbox_item() -> None:
@@ -54,7 +54,7 @@ def test_event_from_an_ungoverned_account_is_rejected_and_not_acted_on() -> None
 
     assert result.status == "rejected"
     assert "555555555555" in result.note
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     recorded = w.ledger.events[result.event_id]
     assert (recorded.event_name, recorded.event_source) == (
         "UpdateImagePermissions",
@@ -85,7 +85,7 @@ def test_an_ungoverned_operation_is_ignored_quietly() -> None:
         result.note,
     )
     assert w.ledger.outbox == {}  # nobody is alerted
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
 
 
 def test_reapply_revocation_re_evaluates_and_remedies() -> None:
@@ -118,7 +118,7 @@ def test_the_same_work_request_twice_acts_once() -> None:
     second = w.enforcer.handle(body)
 
     assert (first.status, second.status) == ("processed", "duplicate")
-    assert len(w.appstream.calls) == 1
+    assert len(w.appstream.write_calls()) == 1
 
 
 def _builder_exemption() -> Exemption:
@@ -144,7 +144,7 @@ def test_restore_without_an_exemption_in_force_is_refused() -> None:
 
     assert result.status == "ignored"
     assert "restore refused, not exempted" in result.note
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True)}
 
 
@@ -162,7 +162,7 @@ def test_restore_permission_re_adds_exactly_the_requested_permission() -> None:
         OUTSIDER: perms(fleet=True, builder=True),
         TRUSTED: perms(fleet=True),
     }
-    (call,) = w.appstream.calls
+    (call,) = w.appstream.write_calls()
     assert (call.operation, call.account_id) == ("UpdateImagePermissions", OUTSIDER)
     (action,) = w.ledger.get_event(result.event_id).actions
     assert (action.status, action.actor_arn) == ("succeeded", BOT)
@@ -183,7 +183,7 @@ def test_restore_of_a_permission_already_held_makes_no_call() -> None:
 
     assert result.status == "processed"
     assert "already holds image_builder" in result.note
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
 
 
 def test_restored_permission_under_exemption_survives_the_next_event() -> None:
@@ -248,7 +248,7 @@ def test_work_request_outside_governed_accounts_is_rejected() -> None:
     assert result.status == "rejected"
     assert foreign.arn in result.note
     assert "outside the governed" in result.note
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     assert w.appstream.describes == 0
     assert w.ledger.events[result.event_id].status == "rejected"
     assert len(w.ledger.outbox_of("event_rejected")) == 1

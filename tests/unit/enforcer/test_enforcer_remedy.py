@@ -27,7 +27,7 @@ def test_forbidden_builder_is_removed_and_fleet_kept_with_update() -> None:
 
     assert result.status == "processed"
     assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True)}
-    (call,) = w.appstream.calls
+    (call,) = w.appstream.write_calls()
     assert (call.operation, call.account_id, call.permissions) == (
         "UpdateImagePermissions",
         OUTSIDER,
@@ -59,7 +59,7 @@ def test_share_is_deleted_when_no_permission_remains_allowed() -> None:
     w.enforcer.handle(share_event("prod-app", OUTSIDER, fleet=True, builder=True))
 
     assert w.appstream.shares(image) == {PARTNER: perms(fleet=True)}
-    assert [(c.operation, c.account_id) for c in w.appstream.calls] == [
+    assert [(c.operation, c.account_id) for c in w.appstream.write_calls()] == [
         ("DeleteImagePermissions", OUTSIDER)
     ]
     (action,) = w.ledger.get_event("ev-1").actions
@@ -83,7 +83,7 @@ def test_compliant_share_changes_nothing_and_says_so() -> None:
 
     assert result.status == "processed"
     assert result.note == "compliant: nothing to remedy"
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     assert w.ledger.outbox == {}
     assert {d.outcome for d in w.ledger.get_event("ev-1").decisions} == {"allowed"}
 
@@ -96,7 +96,7 @@ def test_audit_mode_records_the_violation_and_changes_nothing() -> None:
     result = w.enforcer.handle(share_event("app-base", OUTSIDER, fleet=True, builder=True))
 
     assert result.status == "processed"
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True, builder=True)}
     assert w.ledger.get_event("ev-1").actions == ()
     (decision,) = [d for d in w.ledger.get_event("ev-1").decisions if d.outcome == "violation"]
@@ -118,7 +118,7 @@ def test_own_remediation_call_is_recognised_by_pattern_and_not_evaluated() -> No
     assert result.status == "ignored"
     assert "own remediation" in result.note
     assert w.appstream.describes == 0
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     assert w.ledger.events["ev-1"].status == "ignored"
 
 
@@ -133,7 +133,7 @@ def test_a_lookalike_role_is_not_taken_for_govbot() -> None:
     )
 
     assert result.status == "processed"
-    assert [c.operation for c in w.appstream.calls] == ["DeleteImagePermissions"]
+    assert [c.operation for c in w.appstream.write_calls()] == ["DeleteImagePermissions"]
 
 
 def test_without_self_principals_govbot_own_event_is_evaluated_again() -> None:
@@ -148,7 +148,7 @@ def test_without_self_principals_govbot_own_event_is_evaluated_again() -> None:
     # Re-evaluated (not ignored), found compliant: no loop either way.
     assert result.status == "processed"
     assert w.appstream.describes == 1
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
 
 
 def test_failed_call_is_recorded_and_not_acted_on() -> None:
@@ -162,7 +162,7 @@ def test_failed_call_is_recorded_and_not_acted_on() -> None:
     assert result.status == "ignored"
     assert "AccessDenied" in result.note
     assert w.appstream.describes == 0
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     recorded = w.ledger.events["ev-1"]
     assert (recorded.status, recorded.event_name) == ("ignored", "UpdateImagePermissions")
     assert w.ledger.outbox == {}
@@ -180,8 +180,10 @@ def test_appstream_error_during_remedy_fails_the_action_and_alerts_critical() ->
 
     assert result.status == "processed"
     assert w.appstream.shares(image) == {OUTSIDER: perms(fleet=True, builder=True)}
-    # The intent was written before the call, then committed as failed.
-    assert [a.status for a in w.ledger.action_writes] == ["started"]
+    # The intent was written with the event before the call, then committed as failed.
+    (written,) = w.ledger.event_writes
+    assert [a.status for a in written.intent_actions()] == ["started"]
+    assert w.ledger.action_writes == []
     (action,) = w.ledger.get_event("ev-1").actions
     assert action.status == "failed"
     assert action.error is not None
@@ -250,7 +252,7 @@ def test_a_person_stopping_a_share_emits_stop_sharing_impact() -> None:
     result = w.enforcer.handle(event)
 
     assert result.status == "processed"
-    assert w.appstream.calls == []
+    assert w.appstream.write_calls() == []
     (item,) = w.ledger.outbox_of("stop_sharing_impact")
     assert item.payload["shared_account_ids"] == [PARTNER]
     assert PARTNER in item.payload["summary"]

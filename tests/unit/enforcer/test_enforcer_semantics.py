@@ -15,6 +15,7 @@ from govbot.enforcer.announce import (
 from govbot.ledger.records.state import AnnouncedState
 from govbot.policy.loader import parse_policy
 from govbot.policy.results import Verdict
+from tests.fakes import T0, FakeLedger
 from tests.unit.enforcer.builders import (
     OUTSIDER,
     POLICY,
@@ -23,7 +24,6 @@ from tests.unit.enforcer.builders import (
     share_event,
     world,
 )
-from tests.unit.enforcer.fakes import T0, FakeLedger
 
 
 def _verdict(reason: str = "r", severity: str = "high", account: str = OUTSIDER) -> Verdict:
@@ -34,7 +34,7 @@ def _verdict(reason: str = "r", severity: str = "high", account: str = OUTSIDER)
         permission="fleet",
         outcome="violation",
         mode="audit",
-        severity=severity,  # type: ignore[arg-type]
+        severity=severity,
         reason=reason,
     )
 

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from govbot.enforcer.sweep import DriftSweep, parse_schedule
 from govbot.ledger.records.state import ExemptionRecord
-from tests.unit.enforcer_sweep.fakes import (
+from tests.fakes import FakeAppStream, FakeLedger
+from tests.unit.enforcer_sweep.builders import (
     EAST,
     HUB,
     NOW,
     OUTSIDER,
-    FakeAppStream,
-    FakeLedger,
     enforcer,
     scheduled_event,
 )

@@ -17,15 +17,15 @@ from govbot.enforcer.outcomes import (
 from govbot.enforcer.sweep import DriftSweep, parse_schedule
 from govbot.ledger.records.events import ActionRecord
 from govbot.schedule import is_scheduled
-from tests.unit.enforcer_sweep.fakes import (
+from tests.fakes import FakeAppStream, FakeLedger
+from tests.unit.enforcer_sweep.builders import (
     EAST,
     HUB,
     NOW,
     OUTSIDER,
-    FakeAppStream,
-    FakeLedger,
     enforcer,
     scheduled_event,
+    seed,
 )
 
 
@@ -71,7 +71,7 @@ def test_only_schedule_invocations_are_routed_to_the_sweep() -> None:
 
 def test_out_of_time_lanes_stay_open_for_the_next_invocation_and_nothing_is_notified() -> None:
     fake, ledger = FakeAppStream(), FakeLedger()
-    fake.seed(HUB, EAST, "app-base", shares={OUTSIDER: (True, True)})
+    seed(fake, HUB, EAST, "app-base", shares={OUTSIDER: (True, True)})
     tick = parse_schedule(scheduled_event(), NOW)
 
     report = DriftSweep(enforcer(fake, ledger, accounts=(HUB,)), fake, reserve_ms=5_000).run(

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.domain import ImageSnapshot
+from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.sweep import (
     DriftSweep,
     DriftSweepReport,
@@ -20,7 +20,8 @@ from govbot.enforcer.sweep import (
 )
 from govbot.enforcer.sweep.plan import lane_for_pass, plan_pass, sweep_order
 from govbot.ledger.records.sweep import SweepLane, SweepPass
-from tests.unit.enforcer_sweep.fakes import (
+from tests.fakes import FakeAppStream, FakeLedger
+from tests.unit.enforcer_sweep.builders import (
     EAST,
     HUB,
     NOW,
@@ -28,10 +29,9 @@ from tests.unit.enforcer_sweep.fakes import (
     SPOKE,
     TRUSTED,
     WEST,
-    FakeAppStream,
-    FakeLedger,
     enforcer,
     scheduled_event,
+    seed,
 )
 
 LANES = [(a, r) for a in (HUB, SPOKE) for r in (EAST, WEST)]
@@ -44,7 +44,8 @@ def _estate(per_lane: int = 12, page_size: int = 5) -> tuple[FakeAppStream, set[
     for account, region in LANES:
         for i in range(per_lane):
             bad = i % 3 == 0
-            ref = fake.seed(
+            ref = seed(
+                fake,
                 account,
                 region,
                 f"img-{i:03d}",
@@ -178,7 +179,7 @@ def test_a_pass_cut_short_resumes_and_covers_every_lane_acting_once(calls: int) 
     # repeat across the 4 lanes, so each name is read 4 times in all).
     assert len(fake.writes()) == len(drifted)
     assert set(Counter(fake.writes()).values()) == {4}
-    per_name = Counter(c for c in fake.calls if c.startswith("details"))
+    per_name = Counter(ImageRef.from_arn(c.image_arn).name for c in fake.calls_to("with_details"))
     assert set(per_name.values()) == {4}
     # One notification for the whole pass, carrying every finding.
     (drift,) = [o for o in ledger.outbox.values() if o.message_kind == "drift_found"]
@@ -265,7 +266,7 @@ def test_a_lane_leased_by_another_live_invocation_is_left_alone() -> None:
 
     assert first.pass_closed is False
     assert f"{HUB}/{EAST}" not in first.swept
-    assert not any(c.startswith(f"page {HUB}/{EAST}") for c in fake.calls)
+    assert not any((c.owner, c.region) == (HUB, EAST) for c in fake.calls_to("image_page"))
     # Once the lease has run out, the next invocation takes the lane over and closes.
     key = SweepLane(account_id=HUB, region=EAST).keys()[1]
     ledger.sweep[key] = ledger.sweep[key].model_copy(
@@ -343,7 +344,7 @@ def test_calls_in_flight_per_lane_never_exceed_the_setting(in_flight: int) -> No
     fake = Tracking()
     for account, region in LANES:
         for i in range(12):
-            fake.seed(account, region, f"img-{i}", shares={TRUSTED: (True, False)})
+            seed(fake, account, region, f"img-{i}", shares={TRUSTED: (True, False)})
     ledger = FakeLedger()
     settings = SweepSettings(calls_in_flight=in_flight, parallel_lanes=4)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from govbot.enforcer.sweep import DriftSweep, DriftSweepReport, ScheduleTick, parse_schedule
-from tests.unit.enforcer_sweep.fakes import (
+from tests.fakes import FakeAppStream, FakeLedger
+from tests.unit.enforcer_sweep.builders import (
     EAST,
     HUB,
     NOW,
@@ -11,28 +12,28 @@ from tests.unit.enforcer_sweep.fakes import (
     SPOKE,
     TRUSTED,
     WEST,
-    FakeAppStream,
-    FakeLedger,
     enforcer,
     scheduled_event,
+    seed,
 )
 
 
 def _world() -> FakeAppStream:
     """Compliant and violating images spread over both accounts and both regions."""
     fake = FakeAppStream()
-    fake.seed(HUB, EAST, "app-base", shares={OUTSIDER: (True, True)})  # builder: remedy
-    fake.seed(HUB, EAST, "app-ok", shares={TRUSTED: (True, True)})  # trusted: compliant
-    fake.seed(HUB, WEST, "plain")  # not shared: compliant
-    fake.seed(
+    seed(fake, HUB, EAST, "app-base", shares={OUTSIDER: (True, True)})  # builder: remedy
+    seed(fake, HUB, EAST, "app-ok", shares={TRUSTED: (True, True)})  # trusted: compliant
+    seed(fake, HUB, WEST, "plain")  # not shared: compliant
+    seed(
+        fake,
         SPOKE,
         EAST,
         "vault",
         shares={OUTSIDER: (True, False)},
         tags={"classification": "confidential"},
     )  # never shared: the whole share goes
-    fake.seed(SPOKE, WEST, "dev-tools", shares={OUTSIDER: (True, False)})  # audit rule: left
-    fake.seed(SPOKE, WEST, "web", shares={OUTSIDER: (True, False)})  # fleet only: compliant
+    seed(fake, SPOKE, WEST, "dev-tools", shares={OUTSIDER: (True, False)})  # audit rule: left
+    seed(fake, SPOKE, WEST, "web", shares={OUTSIDER: (True, False)})  # fleet only: compliant
     return fake
 
 
@@ -64,7 +65,10 @@ def test_sweep_remedies_violations_everywhere_and_counts_the_rest() -> None:
         "left": 1,
         "errors": 0,
     }
-    assert sorted(fake.writes()) == [f"delete vault {OUTSIDER}", f"update app-base {OUTSIDER}"]
+    assert sorted(fake.writes()) == [
+        ("DeleteImagePermissions", "vault", OUTSIDER),
+        ("UpdateImagePermissions", "app-base", OUTSIDER),
+    ]
     base = fake.images[f"arn:aws:appstream:{EAST}:{HUB}:image/app-base"]
     assert base.permissions_of(OUTSIDER).allow_fleet is True
     assert base.permissions_of(OUTSIDER).allow_image_builder is False
@@ -137,7 +141,9 @@ def test_an_erroring_region_is_reported_and_the_others_are_swept() -> None:
     assert report.errors[0].startswith(f"{SPOKE}/{EAST}: AssumeRole failed with AccessDenied")
     assert f"{SPOKE}/{EAST}" not in report.swept
     assert len(report.swept) == 3
-    assert fake.writes() == [f"update app-base {OUTSIDER}"]  # vault lives in the broken region
+    assert fake.writes() == [
+        ("UpdateImagePermissions", "app-base", OUTSIDER)
+    ]  # vault lives in the broken region
     (drift,) = [o for o in ledger.outbox.values() if o.message_kind == "drift_found"]
     assert any(
         isinstance(line, str) and "AccessDenied" in line
@@ -173,12 +179,15 @@ def test_a_later_run_finds_no_drift_and_says_nothing() -> None:
     assert later.counts()["left"] == 0
     new = [o for o in ledger.outbox.values() if o.outbox_id not in outbox]
     assert new == []
-    assert sorted(fake.writes()) == [f"delete vault {OUTSIDER}", f"update app-base {OUTSIDER}"]
+    assert sorted(fake.writes()) == [
+        ("DeleteImagePermissions", "vault", OUTSIDER),
+        ("UpdateImagePermissions", "app-base", OUTSIDER),
+    ]
 
 
 def test_a_compliant_estate_leaves_only_the_run_summary() -> None:
     fake, ledger = FakeAppStream(), FakeLedger()
-    fake.seed(HUB, EAST, "app-ok", shares={TRUSTED: (True, True)})
+    seed(fake, HUB, EAST, "app-ok", shares={TRUSTED: (True, True)})
 
     report = _run(fake, ledger)
 
@@ -225,8 +234,6 @@ def test_a_drifted_image_is_remedied_from_the_listed_snapshot_without_a_second_r
     report = _run(fake, ledger)
 
     assert report.counts()["drifted"] == 3
-    assert [c for c in fake.calls if c.startswith("describe")] == []
+    assert fake.calls_to("describe_image") == []
     # One details read per listed image, nothing more before the remedies.
-    assert sorted(c for c in fake.calls if c.startswith("details")) == sorted(
-        f"details {i.ref.name}" for i in fake.images.values()
-    )
+    assert sorted(c.image_arn for c in fake.calls_to("with_details")) == sorted(fake.images)

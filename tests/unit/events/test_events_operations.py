@@ -46,6 +46,7 @@ def test_common_fields(event_name: str) -> None:
     assert event.event_type == "api_call"
     assert event.event_id == f"ev-{event_name}"
     assert event.envelope_id == f"env-{event_name}"
+    assert event.params is not None
     assert event.params.operation == event_name
     assert event.account_id == ACCOUNT
     assert event.region == REGION
@@ -138,4 +139,5 @@ def test_parsed_event_round_trips_through_json() -> None:
     event = _parse(api_call("UpdateImagePermissions"))
     again = ParsedEvent.model_validate_json(event.model_dump_json())
     assert again == event
+    assert again.params is not None
     assert again.params.operation == "UpdateImagePermissions"

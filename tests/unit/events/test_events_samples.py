@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from govbot.events import IgnoredEvent, ParsedEvent, envelope_for, parse_event
+from govbot.events.params import CreateImageServiceDetails
 
 SAMPLE_ACCOUNT = frozenset({"123456789012"})
 SAMPLE_REGION = frozenset({"us-east-1"})
@@ -51,6 +52,7 @@ def test_create_image_service_event_sample_parses(samples_dir: Path) -> None:
     assert result.event_time == datetime(2019, 3, 21, 22, 32, 5, tzinfo=UTC)
     assert not result.failed
     details = result.params
+    assert isinstance(details, CreateImageServiceDetails)
     assert details.operation == "CreateImage"
     assert details.image_display_name == "Example Image 1"  # from "ImageDisPlayName"
     assert details.image_builder_supported is True  # from "True"

@@ -18,6 +18,7 @@ from govbot.events import (
     envelope_for,
     parse_event,
 )
+from govbot.events.params import CreateImageServiceDetails
 from tests.unit.events.builders import (
     ACCOUNT,
     ACCOUNTS,
@@ -101,6 +102,7 @@ def test_service_event_details_in_any_casing() -> None:
     assert event.image_name == "Built1"
     assert event.image_state == "PENDING"
     params = event.params
+    assert isinstance(params, CreateImageServiceDetails)
     assert params.operation == "CreateImage"
     assert params.image_display_name == "B"
     assert params.image_builder_supported is False

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING, Literal
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from govbot.gateways.retries import RetrySettings, install_retries
+
+if TYPE_CHECKING:
+    from mypy_boto3_appstream import AppStreamClient
 
 
 def _throttled(client, attempt: int):
@@ -31,7 +35,7 @@ def _throttled(client, attempt: int):
     )[1]
 
 
-def _client(mode: str = "standard"):
+def _client(mode: Literal["legacy", "standard", "adaptive"] = "standard") -> AppStreamClient:
     return boto3.client(
         "appstream",
         region_name="us-east-1",

@@ -48,7 +48,7 @@ def test_an_item_from_a_payload_stores_only_the_fields_set_and_reads_back_equal(
 
 
 def test_extra_fields_are_kept_for_the_notifier() -> None:
-    payload = DriftFound(event_name="DriftSweep", details=DriftDetails(run="r-1"))  # type: ignore[call-arg]
+    payload = DriftFound(event_name="DriftSweep", details=DriftDetails(run="r-1"))
     item = OutboxItem.from_payload(payload, discriminators=("run",))
     assert item.payload["event_name"] == "DriftSweep"
     parsed = parse_payload(item.payload)
@@ -59,7 +59,7 @@ def test_extra_fields_are_kept_for_the_notifier() -> None:
 
 def test_an_unknown_kind_is_refused_where_the_payload_is_written_and_where_it_is_read() -> None:
     with pytest.raises(ValueError, match="message_kind"):
-        ViolationRemedied(message_kind="violation_maybe")  # type: ignore[arg-type]
+        ViolationRemedied(message_kind="violation_maybe")
     with pytest.raises(PayloadError) as read:
         parse_payload({"message_kind": "violation_maybe"}, outbox_id="x")
     assert str(read.value).startswith("outbox x: field 'message_kind' is 'violation_maybe'")

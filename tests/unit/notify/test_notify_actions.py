@@ -21,18 +21,11 @@ from govbot.slack_actions.buttons import (
 )
 from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
-from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0, FakeLedger, outbox, policy
+from tests.fakes import FakeLedger, RecordingQueue
+from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = int(T0.timestamp())
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.submitted: list[dict] = []
-
-    def submit(self, request: dict) -> None:
-        self.submitted.append(request)
 
 
 def _value(**over) -> str:
@@ -54,8 +47,8 @@ def _event(
     return function_url_event(payload, secret=secret, timestamp=ts, base64_body=base64_body)
 
 
-def _deps(queue: Queue | None = None) -> tuple[ActionsDeps, FakeLedger]:
-    ledger = FakeLedger([outbox(1)])
+def _deps(queue: RecordingQueue | None = None) -> tuple[ActionsDeps, FakeLedger]:
+    ledger = FakeLedger(records=[outbox(1)])
     deps = ActionsDeps(
         ledger=ledger,
         policy=policy(),
@@ -147,7 +140,7 @@ def test_missing_signature_headers_are_refused_and_recorded():
 
 
 def test_a_replayed_signed_request_is_refused_and_does_nothing_more():
-    deps, _ledger = _deps(Queue())
+    deps, _ledger = _deps(RecordingQueue())
     event = _event(action_id=ACTION_REAPPLY)
     assert handle_slack_action(event, deps)["statusCode"] == 200
     assert handle_slack_action(event, deps)["statusCode"] == 409
@@ -160,7 +153,7 @@ def test_plain_text_body_is_accepted_too():
 
 
 def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
-    queue = Queue()
+    queue = RecordingQueue()
     deps, ledger = _deps(queue)
     handle_slack_action(_event(), deps)
     response = handle_slack_action(_event(action_id=ACTION_REAPPLY, ts=NOW + 1), deps)
@@ -178,7 +171,9 @@ def test_reapply_revokes_the_exemption_and_defers_the_appstream_work():
             "event_id": queue.submitted[0]["event_id"],
         }
     ]
-    assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "started")]
+    assert [(a.operation, a.status) for a in ledger.action_writes] == [
+        ("ReapplyRevocation", "started")
+    ]
 
 
 def test_grant_and_restore_without_queue_says_the_restore_is_not_done():
@@ -187,9 +182,11 @@ def test_grant_and_restore_without_queue_says_the_restore_is_not_done():
     text = json.loads(response["body"])["text"]
     assert "RestorePermission not queued: not done" in text
     assert "reconcil" not in text
-    assert [(a.operation, a.status) for a in ledger.actions] == [("RestorePermission", "skipped")]
-    assert ledger.actions[0].error is not None
-    assert "restored by hand" in ledger.actions[0].error
+    assert [(a.operation, a.status) for a in ledger.action_writes] == [
+        ("RestorePermission", "skipped")
+    ]
+    assert ledger.action_writes[0].error is not None
+    assert "restored by hand" in ledger.action_writes[0].error
 
 
 def test_reapply_without_queue_names_the_drift_sweep():
@@ -198,7 +195,9 @@ def test_reapply_without_queue_names_the_drift_sweep():
     response = handle_slack_action(_event(action_id=ACTION_REAPPLY, ts=NOW + 1), deps)
     text = json.loads(response["body"])["text"]
     assert "ReapplyRevocation not queued: the next drift sweep revokes it" in text
-    assert [(a.operation, a.status) for a in ledger.actions] == [("ReapplyRevocation", "skipped")]
+    assert [(a.operation, a.status) for a in ledger.action_writes] == [
+        ("ReapplyRevocation", "skipped")
+    ]
 
 
 def test_button_value_round_trip_and_bounds():

@@ -12,8 +12,8 @@ from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item, d
 from govbot.notify.digest import flush_digests
 from govbot.notify.replay import replay_dead_letters
 from govbot.notify.sinks import ConsoleSink, RouteConfigError, WebhookSink
-from tests.unit.notify.fakes import T0, FakeLedger, RecordingSink, outbox, policy, stream_event
-from tests.unit.notify.window_store import InMemoryWindowStore
+from tests.fakes import FakeLedger, InMemoryWindowStore, RecordingSink
+from tests.unit.notify.builders import T0, outbox, policy, stream_event
 
 
 def _deps(ledger: FakeLedger, sink, *, now=T0, max_attempts: int = 3, **policy_over):
@@ -35,7 +35,7 @@ def test_kinds_and_severities_reach_their_routes():
         outbox(2, "golden_copy_completed", "info"),
         outbox(3, "violation_audit", "medium"),
     ]  # below the security route's min_severity
-    ledger, sink = FakeLedger(items), RecordingSink()
+    ledger, sink = FakeLedger(records=items), RecordingSink()
     deps, _ = _deps(ledger, sink)
     assert deliver_stream_batch(stream_event(items), deps) == {"batchItemFailures": []}
     assert [(route, body["text"].split(":")[0]) for route, body in sink.sent] == [
@@ -49,7 +49,7 @@ def test_kinds_and_severities_reach_their_routes():
 
 def test_a_redelivered_stream_record_is_not_sent_twice():
     items = [outbox(1)]
-    ledger, sink = FakeLedger(items), RecordingSink()
+    ledger, sink = FakeLedger(records=items), RecordingSink()
     deps, _ = _deps(ledger, sink)
     deliver_stream_batch(stream_event(items), deps)
     deliver_stream_batch(stream_event(items), deps)
@@ -62,7 +62,7 @@ def test_failure_is_recorded_raised_for_lambda_then_dead_lettered_then_replayed(
     error = SlackSendError(
         "Slack webhook http://x/*** answered HTTP 503", status=503, attempts=3, retryable=True
     )
-    ledger, sink = FakeLedger(items), RecordingSink(fail_times=99, error=error)
+    ledger, sink = FakeLedger(records=items), RecordingSink(fail_times=99, error=error)
     deps, _ = _deps(ledger, sink, max_attempts=3)
     event = stream_event(items)
     statuses = []
@@ -92,7 +92,7 @@ def test_failure_is_recorded_raised_for_lambda_then_dead_lettered_then_replayed(
 def test_replay_by_explicit_outbox_id_and_failed_replay_returns_to_dead_letter():
     items = [outbox(1)]
     error = SlackSendError("down", status=None, attempts=3, retryable=True)
-    ledger, sink = FakeLedger(items), RecordingSink(fail_times=99, error=error)
+    ledger, sink = FakeLedger(records=items), RecordingSink(fail_times=99, error=error)
     deps, _ = _deps(ledger, sink, max_attempts=1)
     deliver_stream_batch(stream_event(items), deps)
     assert ledger.outbox["ob-1"].status == "dead_letter"
@@ -104,7 +104,7 @@ def test_replay_by_explicit_outbox_id_and_failed_replay_returns_to_dead_letter()
 def test_permanent_slack_error_dead_letters_at_once():
     items = [outbox(1)]
     error = SlackSendError("HTTP 400 invalid_blocks", status=400, attempts=1, retryable=False)
-    ledger = FakeLedger(items)
+    ledger = FakeLedger(records=items)
     deps, _ = _deps(ledger, RecordingSink(fail_times=1, error=error), max_attempts=5)
     with pytest.raises(DeliveryFailed, match="dead_letter"):
         deliver_item(items[0], deps)
@@ -113,7 +113,7 @@ def test_permanent_slack_error_dead_letters_at_once():
 
 def test_unknown_webhook_key_is_a_clear_error_on_the_item():
     items = [outbox(1)]
-    ledger = FakeLedger(items)
+    ledger = FakeLedger(records=items)
     sink = WebhookSink(StaticSecrets({"ops": "https://hooks.slack.com/services/T/B/secret"}))
     deps, _ = _deps(ledger, sink)
     with pytest.raises(DeliveryFailed):
@@ -129,7 +129,7 @@ def test_unknown_webhook_key_is_a_clear_error_on_the_item():
 
 def test_storm_of_200_violations_gives_bounded_messages_and_one_digest():
     items = [outbox(n, image_name=f"img-{n % 7}") for n in range(200)]
-    ledger, sink = FakeLedger(items), RecordingSink()
+    ledger, sink = FakeLedger(records=items), RecordingSink()
     deps, clock = _deps(ledger, sink)
     for chunk in range(0, 200, 50):  # four stream batches within the minute
         clock["now"] = T0 + timedelta(seconds=chunk // 5)
@@ -156,7 +156,7 @@ def test_storm_of_200_violations_gives_bounded_messages_and_one_digest():
 
 def test_digest_send_failure_is_retried_by_the_next_flush():
     items = [outbox(n) for n in range(7)]
-    ledger, sink = FakeLedger(items), RecordingSink()
+    ledger, sink = FakeLedger(records=items), RecordingSink()
     deps, _clock = _deps(ledger, sink)
     deliver_stream_batch(stream_event(items), deps)
     later = T0 + timedelta(minutes=2)
@@ -170,7 +170,7 @@ def test_digest_send_failure_is_retried_by_the_next_flush():
 
 def test_console_sink_writes_one_json_line_per_message(capsys):
     items = [outbox(1), outbox(2, "golden_copy_failed", "high")]
-    deps, _ = _deps(FakeLedger(items), ConsoleSink())
+    deps, _ = _deps(FakeLedger(records=items), ConsoleSink())
     deliver_stream_batch(stream_event(items), deps)
     import json
 

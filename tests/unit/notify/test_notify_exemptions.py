@@ -7,7 +7,7 @@ from datetime import timedelta
 from govbot.governance import to_policy_exemptions
 from govbot.ledger.records import ExemptionRecord
 from govbot.slack_actions.exemptions import build_exemption, exemption_id_for
-from tests.unit.notify.fakes import APPROVER, IMAGE_ARN, STRANGER, T0
+from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0
 
 
 def test_conversion_keeps_target_account_permission_and_expiry():

@@ -17,7 +17,7 @@ from govbot.slack_actions.buttons import (
     ACTION_REAPPLY,
     decode_button_value,
 )
-from tests.unit.notify.fakes import IMAGE_ARN, STRANGER, payload
+from tests.unit.notify.builders import IMAGE_ARN, STRANGER, payload
 
 
 def _text(blocks: list[dict]) -> str:

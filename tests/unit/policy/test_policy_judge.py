@@ -70,6 +70,10 @@ def test_build_judge_applies_exemptions_granted_from_slack() -> None:
     )
 
     class Store:
+        """Hands back the grant whatever the time (not tests.fakes.FakeLedger, which filters
+        lapsed grants itself): the "later" verdict below must come from the Judge's own
+        expiry check."""
+
         def active_exemptions(self, now: object = None) -> list[ExemptionRecord]:
             return [granted]
 

@@ -18,7 +18,7 @@ from govbot.policy import (
     validate_policy,
 )
 from govbot.policy.loader import load_policy
-from govbot.policy.rules import rule_types
+from govbot.policy.rules import MaxSharedAccounts, rule_types
 from tests.unit.policy.builders import NOW, image, policy
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def test_example_policy_loads_and_documents_every_rule_type() -> None:
     loaded = load_policy(REPO / "policies" / "example.yaml")
-    assert {rule.type for rule in loaded.rules} == set(rule_types())
+    assert {rule.type_name for rule in loaded.rules} == set(rule_types())
     assert loaded.mode == "audit"
     assert loaded.exemptions[0].expires == datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
     assert [a.name for a in loaded.trusted_accounts] == ["shared-services", None]
@@ -34,7 +34,7 @@ def test_example_policy_loads_and_documents_every_rule_type() -> None:
 
 def test_demo_policy_exercises_every_rule_and_section() -> None:
     demo = load_policy(REPO / "policies" / "demo.yaml")
-    assert {rule.type for rule in demo.rules} == set(rule_types())
+    assert {rule.type_name for rule in demo.rules} == set(rule_types())
     assert {demo.mode_of(rule) for rule in demo.rules} == {"audit", "enforce"}
     assert demo.organization.trust_member_accounts is True
     assert demo.exemptions
@@ -57,7 +57,9 @@ def test_yes_no_on_off_are_text_not_booleans() -> None:
 
 def test_numbers_where_numbers_are_expected_still_convert() -> None:
     loaded = policy("rules: [{id: cap, type: max_shared_accounts, max: 7}]\n")
-    assert loaded.rules[0].max == 7  # type: ignore[union-attr]
+    (cap,) = loaded.rules
+    assert isinstance(cap, MaxSharedAccounts)
+    assert cap.max == 7
     assert loaded.version == 1
 
 

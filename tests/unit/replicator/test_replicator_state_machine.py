@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
-from govbot.domain import Permissions, SharedAccountPermission
+from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.replicator.logic import Replicator
 from govbot.replicator.plan import TAG_SOURCE_ARN
 from govbot.replicator.ports import ReplicatorDeps
-from tests.unit.replicator.fakes import ACCOUNT, FakeAppStream, FakeClock, FakeLedger
+from tests.fakes import FakeAppStream, FakeClock, FakeLedger
 
 POLICY = parse_policy(
     """
@@ -30,16 +33,23 @@ replication:
 """
 )
 GOLDEN = {"golden": "true"}
+ACCOUNT = "123456789012"
+
+
+def seed(appstream: FakeAppStream, region: str, name: str, **fields: Any) -> ImageSnapshot:
+    """An image of ``ACCOUNT`` created now (by the fake's clock)."""
+    ref = ImageRef(account_id=ACCOUNT, region=region, name=name)
+    return appstream.seed(ref, created_time=appstream.clock(), **fields)
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2026, 3, 1, tzinfo=UTC))
 
 
 @pytest.fixture
 def appstream(clock: FakeClock) -> FakeAppStream:
-    return FakeAppStream(clock)
+    return FakeAppStream(clock=clock)
 
 
 @pytest.fixture
@@ -70,7 +80,7 @@ def settle(replicator: Replicator, clock: FakeClock, rounds: int = 12) -> None:
 def test_copy_runs_through_every_state(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     replicator.sweep()
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
@@ -94,14 +104,14 @@ def test_copy_runs_through_every_state(
 def test_pending_source_waits_without_copying(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN, state="PENDING")
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN, state="PENDING")
     replicator.replicate(source.ref)
     replicator.sweep()
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
     assert job.state == "queued"
     assert "AVAILABLE" in (job.last_reason or "")
-    assert "CopyImage" not in appstream.calls
+    assert "CopyImage" not in appstream.operations()
     assert job.version == 2  # created, then one reason recorded; the repeat wrote nothing
 
 
@@ -109,25 +119,25 @@ def test_queue_respects_the_per_region_limit(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
     for n in range(5):
-        appstream.seed("us-east-1", f"gold-{n}", tags=GOLDEN)
+        seed(appstream, "us-east-1", f"gold-{n}", tags=GOLDEN)
     settle(replicator, clock)
     assert appstream.max_in_flight["eu-west-1"] == 2
     assert {j.state for j in ledger.jobs.values()} == {"done"}
-    assert appstream.calls.count("CopyImage") == 5  # never refused by AppStream
+    assert appstream.operations().count("CopyImage") == 5  # never refused by AppStream
 
 
 def test_limit_exceeded_from_appstream_requeues_without_failing(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    appstream.limit = 0  # someone else's copies fill the quota
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    appstream.copy_limit = 0  # someone else's copies fill the quota
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     replicator.sweep()
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
     assert job.state == "queued"
     assert job.attempts == 0
     assert "limit" in (job.last_reason or "")
-    appstream.limit = 2
+    appstream.copy_limit = 2
     settle(replicator, clock, rounds=3)
     finished = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert finished is not None
@@ -139,8 +149,8 @@ def test_limit_exceeded_from_appstream_requeues_without_failing(
 def test_failures_back_off_then_give_up_and_report(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    appstream.fail_next = ["IMAGE_COPY_FAILURE: boom"] * 3
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    appstream.failed_copies = ["IMAGE_COPY_FAILURE: boom"] * 3
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     replicator.sweep()
     clock.advance(600)
     replicator.sweep()
@@ -151,7 +161,7 @@ def test_failures_back_off_then_give_up_and_report(
     assert job.next_attempt_at is not None
     assert (job.next_attempt_at - clock.now).total_seconds() == 30
     replicator.sweep()  # not due yet: no new copy
-    assert appstream.calls.count("CopyImage") == 1
+    assert appstream.operations().count("CopyImage") == 1
 
     settle(replicator, clock)
     final = ledger.get_copy_job(source.ref.arn, "eu-west-1")
@@ -159,14 +169,14 @@ def test_failures_back_off_then_give_up_and_report(
     assert final.state == "failed"
     assert final.attempts == 3
     assert final.next_attempt_at is None
-    assert appstream.calls.count("DeleteImage") == 2  # each retry removed the failed copy
+    assert appstream.operations().count("DeleteImage") == 2  # each retry removed the failed copy
     assert ledger.kinds() == ["golden_copy_failed"]
 
 
 def test_interrupted_copy_is_recognised_not_duplicated(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     replicator.sweep()
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
@@ -175,7 +185,7 @@ def test_interrupted_copy_is_recognised_not_duplicated(
         update={"state": "queued", "attempts": 0}
     )
     replicator.sweep()
-    assert appstream.calls.count("CopyImage") == 1
+    assert appstream.operations().count("CopyImage") == 1
     again = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert again is not None
     assert again.state == "copying"
@@ -189,7 +199,7 @@ def test_forbidden_share_is_not_propagated(
         account_id="999999999999",
         permissions=Permissions(allow_fleet=True, allow_image_builder=True),
     )
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN, shared_with=(share,))
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN, shared_with=(share,))
     settle(replicator, clock, rounds=2)
     copy = next(i for i in appstream.images.values() if i.ref.region == "eu-west-1")
     assert copy.permissions_of("999999999999") == Permissions(allow_fleet=True)
@@ -203,7 +213,7 @@ def test_forbidden_share_is_not_propagated(
 def test_deleted_source_is_reported_once(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     settle(replicator, clock, rounds=2)
     appstream.delete_image(source.ref)
     assert "reported" in replicator.on_deleted(source.ref)
@@ -219,9 +229,9 @@ def test_deleted_source_is_reported_once(
 def test_events_start_work_and_replicas_are_never_sources(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger
 ) -> None:
-    copy = appstream.seed("eu-west-1", "gold-1", tags={**GOLDEN, TAG_SOURCE_ARN: "arn:x"})
+    copy = seed(appstream, "eu-west-1", "gold-1", tags={**GOLDEN, TAG_SOURCE_ARN: "arn:x"})
     assert "never copied again" in replicator.replicate(copy.ref)
-    plain = appstream.seed("us-east-1", "plain")
+    plain = seed(appstream, "us-east-1", "plain")
     assert "not golden" in replicator.replicate(plain.ref)
     assert ledger.jobs == {}
     outcome = replicator.handle_event("not json at all")
@@ -231,15 +241,15 @@ def test_events_start_work_and_replicas_are_never_sources(
 def test_a_name_held_by_another_image_is_reported_once_and_never_renamed(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
-    holder = appstream.seed("eu-west-1", "gold-1")
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
+    holder = seed(appstream, "eu-west-1", "gold-1")
     for _ in range(3):
         replicator.sweep()
         clock.advance(600)
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
     assert (job.state, job.destination_name, job.attempts) == ("queued", "gold-1", 0)
-    assert "CopyImage" not in appstream.calls
+    assert "CopyImage" not in appstream.operations()
     assert ledger.kinds() == ["golden_name_taken"]
     (item,) = ledger.outbox.values()
     assert item.payload["details"]["taken_by_image_arn"] == holder.ref.arn
@@ -249,7 +259,7 @@ def test_a_name_held_by_another_image_is_reported_once_and_never_renamed(
 def test_a_finished_copy_that_drifts_is_restored(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
     settle(replicator, clock, rounds=3)
     copy = next(i for i in appstream.images.values() if i.ref.region == "eu-west-1")
     good = dict(copy.tags)
@@ -267,8 +277,8 @@ def test_a_finished_copy_that_drifts_is_restored(
 def test_a_held_name_tagged_with_the_source_is_adopted_as_the_copy(
     replicator: Replicator, appstream: FakeAppStream, ledger: FakeLedger, clock: FakeClock
 ) -> None:
-    source = appstream.seed("us-east-1", "gold-1", tags=GOLDEN)
-    holder = appstream.seed("eu-west-1", "gold-1")
+    source = seed(appstream, "us-east-1", "gold-1", tags=GOLDEN)
+    holder = seed(appstream, "eu-west-1", "gold-1")
     replicator.sweep()
     # The message's advice: tag the image with the source ARN to make it the copy.
     appstream.tag_image(holder.ref, {TAG_SOURCE_ARN: source.ref.arn})
@@ -277,5 +287,5 @@ def test_a_held_name_tagged_with_the_source_is_adopted_as_the_copy(
     job = ledger.get_copy_job(source.ref.arn, "eu-west-1")
     assert job is not None
     assert job.state == "done"
-    assert "CopyImage" not in appstream.calls
+    assert "CopyImage" not in appstream.operations()
     assert appstream.images[holder.ref.arn].tags["golden"] == "true"

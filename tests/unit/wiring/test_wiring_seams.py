@@ -12,6 +12,7 @@ from botocore.hooks import HierarchicalEmitter
 
 from govbot import wiring
 from govbot.config import ConfigError
+from govbot.ledger import Ledger
 from govbot.wiring.actions import actions_parts
 from govbot.wiring.enforcer import enforcer_parts
 from govbot.wiring.notifier import notifier_parts
@@ -81,7 +82,9 @@ def session() -> Iterator[FakeSession]:
 
 def test_every_enforcer_client_comes_from_the_one_session(session: FakeSession) -> None:
     parts = enforcer_parts()
-    parts.enforcer.deps.ledger.client  # noqa: B018 - made on first use
+    ledger = parts.enforcer.deps.ledger
+    assert isinstance(ledger, Ledger)
+    ledger.client  # noqa: B018 - made on first use
     parts.enforcer.deps.appstream.client("111111111111", "us-east-1")  # type: ignore[attr-defined]
     # A spoke account: STS and the assumed-role AppStream client, still from that Session.
     spoke = parts.enforcer.deps.appstream.client("222222222222", "us-east-1")  # type: ignore[attr-defined]
@@ -99,6 +102,21 @@ def test_parts_are_built_once_and_configure_forgets_them(session: FakeSession) -
     wiring.configure(environ=ENVIRON, session=session)
 
     assert enforcer_parts() is not first
+
+
+def test_the_drift_sweep_is_built_when_first_asked_for_over_the_enforcers_gateway(
+    session: FakeSession,
+) -> None:
+    environ = {**ENVIRON, "SWEEP_CALLS_IN_FLIGHT": "3", "SWEEP_PARALLEL_LANES": "5"}
+    wiring.configure(environ=environ, session=session, clock=lambda: T0)
+    parts = enforcer_parts()
+    assert "sweep" not in vars(parts)  # an ordinary event never builds it
+
+    sweep = parts.sweep
+
+    assert parts.sweep is sweep
+    assert sweep._inventory is parts.appstream is parts.enforcer.deps.appstream
+    assert (sweep._settings.calls_in_flight, sweep._settings.parallel_lanes) == (3, 5)
 
 
 def test_the_clock_seam_reaches_the_enforcer_the_sweep_and_the_replicator(

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from govbot.domain import Mode
 from govbot.ledger.keys import EVENT_SK, UtcDatetime, action_sk, decision_sk, event_pk, status_key
@@ -27,9 +27,13 @@ class EventRecord(LedgerRecord):
 
     ``ts`` is ``occurred_at`` (the API call's time) when known, else ``received_at``.
     ``received_at`` left None is stamped with the ledger's clock on write.
+    ``intents`` are the remedies govbot is about to make (``ActionRecord`` dumps, status
+    ``started``), written with the event in ONE conditional put before the first AppStream
+    call; the commit removes them (the final actions are their own items by then).
     """
 
     kind: ClassVar[str] = "event"
+    json_fields: ClassVar[frozenset[str]] = frozenset({"intents"})
 
     event_id: str = Field(min_length=1)
     event_name: str | None = None
@@ -46,9 +50,22 @@ class EventRecord(LedgerRecord):
     completed_at: UtcDatetime | None = None
     raw: str = Field(default="", description="the event exactly as delivered (JSON text)")
     note: str | None = None
+    intents: list[dict[str, Any]] | None = None
 
     def keys(self) -> tuple[str, str]:
         return event_pk(self.event_id), EVENT_SK
+
+    def intent_actions(self) -> tuple[ActionRecord, ...]:
+        """The remedies recorded with the event before their calls, as ``started`` actions."""
+        return tuple(
+            ActionRecord.model_validate({**intent, "event_id": self.event_id, "status": "started"})
+            for intent in self.intents or ()
+        )
+
+    @staticmethod
+    def intent_of(action: ActionRecord) -> dict[str, Any]:
+        """What ``intents`` keeps of a started action (everything but its event and status)."""
+        return action.model_dump(mode="json", exclude={"event_id", "status"}, exclude_none=True)
 
     def timestamp(self) -> datetime | None:
         return self.occurred_at or self.received_at
@@ -149,6 +166,20 @@ class EventBundle(BaseModel):
     event: EventRecord | None = None
     decisions: tuple[DecisionRecord, ...] = ()
     actions: tuple[ActionRecord, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_intents(cls, data: Any) -> Any:
+        # Intents recorded with the event and not yet written as actions of their own are
+        # the ``started`` actions a crash left (what recovery confirms or closes).
+        event = data.get("event") if isinstance(data, dict) else None
+        if not isinstance(event, EventRecord) or not event.intents:
+            return data
+        actions = list(data.get("actions") or ())
+        written = {(a.seq, a.operation) for a in actions if isinstance(a, ActionRecord)}
+        actions += [a for a in event.intent_actions() if (a.seq, a.operation) not in written]
+        actions.sort(key=lambda a: a.seq if isinstance(a, ActionRecord) else 0)
+        return {**data, "actions": tuple(actions)}
 
     @property
     def exists(self) -> bool:

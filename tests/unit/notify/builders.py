@@ -1,20 +1,15 @@
-"""In-memory fakes and factories shared by the notify tests (no AWS, no network)."""
+"""Factories shared by the notify tests: payloads, outbox items, a policy, stream batches."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from govbot.ledger.records import (
-    ActionRecord,
-    EventRecord,
-    ExemptionRecord,
     OutboxItem,
-    OutboxStatus,
 )
 from govbot.policy.models import Policy
-from govbot.policy.sections import Route
 
 OWNER = "111111111111"
 STRANGER = "999999999999"
@@ -118,98 +113,6 @@ def policy(**over: Any) -> Policy:
     }
     doc.update(over)
     return Policy.model_validate(doc)
-
-
-class FakeLedger:
-    """Dict-backed stand-in for the parts of ``govbot.ledger.gateway.Ledger`` notify uses."""
-
-    def __init__(self, items: Iterable[OutboxItem] = ()) -> None:
-        self.outbox: dict[str, OutboxItem] = {i.outbox_id: i for i in items}
-        self.events: dict[str, EventRecord] = {}
-        self.actions: list[ActionRecord] = []
-        self.exemptions: dict[str, ExemptionRecord] = {}
-        self.marks: list[tuple[str, str, int]] = []
-
-    def add_outbox(self, items: Iterable[OutboxItem]) -> int:
-        new = 0
-        for item in items:
-            if item.outbox_id not in self.outbox:
-                self.outbox[item.outbox_id] = item
-                new += 1
-        return new
-
-    def get_outbox(self, outbox_id: str) -> OutboxItem | None:
-        return self.outbox.get(outbox_id)
-
-    def outbox_by_status(self, status: OutboxStatus, limit: int = 100) -> list[OutboxItem]:
-        return [i for i in self.outbox.values() if i.status == status][:limit]
-
-    def claim_outbox_for_delivery(self, outbox_id: str, *, lease_seconds: int = 120) -> bool:
-        item = self.outbox[outbox_id]
-        if item.status not in ("pending", "failed"):
-            return False
-        self.outbox[outbox_id] = item.model_copy(
-            update={"status": "sending", "lease_until": T0 + timedelta(seconds=lease_seconds)}
-        )
-        return True
-
-    def mark_outbox(
-        self,
-        outbox_id: str,
-        *,
-        status: OutboxStatus,
-        attempts: int,
-        error: str | None = None,
-        digest_id: str | None = None,
-    ) -> None:
-        item = self.outbox[outbox_id]
-        update: dict[str, Any] = {
-            "status": status,
-            "delivery_attempts": attempts,
-            "lease_until": None,
-        }
-        if error is not None:
-            update["last_error"] = error
-        if digest_id is not None:
-            update["digest_id"] = digest_id
-        self.outbox[outbox_id] = item.model_copy(update=update)
-        self.marks.append((outbox_id, status, attempts))
-
-    def record_event(self, rec: EventRecord) -> bool:
-        if rec.event_id in self.events:
-            return False
-        self.events[rec.event_id] = rec
-        return True
-
-    def put_action(self, action: ActionRecord) -> None:
-        self.actions.append(action)
-
-    def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord:
-        self.exemptions[rec.exemption_id] = rec
-        return rec
-
-    def active_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]:
-        at = now or T0
-        return [r for r in self.exemptions.values() if r.is_active(at)]
-
-
-class RecordingSink:
-    """A sink that records messages and can fail on demand."""
-
-    def __init__(self, fail_times: int = 0, error: Exception | None = None) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-        self.fail_times = fail_times
-        self.error = error
-        self.calls = 0
-
-    def send(self, route: Route, body: dict[str, Any]) -> int:
-        self.calls += 1
-        if self.fail_times > 0:
-            self.fail_times -= 1
-            assert self.error is not None
-            raise self.error
-        self.sent.append((route.name, body))
-        return 1
 
 
 def stream_event(items: Iterable[OutboxItem], *, start_seq: int = 100) -> dict[str, Any]:

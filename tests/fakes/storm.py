@@ -1,4 +1,7 @@
-"""In-memory :class:`~govbot.notify.storm.WindowStore` for tests and the benchmark (not shipped)."""
+"""In-memory :class:`~govbot.notify.storm.WindowStore` for tests and the benchmark (not shipped).
+
+It keeps the semantics of the ledger's storm methods (``govbot.ledger._storm``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from govbot.notify.storm import DigestWindow
+from govbot.notify.storm import DigestWindow, WindowStore
 
 
 @dataclass
@@ -124,3 +127,7 @@ class InMemoryWindowStore:
             w.lease_until = 0.0
             if sent:
                 w.pending = False
+
+
+def _is_a_window_store(fake: InMemoryWindowStore) -> WindowStore:
+    return fake  # mypy proves the fake implements the port (never called)
