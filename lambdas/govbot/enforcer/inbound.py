@@ -22,7 +22,7 @@ from govbot.events import ParsedEvent
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.keys import format_ts
 from govbot.ledger.records.details import ImageUse as UseLine
-from govbot.ledger.records.details import InboundDetails, ViolationLine
+from govbot.ledger.records.details import InboundDetails
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import InboundImageUsed
 from govbot.ledger.records.state import AnnouncedState
@@ -220,17 +220,7 @@ def inbound_item(
                 UseLine(kind=u.kind, name=u.name, arn=u.arn, account_id=u.account_id, state=u.state)
                 for u in uses[:MAX_LISTED_USES]
             ],
-            violations=[
-                ViolationLine(
-                    rule_id=v.rule_id,
-                    account_id=v.account_id,
-                    permission=v.permission,
-                    mode=v.mode,
-                    report_only=v.report_only,
-                    reason=v.reason,
-                )
-                for v in fresh
-            ],
+            violations=outcomes.violation_lines(fresh),
             action=NO_REMEDY,
         ),
     )

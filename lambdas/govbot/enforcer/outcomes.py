@@ -252,6 +252,21 @@ def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) 
     return found
 
 
+def violation_lines(verdicts: Iterable[Verdict]) -> list[ViolationLine]:
+    """The verdicts as a message's violation lines (audit and inbound messages)."""
+    return [
+        ViolationLine(
+            rule_id=v.rule_id,
+            account_id=v.account_id,
+            permission=v.permission,
+            mode=v.mode,
+            report_only=v.report_only,
+            reason=v.reason,
+        )
+        for v in verdicts
+    ]
+
+
 def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdict]) -> OutboxItem:
     """The ``violation_audit`` notification for violations govbot reports but leaves."""
     accounts = sorted({v.account_id for v in verdicts if v.account_id})
@@ -264,19 +279,7 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
             f"{len(verdicts)} policy violation(s) on {evaluation.image_name} ({event.region}) "
             "left in place (audit mode or report-only rule)"
         ),
-        details=AuditDetails(
-            violations=[
-                ViolationLine(
-                    rule_id=v.rule_id,
-                    account_id=v.account_id,
-                    permission=v.permission,
-                    mode=v.mode,
-                    report_only=v.report_only,
-                    reason=v.reason,
-                )
-                for v in verdicts
-            ]
-        ),
+        details=AuditDetails(violations=violation_lines(verdicts)),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "audit"))
 
