@@ -17,6 +17,12 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
+class HandBack(Exception):
+    """Raised by a record handler that hands its record back on purpose (a transient
+    failure already recorded): logged as one warning line, without a traceback, since a
+    throttling storm would otherwise print one per record per attempt."""
+
+
 class BatchFailed(RuntimeError):
     """Every record of the batch failed: the invocation fails, as Powertools' did, so
     Lambda's own retry (and the queue's redrive policy) apply to the whole batch."""
@@ -40,6 +46,9 @@ def _run(
     for record in records:
         try:
             handle(record)
+        except HandBack as exc:
+            logger.warning("batch record %s handed back to be retried: %s", identifier(record), exc)
+            failures.append({"itemIdentifier": identifier(record)})
         except Exception:
             logger.exception("batch record %s failed; it will be retried", identifier(record))
             failures.append({"itemIdentifier": identifier(record)})

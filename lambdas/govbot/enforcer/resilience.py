@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from govbot.batch import HandBack
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.events import ParsedEvent
 from govbot.ledger.keys import format_ts
@@ -54,7 +55,7 @@ class Attempt:
         return f"attempt {self.number} of {self.limit}"
 
 
-class RetryLater(Exception):
+class RetryLater(HandBack):
     """A transient failure: the ledger holds the attempt; SQS must deliver the event again."""
 
     def __init__(self, reason: str, actions: Sequence[ActionRecord] = ()) -> None:
