@@ -14,13 +14,10 @@ from typing import Any
 
 from botocore.model import Shape
 
+from govbot.events.catalogue import API_CALL, EVENT_SOURCE, SERVICE_EVENT
 from govbot_sandbox.emulator.contract import CallContext
 from govbot_sandbox.emulator.state import ImageRecord
 from govbot_sandbox.emulator.validation import operation_model
-
-API_CALL = "AWS API Call via CloudTrail"
-SERVICE_EVENT = "AWS Service Event via CloudTrail"
-EVENT_SOURCE = "appstream.amazonaws.com"
 
 # English names fixed here so the Java-style dates never depend on the process locale.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
