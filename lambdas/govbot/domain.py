@@ -7,8 +7,9 @@ these types; the policy engine, the enforcer, the replicator and the notifier sp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +52,28 @@ MessageKind = Literal[
     "exemption_expired",
     "event_rejected",
 ]
+
+# The highest severity govbot gives each message kind (enforcer, replicator, notifier):
+# what a route's ``min_severity`` can ever let through. Violation kinds carry their rules'
+# severity (up to critical); the others a fixed one.
+KIND_MAX_SEVERITY: Mapping[MessageKind, Severity] = MappingProxyType(
+    {
+        "violation_remedied": "critical",
+        "violation_audit": "critical",
+        "violation_resolved": "critical",
+        "violation_reminder": "critical",
+        "inbound_image_used": "critical",
+        "stop_sharing_impact": "medium",
+        "golden_copy_completed": "info",
+        "golden_copy_failed": "high",
+        "golden_source_deleted": "medium",
+        "golden_name_taken": "medium",
+        "drift_found": "critical",
+        "exemption_granted": "info",
+        "exemption_expired": "low",
+        "event_rejected": "low",
+    }
+)
 
 
 class Permissions(BaseModel):

@@ -23,7 +23,6 @@ from govbot.cli.render import evaluation_json, evaluation_lines
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.policy import Policy, PolicyError, evaluate
 from govbot.policy.loader import load_policy
-from govbot.policy.primitives import Severity
 
 # A hypothetical image needs an owner and a region for its ARN; neither changes a verdict.
 PLACEHOLDER_ACCOUNT = "000000000000"
@@ -89,24 +88,9 @@ def policy_summary(policy: Policy) -> dict[str, int]:
     }
 
 
-# The highest severity govbot gives each message kind (enforcer, replicator, notifier).
-KIND_MAX_SEVERITY: dict[str, Severity] = {
-    "violation_remedied": "critical",
-    "violation_audit": "medium",
-    "inbound_image_used": "critical",
-    "stop_sharing_impact": "medium",
-    "event_rejected": "low",
-    "drift_found": "critical",
-    "exemption_granted": "info",
-    "exemption_expired": "low",
-    "golden_copy_completed": "info",
-    "golden_copy_failed": "high",
-    "golden_source_deleted": "medium",
-}
-
-
 def policy_warnings(policy: Policy, now: Any) -> list[str]:
     """Valid but probably not meant: expired exemptions, routes and kinds that reach nobody."""
+    from govbot.domain import KIND_MAX_SEVERITY
     from govbot.policy.primitives import severity_at_least
 
     warnings = [
@@ -116,11 +100,8 @@ def policy_warnings(policy: Policy, now: Any) -> list[str]:
     ]
     routes = policy.notifications.routes
     for i, route in enumerate(routes):
-        kinds: tuple[str, ...] = route.kinds or tuple(KIND_MAX_SEVERITY)
-        if not any(
-            severity_at_least(KIND_MAX_SEVERITY.get(k, "critical"), route.min_severity)
-            for k in kinds
-        ):
+        kinds = route.kinds or tuple(KIND_MAX_SEVERITY)
+        if not any(severity_at_least(KIND_MAX_SEVERITY[k], route.min_severity) for k in kinds):
             warnings.append(
                 f"notifications.routes[{i}] {route.name!r}: delivers nothing: "
                 f"{', '.join(kinds)} never reach min_severity {route.min_severity}"

@@ -270,3 +270,31 @@ def test_validate_warns_about_expired_exemptions_and_dead_routes(tmp_path: Path)
     assert f"warning: {path}: exemptions[0] 'outsider-builds-demo': expired at" in warnings[0]
     assert any("routes[1] 'quiet': delivers nothing" in w for w in warnings)
     assert any("no route delivers golden_copy_failed messages" in w for w in warnings)
+
+
+def test_validate_knows_the_maximum_severity_of_every_message_kind(tmp_path: Path) -> None:
+    # golden_name_taken is at most medium: a high-only route for it delivers nothing, and
+    # no route left delivers violation_resolved or violation_reminder (every kind is known,
+    # none is assumed critical).
+    text = Path(DEMO_POLICY).read_text(encoding="utf-8")
+    text = text.replace(
+        "    - name: default\n      webhook: default\n",
+        "    - name: default\n      webhook: default\n      kinds: [violation_remedied]\n"
+        "    - name: names\n      webhook: names\n      kinds: [golden_name_taken]\n"
+        "      min_severity: high\n",
+    )
+    path = _write(tmp_path, "kinds.yaml", text)
+    result = run_cli("policy", "validate", path)
+    assert result.code == 0, result.err
+    warnings = result.err.splitlines()
+    assert any("routes[1] 'names': delivers nothing" in w for w in warnings)
+    for kind in ("violation_resolved", "violation_reminder", "golden_name_taken"):
+        assert any(f"no route delivers {kind} messages" in w for w in warnings), kind
+
+
+def test_every_message_kind_has_a_maximum_severity() -> None:
+    from typing import get_args
+
+    from govbot.domain import KIND_MAX_SEVERITY, MessageKind
+
+    assert set(KIND_MAX_SEVERITY) == set(get_args(MessageKind))
