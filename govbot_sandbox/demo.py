@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.slack_actions.buttons import ACTION_GRANT_RESTORE
+from govbot.slack_buttons import ACTION_GRANT_RESTORE
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import BOT_PRINCIPAL, HUB_ACCOUNT, Sandbox

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from govbot.slack_actions.buttons import ACTION_GRANT_RESTORE
+from govbot.slack_buttons import ACTION_GRANT_RESTORE
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.lambda_service import HUB_ACCOUNT, scheduled_event, sqs_record
 from govbot_sandbox.sandbox import SLACK_SIGNING_SECRET, Sandbox

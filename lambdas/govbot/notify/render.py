@@ -42,7 +42,7 @@ from govbot.ledger.records.payload import (
 )
 from govbot.notify.blockkit import clip, context, esc, fields, header, section, to_dicts
 from govbot.notify.model import RenderedMessage
-from govbot.slack_actions.buttons import (
+from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,

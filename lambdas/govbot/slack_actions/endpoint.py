@@ -35,14 +35,14 @@ from govbot.ledger.records.payload import ExemptionGranted
 from govbot.notify.model import PayloadError, parse_payload
 from govbot.notify.render import violation_pairs
 from govbot.policy.models import Policy
-from govbot.slack_actions.buttons import (
+from govbot.slack_actions.exemptions import build_exemption
+from govbot.slack_buttons import (
     ACTION_GRANT_RESTORE,
     ButtonValue,
     ButtonValueError,
     action_name,
     decode_button_value,
 )
-from govbot.slack_actions.exemptions import build_exemption
 
 REPLAY_WINDOW_SECONDS = 300
 MAX_RAW = 4000

@@ -5,7 +5,7 @@ own builders: :mod:`govbot.wiring.core` holds the seams every handler shares (se
 the one boto3 Session, the clock, the build-once cache); one module per handler builds that
 handler's parts (:mod:`~govbot.wiring.enforcer`, :mod:`~govbot.wiring.replicator`,
 :mod:`~govbot.wiring.notifier`, :mod:`~govbot.wiring.actions`), and
-:mod:`~govbot.wiring.governance` what the enforcer and the replicator are both built from.
+:mod:`~govbot.wiring.appstream_parts` what the enforcer and the replicator are both built from.
 A handler imports only its own wiring module.
 
 This package re-exports the core seams only (``wiring.configure``, ``wiring.session``...):

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from govbot.wiring.appstream_parts import appstream_gateway, governance_parts
 from govbot.wiring.core import _once, settings
-from govbot.wiring.governance import appstream_gateway, governance_parts
 
 if TYPE_CHECKING:
     from govbot.clock import Clock

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from govbot.wiring.appstream_parts import governance_parts
 from govbot.wiring.core import _once, settings
-from govbot.wiring.governance import governance_parts
 
 if TYPE_CHECKING:
     from govbot.clock import Clock

@@ -11,7 +11,8 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPer
 from govbot.gateways.secrets import StaticSecrets
 from govbot.governance import to_policy_exemptions
 from govbot.policy.engine import evaluate
-from govbot.slack_actions.buttons import (
+from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
+from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,
@@ -19,7 +20,6 @@ from govbot.slack_actions.buttons import (
     ButtonValueError,
     decode_button_value,
 )
-from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
 from tests.fakes import FakeLedger, RecordingQueue
 from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy

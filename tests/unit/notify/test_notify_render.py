@@ -11,7 +11,7 @@ from govbot.notify.digest import render_digest
 from govbot.notify.model import MESSAGE_KINDS, PayloadError, parse_payload
 from govbot.notify.render import console_url, exposure_window, render
 from govbot.notify.storm import DigestWindow
-from govbot.slack_actions.buttons import (
+from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
     ACTION_REAPPLY,

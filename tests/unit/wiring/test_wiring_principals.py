@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govbot.enforcer.logic import is_principal
-from govbot.wiring.governance import role_arn_resolver
+from govbot.wiring.appstream_parts import role_arn_resolver
 
 HUB = "123456789012"
 SPOKE = "210987654321"
