@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from govbot.clock import utcnow
 from govbot.gateways.retries import RetrySettings, install_retries
 from govbot.ledger.codec import KINDS, encode, record_from_item
+from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.keys import ensure_utc, format_ts
 from govbot.ledger.records import LedgerRecord
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Clock = Callable[[], datetime]
+# A record with a ``version`` field written by ``_put_versioned`` (copy jobs, sweep state).
+Versioned = TypeVar("Versioned", bound=LedgerRecord)
 
 # Throttling and transient faults are retried by botocore's conditions, without its quota:
 # standard mode, its handler then swapped for govbot.gateways.retries' quota-free one.
@@ -135,6 +138,35 @@ class LedgerCore:
         stamped = record.stamped(self.now())
         self.client.put_item(TableName=self.table_name, Item=self._encode(stamped))
         return stamped
+
+    def _put_versioned(
+        self, record: Versioned, expected_version: int | None, what: str
+    ) -> Versioned:
+        """Optimistic put: write ``record`` as ``version = expected_version + 1`` if the
+        stored version is still ``expected_version`` (``None``: it must not exist yet).
+
+        Returns what was stored; raises :class:`ConcurrentUpdate` naming ``what`` when
+        another writer got there first.
+        """
+        new_version = 1 if expected_version is None else expected_version + 1
+        stored = record.model_copy(update={"version": new_version}).stamped(self.now())
+        params: dict[str, Any] = {"TableName": self.table_name, "Item": self._encode(stored)}
+        if expected_version is None:
+            params["ConditionExpression"] = NOT_EXISTS
+        else:
+            params["ConditionExpression"] = "#version = :expected"
+            params["ExpressionAttributeNames"] = {"#version": "version"}
+            params["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+        try:
+            self.client.put_item(**params)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                expected = "absent" if expected_version is None else f"v{expected_version}"
+                raise ConcurrentUpdate(
+                    f"{what} changed under us (expected {expected}); re-read it and retry"
+                ) from exc
+            raise
+        return stored
 
     def _get(self, pk: str, sk: str) -> LedgerRecord | None:
         response = self.client.get_item(

@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from govbot.ledger._core import NOT_EXISTS, LedgerCore, is_condition_failure
-from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger._core import LedgerCore
 from govbot.ledger.keys import (
     ANNOUNCED_SK,
     BY_STATUS,
@@ -105,26 +102,9 @@ class StateMixin(LedgerCore):
         ``version = expected_version + 1`` (1 when created) and is returned. Raises
         :class:`ConcurrentUpdate` when another writer got there first.
         """
-        new_version = 1 if expected_version is None else expected_version + 1
-        stored = job.model_copy(update={"version": new_version}).stamped(self.now())
-        params: dict[str, Any] = {"TableName": self.table_name, "Item": self._encode(stored)}
-        if expected_version is None:
-            params["ConditionExpression"] = NOT_EXISTS
-        else:
-            params["ConditionExpression"] = "#version = :expected"
-            params["ExpressionAttributeNames"] = {"#version": "version"}
-            params["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-        try:
-            self.client.put_item(**params)
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                expected = "absent" if expected_version is None else f"v{expected_version}"
-                raise ConcurrentUpdate(
-                    f"copy job {job.source_arn} -> {job.destination_region} changed under us "
-                    f"(expected {expected}); re-read it and retry"
-                ) from exc
-            raise
-        return stored
+        return self._put_versioned(
+            job, expected_version, f"copy job {job.source_arn} -> {job.destination_region}"
+        )
 
     def active_copy_jobs(self) -> list[CopyJob]:
         """Every job not done/abandoned (``by-status`` = ``COPYJOB#active``), oldest first."""

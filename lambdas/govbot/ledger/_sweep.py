@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from botocore.exceptions import ClientError
-
-from govbot.ledger._core import NOT_EXISTS, LedgerCore, is_condition_failure
-from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger._core import LedgerCore
 from govbot.ledger.records import SweepLane, SweepPass
 from govbot.ledger.records.sweep import SWEEP_PK
 
@@ -31,22 +28,6 @@ class SweepMixin(LedgerCore):
         ``None`` creates it (it must not exist). Stores and returns ``version + 1``; raises
         :class:`ConcurrentUpdate` when another invocation wrote it first.
         """
-        new_version = 1 if expected_version is None else expected_version + 1
-        stored = record.model_copy(update={"version": new_version}).stamped(self.now())
-        params: dict[str, Any] = {"TableName": self.table_name, "Item": self._encode(stored)}
-        if expected_version is None:
-            params["ConditionExpression"] = NOT_EXISTS
-        else:
-            params["ConditionExpression"] = "#version = :expected"
-            params["ExpressionAttributeNames"] = {"#version": "version"}
-            params["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-        try:
-            self.client.put_item(**params)
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise ConcurrentUpdate(
-                    f"sweep {record.kind} {record.keys()[1]} changed under us "
-                    f"(expected {'absent' if expected_version is None else expected_version})"
-                ) from exc
-            raise
-        return stored
+        return self._put_versioned(
+            record, expected_version, f"sweep {record.kind} {record.keys()[1]}"
+        )
