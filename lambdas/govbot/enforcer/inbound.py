@@ -26,7 +26,6 @@ from govbot.ledger.records.details import InboundDetails
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import InboundImageUsed
 from govbot.ledger.records.state import AnnouncedState
-from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation, Verdict
 
 NO_REMEDY = "reported only: govbot never stops or changes a fleet or an image builder"
@@ -154,11 +153,6 @@ def reread_for_event(
     found = foreign_images(account, region, fleets, builders, governed=governed)
     snapshot = next(image for image in found if image.ref.arn == ref.arn)
     return snapshot, ""
-
-
-def reads_uses(policy: Policy) -> bool:
-    """True when a rule of ``policy`` judges fleets and builders on others' images."""
-    return any(rule.reads_uses for rule in policy.rules)
 
 
 def current_announced(store: AnnouncedReader, snapshot: ImageSnapshot) -> AnnouncedState | None:

@@ -19,7 +19,6 @@ from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.inbound import (
     current_announced,
-    reads_uses,
     reread_for_event,
     standing_item,
 )
@@ -51,7 +50,7 @@ from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
-from govbot.policy.engine import reads_tags
+from govbot.policy.engine import reads_tags, reads_uses
 from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.

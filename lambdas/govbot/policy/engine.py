@@ -69,11 +69,18 @@ def evaluate(
 
 
 def reads_tags(policy: Policy) -> bool:
-    """True when :func:`evaluate` can depend on an image's tags: a rule or an exemption of
-    ``policy`` selects images by tag (Slack-granted exemptions select by name only)."""
-    return any(rule.images.tags for rule in policy.rules) or any(
+    """True when :func:`evaluate` can depend on an image's tags: a rule's type reads them
+    (``reads_tags``), or a rule or an exemption of ``policy`` selects images by tag
+    (Slack-granted exemptions select by name only)."""
+    return any(rule.reads_tags or rule.images.tags for rule in policy.rules) or any(
         exemption.images.tags for exemption in policy.exemptions
     )
+
+
+def reads_uses(policy: Policy) -> bool:
+    """True when a rule type of ``policy`` reads ``image.used_by`` (``reads_uses``): only
+    then are a governed account's fleets and builders read."""
+    return any(rule.reads_uses for rule in policy.rules)
 
 
 def apply_changes(image: ImageSnapshot, evaluation: Evaluation) -> ImageSnapshot:

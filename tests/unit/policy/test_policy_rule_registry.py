@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 import pytest
 
 from govbot.policy import PolicyError, RuleConfig, RuleContext, Verdict, evaluate, rule_types
+from govbot.policy.engine import reads_tags, reads_uses
 from govbot.policy.primitives import Severity
 from govbot.policy.rules import (
     MaxSharedAccounts,
@@ -36,6 +37,7 @@ class NoFleetWithoutTag(RuleConfig):
     """Test-only rule type: fleet shares need the image to carry ``tag`` = "yes"."""
 
     default_severity: ClassVar[Severity] = "low"
+    reads_tags: ClassVar[bool] = True
 
     type: Literal["no_fleet_without_tag"]
     tag: str
@@ -99,6 +101,18 @@ def test_a_rule_type_from_a_test_module_loads_and_evaluates(
     assert change.deletes_share
     tagged = image("prod-web", share(LISTED, fleet=True), tags={"shareable": "yes"})
     assert [v.outcome for v in evaluate(tagged, loaded, NOW).verdicts] == ["allowed"]
+
+
+def test_a_rule_that_reads_tags_makes_the_engine_fetch_them(
+    registered: type[NoFleetWithoutTag],
+) -> None:
+    # No selector of this policy reads tags: only the rule type's declaration says so.
+    loaded = policy(TAG_RULE)
+    assert not any(rule.images.tags for rule in loaded.rules)
+    assert reads_tags(loaded)
+    assert not reads_tags(policy("rules: [{id: cap, type: max_shared_accounts, max: 1}]"))
+    assert not reads_uses(loaded)
+    assert reads_uses(policy("rules: [{id: in, type: inbound_only_from_trusted}]"))
 
 
 def test_a_registered_rule_gets_the_same_field_errors(

@@ -40,6 +40,10 @@ class RuleConfig(StrictModel):
     #: True when ``check`` reads ``image.used_by`` (a governed account's fleets and builders
     #: on another account's image): only then do the enforcer and the sweep read them.
     reads_uses: ClassVar[bool] = False
+    #: True when ``check`` reads ``image.tags`` itself (beyond the ``images`` selector):
+    #: the enforcer then reads an image's tags for every event, not only when a selector
+    #: names tags (``policy.engine.reads_tags``).
+    reads_tags: ClassVar[bool] = False
 
     id: Identifier
     description: str | None = None
