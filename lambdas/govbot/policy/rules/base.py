@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from pydantic import ConfigDict
 
@@ -19,10 +19,8 @@ from govbot.domain import ImageSnapshot, Mode, PermissionKind, SharedAccountPerm
 from govbot.policy.exemptions import Exemption
 from govbot.policy.primitives import Identifier, Severity, StrictModel
 from govbot.policy.results import Outcome, Verdict
+from govbot.policy.sections import OrganizationTrust
 from govbot.policy.selectors import ImageSelector
-
-if TYPE_CHECKING:
-    from govbot.policy.models import Policy
 
 PERMISSION_KINDS: tuple[PermissionKind, ...] = ("fleet", "image_builder")
 
@@ -67,13 +65,26 @@ class RuleConfig(StrictModel):
         raise NotImplementedError(f"rule type {self.type_name!r} does not implement check()")
 
 
+class PolicyView(Protocol):
+    """What a rule reads of the policy it belongs to (``govbot.policy.models.Policy``).
+
+    A Protocol, so the rules do not import the policy model that is built from them.
+    """
+
+    @property
+    def organization(self) -> OrganizationTrust: ...
+    def mode_of(self, rule: RuleConfig) -> Mode: ...
+    def account_label(self, account_id: str) -> str: ...
+    def trust_reason(self, account_id: str, org_accounts: frozenset[str]) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """Everything one evaluation needs, computed once, and the verdict builders."""
 
     image: ImageSnapshot
     shares: tuple[SharedAccountPermission, ...]  # merged, non-empty, by account id
-    policy: Policy
+    policy: PolicyView
     now: datetime
     org_accounts: frozenset[str]
     exemptions: tuple[Exemption, ...]  # file exemptions first, then call-time ones
