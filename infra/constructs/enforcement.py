@@ -62,6 +62,7 @@ class Enforcement(Construct):
         governed_regions: Sequence[str],
         remediation_role_arns: Sequence[str] = (),
         drift_sweep_minutes: int = DEFAULT_DRIFT_SWEEP_MINUTES,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 5 <= drift_sweep_minutes <= 1440:
@@ -81,6 +82,7 @@ class Enforcement(Construct):
             schedule_id=None,  # the drift sweep has its own function, scheduled below
             schedule_minutes=drift_sweep_minutes,
             schedule_description="",
+            role_name=role_name,
         )
         worker = queue_worker(
             self,

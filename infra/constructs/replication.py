@@ -45,6 +45,7 @@ class Replication(Construct):
         governed_regions: Sequence[str],
         sweep_minutes: int,
         remediation_role_arns: Sequence[str] = (),
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         spec = WorkerSpec(
@@ -60,6 +61,7 @@ class Replication(Construct):
             schedule_id="SweepSchedule",
             schedule_minutes=sweep_minutes,
             schedule_description="govbot: periodic golden image sweep (copy progress, coverage)",
+            role_name=role_name,
         )
         worker = queue_worker(
             self,

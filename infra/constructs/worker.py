@@ -127,6 +127,7 @@ class WorkerSpec:
     schedule_id: str | None  # None: no schedule (the enforcer's sweep has a function of its own)
     schedule_minutes: int
     schedule_description: str
+    role_name: str | None = None  # fixed name of the function's role (trusted by spokes)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def queue_worker(
             timeout=spec.timeout,
             memory_size=spec.memory_size,
             dead_letter_queue=queues.dlq,
+            role_name=spec.role_name,
         ),
     )
     consume_queue(function.function, queues.queue)
