@@ -132,6 +132,16 @@ class GovbotHubStack(cdk.Stack):
             "Slack app's Interactivity Request URL (the actions function's URL)",
         )
         self._output(
+            "SlackWebhooksSecretName",
+            notifications.webhooks_secret.secret_name,
+            'Slack incoming webhooks, JSON {"route": "https://hooks.slack.com/..."}',
+        )
+        self._output(
+            "SlackSigningSecretName",
+            notifications.signing_secret.secret_name,
+            "the Slack app's signing secret (Basic Information > App Credentials)",
+        )
+        self._output(
             "LedgerTableName", ledger.table.table_name, "ledger table: govbot ledger --table ..."
         )
         self._output("AlarmTopicArn", alarms.topic.topic_arn, "SNS topic of govbot's alarms")

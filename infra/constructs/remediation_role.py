@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.constructs.enforcement import ENFORCER_IMAGE_ACTIONS
-from infra.constructs.replication import REPLICATOR_IMAGE_ACTIONS
+from infra.grants import APPSTREAM_KINDS, STAR_ONLY, needs_by_kind
 from infra.permissions import grant_appstream, grant_star_only
 
 IAM_ROLE_NAME_MAX = 64
@@ -24,9 +23,21 @@ IAM_ROLE_NAME_MAX = 64
 HUB_FUNCTIONS_IN_SPOKES: tuple[str, ...] = ("enforcer", "replicator")
 
 
+def remediation_needs() -> dict[str, list[str]]:
+    """AppStream kind -> actions the hub functions call in a spoke (enforcer + replicator,
+    from their declared calls), ``*`` for the AppStream actions with no resource type."""
+    needs: dict[str, set[str]] = {}
+    for function in HUB_FUNCTIONS_IN_SPOKES:
+        for kind, actions in needs_by_kind(function).items():
+            appstream = {a for a in actions if a.startswith("appstream:")}
+            if appstream and (kind in APPSTREAM_KINDS or kind == "*"):
+                needs.setdefault(kind, set()).update(appstream)
+    return {kind: sorted(actions) for kind, actions in sorted(needs.items())}
+
+
 def remediation_image_actions() -> list[str]:
     """AppStream image actions the hub functions call in a spoke (enforcer + replicator)."""
-    return sorted(set(ENFORCER_IMAGE_ACTIONS) | set(REPLICATOR_IMAGE_ACTIONS))
+    return remediation_needs()["image"]
 
 
 def hub_function_role_name(hub_stack: str, function: str) -> str:
@@ -105,17 +116,10 @@ class RemediationRole(Construct):
             description="govbot remediation: the hub's enforcer and replicator act on images",
         )
         # Account-agnostic: each spoke's own images, whatever account the template lands in.
-        for actions, kind in (
-            (remediation_image_actions(), "image"),
-            (["appstream:DescribeFleets"], "fleet"),
-            (["appstream:DescribeImageBuilders"], "image-builder"),
-        ):
-            grant_appstream(self.role, actions, kind, regions, agnostic=True)
-        grant_star_only(
-            self,
-            "ListTagsPolicy",
-            self.role,
-            ["appstream:ListTagsForResource"],
-            "appstream:ListTagsForResource lists no resource type in the Service "
-            "Authorization Reference for AppStream 2.0, so it can only be granted on '*'.",
-        )
+        for kind, actions in remediation_needs().items():
+            if kind == "*":
+                for action in actions:
+                    construct_id, reason = STAR_ONLY[action]
+                    grant_star_only(self, construct_id, self.role, [action], reason)
+            else:
+                grant_appstream(self.role, actions, kind, regions, agnostic=True)

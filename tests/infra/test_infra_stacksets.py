@@ -189,3 +189,34 @@ def test_one_forwarder_template_deploys_into_two_accounts_and_regions(aws, synth
         assert {e["prefix"] for e in excluded} == {
             f"arn:aws:sts::{account}:assumed-role/{ROLE_NAME}/"
         }
+
+
+def test_the_cost_model_counts_what_the_templates_hold(synth) -> None:
+    from bench import cost
+
+    assembly, directory, _ = synth
+    hub = assembly.get_stack_by_name("GovbotHub").template
+    forwarder = json.loads((directory / STACKSET_FORWARDER_TEMPLATE).read_text())
+
+    def count(template: dict[str, Any], resource_type: str) -> int:
+        return sum(r["Type"] == resource_type for r in template["Resources"].values())
+
+    assert count(hub, "AWS::CloudWatch::Alarm") == cost.HUB_ALARMS
+    assert count(hub, "AWS::KMS::Key") == cost.HUB_KMS_KEYS
+    assert count(hub, "AWS::SecretsManager::Secret") == cost.SECRETS
+    assert count(forwarder, "AWS::CloudWatch::Alarm") == cost.FORWARDER_ALARMS
+    assert count(forwarder, "AWS::KMS::Key") == cost.FORWARDER_KMS_KEYS
+
+
+def test_stable_secret_names_are_stack_outputs(synth) -> None:
+    assembly, _, _ = synth
+    hub = assembly.get_stack_by_name("GovbotHub").template
+    names = {
+        r["Properties"]["Name"]
+        for r in hub["Resources"].values()
+        if r["Type"] == "AWS::SecretsManager::Secret"
+    }
+    assert names == {"govbot/slack/webhooks", "govbot/slack/signing"}
+    outputs = hub["Outputs"]
+    assert "SlackWebhooksSecretName" in outputs
+    assert "SlackSigningSecretName" in outputs
