@@ -74,24 +74,17 @@ def signing_problems(text: str) -> list[str]:
 
 def default_secret_reader(region: str | None, endpoint_url: str | None) -> Callable[[str], str]:
     """Read a secret's string value by name or ARN (the ambient credentials)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from govbot.wiring.secrets import secret_string_reader
 
-    from govbot import wiring
+    read = secret_string_reader(region, endpoint_url)
 
-    client = wiring.session().client(
-        "secretsmanager", region_name=region, endpoint_url=endpoint_url
-    )
-
-    def read(secret_id: str) -> str:
+    def checked(secret_id: str) -> str:
         try:
-            return str(client.get_secret_value(SecretId=secret_id).get("SecretString", ""))
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "Unknown")
-            raise SecretReadFailed(f"secret {secret_id!r}: cannot read it ({code})") from exc
-        except BotoCoreError as exc:
-            raise SecretReadFailed(f"secret {secret_id!r}: cannot read it ({exc})") from exc
+            return read(secret_id)
+        except LookupError as exc:
+            raise SecretReadFailed(str(exc)) from exc
 
-    return read
+    return checked
 
 
 def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
