@@ -7,7 +7,8 @@ every Lambda invocation and DynamoDB write and read request unit govbot's client
 units, an item's size is estimated from its encoded JSON, rounded up per KB). ``monthly()``
 turns those figures and the stated event rates into dollars with the prices below.
 
-Prices: AWS public list prices for us-east-1 as published on 2026-12-01 (Lambda arm64,
+Prices: AWS public list prices for us-east-1, recorded here on 2026-12-01 from the
+published price pages as last known (not re-fetched: the build has no network; Lambda arm64,
 DynamoDB on-demand after the November 2024 reduction, SQS standard, EventBridge, Secrets
 Manager, KMS, CloudWatch). AppStream API calls are not billed. Not included: CloudTrail
 (the organization trail's first copy of management events is free), data transfer, logs
