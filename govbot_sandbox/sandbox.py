@@ -163,7 +163,7 @@ class Sandbox:
             self.slack_secret_arn = self._store_webhooks(self.slack)
             self.signing_secret_arn = boto3.client(
                 "secretsmanager", region_name=self.hub_region
-            ).create_secret(Name="govbot/slack-signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
+            ).create_secret(Name="govbot/slack/signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
             self._environ["SLACK_WEBHOOKS_SECRET_ARN"] = self.slack_secret_arn
             self._environ["SLACK_SIGNING_SECRET_ARN"] = self.signing_secret_arn
         self.enforcer_queue = self._queue("govbot-enforcer")
@@ -443,7 +443,7 @@ class Sandbox:
         routes = load_policy(self.policy_path).notifications.routes
         urls = {route.webhook: slack.url(route.webhook) for route in routes}
         secrets = boto3.client("secretsmanager", region_name=self.hub_region)
-        created = secrets.create_secret(Name="govbot/slack-webhooks", SecretString=json.dumps(urls))
+        created = secrets.create_secret(Name="govbot/slack/webhooks", SecretString=json.dumps(urls))
         return str(created["ARN"])
 
     def _stream_records(self) -> Iterator[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,11 @@ from infra.spoke_stack import (
     GovbotForwarderStack,
     GovbotSpokeRoleStack,
     forwarder_principal_prefix,
-    hub_role_patterns,
+    hub_role_arns,
     plan_forwarders,
 )
 from infra.stack import GovbotHubStack
+from infra.stacksets import stackset_ready, stackset_templates, write_stackset_templates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "GovbotHub"
@@ -66,6 +67,8 @@ class Deployment:
     forwarders: tuple[GovbotForwarderStack, ...] = ()
     spoke_roles: tuple[GovbotSpokeRoleStack, ...] = ()
     notes: tuple[str, ...] = ()
+    # File name -> template of the StackSet spoke templates (infra/stacksets.py).
+    stacksets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def build_app(
@@ -78,6 +81,9 @@ def build_app(
     deployment = build_deployment(outdir, context, nag=nag)
     for note in deployment.notes:
         print(note, file=sys.stderr)
+    if deployment.stacksets:
+        written = write_stackset_templates(deployment.stacksets, deployment.app.outdir)
+        print(f"govbot: StackSet templates for the spoke OUs written to {written}", file=sys.stderr)
     return deployment.app, deployment.hub
 
 
@@ -110,9 +116,12 @@ def build_deployment(
         forwarders, spoke_roles = _spoke_stacks(app, settings, stack)
     elif needs_spokes:
         notes = (SPOKES_NEED_ENV,)
+    stacksets = (
+        stackset_templates(settings, stack.stack_name, merged) if stackset_ready(settings) else {}
+    )
     if nag:
         add_nag_checks(app)
-    return Deployment(app, stack, forwarders, spoke_roles, notes)
+    return Deployment(app, stack, forwarders, spoke_roles, notes, stacksets)
 
 
 def _spoke_stacks(
@@ -121,7 +130,7 @@ def _spoke_stacks(
     plan = plan_forwarders(
         settings.account, settings.region, settings.governed_regions, settings.spoke_accounts
     )
-    patterns = hub_role_patterns(hub) if settings.spoke_accounts else []
+    trusted = hub_role_arns(hub)
     # IAM is global; the role stack is pinned to the hub region only to have a home.
     spoke_roles = tuple(
         GovbotSpokeRoleStack(
@@ -129,8 +138,9 @@ def _spoke_stacks(
             f"GovbotSpokeRole-{account}",
             role_name=settings.remediation_role_name,
             hub_account=settings.account,
-            hub_role_patterns=patterns,
+            hub_role_arns=trusted,
             governed_regions=settings.governed_regions,
+            organization_id=settings.organization_id,
             env=cdk.Environment(account=account, region=settings.region),
             description="govbot spoke: remediation role assumed by the hub's functions",
         )
@@ -160,8 +170,8 @@ def _spoke_stacks(
     # Deploy order for `cdk deploy --all`: the hub, then the roles it assumes in the
     # spokes, then the forwarders that send the spokes' events to it.
     for role_stack in spoke_roles:
-        role_stack.add_dependency(hub)
+        role_stack.add_stack_dependency(hub)
     for forwarder in forwarders:
         for dependency in spoke_roles or (hub,):
-            forwarder.add_dependency(dependency)
+            forwarder.add_stack_dependency(dependency)
     return forwarders, spoke_roles

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+from govbot.regions import UnknownRegionError, check_regions
+
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+ORGANIZATION_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 # The retention periods CloudWatch Logs accepts (aws_logs.RetentionDays values).
 LOG_RETENTION_DAYS = frozenset(
     (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -43,6 +45,7 @@ DEFAULTS: Mapping[str, Any] = {
     "account": "",
     "region": "",
     "spoke_accounts": [],
+    "organization_id": "",
 }
 
 
@@ -73,6 +76,8 @@ class HubSettings:
     spoke_accounts: tuple[str, ...] = ()
     # How often the enforcer's drift sweep re-checks every private image (minutes).
     drift_sweep_minutes: int = 60
+    # AWS Organizations id (o-...): spoke roles then trust the hub roles only from inside it.
+    organization_id: str = ""
 
 
 # Context keys the CDK itself and its CLI set (feature flags, lookups, CLI settings).
@@ -163,11 +168,7 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
     regions = _as_list("governed_regions", value("governed_regions"))
     if not regions:
         raise InfraConfigError("context 'governed_regions': expected at least one region")
-    for region in regions:
-        if not REGION_PATTERN.match(region):
-            raise InfraConfigError(
-                f"context 'governed_regions': {region!r} is not a region name like 'us-east-1'"
-            )
+    _check_regions("governed_regions", regions)
     accounts = _as_list("governed_account_ids", value("governed_account_ids"))
     for account in accounts:
         if not ACCOUNT_PATTERN.match(account):
@@ -183,8 +184,8 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
     if account and not ACCOUNT_PATTERN.match(account):
         raise InfraConfigError(f"context 'account': {account!r} is not a 12-digit account id")
     region = _as_str("region", value("region"))
-    if region and not REGION_PATTERN.match(region):
-        raise InfraConfigError(f"context 'region': {region!r} is not a region name")
+    if region:
+        _check_regions("region", (region,))
     slack_version = _as_str("slack_sdk_version", value("slack_sdk_version"))
     if not re.fullmatch(r"\d+\.\d+\.\d+", slack_version):
         raise InfraConfigError(
@@ -202,6 +203,12 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
         raise InfraConfigError(
             f"context 'log_retention_days': expected one of {sorted(LOG_RETENTION_DAYS)}, "
             f"got {log_retention}"
+        )
+    organization_id = _as_str("organization_id", value("organization_id"))
+    if organization_id and not ORGANIZATION_PATTERN.match(organization_id):
+        raise InfraConfigError(
+            f"context 'organization_id': {organization_id!r} is not an organization id like "
+            "'o-a1b2c3d4e5' (aws organizations describe-organization)"
         )
     policy_file = Path(_as_str("policy_file", value("policy_file")))
     if not policy_file.is_absolute() and base_dir is not None:
@@ -228,6 +235,7 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
         alarm_email=_as_str("alarm_email", value("alarm_email")),
         account=account,
         region=region,
+        organization_id=organization_id,
         spoke_accounts=_spoke_accounts(
             _as_list("spoke_accounts", value("spoke_accounts")),
             governed=accounts,
@@ -235,6 +243,14 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
             role_name=_as_str("remediation_role_name", value("remediation_role_name")),
         ),
     )
+
+
+def _check_regions(key: str, regions: Sequence[str]) -> None:
+    # The one validator (govbot.regions): the partition's region list, with did-you-mean.
+    try:
+        check_regions(regions, f"context {key!r}")
+    except UnknownRegionError as exc:
+        raise InfraConfigError(str(exc)) from None
 
 
 def _spoke_accounts(

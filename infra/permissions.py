@@ -36,17 +36,23 @@ def _nag_token(value: str, placeholder: str) -> str:
     return placeholder if cdk.Token.is_unresolved(value) else value
 
 
-def appstream_arns(kind: str, regions: Iterable[str], stack: cdk.Stack) -> list[tuple[str, str]]:
+def appstream_arns(
+    kind: str, regions: Iterable[str], stack: cdk.Stack, *, agnostic: bool = False
+) -> list[tuple[str, str]]:
     """``(arn, nag_name)`` of ``<kind>/*`` in the stack's account for every governed region.
 
     ``nag_name`` is how cdk-nag prints the resource in a finding id (tokens become
-    ``<AWS::Partition>`` / ``<AWS::AccountId>``).
+    ``<AWS::Partition>`` / ``<AWS::AccountId>``). ``agnostic``: the account and partition
+    are CloudFormation's pseudo parameters even when the stack has a concrete environment
+    (a template deployed unchanged to many accounts).
     """
-    partition = _nag_token(stack.partition, "<AWS::Partition>")
-    account = _nag_token(stack.account, "<AWS::AccountId>")
+    stack_partition = cdk.Aws.PARTITION if agnostic else stack.partition
+    stack_account = cdk.Aws.ACCOUNT_ID if agnostic else stack.account
+    partition = _nag_token(stack_partition, "<AWS::Partition>")
+    account = _nag_token(stack_account, "<AWS::AccountId>")
     return [
         (
-            f"arn:{stack.partition}:appstream:{region}:{stack.account}:{kind}/*",
+            f"arn:{stack_partition}:appstream:{region}:{stack_account}:{kind}/*",
             f"arn:{partition}:appstream:{region}:{account}:{kind}/*",
         )
         for region in regions
@@ -54,7 +60,12 @@ def appstream_arns(kind: str, regions: Iterable[str], stack: cdk.Stack) -> list[
 
 
 def grant_appstream(
-    role: iam.Role, actions: Sequence[str], kind: str, regions: Sequence[str]
+    role: iam.Role,
+    actions: Sequence[str],
+    kind: str,
+    regions: Sequence[str],
+    *,
+    agnostic: bool = False,
 ) -> None:
     """Grant AppStream ``actions`` on ``kind`` ARNs of the governed regions (own account)."""
     unsupported = [a for a in actions if a in APPSTREAM_STAR_ONLY_ACTIONS]
@@ -62,7 +73,7 @@ def grant_appstream(
         raise ValueError(
             f"{unsupported} cannot be scoped to {kind} ARNs; use grant_star_only() instead"
         )
-    arns = appstream_arns(kind, regions, cdk.Stack.of(role))
+    arns = appstream_arns(kind, regions, cdk.Stack.of(role), agnostic=agnostic)
     role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=[a for a, _ in arns]))
     for _, nag_name in arns:
         acknowledge(

@@ -22,13 +22,12 @@ from infra.constructs.forwarding import (
     hub_bus_arn,
     partition_for,
 )
-from infra.constructs.remediation_role import RemediationRole, hub_role_pattern
+from infra.constructs.remediation_role import RemediationRole, hub_function_role_arns
 
-# Paths (under the hub stack) of the function roles a spoke's remediation role trusts.
-HUB_FUNCTION_ROLE_PATHS: tuple[str, ...] = (
-    "Enforcement/Enforcer/Role",
-    "Replication/Replicator/Role",
-)
+# File names of the StackSet templates ``python app.py`` writes under <outdir>/stacksets/.
+STACKSET_DIR = "stacksets"
+STACKSET_ROLE_TEMPLATE = "govbot-spoke-role.template.json"
+STACKSET_FORWARDER_TEMPLATE = "govbot-spoke-forwarder.template.json"
 
 
 @dataclass(frozen=True)
@@ -61,38 +60,34 @@ def plan_forwarders(
     return plan
 
 
-def hub_role_patterns(hub: cdk.Stack) -> list[str]:
-    """``aws:PrincipalArn`` patterns of the hub's enforcer and replicator roles."""
-    patterns = []
-    for path in HUB_FUNCTION_ROLE_PATHS:
-        role = hub.node.try_find_child(path.split("/")[0])
-        for part in path.split("/")[1:]:
-            role = role.node.try_find_child(part) if role is not None else None
-        resource = role.node.default_child if role is not None else None
-        if not isinstance(resource, cdk.CfnResource):
-            raise ValueError(f"hub stack {hub.stack_name}: no role at {path!r} to trust")
-        logical_id = str(hub.resolve(hub.get_logical_id(resource)))
-        patterns.append(
-            hub_role_pattern(partition_for(hub.region), hub.account, hub.stack_name, logical_id)
-        )
-    return patterns
+def hub_role_arns(hub: cdk.Stack) -> list[str]:
+    """Exact ARNs of the hub's enforcer and replicator roles (fixed names)."""
+    return hub_function_role_arns(partition_for(hub.region), hub.account, hub.stack_name)
 
 
 def forwarder_principal_prefix(
     spec: ForwarderSpec, *, hub_account: str, hub_stack_name: str, remediation_role_name: str
 ) -> str:
     """Whose calls in ``spec``'s account are govbot's: there the hub's roles act in the hub
-    account, and the remediation role in a spoke.
+    account, and the remediation role in a spoke (``spoke_principal_prefix``).
 
-    >>> forwarder_principal_prefix(ForwarderSpec("222222222222", "eu-west-1"),
+    >>> forwarder_principal_prefix(ForwarderSpec("111111111111", "eu-west-1"),
     ...     hub_account="111111111111", hub_stack_name="GovbotHub",
     ...     remediation_role_name="govbot-remediation")
-    'arn:aws:sts::222222222222:assumed-role/govbot-remediation/'
+    'arn:aws:sts::111111111111:assumed-role/GovbotHub-'
     """
-    partition = partition_for(spec.region)
     if spec.account == hub_account:
+        partition = partition_for(spec.region)
         return f"arn:{partition}:sts::{hub_account}:assumed-role/{hub_stack_name}-"
-    return f"arn:{partition}:sts::{spec.account}:assumed-role/{remediation_role_name}/"
+    return spoke_principal_prefix(remediation_role_name)
+
+
+def spoke_principal_prefix(remediation_role_name: str) -> str:
+    """The remediation role's sessions in whatever account the template is deployed to
+    (``AWS::Partition`` and ``AWS::AccountId``: one template for every spoke)."""
+    return (
+        f"arn:{cdk.Aws.PARTITION}:sts::{cdk.Aws.ACCOUNT_ID}:assumed-role/{remediation_role_name}/"
+    )
 
 
 class GovbotForwarderStack(cdk.Stack):
@@ -144,8 +139,9 @@ class GovbotSpokeRoleStack(cdk.Stack):
         *,
         role_name: str,
         hub_account: str,
-        hub_role_patterns: Sequence[str],
+        hub_role_arns: Sequence[str],
         governed_regions: Sequence[str],
+        organization_id: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -154,7 +150,8 @@ class GovbotSpokeRoleStack(cdk.Stack):
             "Remediation",
             role_name=role_name,
             hub_account=hub_account,
-            hub_role_patterns=hub_role_patterns,
+            hub_role_arns=hub_role_arns,
             regions=governed_regions,
+            organization_id=organization_id,
         )
         cdk.CfnOutput(self, "RemediationRoleArn", value=self.remediation.role.role_arn)

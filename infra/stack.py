@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from govbot import routing
@@ -19,7 +18,7 @@ from infra.constructs.hub_bus_policy import SpokeEventsPolicy
 from infra.constructs.ledger import Ledger
 from infra.constructs.notifications import Notifications
 from infra.constructs.policy_parameter import PolicyParameter
-from infra.constructs.remediation_role import hub_role_pattern
+from infra.constructs.remediation_role import hub_function_role_name
 from infra.constructs.replication import Replication
 
 
@@ -32,14 +31,6 @@ def own_principal_prefix(partition: str, account: str, stack_name: str) -> str:
     'arn:aws:sts::111122223333:assumed-role/GovbotHub-'
     """
     return f"arn:{partition}:sts::{account}:assumed-role/{stack_name}-"
-
-
-def _check_role_name_fits(stack: cdk.Stack, role: iam.Role) -> None:
-    """The generated name must start with the stack name, or the exclusion would miss."""
-    resource = role.node.default_child
-    assert isinstance(resource, cdk.CfnResource)
-    logical_id = str(stack.resolve(stack.get_logical_id(resource)))
-    hub_role_pattern("aws", "000000000000", stack.stack_name, logical_id)  # raises if not
 
 
 class GovbotHubStack(cdk.Stack):
@@ -82,6 +73,7 @@ class GovbotHubStack(cdk.Stack):
             governed_regions=settings.governed_regions,
             remediation_role_arns=self.remediation_role_arns(settings),
             drift_sweep_minutes=settings.drift_sweep_minutes,
+            role_name=hub_function_role_name(self.stack_name, "enforcer"),
         )
         replication = Replication(
             self,
@@ -96,9 +88,8 @@ class GovbotHubStack(cdk.Stack):
             governed_regions=settings.governed_regions,
             sweep_minutes=settings.replication_sweep_minutes,
             remediation_role_arns=self.remediation_role_arns(settings),
+            role_name=hub_function_role_name(self.stack_name, "replicator"),
         )
-        for role in (enforcement.enforcer.role, replication.replicator.role):
-            _check_role_name_fits(self, role)
         # Both roles act on images; the enforcer must recognise their CloudTrail events
         # (the second guard behind the rules' exclusion).
         principals = [
@@ -139,6 +130,16 @@ class GovbotHubStack(cdk.Stack):
             "ActionsUrl",
             notifications.actions_url.url,
             "Slack app's Interactivity Request URL (the actions function's URL)",
+        )
+        self._output(
+            "SlackWebhooksSecretName",
+            notifications.webhooks_secret.secret_name,
+            'Slack incoming webhooks, JSON {"route": "https://hooks.slack.com/..."}',
+        )
+        self._output(
+            "SlackSigningSecretName",
+            notifications.signing_secret.secret_name,
+            "the Slack app's signing secret (Basic Information > App Credentials)",
         )
         self._output(
             "LedgerTableName", ledger.table.table_name, "ledger table: govbot ledger --table ..."

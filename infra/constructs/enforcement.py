@@ -22,22 +22,12 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import schedule_function
 from infra.constructs.worker import WorkerSpec, queue_worker
-from infra.permissions import (
-    grant_appstream,
-    grant_star_only,
-)
 
 ENFORCER_TIMEOUT = cdk.Duration.seconds(60)
 # A sweep pass of a large estate needs minutes; one cut short resumes on the next run.
 DRIFT_SWEEPER_TIMEOUT = cdk.Duration.minutes(15)
 DRIFT_SWEEPER_HANDLER = "govbot.handlers.enforcer.sweep_handler"
 DEFAULT_DRIFT_SWEEP_MINUTES = 60
-ENFORCER_IMAGE_ACTIONS = (
-    "appstream:DescribeImages",
-    "appstream:DescribeImagePermissions",
-    "appstream:UpdateImagePermissions",
-    "appstream:DeleteImagePermissions",
-)
 
 
 class Enforcement(Construct):
@@ -62,6 +52,7 @@ class Enforcement(Construct):
         governed_regions: Sequence[str],
         remediation_role_arns: Sequence[str] = (),
         drift_sweep_minutes: int = DEFAULT_DRIFT_SWEEP_MINUTES,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 5 <= drift_sweep_minutes <= 1440:
@@ -81,6 +72,10 @@ class Enforcement(Construct):
             schedule_id=None,  # the drift sweep has its own function, scheduled below
             schedule_minutes=drift_sweep_minutes,
             schedule_description="",
+            role_name=role_name,
+            # Its grants: the declared needs of its calls (govbot.iam, infra/grants.py).
+            iam_function="enforcer",
+            regions=tuple(governed_regions),
         )
         worker = queue_worker(
             self,
@@ -119,21 +114,3 @@ class Enforcement(Construct):
             description="govbot: periodic drift sweep (re-checks every private image's sharing)",
         )
         alarms.add_function_health("DriftSweeper", self.sweeper.function)
-        grant_appstream(self.enforcer.role, ENFORCER_IMAGE_ACTIONS, "image", governed_regions)
-        # Messages name a governed consumer's fleets (stop sharing) and image builders
-        # (builder exposure); both Describe calls accept their resource type.
-        grant_appstream(self.enforcer.role, ["appstream:DescribeFleets"], "fleet", governed_regions)
-        grant_appstream(
-            self.enforcer.role,
-            ["appstream:DescribeImageBuilders"],
-            "image-builder",
-            governed_regions,
-        )
-        grant_star_only(
-            self,
-            "OrganizationsPolicy",
-            self.enforcer.role,
-            ["organizations:ListAccounts"],
-            "organizations:ListAccounts has no resource type (it lists the whole "
-            "organization), so '*' is the only Resource IAM accepts for it.",
-        )

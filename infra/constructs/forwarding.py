@@ -135,7 +135,6 @@ class HubForwarding(Construct):
         super().__init__(scope, construct_id)
         if not patterns:
             raise ValueError(f"{self.node.path}: at least one pattern is needed to forward")
-        stack = cdk.Stack.of(self)
         # SSE-SQS, not the hub's CMK: EventBridge writes here directly, and a per-region
         # customer key would need its own key policy for events.amazonaws.com.
         self.dlq = sqs.Queue(
@@ -171,7 +170,7 @@ class HubForwarding(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
+                {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
             ),
             description="govbot forwarder: may only put events on the hub's default bus",
         )

@@ -71,6 +71,8 @@ class FunctionSpec:
     # Run with an existing role instead of a new one (the drift sweeper runs with the
     # enforcer's: same actions on the same images, already trusted and recognised).
     role: iam.Role | None = None
+    # A fixed role name (the roles spoke accounts trust by exact ARN); None: generated.
+    role_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.dead_letter_queue is None and not self.no_dlq_reason:
@@ -104,6 +106,7 @@ class GovbotFunction(Construct):
         self.role = spec.role or iam.Role(
             self,
             "Role",
+            role_name=spec.role_name,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"govbot {construct_id}: least-privilege execution role",
         )

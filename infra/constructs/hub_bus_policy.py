@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_events as events
 from constructs import Construct
 
 from govbot import routing
@@ -48,15 +47,20 @@ class SpokeEventsPolicy(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, spoke_accounts: Sequence[str]):
         super().__init__(scope, construct_id)
-        self.policy: events.CfnEventBusPolicy | None = None
+        self.policy: cdk.CfnResource | None = None
         if not spoke_accounts:
             return
         stack = cdk.Stack.of(self)
         bus_arn = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default"
-        self.policy = events.CfnEventBusPolicy(
+        # A plain resource: reading CfnEventBusPolicy's deprecated ``principal`` (cdk-nag
+        # does, on every L1 of the type) printed a deprecation warning at every synth.
+        self.policy = cdk.CfnResource(
             self,
             "Policy",
-            event_bus_name="default",
-            statement_id=STATEMENT_ID,
-            statement=spoke_statement(spoke_accounts, bus_arn, stack.partition),
+            type="AWS::Events::EventBusPolicy",
+            properties={
+                "EventBusName": "default",
+                "StatementId": STATEMENT_ID,
+                "Statement": spoke_statement(spoke_accounts, bus_arn, stack.partition),
+            },
         )

@@ -15,17 +15,20 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from govbot.slack_secrets import SIGNING_SECRET_NAME, WEBHOOKS_SECRET_NAME
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import schedule_function
-from infra.constructs.worker import add_kms_and_table_access
+from infra.constructs.worker import add_kms_and_table_access, ledger_arns
+from infra.grants import grant_declared
 from infra.nag import acknowledge
-from infra.permissions import grant_policy_read
 
 NOTIFIER_TIMEOUT = cdk.Duration.seconds(60)
 ACTIONS_TIMEOUT = cdk.Duration.seconds(10)
 STREAM_RETRY_ATTEMPTS = 5
 DIGEST_FLUSH_MINUTES = 5
+# Stable names (docs/deploying.md, `govbot slack check`): operators and scripts find the
+# secrets without reading the stack's outputs. One hub per account and region.
 
 _ROTATION_REASON = (
     "Slack webhook URLs and signing secrets are issued and rotated in Slack's app admin, "
@@ -64,12 +67,14 @@ class Notifications(Construct):
         self.webhooks_secret = secretsmanager.Secret(
             self,
             "SlackWebhooks",
+            secret_name=WEBHOOKS_SECRET_NAME,
             description='govbot: Slack incoming webhooks as JSON {"route": "https://hooks..."}',
             encryption_key=key,
         )
         self.signing_secret = secretsmanager.Secret(
             self,
             "SlackSigningSecret",
+            secret_name=SIGNING_SECRET_NAME,
             description="govbot: the Slack app's signing secret (verifies button clicks)",
             encryption_key=key,
         )
@@ -134,9 +139,15 @@ class Notifications(Construct):
             minutes=DIGEST_FLUSH_MINUTES,
             description="govbot: send the Slack digests of storm windows that have ended",
         )
-        self.webhooks_secret.grant_read(self.notifier.role)
+        ledger = {**ledger_arns(table), "policy-parameter": [policy_parameter.parameter_arn]}
+        grant_declared(
+            self,
+            self.notifier.role,
+            "notifier",
+            regions=(),
+            arns={**ledger, "slack-secret": [self.webhooks_secret.secret_arn]},
+        )
         add_kms_and_table_access(self.notifier.role, table)
-        grant_policy_read(self.notifier.role, policy_parameter)
 
         self.actions: GovbotFunction = factory.build(
             self,
@@ -161,10 +172,18 @@ class Notifications(Construct):
         self.actions_url = self.actions.function.add_function_url(
             auth_type=lambda_.FunctionUrlAuthType.NONE
         )
-        self.signing_secret.grant_read(self.actions.role)
-        work_queue.grant_send_messages(self.actions.role)
+        grant_declared(
+            self,
+            self.actions.role,
+            "actions",
+            regions=(),
+            arns={
+                **ledger,
+                "slack-secret": [self.signing_secret.secret_arn],
+                "work-queue": [work_queue.queue_arn],
+            },
+        )
         add_kms_and_table_access(self.actions.role, table)
-        grant_policy_read(self.actions.role, policy_parameter)
 
         alarms.add_dlq_depth("NotifierFailuresDepth", self.failures)
         alarms.add_function_health("Notifier", notifier)

@@ -1,10 +1,11 @@
 """The remediation role in a spoke account, assumed by the hub's enforcer and replicator.
 
-Trust: the hub account principal, narrowed by ``aws:PrincipalArn`` to the ARN patterns of
-the hub functions' execution roles. Those roles have CloudFormation-generated names
-(``<HubStack>-<RoleLogicalId>-<random suffix>``), so each pattern pins the stack name and the
-role's logical id and leaves only CloudFormation's random suffix open. A role session's
-``aws:PrincipalArn`` is the role's ARN, which is what these patterns match.
+Trust: the hub account principal, narrowed by ``aws:PrincipalArn`` to the exact ARNs of the
+hub functions' execution roles (they have fixed names, :func:`hub_function_role_name`) and,
+when an organization is configured, by ``aws:PrincipalOrgID`` as well. A role session's
+``aws:PrincipalArn`` is the role's ARN. The role is account-agnostic: its own ARNs use
+``AWS::AccountId`` and ``AWS::Partition``, so one template serves every spoke account
+(a StackSet on an OU).
 """
 
 from __future__ import annotations
@@ -14,37 +15,78 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.constructs.enforcement import ENFORCER_IMAGE_ACTIONS
-from infra.constructs.replication import REPLICATOR_IMAGE_ACTIONS
+from infra.grants import APPSTREAM_KINDS, STAR_ONLY, needs_by_kind
 from infra.permissions import grant_appstream, grant_star_only
 
-# CloudFormation names a role <stack>-<logicalId>-<suffix> (suffix up to 13 characters)
-# within IAM's 64-character limit; past it the name is truncated and a pattern would miss.
 IAM_ROLE_NAME_MAX = 64
-GENERATED_SUFFIX_MAX = 13
+# The hub functions that act in spoke accounts, by the suffix of their fixed role name.
+HUB_FUNCTIONS_IN_SPOKES: tuple[str, ...] = ("enforcer", "replicator")
+
+
+def remediation_needs() -> dict[str, list[str]]:
+    """AppStream kind -> actions the hub functions call in a spoke (enforcer + replicator,
+    from their declared calls), ``*`` for the AppStream actions with no resource type."""
+    needs: dict[str, set[str]] = {}
+    for function in HUB_FUNCTIONS_IN_SPOKES:
+        for kind, actions in needs_by_kind(function).items():
+            appstream = {a for a in actions if a.startswith("appstream:")}
+            if appstream and (kind in APPSTREAM_KINDS or kind == "*"):
+                needs.setdefault(kind, set()).update(appstream)
+    return {kind: sorted(actions) for kind, actions in sorted(needs.items())}
 
 
 def remediation_image_actions() -> list[str]:
     """AppStream image actions the hub functions call in a spoke (enforcer + replicator)."""
-    return sorted(set(ENFORCER_IMAGE_ACTIONS) | set(REPLICATOR_IMAGE_ACTIONS))
+    return remediation_needs()["image"]
 
 
-def hub_role_pattern(partition: str, hub_account: str, hub_stack: str, logical_id: str) -> str:
-    """ARN pattern of a hub role CloudFormation names from ``hub_stack`` and ``logical_id``.
+def hub_function_role_name(hub_stack: str, function: str) -> str:
+    """Fixed name of a hub function's role: ``<hub stack>-<function>``.
 
-    Examples
-    --------
-    >>> hub_role_pattern("aws", "111122223333", "GovbotHub", "EnforcementEnforcerRole1A2B3C4D")
-    'arn:aws:iam::111122223333:role/GovbotHub-EnforcementEnforcerRole1A2B3C4D-*'
+    It starts with the stack name, so the hub's own-call exclusion (``assumed-role/<stack>-``)
+    still matches it.
+
+    >>> hub_function_role_name("GovbotHub", "enforcer")
+    'GovbotHub-enforcer'
     """
-    prefix = f"{hub_stack}-{logical_id}-"
-    if len(prefix) + GENERATED_SUFFIX_MAX > IAM_ROLE_NAME_MAX:
+    name = f"{hub_stack}-{function}"
+    if len(name) > IAM_ROLE_NAME_MAX:
         raise ValueError(
-            f"hub role {logical_id!r} in stack {hub_stack!r}: the generated name would exceed "
-            f"{IAM_ROLE_NAME_MAX} characters and be truncated, so no stable ARN pattern "
-            "exists; shorten the hub stack name"
+            f"hub role name {name!r} is longer than IAM's {IAM_ROLE_NAME_MAX} characters; "
+            "shorten the hub stack name"
         )
-    return f"arn:{partition}:iam::{hub_account}:role/{prefix}*"
+    return name
+
+
+def hub_function_role_arns(partition: str, hub_account: str, hub_stack: str) -> list[str]:
+    """Exact ARNs of the hub roles a spoke's remediation role trusts.
+
+    >>> hub_function_role_arns("aws", "111122223333", "GovbotHub")
+    ['arn:aws:iam::111122223333:role/GovbotHub-enforcer', \
+'arn:aws:iam::111122223333:role/GovbotHub-replicator']
+    """
+    return [
+        f"arn:{partition}:iam::{hub_account}:role/{hub_function_role_name(hub_stack, f)}"
+        for f in HUB_FUNCTIONS_IN_SPOKES
+    ]
+
+
+def spoke_trust_conditions(
+    hub_role_arns: Sequence[str], organization_id: str = ""
+) -> dict[str, dict[str, object]]:
+    """Trust conditions: exactly the hub roles, and (if set) only from the organization."""
+    if not hub_role_arns:
+        raise ValueError("spoke trust: no hub role may assume it; give the hub role ARNs")
+    equals: dict[str, object] = {"aws:PrincipalArn": list(hub_role_arns)}
+    if organization_id:
+        equals["aws:PrincipalOrgID"] = organization_id
+    return {"StringEquals": equals}
+
+
+def _partition_of(arns: Sequence[str]) -> str:
+    if not arns:
+        raise ValueError("spoke trust: no hub role may assume it; give the hub role ARNs")
+    return arns[0].split(":")[1]
 
 
 class RemediationRole(Construct):
@@ -57,29 +99,27 @@ class RemediationRole(Construct):
         *,
         role_name: str,
         hub_account: str,
-        hub_role_patterns: Sequence[str],
+        hub_role_arns: Sequence[str],
         regions: Sequence[str],
+        organization_id: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
-        if not hub_role_patterns:
-            raise ValueError(f"{self.node.path}: no hub role may assume it; give the patterns")
         self.role = iam.Role(
             self,
             "Role",
             role_name=role_name,
-            assumed_by=iam.AccountPrincipal(hub_account).with_conditions(
-                {"ArnLike": {"aws:PrincipalArn": list(hub_role_patterns)}}
-            ),
+            # The hub's partition as a literal, as in the role ARNs: the same text whatever
+            # stack (per account or StackSet) renders it.
+            assumed_by=iam.ArnPrincipal(
+                f"arn:{_partition_of(hub_role_arns)}:iam::{hub_account}:root"
+            ).with_conditions(spoke_trust_conditions(hub_role_arns, organization_id)),
             description="govbot remediation: the hub's enforcer and replicator act on images",
         )
-        grant_appstream(self.role, remediation_image_actions(), "image", regions)
-        grant_appstream(self.role, ["appstream:DescribeFleets"], "fleet", regions)
-        grant_appstream(self.role, ["appstream:DescribeImageBuilders"], "image-builder", regions)
-        grant_star_only(
-            self,
-            "ListTagsPolicy",
-            self.role,
-            ["appstream:ListTagsForResource"],
-            "appstream:ListTagsForResource lists no resource type in the Service "
-            "Authorization Reference for AppStream 2.0, so it can only be granted on '*'.",
-        )
+        # Account-agnostic: each spoke's own images, whatever account the template lands in.
+        for kind, actions in remediation_needs().items():
+            if kind == "*":
+                for action in actions:
+                    construct_id, reason = STAR_ONLY[action]
+                    grant_star_only(self, construct_id, self.role, [action], reason)
+            else:
+                grant_appstream(self.role, actions, kind, regions, agnostic=True)

@@ -14,17 +14,8 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, GovbotFunction
 from infra.constructs.worker import WorkerSpec, queue_worker
-from infra.permissions import grant_appstream
 
 REPLICATOR_TIMEOUT = cdk.Duration.seconds(120)
-REPLICATOR_IMAGE_ACTIONS = (
-    "appstream:CopyImage",
-    "appstream:DescribeImages",
-    "appstream:DescribeImagePermissions",
-    "appstream:TagResource",
-    "appstream:UpdateImagePermissions",
-    "appstream:DeleteImage",
-)
 
 
 class Replication(Construct):
@@ -45,6 +36,7 @@ class Replication(Construct):
         governed_regions: Sequence[str],
         sweep_minutes: int,
         remediation_role_arns: Sequence[str] = (),
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         spec = WorkerSpec(
@@ -60,6 +52,9 @@ class Replication(Construct):
             schedule_id="SweepSchedule",
             schedule_minutes=sweep_minutes,
             schedule_description="govbot: periodic golden image sweep (copy progress, coverage)",
+            role_name=role_name,
+            iam_function="replicator",
+            regions=tuple(governed_regions),
         )
         worker = queue_worker(
             self,
@@ -74,6 +69,3 @@ class Replication(Construct):
         )
         self.queues, self.rules, self.sweep_rule = worker.queues, worker.rules, worker.schedule
         self.replicator: GovbotFunction = worker.function
-        role = self.replicator.role
-        grant_appstream(role, REPLICATOR_IMAGE_ACTIONS, "image", governed_regions)
-        grant_appstream(role, ["appstream:DescribeFleets"], "fleet", governed_regions)

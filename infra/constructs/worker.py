@@ -24,13 +24,9 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import EncryptedQueue, consume_queue, schedule_function
+from infra.grants import grant_declared
 from infra.nag import acknowledge
-from infra.permissions import acknowledge_kms_grant, grant_policy_read, grant_star_only
-
-LIST_TAGS_REASON = (
-    "appstream:ListTagsForResource lists no resource type in the Service "
-    "Authorization Reference for AppStream 2.0, so it can only be granted on '*'."
-)
+from infra.permissions import acknowledge_kms_grant
 
 
 def event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
@@ -92,9 +88,21 @@ def admit_only_rules(queue: sqs.IQueue, rules: Sequence[events.Rule]) -> None:
     )
 
 
+def ledger_arns(table: dynamodb.ITable) -> dict[str, list[str]]:
+    """The ledger's resource kinds (govbot.iam) as ARNs: the table with its indexes, and
+    its stream."""
+    arns = {"ledger": [table.table_arn, f"{table.table_arn}/index/*"]}
+    if table.table_stream_arn:
+        arns["ledger-stream"] = [table.table_stream_arn]
+    return arns
+
+
 def add_kms_and_table_access(role: iam.Role, table: dynamodb.ITable) -> None:
-    """Ledger read/write (table and its indexes only), with the nag notes it implies."""
-    table.grant_read_write_data(role)
+    """The ledger key (DynamoDB, SQS and Secrets Manager use it on the caller's behalf),
+    with the nag notes the ledger grants imply; the table actions themselves are granted
+    from the declarations (infra/grants.py)."""
+    if table.encryption_key is not None:
+        table.encryption_key.grant_encrypt_decrypt(role)
     acknowledge_kms_grant(role)
     acknowledge(
         role,
@@ -127,6 +135,9 @@ class WorkerSpec:
     schedule_id: str | None  # None: no schedule (the enforcer's sweep has a function of its own)
     schedule_minutes: int
     schedule_description: str
+    role_name: str | None = None  # fixed name of the function's role (trusted by spokes)
+    iam_function: str = ""  # its key in govbot.iam.FUNCTION_CALLS (what it is granted)
+    regions: tuple[str, ...] = ()  # governed regions (its AppStream grants)
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,7 @@ def queue_worker(
             timeout=spec.timeout,
             memory_size=spec.memory_size,
             dead_letter_queue=queues.dlq,
+            role_name=spec.role_name,
         ),
     )
     consume_queue(function.function, queues.queue)
@@ -182,15 +194,19 @@ def queue_worker(
             description=spec.schedule_description,
         )
     role = function.role
-    grant_star_only(
-        scope, "ListTagsPolicy", role, ["appstream:ListTagsForResource"], LIST_TAGS_REASON
+    grant_declared(
+        scope,
+        role,
+        spec.iam_function,
+        regions=spec.regions,
+        arns={
+            **ledger_arns(table),
+            "policy-parameter": [policy_parameter.parameter_arn],
+            # No spoke accounts: no role to assume, nothing granted.
+            "remediation-role": list(remediation_role_arns),
+        },
     )
-    if remediation_role_arns:
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["sts:AssumeRole"], resources=list(remediation_role_arns))
-        )
     add_kms_and_table_access(role, table)
-    grant_policy_read(role, policy_parameter)
     alarms.add_dlq_depth(f"{spec.name}DlqDepth", queues.dlq)
     alarms.add_function_health(spec.name, function.function)
     return Worker(queues=queues, rules=rules, function=function, schedule=schedule)

@@ -45,7 +45,15 @@ def test_settings_defaults_and_csv_overrides() -> None:
     ("context", "message"),
     [
         ({"governed_regions": []}, "'governed_regions': expected at least one region"),
-        ({"governed_regions": ["Mars-1"]}, "'Mars-1' is not a region name"),
+        ({"governed_regions": ["Mars-1"]}, "unknown AWS region 'Mars-1'"),
+        (
+            {"governed_regions": "us-east-1,eu-wst-1"},
+            "'governed_regions': unknown AWS region 'eu-wst-1'; did you mean 'eu-west-1'",
+        ),
+        (
+            {"region": "us-esat-1"},
+            "'region': unknown AWS region 'us-esat-1'; did you mean 'us-east-1'",
+        ),
         ({"governed_account_ids": ["12345"]}, "'12345' is not a 12-digit account id"),
         ({"architecture": "sparc"}, "expected 'arm64' or 'x86_64'"),
         ({"ledger_retention_days": "forever"}, "'ledger_retention_days': expected an integer"),

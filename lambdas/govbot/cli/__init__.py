@@ -6,6 +6,7 @@ Commands::
     govbot policy explain FILE --image NAME [--tag k=v] [--share ACCOUNT:fleet,builder] ...
     govbot check --region R [--account A] (--image NAME | --all) --policy FILE [--endpoint-url URL]
     govbot ledger (image ARN | account ID | since DURATION | event ID | rejected | outbox STATUS)
+    govbot slack check [--region R] [--policy FILE]
 
 Every command prints text, or JSON with ``--json``. Exit codes: 0 ok, 1 findings
 (violations, an unknown event), 2 usage, input or read error (one message on stderr,
@@ -30,7 +31,14 @@ __all__ = ["CliDeps", "build_parser", "main"]
 
 def build_parser() -> CliParser:
     """The full ``govbot`` argument parser (subcommands carry their own ``handler``)."""
-    from govbot.cli import check_cmd, ledger_cmd, policy_cmd, report_cmd, simulate_cmd
+    from govbot.cli import (
+        check_cmd,
+        ledger_cmd,
+        policy_cmd,
+        report_cmd,
+        simulate_cmd,
+        slack_cmd,
+    )
 
     parser = CliParser(
         prog="govbot",
@@ -45,6 +53,7 @@ def build_parser() -> CliParser:
     ledger_cmd.add_parser(commands, [json_flag])
     simulate_cmd.add_parser(commands, [json_flag])
     report_cmd.add_parser(commands, [json_flag])
+    slack_cmd.add_parser(commands, [json_flag])
     return parser
 
 

@@ -21,6 +21,7 @@ from govbot.domain import (
     Permissions,
     SharedAccountPermission,
 )
+from govbot.regions import UnknownRegionError, check_region
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -98,10 +99,11 @@ def parse_image_name(value: str, option: str = "--image") -> str:
 
 
 def parse_region(value: str, option: str = "--region") -> str:
-    """A region name like ``us-east-1``."""
-    if not _REGION.match(value):
-        raise UsageError(f"{option}: expected an AWS region such as us-east-1, got {value!r}")
-    return value
+    """A known AWS region (botocore's endpoint data), with did-you-mean on a typo."""
+    try:
+        return check_region(value, option)
+    except UnknownRegionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def parse_image_arn(value: str, option: str = "ARN") -> str:

@@ -123,6 +123,12 @@ def default_ledger(
     return Ledger(table_name, client=client)
 
 
+def _default_secret_reader(region: str | None, endpoint_url: str | None) -> Callable[[str], str]:
+    from govbot.cli.slack_cmd import default_secret_reader
+
+    return default_secret_reader(region, endpoint_url)
+
+
 @dataclass
 class CliDeps:
     """Factories for everything outside the process; replace any of them in tests."""
@@ -135,3 +141,7 @@ class CliDeps:
     )
     org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
     now: Callable[[], datetime] = field(default=utcnow)
+    # (region, endpoint_url) -> read(secret name or ARN) -> its string (govbot slack check)
+    secret_reader: Callable[[str | None, str | None], Callable[[str], str]] = field(
+        default_factory=lambda: _default_secret_reader
+    )

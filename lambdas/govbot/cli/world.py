@@ -23,6 +23,7 @@ from govbot.domain import (
     Permissions,
     SharedAccountPermission,
 )
+from govbot.regions import UnknownRegionError, check_region
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -101,12 +102,21 @@ class World(_Strict):
         problems: list[str] = []
         for field_name, values, pattern in (
             ("accounts", self.accounts, _ACCOUNT),
-            ("regions", self.regions, _REGION),
             ("organization_members", self.organization_members, _ACCOUNT),
         ):
             for i, value in enumerate(values):
                 if not re.match(pattern, value):
                     problems.append(f"{field_name}[{i}]: {value!r} does not match {pattern}")
+        for where, region in [
+            *((f"regions[{i}]", r) for i, r in enumerate(self.regions)),
+            *((f"images[{i}].region", im.region) for i, im in enumerate(self.images)),
+            *((f"fleets[{i}].region", fl.region) for i, fl in enumerate(self.fleets)),
+        ]:
+            if region is not None:
+                try:
+                    check_region(region, where)
+                except UnknownRegionError as exc:
+                    problems.append(str(exc))
         if not self.accounts:
             problems.append("accounts: at least one governed account is needed")
         if not self.regions:

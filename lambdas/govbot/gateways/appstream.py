@@ -24,6 +24,26 @@ from botocore.exceptions import BotoCoreError, ClientError
 from govbot import __version__
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.retries import RetrySettings, install_retries
+from govbot.iam import declare
+
+# IAM each AppStream call of this gateway needs (govbot.iam; infra grants from it).
+declare(
+    "appstream",
+    {
+        "DescribeImages": "image",
+        "DescribeImagePermissions": "image",
+        "UpdateImagePermissions": "image",
+        "DeleteImagePermissions": "image",
+        "CopyImage": "image",
+        "DeleteImage": "image",
+        "TagResource": "image",
+        "UntagResource": "image",
+        "DescribeFleets": "fleet",
+        "DescribeImageBuilders": "image-builder",
+        "ListTagsForResource": "*",  # no resource type in the Service Authorization Reference
+    },
+)
+declare("sts", {"AssumeRole": "remediation-role"})  # _session_for: the spoke's role
 
 USER_AGENT_MARKER = f"govbot/{__version__}"
 ASSUMED_SESSION_NAME = "govbot"

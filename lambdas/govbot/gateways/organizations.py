@@ -16,6 +16,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from govbot.iam import declare
+
+declare("organizations", {"ListAccounts": "*"})  # lists the whole organization: no resource
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SECONDS = 900.0

@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from govbot.iam import declare
+
+declare("secretsmanager", {"GetSecretValue": "slack-secret"})
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 

@@ -6,6 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from govbot.iam import declare
+
+declare("sqs", {"SendMessage": "work-queue"})
+
 
 class QueueSendError(RuntimeError):
     """SendMessage failed; ``code`` is AWS's error code."""

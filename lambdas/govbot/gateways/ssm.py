@@ -14,6 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from govbot.iam import declare
+
+declare("ssm", {"GetParameter": "policy-parameter"})
+
 
 class ParameterError(RuntimeError):
     """The parameter could not be read; names it and AWS's error code (never its value)."""

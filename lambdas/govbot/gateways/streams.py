@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from govbot.iam import declare
+
+declare(
+    "dynamodbstreams",
+    {"GetShardIterator": "ledger-stream", "GetRecords": "ledger-stream"},
+    prefix="dynamodb",
+)
+
 
 def outbox_id_from_keys(keys: dict[str, Any]) -> str | None:
     """The outbox id of a stream record's keys (``pk=OUTBOX#<id>``), else None."""

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from govbot.iam import declare
 from govbot.ledger._events import EventsMixin
 from govbot.ledger._outbox import OutboxMixin
 from govbot.ledger._queries import QueriesMixin
 from govbot.ledger._state import StateMixin
 from govbot.ledger._storm import StormMixin
 from govbot.ledger._sweep import SweepMixin
+
+# IAM of the ledger's calls; a transaction is authorized item by item (Put, Update,
+# ConditionCheck), so TransactWriteItems needs no action of its own.
+declare(
+    "dynamodb",
+    {
+        "PutItem": "ledger",
+        "UpdateItem": "ledger",
+        "ConditionCheckItem": "ledger",
+        "GetItem": "ledger",
+        "Query": "ledger",
+    },
+)
 
 
 class Ledger(EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin, StormMixin):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from govbot.domain import ACCOUNT_ID_PATTERN, SEVERITY_ORDER, Severity
+from govbot.regions import check_region
 
 IDENTIFIER_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 REGION_PATTERN: Final = r"^[a-z]{2}(-[a-z]+)+-\d$"
@@ -30,7 +31,8 @@ PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
 
 AccountId = Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN.pattern)]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
-Region = Annotated[str, Field(pattern=REGION_PATTERN)]
+# The pattern first (a clear message for garbage), then the partition's region list.
+Region = Annotated[str, Field(pattern=REGION_PATTERN), AfterValidator(check_region)]
 SlackUserId = Annotated[str, Field(pattern=SLACK_USER_PATTERN)]
 NameGlob = Annotated[str, Field(pattern=NAME_GLOB_PATTERN)]
 NamePrefix = Annotated[str, Field(pattern=NAME_PREFIX_PATTERN)]

@@ -107,7 +107,7 @@ def test_scalars() -> None:
     with pytest.raises(UsageError, match="invalid image name '-bad'"):
         parse_image_name("-bad")
     assert parse_region("eu-west-1") == "eu-west-1"
-    with pytest.raises(UsageError, match="expected an AWS region"):
+    with pytest.raises(UsageError, match="unknown AWS region 'Europe'"):
         parse_region("Europe")
     arn = "arn:aws:appstream:us-east-1:123456789012:image/Gold"
     assert parse_image_arn(arn) == arn

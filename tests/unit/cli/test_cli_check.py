@@ -262,7 +262,7 @@ def test_check_bad_region() -> None:
         deps=_deps(FakeAppStream([])),
     )  # fmt: skip
     assert result.code == 2
-    assert "--regions: expected an AWS region such as us-east-1, got 'moon-1'" in result.err
+    assert "--regions: unknown AWS region 'moon-1'" in result.err
 
 
 def test_check_judges_fleets_on_images_others_share_with_the_account() -> None:

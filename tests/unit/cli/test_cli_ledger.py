@@ -234,7 +234,7 @@ def test_other_families_render() -> None:
         (["since", "2 days"], "invalid duration '2 days'"),
         (["since", "900d"], "duration '900d' is too long; at most 800 days"),
         (["outbox", "lost"], "unknown outbox status 'lost'; expected one of pending, sending"),
-        (["rejected", "--region", "nowhere"], "--region: expected an AWS region"),
+        (["rejected", "--region", "nowhere"], "--region: unknown AWS region 'nowhere'"),
         (["since", "1h", "--until", "yesterday"], "invalid duration 'yesterday'"),
         (["since", "1h", "--kind", "nope"], "argument --kind: invalid choice: 'nope'"),
     ],

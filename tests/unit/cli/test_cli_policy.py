@@ -215,7 +215,7 @@ def test_explain_unshared_image_has_no_verdicts() -> None:
         (["--tag", "novalue"], "--tag: expected KEY=VALUE, got 'novalue'"),
         (["--now", "2026-01-01T00:00:00"], "--now: '2026-01-01T00:00:00' has no timezone"),
         (["--org-account", "abc"], "--org-account: expected a 12-digit AWS account id"),
-        (["--region", "mars"], "--region: expected an AWS region"),
+        (["--region", "mars"], "--region: unknown AWS region 'mars'"),
     ],
 )
 def test_explain_bad_input_is_one_line_exit_2(extra: list[str], message: str) -> None:

@@ -1,0 +1,163 @@
+"""A pytest plugin recording every AWS call govbot's functions make, as IAM sees it.
+
+Loaded with ``-p tests.iam.recorder`` and ``GOVBOT_IAM_RECORD=<file>``: every botocore
+call made while a govbot handler is on the stack is recorded as (function, account,
+region, IAM action, resource ARN), and the list is written to the file at the end of the
+session. ``TransactWriteItems`` is recorded as the item actions IAM authorizes it by
+(PutItem, UpdateItem, ConditionCheckItem, DeleteItem), one per item.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from botocore.client import BaseClient
+
+ENV = "GOVBOT_IAM_RECORD"
+_HANDLER_FILE = re.compile(r"govbot[\\/]handlers[\\/](\w+)\.py$")
+_IAM_PREFIX = {"dynamodbstreams": "dynamodb"}
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Delete": "DeleteItem",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authorization request: ``call`` is the API (``service:Operation``)."""
+
+    function: str
+    account: str
+    region: str
+    call: str
+    action: str
+    resource: str
+
+
+def current_function() -> str | None:
+    """The govbot function whose handler is on the stack (``enforcer``, ...), if any."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        match = _HANDLER_FILE.search(frame.f_code.co_filename)
+        if match and match.group(1) != "__init__":
+            return match.group(1)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _account_of(client: Any) -> str:
+    from moto.iam.models import get_account_id_from
+
+    credentials = client._request_signer._credentials  # the keys say whose call it is
+    return str(get_account_id_from(credentials.access_key))
+
+
+def resources(service: str, operation: str, params: dict[str, Any], region: str,
+              account: str) -> Iterator[tuple[str, str]]:  # fmt: skip
+    """``(IAM operation, resource ARN)`` pairs one API call is authorized by."""
+    base = f"arn:aws:{service}:{region}:{account}"
+    if service == "appstream":
+        names = params.get("Names") or [params.get("Name") or params.get("SourceImageName") or "*"]
+        if "ResourceArn" in params:
+            yield operation, params["ResourceArn"]
+            return
+        kind = {"DescribeFleets": "fleet", "DescribeImageBuilders": "image-builder"}.get(
+            operation, "image"
+        )
+        for name in names:
+            yield operation, f"{base}:{kind}/{name}"
+    elif service in ("dynamodb", "dynamodbstreams"):
+        table_arn = f"arn:aws:dynamodb:{region}:{account}:table"
+        if operation == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                ((kind, body),) = item.items()
+                yield _TRANSACT_ACTIONS[kind], f"{table_arn}/{body['TableName']}"
+        elif "StreamArn" in params:
+            yield operation, params["StreamArn"]
+        elif "ShardIterator" in params:
+            yield operation, f"{table_arn}/*/stream/*"
+        else:
+            arn = f"{table_arn}/{params['TableName']}"
+            if params.get("IndexName"):
+                arn += f"/index/{params['IndexName']}"
+            yield operation, arn
+    elif service == "secretsmanager":
+        yield operation, params["SecretId"]
+    elif service == "ssm":
+        yield operation, f"{base}:parameter{params['Name']}"
+    elif service == "sqs":
+        yield operation, f"{base}:{urlparse(params['QueueUrl']).path.rsplit('/', 1)[-1]}"
+    elif service == "sts":
+        yield operation, params.get("RoleArn", "*")
+    else:
+        yield operation, "*"
+
+
+class Recorder:
+    """Patches ``BaseClient._make_api_call`` for the session; collects :class:`Call`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._original: Any = getattr(BaseClient, "_make_api_call")  # noqa: B009
+
+    def install(self) -> None:
+        original = self._original
+        recorder = self
+
+        def recording(client: BaseClient, operation_name: str, api_params: Any) -> Any:
+            function = current_function()
+            if function is not None:
+                recorder.record(client, function, operation_name, dict(api_params))
+            return original(client, operation_name, api_params)
+
+        setattr(BaseClient, "_make_api_call", recording)  # noqa: B010
+
+    def uninstall(self) -> None:
+        setattr(BaseClient, "_make_api_call", self._original)  # noqa: B010
+
+    def record(self, client: BaseClient, function: str, operation: str,
+               params: dict[str, Any]) -> None:  # fmt: skip
+        service = client.meta.service_model.service_name
+        region = client.meta.region_name or ""
+        account = _account_of(client)
+        prefix = _IAM_PREFIX.get(service, service)
+        for iam_operation, resource in resources(service, operation, params, region, account):
+            self.calls.append(
+                Call(
+                    function,
+                    account,
+                    region,
+                    f"{service}:{operation}",
+                    f"{prefix}:{iam_operation}",
+                    resource,
+                )
+            )
+
+
+_RECORDER: Recorder | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _RECORDER
+    if os.environ.get(ENV):
+        _RECORDER = Recorder()
+        _RECORDER.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RECORDER is None:
+        return
+    _RECORDER.uninstall()
+    unique = sorted({json.dumps(asdict(c), sort_keys=True) for c in _RECORDER.calls})
+    with open(os.environ[ENV], "w", encoding="utf-8") as out:
+        json.dump([json.loads(c) for c in unique], out, indent=1)
