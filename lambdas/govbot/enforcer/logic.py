@@ -17,6 +17,7 @@ from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
+from govbot.enforcer.guards import exclusively
 from govbot.enforcer.inbound import (
     INBOUND_EVENTS,
     current_announced,
@@ -43,6 +44,14 @@ from govbot.enforcer.resilience import (
     held_decisions,
     held_grant,
     held_item,
+)
+from govbot.enforcer.takeaway import (
+    LATE_WRITE,
+    as_written,
+    final_share,
+    late_write_undo,
+    remove_only,
+    undo_action,
 )
 from govbot.enforcer.work import work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
@@ -165,7 +174,24 @@ class Enforcer:
         step: Callable[..., EnforcementResult],
         *args: Any,
     ) -> EnforcementResult:
-        """Run ``step``; a transient failure becomes :class:`RetryLater` (see ``handle``)."""
+        """Run ``step`` holding the event's claim (one remedy per event, however many
+        invocations have it); a transient failure becomes :class:`RetryLater`."""
+        deps = self._deps
+        return exclusively(
+            deps.guards,
+            event.event_id,
+            lambda: self._retrying(event, ref, attempt, step, *args),
+            deps.claims,
+        )
+
+    def _retrying(
+        self,
+        event: ParsedEvent,
+        ref: ImageRef,
+        attempt: Attempt | None,
+        step: Callable[..., EnforcementResult],
+        *args: Any,
+    ) -> EnforcementResult:
         try:
             return step(event, ref, *args)
         except TransientError as exc:
@@ -281,10 +307,20 @@ class Enforcer:
     ) -> EnforcementResult:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
         Also the deferred re-apply's step (``deferred.run_work``)."""
+        deps = self._deps
         snapshot = fresh if fresh is not None else self._read(ref)
+        # The owner's delete: stamped on the share's fence; a share that exists only because
+        # govbot's remedy landed after it is deleted again (see govbot.enforcer.takeaway).
+        undone = late_write_undo(
+            deps.appstream, deps.guards, event, ref, snapshot, deps.bot_principal_arn
+        )
+        if undone is not None and undone.status == "succeeded":
+            snapshot = self._read(ref)
         return self._once(
             event,
-            lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
+            lambda bundle: self._enforce(
+                event, ref, bundle, attempt, snapshot, guess_announced, undone
+            ),
         )
 
     def _read(self, ref: ImageRef) -> ImageSnapshot | None:
@@ -302,9 +338,11 @@ class Enforcer:
         attempt: Attempt | None,
         snapshot: ImageSnapshot | None,
         guess_announced: bool = True,
+        undone: ActionRecord | None = None,
     ) -> EnforcementResult:
         """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
-        ledger yet (its first write raises ``_Recorded`` if it is)."""
+        ledger yet (its first write raises ``_Recorded`` if it is). ``undone``: govbot's
+        late write, deleted again on the owner's delete (committed with the outcome)."""
         deps = self._deps
         recorded = bundle is not None
         if snapshot is None:
@@ -314,11 +352,13 @@ class Enforcer:
         evaluation = self.evaluate(snapshot, now)
         past = bundle or EventBundle(event_id=event.event_id)
         actions = recovered_actions(past, snapshot) + earlier_successes(past)
+        if undone is not None:
+            actions.append(undone.model_copy(update={"seq": len(past.actions)}))
         actions += self._remedy(
             event,
             ref,
             evaluation,
-            first_seq=len(past.actions),
+            first_seq=len(past.actions) + (undone is not None),
             retry=attempt is not None,
             recorded=recorded,
         )
@@ -333,7 +373,14 @@ class Enforcer:
             outbox.append(held_item(event, held))
         # An attempt a crash interrupted is superseded by this run's re-evaluation: it is
         # recorded, but the message reports only what govbot did (or failed to do) now.
-        reported = [a for a in actions if a.error != INTERRUPTED]
+        # govbot's late write undone on the owner's delete is told in the stop-sharing message.
+        reported = [
+            a
+            for a in actions
+            if a.error != INTERRUPTED
+            and a.request.get("undo") != LATE_WRITE
+            and not a.request.get("skipped")
+        ]
         if reported:
             consumers = {
                 a.shared_account_id: self._consumer(ref, a.shared_account_id)
@@ -345,8 +392,13 @@ class Enforcer:
             )
         stop_sharing: list[OutboxItem] = []
         if event.event_name == "DeleteImagePermissions":
-            consumer = self._consumer(ref, event.shared_account_id or "")
-            stop_sharing.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
+            account = event.shared_account_id or ""
+            consumer = self._consumer(ref, account)
+            # What the message says is the real end state, govbot's own undo included.
+            end = final_share(snapshot, account, actions)
+            stop_sharing.append(
+                outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer, end, undone)
+            )
         decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
@@ -445,12 +497,14 @@ class Enforcer:
         elif intents:
             for intent in intents:
                 deps.ledger.put_action(intent)
+        undo_seq = first_seq + len(intents)
         for change, started in zip(changes, intents, strict=True):
             try:
-                if change.deletes_share:
-                    deps.appstream.delete_permissions(ref, change.account_id)
-                else:
-                    deps.appstream.update_permissions(ref, change.account_id, change.after)
+                # Re-read, then remove only what is still there (never a grant); govbot's
+                # write that outgrew the owner's change in flight is undone at once.
+                removal = remove_only(
+                    deps.appstream, deps.guards, deps.clock, ref, change.account_id, change.after
+                )
             except ImageNotFound as exc:
                 done.append(finalize(started, "failed", f"image or share vanished: {exc}"))
             except TransientError as exc:
@@ -462,7 +516,10 @@ class Enforcer:
             except AppStreamGatewayError as exc:
                 done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
             else:
-                done.append(finalize(started, "succeeded"))
+                done.append(as_written(started, removal))
+                if removal.undone_to is not None:
+                    done.append(undo_action(started, removal, undo_seq))
+                    undo_seq += 1
         if transient:
             for action in (*done, *transient):
                 deps.ledger.put_action(action)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from govbot.domain import highest_severity
+from govbot.domain import Permissions, highest_severity
 from govbot.enforcer.consumers import (
     ConsumerView,
     builder_exposure,
@@ -285,20 +285,38 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
 
 
 def stop_sharing_item(
-    event: ParsedEvent, image_arn: str, image_name: str, consumer: ConsumerView | None = None
+    event: ParsedEvent,
+    image_arn: str,
+    image_name: str,
+    consumer: ConsumerView | None = None,
+    end: Permissions | None = None,
+    undone: ActionRecord | None = None,
 ) -> OutboxItem:
     """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions.
 
     ``consumer``: the consumer's fleets when it is a governed account (they are named).
+    ``end``: what the account holds once govbot is done (the summary says so when it is
+    not nothing); ``undone``: govbot deleted its own late write, which the summary tells.
     """
     account = event.shared_account_id or "unknown"
     fleets = stopped_fleets(consumer)
+    summary = f"{image_name} ({event.region}) is no longer shared with {account}"
+    if end is not None and not end.is_empty():
+        held = " and ".join(sorted(end.granted()))
+        summary = f"{image_name} ({event.region}): {account} STILL holds {held} access"
+    if undone is not None:
+        summary += (
+            " (govbot removed the access its own late remedy had re-created)"
+            if undone.status == "succeeded"
+            else f" (govbot's own late remedy re-created it and could not be undone: "
+            f"{undone.error})"
+        )
     payload = StopSharingImpact(
-        severity="medium",
+        severity="medium" if end is None or end.is_empty() else "high",
         **_event_fields(event, image_arn, image_name),
         shared_account_ids=[account] if event.shared_account_id else [],
         rule_ids=[],
-        summary=f"{image_name} ({event.region}) is no longer shared with {account}",
+        summary=summary,
         details=StopSharingDetails(
             fleet_impact=fleet_impact_text(account, consumer),
             fleets=fleets,

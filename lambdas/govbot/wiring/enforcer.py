@@ -48,6 +48,7 @@ def build_enforcer(
             governed_regions=frozenset(settings.governed_regions),
             self_principals=settings.self_principal_arns,
             clock=parts.clock,
+            guards=parts.ledger,
         )
     )
 
