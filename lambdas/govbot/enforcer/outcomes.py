@@ -219,7 +219,8 @@ def remedied_item(
         summary=(
             f"govbot {verb} forbidden permissions of {evaluation.image_name} "
             f"({event.region}) for {', '.join(accounts)}"
-        ),
+        )
+        + _undo_note(actions),
         details=RemediedDetails(
             changes=changes,
             violations=violations,
@@ -234,6 +235,19 @@ def remedied_item(
         ),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
+
+
+def _undo_note(actions: Sequence[ActionRecord]) -> str:
+    """Says so when govbot undid its own write (see govbot.enforcer.takeaway)."""
+    undone = [a for a in actions if a.request.get("undo") == "widening"]
+    if not undone:
+        return ""
+    if all(a.status == "succeeded" for a in undone):
+        return (
+            "; the owner changed the share while govbot's write was in flight, and the "
+            "access that write left beyond the owner's change was removed again"
+        )
+    return "; govbot's write left more access than the owner's change and could NOT undo it"
 
 
 def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) -> list[str]:
