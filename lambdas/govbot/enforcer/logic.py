@@ -53,7 +53,7 @@ from govbot.enforcer.takeaway import (
     remove_only,
     undo_action,
 )
-from govbot.enforcer.work import work_request
+from govbot.enforcer.work import work_envelope
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.errors import AnnouncementChanged
@@ -125,7 +125,7 @@ class Enforcer:
         """
         deps = self._deps
         try:
-            request = work_request(body)
+            request = work_envelope(body)
             parsed = (
                 None
                 if request is not None

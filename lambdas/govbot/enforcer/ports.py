@@ -112,6 +112,9 @@ class EnforcerDeps:
     # every container shares them; the in-memory default guards one process only.
     guards: GuardPort = field(default_factory=LocalGuards)
     claims: ClaimSettings = field(default_factory=ClaimSettings)
+    # The key deferred work must be signed with (Secrets Manager, via the secrets gateway);
+    # None: no key is configured, and every work envelope is refused.
+    work_key: Callable[[], bytes] | None = None
 
 
 @dataclass(frozen=True)
