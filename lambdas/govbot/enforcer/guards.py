@@ -1,10 +1,12 @@
 """Guards around a remedy: an exclusive claim per event, and the fence of each share.
 
 - **Claim.** Two invocations of one event (SQS delivers at least once, sometimes twice at
-  the same moment) must make one remedy call, not two. Before any remedy step the enforcer
-  takes the event's claim, a conditional write under a lease; the other invocation waits
-  for it (then finds the event committed: a duplicate) or, after ``wait_seconds``, hands
-  its record back to SQS. A holder that dies leaves a claim that lapses with its lease.
+  the same moment) must make one remedy call, not two. Right before writing its remedy
+  intents an invocation takes the event's claim, a conditional write under a lease; one
+  that finds the event recorded by another waits (:func:`await_turn`) until the event is
+  committed (a duplicate) or the claim is free, or, after ``wait_seconds``, hands its
+  record back to SQS. A claim is kept after a success (the committed event answers any
+  later copy) and given back on a failure; a dead holder's claim lapses with its lease.
 - **Fence.** See :mod:`govbot.enforcer.takeaway`: govbot's writes and the owner's changes of
   one share stamp the same item, so a late remedy can be told apart from the owner's state.
 
@@ -18,15 +20,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from govbot.batch import HandBack
 from govbot.clock import utcnow
 from govbot.ledger._guards import FenceState
-
-T = TypeVar("T")
+from govbot.ledger.records.events import EventBundle
 
 
 class GuardPort(Protocol):
@@ -64,30 +66,46 @@ class ClaimSettings:
     poll_seconds: float = 0.05
 
 
-def exclusively(
+# Who holds claims in this thread of work (one id per event handled; see logic._once).
+CLAIM_HOLDER: ContextVar[str] = ContextVar("govbot_claim_holder", default="")
+
+
+def new_holder() -> str:
+    """A fresh claim-holder id for one handling of one event."""
+    return uuid.uuid4().hex
+
+
+def await_turn(
     guards: GuardPort,
-    key: str,
-    run: Callable[[], T],
+    bundle: EventBundle,
+    read: Callable[[], EventBundle],
+    holder: str,
     settings: ClaimSettings | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
-) -> T:
-    """``run()`` while holding the claim on ``key``; :class:`ClaimHeld` if it never came."""
+) -> EventBundle | None:
+    """Wait until ``holder`` may carry on an event another invocation recorded first.
+
+    Every remedy is made under the event's claim (taken with a lease just before the
+    intents are written). An invocation that finds the event already recorded lands here:
+    it returns None as soon as the event is committed (a duplicate), the event as it stands
+    once it holds the claim itself, or raises :class:`ClaimHeld` after ``wait_seconds``.
+    """
     settings = settings or ClaimSettings()
-    holder = uuid.uuid4().hex
     give_up = monotonic() + settings.wait_seconds
-    while not guards.claim(key, holder, lease_seconds=settings.lease_seconds):
+    while True:
+        if bundle.is_final:
+            return None
+        if guards.claim(bundle.event_id, holder, lease_seconds=settings.lease_seconds):
+            return bundle
         if monotonic() >= give_up:
             raise ClaimHeld(
-                f"event {key} is being handled by another invocation (claim held for more "
+                f"event {bundle.event_id} is being handled by another invocation (for more "
                 f"than {settings.wait_seconds:g} s): handed back to SQS"
             )
         sleep(settings.poll_seconds)
-    try:
-        return run()
-    finally:
-        guards.release(key, holder)
+        bundle = read()
 
 
 class LocalGuards:

@@ -17,7 +17,7 @@ from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
-from govbot.enforcer.guards import exclusively
+from govbot.enforcer.guards import CLAIM_HOLDER, await_turn, new_holder
 from govbot.enforcer.inbound import (
     INBOUND_EVENTS,
     current_announced,
@@ -174,24 +174,7 @@ class Enforcer:
         step: Callable[..., EnforcementResult],
         *args: Any,
     ) -> EnforcementResult:
-        """Run ``step`` holding the event's claim (one remedy per event, however many
-        invocations have it); a transient failure becomes :class:`RetryLater`."""
-        deps = self._deps
-        return exclusively(
-            deps.guards,
-            event.event_id,
-            lambda: self._retrying(event, ref, attempt, step, *args),
-            deps.claims,
-        )
-
-    def _retrying(
-        self,
-        event: ParsedEvent,
-        ref: ImageRef,
-        attempt: Attempt | None,
-        step: Callable[..., EnforcementResult],
-        *args: Any,
-    ) -> EnforcementResult:
+        """Run ``step``; a transient failure becomes :class:`RetryLater` (see ``handle``)."""
         try:
             return step(event, ref, *args)
         except TransientError as exc:
@@ -261,13 +244,32 @@ class Enforcer:
         final event is a duplicate; an unfinished one (an earlier attempt crashed or was
         handed back) is completed by ``step(bundle)``.
         """
+        deps = self._deps
+        holder = new_holder()
+        token = CLAIM_HOLDER.set(holder)
         try:
-            return step(None)
-        except _Recorded:
-            bundle = self._deps.ledger.get_event(event.event_id)
-            if bundle.is_final:
-                return EnforcementResult("duplicate", event.event_id, "already handled")
-            return step(bundle)
+            try:
+                return step(None)
+            except _Recorded:
+                # Another invocation may be at work on it: one remedy per event (guards).
+                bundle = await_turn(
+                    deps.guards,
+                    deps.ledger.get_event(event.event_id),
+                    lambda: deps.ledger.get_event(event.event_id),
+                    holder,
+                    deps.claims,
+                )
+                if bundle is None:
+                    return EnforcementResult("duplicate", event.event_id, "already handled")
+                return step(bundle)
+        except BaseException:
+            # Handed back or failed: the next delivery need not wait out the lease. (A
+            # process that really dies releases nothing; its lease lapses before SQS's
+            # visibility timeout brings the message back.)
+            deps.guards.release(event.event_id, holder)
+            raise
+        finally:
+            CLAIM_HOLDER.reset(token)
 
     def _inbound(
         self, event: ParsedEvent, ref: ImageRef, attempt: Attempt | None
@@ -491,6 +493,11 @@ class Enforcer:
         # Durable before the first call so a crash between a call and the commit is
         # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
         # a new event is recorded WITH its intents in one conditional put.
+        # The event's claim first: no other invocation remedies it while this one does.
+        if intents and not deps.guards.claim(
+            event.event_id, CLAIM_HOLDER.get(), lease_seconds=deps.claims.lease_seconds
+        ):
+            raise _Recorded(event.event_id)
         if intents and not recorded:
             if not deps.ledger.record_event(self.event_record(event, intents)):
                 raise _Recorded(event.event_id)
