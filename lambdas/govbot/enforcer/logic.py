@@ -25,6 +25,7 @@ from govbot.enforcer.inbound import (
     reread_for_event,
     standing_item,
 )
+from govbot.enforcer.notes import record_only_note, summary_note
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -32,11 +33,10 @@ from govbot.enforcer.ports import (
 from govbot.enforcer.recovery import (
     INTERRUPTED,
     earlier_successes,
-    finalize,
     recovered_actions,
     recovered_decisions,
-    with_violations,
 )
+from govbot.enforcer.remedies import Recorded, remedy
 from govbot.enforcer.resilience import (
     Attempt,
     RetryLater,
@@ -47,15 +47,12 @@ from govbot.enforcer.resilience import (
 )
 from govbot.enforcer.takeaway import (
     LATE_WRITE,
-    as_written,
     final_share,
     late_write_undo,
-    remove_only,
-    undo_action,
 )
 from govbot.enforcer.work import work_envelope
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
-from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
+from govbot.gateways.appstream import TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -77,10 +74,6 @@ EVALUATED_EVENTS = frozenset(
         "ReapplyRevocation",
     }
 )
-
-
-class _Recorded(Exception):
-    """A write that assumed the event was new found it in the ledger (a redelivery)."""
 
 
 class Enforcer:
@@ -161,7 +154,7 @@ class Enforcer:
         if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
             return self.retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
-            return self._record_only(parsed, "processed", _record_only_note(parsed))
+            return self._record_only(parsed, "processed", record_only_note(parsed))
         return self.retrying(parsed, parsed.image_ref, attempt, self.first_attempt, attempt)
 
     # -- steps -------------------------------------------------------------------------
@@ -250,7 +243,7 @@ class Enforcer:
         try:
             try:
                 return step(None)
-            except _Recorded:
+            except Recorded:
                 # Another invocation may be at work on it: one remedy per event (guards).
                 bundle = await_turn(
                     deps.guards,
@@ -277,17 +270,17 @@ class Enforcer:
         """A fleet or builder created or repointed: judge what it runs if another owns it."""
         deps = self._deps
         if not reads_uses(deps.judge.policy()):
-            return self._record_only(event, "processed", _record_only_note(event))
+            return self._record_only(event, "processed", record_only_note(event))
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
-            return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
+            return self._record_only(event, "processed", f"{record_only_note(event)}; {why}")
         return self.first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
 
     def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
         """An image deleted: its standing findings are resolved once it is really gone."""
         deps = self._deps
         outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
-        note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
+        note = record_only_note(event) + ("; standing findings resolved" if outbox else "")
         result = self._once(
             event,
             lambda bundle: self.finish(
@@ -343,7 +336,7 @@ class Enforcer:
         undone: ActionRecord | None = None,
     ) -> EnforcementResult:
         """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
-        ledger yet (its first write raises ``_Recorded`` if it is). ``undone``: govbot's
+        ledger yet (its first write raises ``Recorded`` if it is). ``undone``: govbot's
         late write, deleted again on the owner's delete (committed with the outcome)."""
         deps = self._deps
         recorded = bundle is not None
@@ -356,13 +349,15 @@ class Enforcer:
         actions = recovered_actions(past, snapshot) + earlier_successes(past)
         if undone is not None:
             actions.append(undone.model_copy(update={"seq": len(past.actions)}))
-        actions += self._remedy(
+        actions += remedy(
+            deps,
             event,
             ref,
             evaluation,
             first_seq=len(past.actions) + (undone is not None),
             retry=attempt is not None,
             recorded=recorded,
+            event_record=self.event_record,
         )
         recorded = recorded or bool(evaluation.enforced_changes())
         outbox: list[OutboxItem] = []
@@ -410,7 +405,7 @@ class Enforcer:
             ]
             decisions += extra
         decisions += recovered_decisions(event, actions, decisions)
-        note = _summary(evaluation, actions)
+        note = summary_note(evaluation, actions)
         if held is not None and not evaluation.violations() and not actions:
             note = f"{held.account_id}: {held.reason_suffix}"
 
@@ -456,84 +451,6 @@ class Enforcer:
         # The drift sweep reads it first: it sees every image with standing findings again.
         return commit(current_announced(deps.ledger, snapshot), None)
 
-    def _remedy(
-        self,
-        event: ParsedEvent,
-        ref: ImageRef,
-        evaluation: Evaluation,
-        first_seq: int,
-        *,
-        retry: bool = False,
-        recorded: bool = True,
-    ) -> list[ActionRecord]:
-        """Make each enforced change; with ``retry``, transient failures raise RetryLater.
-
-        ``recorded`` False: the event is not in the ledger yet; it is written with the
-        intents (``_Recorded`` when it turns out to be there already).
-        """
-        deps = self._deps
-        done: list[ActionRecord] = []
-        transient: list[ActionRecord] = []
-        changes = evaluation.enforced_changes()
-        intents = [
-            ActionRecord(
-                event_id=event.event_id,
-                seq=first_seq + offset,
-                operation=outcomes.operation_for(change),
-                request=with_violations(outcomes.change_request(change), change, evaluation),
-                status="started",
-                image_arn=ref.arn,
-                region=ref.region,
-                account_id=ref.account_id,
-                shared_account_id=change.account_id,
-                actor_arn=deps.bot_principal_arn,
-            )
-            for offset, change in enumerate(changes)
-        ]
-        # Durable before the first call so a crash between a call and the commit is
-        # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
-        # a new event is recorded WITH its intents in one conditional put.
-        # The event's claim first: no other invocation remedies it while this one does.
-        if intents and not deps.guards.claim(
-            event.event_id, CLAIM_HOLDER.get(), lease_seconds=deps.claims.lease_seconds
-        ):
-            raise _Recorded(event.event_id)
-        if intents and not recorded:
-            if not deps.ledger.record_event(self.event_record(event, intents)):
-                raise _Recorded(event.event_id)
-        elif intents:
-            for intent in intents:
-                deps.ledger.put_action(intent)
-        undo_seq = first_seq + len(intents)
-        for change, started in zip(changes, intents, strict=True):
-            try:
-                # Re-read, then remove only what is still there (never a grant); govbot's
-                # write that outgrew the owner's change in flight is undone at once.
-                removal = remove_only(
-                    deps.appstream, deps.guards, deps.clock, ref, change.account_id, change.after
-                )
-            except ImageNotFound as exc:
-                done.append(finalize(started, "failed", f"image or share vanished: {exc}"))
-            except TransientError as exc:
-                if not retry:
-                    done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
-                    continue
-                # Not committed: this attempt is recorded, and SQS delivers the event again.
-                transient.append(finalize(started, "failed", f"transient {exc.code}: {exc}"))
-            except AppStreamGatewayError as exc:
-                done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
-            else:
-                done.append(as_written(started, removal))
-                if removal.undone_to is not None:
-                    done.append(undo_action(started, removal, undo_seq))
-                    undo_seq += 1
-        if transient:
-            for action in (*done, *transient):
-                deps.ledger.put_action(action)
-            reasons = "; ".join(str(a.error) for a in transient)
-            raise RetryLater(reasons, transient)
-        return done
-
     def finish(
         self,
         event: ParsedEvent,
@@ -549,7 +466,7 @@ class Enforcer:
         announced_guard: str | None = None,
     ) -> EnforcementResult:
         """Commit the outcome in one write. ``recorded`` False: the event is put with it,
-        conditional on its absence (``_Recorded`` when it is there already)."""
+        conditional on its absence (``Recorded`` when it is there already)."""
         ledger = self._deps.ledger
         decisions = list(decisions)
         if len(decisions) > MAX_DECISIONS_IN_TRANSACTION:
@@ -571,7 +488,7 @@ class Enforcer:
         )
         if not committed:
             if not recorded:
-                raise _Recorded(event.event_id)
+                raise Recorded(event.event_id)
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
         return EnforcementResult(
             status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
@@ -625,31 +542,3 @@ def _as_text(body: str | bytes | dict[str, Any]) -> str:
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
     return repr(body)[:64_000]
-
-
-def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:
-    violations = evaluation.violations()
-    if not violations and not actions:
-        return "compliant: nothing to remedy"
-    failed = sum(1 for a in actions if a.status == "failed")
-    return (
-        f"{len(violations)} violation(s); {len(actions) - failed} remedy call(s) succeeded, "
-        f"{failed} failed; {len(evaluation.audit_violations())} left for people (audit)"
-    )
-
-
-def _record_only_note(event: ParsedEvent) -> str:
-    notes = {
-        "CopyImage": (
-            f"copy of {event.image_name} to {event.destination_region} as "
-            f"{event.destination_image_name}: CopyImage copies neither tags nor sharing; "
-            "golden images are restored by the replicator"
-        ),
-        "DeleteImage": (
-            f"image {event.image_name} deleted; golden sources are handled by the replicator"
-        ),
-        "CreateImageBuilder": "image builder created from this image",
-        "CreateFleet": "fleet created with this image",
-        "UpdateFleet": "fleet updated",
-    }
-    return notes.get(event.event_name, "recorded; no image to evaluate")
