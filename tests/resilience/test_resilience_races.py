@@ -52,5 +52,8 @@ def test_one_event_delivered_twice_at_once_is_remedied_once(sandbox: Sandbox) ->
     assert report.unremedied == []
     assert report.orphaned_started == []
     assert report.statuses == {"processed": 6}
-    # The second invocation waited for the first one's claim, then found the event done.
-    assert report.outcomes == {"ok": 12}
+    # The second invocation waited for the first one's claim and found the event done, or
+    # (a machine so loaded that the wait outlasted 5 s) handed its record back: never a
+    # second remedy either way.
+    assert sum(report.outcomes.values()) == 12
+    assert set(report.outcomes) <= {"ok", "handed back", "invocation failed: BatchFailed"}
