@@ -64,6 +64,7 @@ class ClaimSettings:
     lease_seconds: int = 120
     wait_seconds: float = 5.0
     poll_seconds: float = 0.05
+    max_poll_seconds: float = 0.4
 
 
 # Who holds claims in this thread of work (one id per event handled; see logic._once).
@@ -94,6 +95,7 @@ def await_turn(
     """
     settings = settings or ClaimSettings()
     give_up = monotonic() + settings.wait_seconds
+    pause = settings.poll_seconds
     while True:
         if bundle.is_final:
             return None
@@ -104,7 +106,9 @@ def await_turn(
                 f"event {bundle.event_id} is being handled by another invocation (for more "
                 f"than {settings.wait_seconds:g} s): handed back to SQS"
             )
-        sleep(settings.poll_seconds)
+        # Backing off: each look is a ledger read, and the holder needs the table more.
+        sleep(pause)
+        pause = min(pause * 2, settings.max_poll_seconds)
         bundle = read()
 
 
