@@ -376,7 +376,7 @@ class Enforcer:
             for a in actions
             if a.error != INTERRUPTED
             and a.request.get("undo") != LATE_WRITE
-            and not a.request.get("skipped")
+            and a.status != "skipped"
         ]
         if reported:
             consumers = {

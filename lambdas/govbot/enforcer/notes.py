@@ -15,9 +15,12 @@ def summary_note(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str
     if not violations and not actions:
         return "compliant: nothing to remedy"
     failed = sum(1 for a in actions if a.status == "failed")
+    skipped = sum(1 for a in actions if a.status == "skipped")
+    moot = f", {skipped} moot (the share had changed)" if skipped else ""
     return (
-        f"{len(violations)} violation(s); {len(actions) - failed} remedy call(s) succeeded, "
-        f"{failed} failed; {len(evaluation.audit_violations())} left for people (audit)"
+        f"{len(violations)} violation(s); {len(actions) - failed - skipped} remedy call(s) "
+        f"succeeded, {failed} failed{moot}; {len(evaluation.audit_violations())} left for "
+        "people (audit)"
     )
 
 

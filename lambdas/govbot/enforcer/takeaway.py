@@ -233,7 +233,9 @@ def as_written(started: ActionRecord, removal: Removal) -> ActionRecord:
             "allowFleet": removal.after.allow_fleet,
             "allowImageBuilder": removal.after.allow_image_builder,
         }
-    if removal.status == "skipped":
-        request["skipped"] = True  # recorded, not reported: govbot changed nothing
     action = started.model_copy(update={"operation": removal.operation, "request": request})
-    return finalize(action, "succeeded", None, removal.note)
+    # Skipped: recorded, not reported (govbot changed nothing: the share changed first).
+    status: Literal["succeeded", "skipped"] = (
+        "skipped" if removal.status == "skipped" else "succeeded"
+    )
+    return finalize(action, status, None, removal.note)
