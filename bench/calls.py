@@ -204,8 +204,8 @@ def bench_calls_per_event() -> dict[str, Any]:
     total = appstream + dynamodb + sum(per_container.values())
     echo = demo["violating"]["own_echo_events_delivered"]
     met = (
-        appstream <= 3
-        and dynamodb <= 2
+        appstream <= 4
+        and dynamodb <= 4
         and not per_container
         and echo == 0
         and demo["violating"]["outcomes"] == {"processed": EVENTS}
@@ -225,8 +225,10 @@ def bench_calls_per_event() -> dict[str, Any]:
         "baseline": f"Cloud Custodian's AMI analogue (the issue's figure): {CUSTODIAN_CALLS} calls "
         "per violating event",
         "ratio_to_baseline": round(total / CUSTODIAN_CALLS, 2),
-        "target": "per violating event in a warm container at most 3 AppStream + 2 DynamoDB "
-        "calls and no SSM/Organizations call (those once per container); govbot's own "
-        "echo events never delivered (0 calls); every violation remedied once",
+        "target": "per violating event in a warm container at most 4 AppStream + 4 DynamoDB "
+        "calls (the share list re-read before the remedy, the event's claim and the share's "
+        "fence included: issue 18) and no SSM/Organizations call (those once per "
+        "container); govbot's own echo events never delivered (0 calls); every violation "
+        "remedied once",
         "met": met,
     }

@@ -25,6 +25,7 @@ from bench.burst import bench_burst_memory
 from bench.calls import DEPLOYED_CACHES, SessionCalls, bench_calls_per_event
 from bench.coldstart import bench_cold_start
 from bench.cost import bench_cost
+from bench.races import bench_duplicate_delivery, bench_remedy_against_owner_delete
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
@@ -202,21 +203,23 @@ def bench_enforcement_pipeline(events: int = 50) -> dict[str, Any]:
         # (for rollback), so the sandbox's memory grows with the ledger; AWS does not.
         "sandbox_peak_rss_mb": round(peak_rss_mb, 1),
         "target": "every violation remedied, each record a person's call (govbot's own "
-        "echoes never delivered); per violating event 2 DynamoDB writes and at most 3 "
-        "AppStream calls (share list, tags, remedy); besides, per container, the policy "
-        "and Organization once and the exemptions once per cache age",
+        "echoes never delivered); per violating event 4 DynamoDB writes (claim, event with "
+        "intent, share fence, commit) and at most 4 AppStream calls (share list, tags, "
+        "re-read before the remedy, remedy); besides, per container, the policy and "
+        "Organization once and the exemptions once per cache age",
         "dynamodb_calls_by_operation": {
             op: n for (svc, op), n in sorted(calls.items()) if svc == "dynamodb"
         },
-        # Per event: exactly its two writes. Per container: the Slack exemptions, read once
+        # Per event: exactly its four writes. Per container: the Slack exemptions, read once
         # per EXEMPTIONS_CACHE_SECONDS (moto makes this run last longer than that).
         "met": remedied == events
         and report.records == events
-        and calls[("dynamodb", "PutItem")] == events
+        and calls[("dynamodb", "PutItem")] == 2 * events
+        and calls[("dynamodb", "UpdateItem")] == events
         and calls[("dynamodb", "TransactWriteItems")] == events
         and calls[("dynamodb", "Query")] <= 1 + elapsed // exemption_age
-        and by_service["dynamodb"] == 2 * events + calls[("dynamodb", "Query")]
-        and appstream <= 3,
+        and by_service["dynamodb"] == 4 * events + calls[("dynamodb", "Query")]
+        and appstream <= 4,
     }
 
 
@@ -296,6 +299,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "enforcer_burst_10000_events_memory": bench_burst_memory,
     "throttling_storm_100_events": bench_throttling_storm,
     "monthly_cost_10_100_1000_accounts": bench_cost,
+    "race_remedy_vs_owner_delete_100": bench_remedy_against_owner_delete,
+    "race_duplicate_delivery_100": bench_duplicate_delivery,
 }
 
 

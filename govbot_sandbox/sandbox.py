@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ class Sandbox:
         self.crashes = Crashes()
         self.slack_secret_arn = ""
         self.signing_secret_arn = ""
+        self.work_key_secret_arn = ""
         self._aws = mock_aws()
         self._appstream = mock_appstream(self.emulator)
         self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
@@ -166,6 +168,11 @@ class Sandbox:
             ).create_secret(Name="govbot/slack/signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
             self._environ["SLACK_WEBHOOKS_SECRET_ARN"] = self.slack_secret_arn
             self._environ["SLACK_SIGNING_SECRET_ARN"] = self.signing_secret_arn
+        # The key that signs deferred work (actions -> enforcer), as deployed: a secret.
+        self.work_key_secret_arn = boto3.client(
+            "secretsmanager", region_name=self.hub_region
+        ).create_secret(Name="govbot/work-signing-key", SecretString=secrets.token_hex(32))["ARN"]
+        self._environ["WORK_SIGNING_SECRET_ARN"] = self.work_key_secret_arn
         self.enforcer_queue = self._queue("govbot-enforcer")
         # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
         self._environ["WORK_QUEUE_URL"] = self.enforcer_queue.url

@@ -20,6 +20,7 @@ from infra.constructs.notifications import Notifications
 from infra.constructs.policy_parameter import PolicyParameter
 from infra.constructs.remediation_role import hub_function_role_name
 from infra.constructs.replication import Replication
+from infra.constructs.work_signing import WorkSigning
 
 
 def own_principal_prefix(partition: str, account: str, stack_name: str) -> str:
@@ -116,6 +117,15 @@ class GovbotHubStack(cdk.Stack):
             policy_parameter=policy.parameter,
             environment=base_env,
             work_queue=enforcement.queues.queue,
+        )
+        # Button work reaches the enforcer signed, and only from the actions function.
+        self.work_signing = WorkSigning(
+            self,
+            "WorkSigning",
+            key=key,
+            queue=enforcement.queues.queue,
+            signer=notifications.actions,
+            verifier=enforcement.enforcer,
         )
         SpokeEventsPolicy(self, "SpokeEvents", spoke_accounts=settings.spoke_accounts)
         self.ledger_table = ledger.table

@@ -10,7 +10,15 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from govbot.domain import ACCOUNT_ID_PATTERN
 from govbot.queue_limits import MAX_RECEIVE_COUNT
@@ -82,6 +90,8 @@ class EnforcerSettings(GovernanceSettings):
     appstream_max_attempts: int = Field(alias="APPSTREAM_MAX_ATTEMPTS", default=6, ge=1, le=20)
     appstream_backoff_base_ms: int = Field(alias="APPSTREAM_BACKOFF_BASE_MS", default=200, ge=0)
     appstream_backoff_cap_ms: int = Field(alias="APPSTREAM_BACKOFF_CAP_MS", default=5_000, ge=0)
+    # The key deferred work is signed with; unset: every work envelope is refused.
+    work_signing_secret_arn: str = Field(alias="WORK_SIGNING_SECRET_ARN", default="")
 
 
 class ReplicatorSettings(GovernanceSettings):
@@ -98,6 +108,17 @@ class ActionsSettings(LedgerSettings):
     slack_signing_secret_arn: str = Field(alias="SLACK_SIGNING_SECRET_ARN", min_length=1)
     # The enforcer's queue: slow button work (re-apply, restore) is deferred there.
     work_queue_url: str = Field(alias="WORK_QUEUE_URL", default="")
+    # The key that signs that work (required with a work queue: the enforcer obeys no other).
+    work_signing_secret_arn: str = Field(alias="WORK_SIGNING_SECRET_ARN", default="")
+
+    @model_validator(mode="after")
+    def _work_is_signed(self) -> ActionsSettings:
+        if self.work_queue_url and not self.work_signing_secret_arn:
+            raise ValueError(
+                "WORK_SIGNING_SECRET_ARN must be set with WORK_QUEUE_URL: the enforcer obeys "
+                "only signed work"
+            )
+        return self
 
 
 S = TypeVar("S", bound=_EnvModel)

@@ -96,6 +96,7 @@ class ServedSandbox:
                 "SLACK_WEBHOOKS_SECRET_ARN": box.slack_secret_arn,
                 "SLACK_SIGNING_SECRET_ARN": box.signing_secret_arn,
                 "WORK_QUEUE_URL": box.enforcer_queue.url,
+                "WORK_SIGNING_SECRET_ARN": box.work_key_secret_arn,
                 "AWS_ENDPOINT_URL": f"http://{host}:{port}",
                 "AWS_ENDPOINT_URL_APPSTREAM": self._emulator.endpoint_url,
                 # What the Lambda service itself sets: region and the role's credentials.

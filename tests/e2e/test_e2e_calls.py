@@ -26,26 +26,30 @@ def no_tags() -> dict[str, Any]:
     return measure_kinds(NO_TAGS_POLICY, events=EVENTS)
 
 
-def test_a_violating_event_costs_3_appstream_and_2_dynamodb_calls(demo) -> None:
+def test_a_violating_event_costs_4_appstream_and_4_dynamodb_calls(demo) -> None:
     violating = demo["violating"]
     assert violating["outcomes"] == {"processed": EVENTS}
     assert violating["remedies"] == EVENTS
     assert violating["by_operation"] == {
-        # the share list and the tags (a rule selects by tag), then the remedy
-        "appstream.DescribeImagePermissions": 1.0,
+        # the share list and the tags (a rule selects by tag), the share list re-read right
+        # before the remedy (it only takes away what is still there), then the remedy
+        "appstream.DescribeImagePermissions": 2.0,
         "appstream.ListTagsForResource": 1.0,
         "appstream.UpdateImagePermissions": 1.0,
-        # the event with its intent (before the remedy), then the one commit
-        "dynamodb.PutItem": 1.0,
+        # the event's claim, the event with its intent (before the remedy), the share's
+        # fence after the remedy (was the owner's change in flight?), then the one commit
+        "dynamodb.PutItem": 2.0,
+        "dynamodb.UpdateItem": 1.0,
         "dynamodb.TransactWriteItems": 1.0,
     }
 
 
 def test_no_tag_read_when_no_rule_selects_by_tag(no_tags) -> None:
     assert no_tags["violating"]["by_operation"] == {
-        "appstream.DescribeImagePermissions": 1.0,
+        "appstream.DescribeImagePermissions": 2.0,
         "appstream.UpdateImagePermissions": 1.0,
-        "dynamodb.PutItem": 1.0,
+        "dynamodb.PutItem": 2.0,
+        "dynamodb.UpdateItem": 1.0,
         "dynamodb.TransactWriteItems": 1.0,
     }
 

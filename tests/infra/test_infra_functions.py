@@ -90,7 +90,7 @@ def test_secret_arns_go_only_to_the_function_that_uses_them(hub) -> None:
 
 def test_secrets_hold_no_value_in_the_template(hub) -> None:
     secrets = hub.resources("AWS::SecretsManager::Secret")
-    assert len(secrets) == 2
+    assert len(secrets) == 3  # Slack webhooks, Slack signing secret, work-signing key
     for secret in secrets.values():
         assert "SecretString" not in secret["Properties"]
 

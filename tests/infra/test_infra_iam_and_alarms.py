@@ -140,20 +140,28 @@ def test_ledger_access_is_the_table_and_its_indexes_only(hub, role_prefix: str) 
 
 
 @pytest.mark.parametrize(
-    ("role_prefix", "secret_prefix"),
+    ("role_prefix", "secret_prefixes"),
     [
-        ("NotificationsNotifierRole", "NotificationsSlackWebhooks"),
-        ("NotificationsActionsRole", "NotificationsSlackSigningSecret"),
+        ("NotificationsNotifierRole", ("NotificationsSlackWebhooks",)),
+        # The actions function also signs deferred work; the enforcer verifies it.
+        (
+            "NotificationsActionsRole",
+            ("NotificationsSlackSigningSecret", "WorkSigningWorkSigningKey"),
+        ),
+        ("EnforcementEnforcerRole", ("WorkSigningWorkSigningKey",)),
     ],
 )
-def test_each_function_reads_only_its_own_secret(hub, role_prefix: str, secret_prefix: str) -> None:
+def test_each_function_reads_only_its_own_secret(
+    hub, role_prefix: str, secret_prefixes: tuple[str, ...]
+) -> None:
     grants = _grants(_statements_of_role(hub, role_prefix))
     secret_resources = set().union(
         *(r for a, r in grants.items() if a.startswith("secretsmanager:"))
     )
-    (secret_id,) = [s for s in hub.resources("AWS::SecretsManager::Secret")
-                    if s.startswith(secret_prefix)]  # fmt: skip
-    assert secret_resources == {f"<{secret_id}>"}
+    secret_ids = [s for s in hub.resources("AWS::SecretsManager::Secret")
+                  if s.startswith(secret_prefixes)]  # fmt: skip
+    assert len(secret_ids) == len(secret_prefixes)
+    assert secret_resources == {f"<{secret_id}>" for secret_id in secret_ids}
 
 
 def test_every_dead_letter_queue_has_a_depth_alarm_to_the_topic(hub) -> None:

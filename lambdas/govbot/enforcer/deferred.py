@@ -9,13 +9,14 @@ lends its steps (record, retry, finish) so both paths leave the same ledger stor
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.ports import EnforcementResult
 from govbot.enforcer.recovery import finalize
 from govbot.enforcer.resilience import Attempt, RetryLater
-from govbot.enforcer.work import work_event
+from govbot.enforcer.work import WorkRefused, verified_request, work_event
 from govbot.events import ParsedEvent, RejectedEvent
 from govbot.events.coerce import bounded_reason
 from govbot.gateways.appstream import AppStreamGatewayError, TransientError
@@ -26,10 +27,27 @@ if TYPE_CHECKING:
 
 
 def run_work(
-    enforcer: Enforcer, request: dict[str, Any], attempt: Attempt | None = None
+    enforcer: Enforcer, envelope: dict[str, Any], attempt: Attempt | None = None
 ) -> EnforcementResult:
-    """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
+    """A deferred Slack button: re-apply the policy, or restore an exempted permission.
+
+    Only an envelope the actions function signed is obeyed; any other is recorded as
+    rejected with why (and announced once, like every rejection).
+    """
     deps = enforcer.deps
+    try:
+        request = verified_request(envelope, _work_key(deps.work_key), deps.clock())
+    except WorkRefused as exc:
+        detail = envelope.get("detail")
+        operation = detail.get("operation") if isinstance(detail, dict) else None
+        return enforcer.reject(
+            RejectedEvent(
+                reason=bounded_reason([f"work request refused: {exc}"]),
+                raw=json.dumps(envelope, default=repr)[:64_000],
+                event_name=str(operation or "work request")[:128],
+                event_source="govbot",
+            )
+        )
     try:
         event = work_event(request, deps.clock())
     except (KeyError, TypeError, ValueError) as exc:
@@ -137,3 +155,16 @@ def _with_share(image: ImageSnapshot, account: str, permissions: Permissions) ->
     others = tuple(share for share in image.shared_with if share.account_id != account)
     share = SharedAccountPermission(account_id=account, permissions=permissions)
     return image.model_copy(update={"shared_with": (*others, share)})
+
+
+def _work_key(key: Callable[[], bytes] | None) -> bytes:
+    """The signing key; :class:`WorkRefused` when none is configured (a missing secret is
+    a deployment fault: the work is refused and recorded, not retried forever)."""
+    from govbot.gateways.secrets import SecretError
+
+    if key is None:
+        raise WorkRefused("no work signing key is configured (WORK_SIGNING_SECRET_ARN)")
+    try:
+        return key()
+    except SecretError as exc:
+        raise WorkRefused(f"the work signing key cannot be used: {exc}") from exc

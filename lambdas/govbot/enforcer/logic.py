@@ -17,11 +17,13 @@ from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
+from govbot.enforcer.guards import CLAIM_HOLDER, await_turn, new_holder
 from govbot.enforcer.inbound import (
     current_announced,
     reread_for_event,
     standing_item,
 )
+from govbot.enforcer.notes import record_only_note, summary_note
 from govbot.enforcer.ports import (
     EnforcementResult,
     EnforcerDeps,
@@ -29,11 +31,10 @@ from govbot.enforcer.ports import (
 from govbot.enforcer.recovery import (
     INTERRUPTED,
     earlier_successes,
-    finalize,
     recovered_actions,
     recovered_decisions,
-    with_violations,
 )
+from govbot.enforcer.remedies import Recorded, remedy
 from govbot.enforcer.resilience import (
     Attempt,
     RetryLater,
@@ -42,10 +43,14 @@ from govbot.enforcer.resilience import (
     held_grant,
     held_item,
 )
-from govbot.enforcer.work import work_request
+from govbot.enforcer.takeaway import (
+    LATE_WRITE,
+    final_share,
+    late_write_undo,
+)
+from govbot.enforcer.work import work_envelope
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
-from govbot.events.catalogue import no_record_note
-from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
+from govbot.gateways.appstream import TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -55,10 +60,6 @@ from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
 MAX_DECISIONS_IN_TRANSACTION = 80
-
-
-class _Recorded(Exception):
-    """A write that assumed the event was new found it in the ledger (a redelivery)."""
 
 
 class Enforcer:
@@ -103,7 +104,7 @@ class Enforcer:
         """
         deps = self._deps
         try:
-            request = work_request(body)
+            request = work_envelope(body)
             parsed = (
                 None
                 if request is not None
@@ -142,7 +143,7 @@ class Enforcer:
         if step == "deleted" and parsed.image_ref is not None:
             return self.retrying(parsed, parsed.image_ref, attempt, self._deleted)
         if step != "evaluate" or parsed.image_ref is None:
-            return self._record_only(parsed, "processed", _record_only_note(parsed))
+            return self._record_only(parsed, "processed", record_only_note(parsed))
         return self.retrying(parsed, parsed.image_ref, attempt, self.first_attempt, attempt)
 
     # -- steps -------------------------------------------------------------------------
@@ -225,13 +226,32 @@ class Enforcer:
         final event is a duplicate; an unfinished one (an earlier attempt crashed or was
         handed back) is completed by ``step(bundle)``.
         """
+        deps = self._deps
+        holder = new_holder()
+        token = CLAIM_HOLDER.set(holder)
         try:
-            return step(None)
-        except _Recorded:
-            bundle = self._deps.ledger.get_event(event.event_id)
-            if bundle.is_final:
-                return EnforcementResult("duplicate", event.event_id, "already handled")
-            return step(bundle)
+            try:
+                return step(None)
+            except Recorded:
+                # Another invocation may be at work on it: one remedy per event (guards).
+                bundle = await_turn(
+                    deps.guards,
+                    deps.ledger.get_event(event.event_id),
+                    lambda: deps.ledger.get_event(event.event_id),
+                    holder,
+                    deps.claims,
+                )
+                if bundle is None:
+                    return EnforcementResult("duplicate", event.event_id, "already handled")
+                return step(bundle)
+        except BaseException:
+            # Handed back or failed: the next delivery need not wait out the lease. (A
+            # process that really dies releases nothing; its lease lapses before SQS's
+            # visibility timeout brings the message back.)
+            deps.guards.release(event.event_id, holder)
+            raise
+        finally:
+            CLAIM_HOLDER.reset(token)
 
     def _inbound(
         self, event: ParsedEvent, ref: ImageRef, attempt: Attempt | None
@@ -239,17 +259,17 @@ class Enforcer:
         """A fleet or builder created or repointed: judge what it runs if another owns it."""
         deps = self._deps
         if not reads_uses(deps.judge.policy()):
-            return self._record_only(event, "processed", _record_only_note(event))
+            return self._record_only(event, "processed", record_only_note(event))
         snapshot, why = reread_for_event(deps.appstream, event, deps.governed_accounts)
         if snapshot is None:
-            return self._record_only(event, "processed", f"{_record_only_note(event)}; {why}")
+            return self._record_only(event, "processed", f"{record_only_note(event)}; {why}")
         return self.first_attempt(event, snapshot.ref, attempt, fresh=snapshot)
 
     def _deleted(self, event: ParsedEvent, ref: ImageRef) -> EnforcementResult:
         """An image deleted: its standing findings are resolved once it is really gone."""
         deps = self._deps
         outbox, state = deleted_resolution(deps.ledger, deps.appstream, event, ref, deps.clock())
-        note = _record_only_note(event) + ("; standing findings resolved" if outbox else "")
+        note = record_only_note(event) + ("; standing findings resolved" if outbox else "")
         result = self._once(
             event,
             lambda bundle: self.finish(
@@ -271,10 +291,20 @@ class Enforcer:
     ) -> EnforcementResult:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
         Also the deferred re-apply's step (``deferred.run_work``)."""
+        deps = self._deps
         snapshot = fresh if fresh is not None else self._read(ref)
+        # The owner's delete: stamped on the share's fence; a share that exists only because
+        # govbot's remedy landed after it is deleted again (see govbot.enforcer.takeaway).
+        undone = late_write_undo(
+            deps.appstream, deps.guards, event, ref, snapshot, deps.bot_principal_arn
+        )
+        if undone is not None and undone.status == "succeeded":
+            snapshot = self._read(ref)
         return self._once(
             event,
-            lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
+            lambda bundle: self._enforce(
+                event, ref, bundle, attempt, snapshot, guess_announced, undone
+            ),
         )
 
     def _read(self, ref: ImageRef) -> ImageSnapshot | None:
@@ -292,9 +322,11 @@ class Enforcer:
         attempt: Attempt | None,
         snapshot: ImageSnapshot | None,
         guess_announced: bool = True,
+        undone: ActionRecord | None = None,
     ) -> EnforcementResult:
         """Evaluate ``snapshot``, remedy, commit. ``bundle`` None: the event is not in the
-        ledger yet (its first write raises ``_Recorded`` if it is)."""
+        ledger yet (its first write raises ``Recorded`` if it is). ``undone``: govbot's
+        late write, deleted again on the owner's delete (committed with the outcome)."""
         deps = self._deps
         recorded = bundle is not None
         if snapshot is None:
@@ -304,13 +336,17 @@ class Enforcer:
         evaluation = self.evaluate(snapshot, now)
         past = bundle or EventBundle(event_id=event.event_id)
         actions = recovered_actions(past, snapshot) + earlier_successes(past)
-        actions += self._remedy(
+        if undone is not None:
+            actions.append(undone.model_copy(update={"seq": len(past.actions)}))
+        actions += remedy(
+            deps,
             event,
             ref,
             evaluation,
-            first_seq=len(past.actions),
+            first_seq=len(past.actions) + (undone is not None),
             retry=attempt is not None,
             recorded=recorded,
+            event_record=self.event_record,
         )
         recorded = recorded or bool(evaluation.enforced_changes())
         outbox: list[OutboxItem] = []
@@ -323,7 +359,14 @@ class Enforcer:
             outbox.append(held_item(event, held))
         # An attempt a crash interrupted is superseded by this run's re-evaluation: it is
         # recorded, but the message reports only what govbot did (or failed to do) now.
-        reported = [a for a in actions if a.error != INTERRUPTED]
+        # govbot's late write undone on the owner's delete is told in the stop-sharing message.
+        reported = [
+            a
+            for a in actions
+            if a.error != INTERRUPTED
+            and a.request.get("undo") != LATE_WRITE
+            and a.status != "skipped"
+        ]
         if reported:
             consumers = {
                 a.shared_account_id: self._consumer(ref, a.shared_account_id)
@@ -335,8 +378,13 @@ class Enforcer:
             )
         stop_sharing: list[OutboxItem] = []
         if event.event_name == "DeleteImagePermissions":
-            consumer = self._consumer(ref, event.shared_account_id or "")
-            stop_sharing.append(outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer))
+            account = event.shared_account_id or ""
+            consumer = self._consumer(ref, account)
+            # What the message says is the real end state, govbot's own undo included.
+            end = final_share(snapshot, account, actions)
+            stop_sharing.append(
+                outcomes.stop_sharing_item(event, ref.arn, ref.name, consumer, end, undone)
+            )
         decisions = outcomes.decision_records(event, evaluation)
         if held is not None:
             extra = held_decisions(event, held)
@@ -346,7 +394,7 @@ class Enforcer:
             ]
             decisions += extra
         decisions += recovered_decisions(event, actions, decisions)
-        note = _summary(evaluation, actions)
+        note = summary_note(evaluation, actions)
         if held is not None and not evaluation.violations() and not actions:
             note = f"{held.account_id}: {held.reason_suffix}"
 
@@ -392,74 +440,6 @@ class Enforcer:
         # The drift sweep reads it first: it sees every image with standing findings again.
         return commit(current_announced(deps.ledger, snapshot), None)
 
-    def _remedy(
-        self,
-        event: ParsedEvent,
-        ref: ImageRef,
-        evaluation: Evaluation,
-        first_seq: int,
-        *,
-        retry: bool = False,
-        recorded: bool = True,
-    ) -> list[ActionRecord]:
-        """Make each enforced change; with ``retry``, transient failures raise RetryLater.
-
-        ``recorded`` False: the event is not in the ledger yet; it is written with the
-        intents (``_Recorded`` when it turns out to be there already).
-        """
-        deps = self._deps
-        done: list[ActionRecord] = []
-        transient: list[ActionRecord] = []
-        changes = evaluation.enforced_changes()
-        intents = [
-            ActionRecord(
-                event_id=event.event_id,
-                seq=first_seq + offset,
-                operation=outcomes.operation_for(change),
-                request=with_violations(outcomes.change_request(change), change, evaluation),
-                status="started",
-                image_arn=ref.arn,
-                region=ref.region,
-                account_id=ref.account_id,
-                shared_account_id=change.account_id,
-                actor_arn=deps.bot_principal_arn,
-            )
-            for offset, change in enumerate(changes)
-        ]
-        # Durable before the first call so a crash between a call and the commit is
-        # recognised on retry (see recovery.recovered_actions) instead of being forgotten:
-        # a new event is recorded WITH its intents in one conditional put.
-        if intents and not recorded:
-            if not deps.ledger.record_event(self.event_record(event, intents)):
-                raise _Recorded(event.event_id)
-        elif intents:
-            for intent in intents:
-                deps.ledger.put_action(intent)
-        for change, started in zip(changes, intents, strict=True):
-            try:
-                if change.deletes_share:
-                    deps.appstream.delete_permissions(ref, change.account_id)
-                else:
-                    deps.appstream.update_permissions(ref, change.account_id, change.after)
-            except ImageNotFound as exc:
-                done.append(finalize(started, "failed", f"image or share vanished: {exc}"))
-            except TransientError as exc:
-                if not retry:
-                    done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
-                    continue
-                # Not committed: this attempt is recorded, and SQS delivers the event again.
-                transient.append(finalize(started, "failed", f"transient {exc.code}: {exc}"))
-            except AppStreamGatewayError as exc:
-                done.append(finalize(started, "failed", f"{exc.code}: {exc}"))
-            else:
-                done.append(finalize(started, "succeeded"))
-        if transient:
-            for action in (*done, *transient):
-                deps.ledger.put_action(action)
-            reasons = "; ".join(str(a.error) for a in transient)
-            raise RetryLater(reasons, transient)
-        return done
-
     def finish(
         self,
         event: ParsedEvent,
@@ -475,7 +455,7 @@ class Enforcer:
         announced_guard: str | None = None,
     ) -> EnforcementResult:
         """Commit the outcome in one write. ``recorded`` False: the event is put with it,
-        conditional on its absence (``_Recorded`` when it is there already)."""
+        conditional on its absence (``Recorded`` when it is there already)."""
         ledger = self._deps.ledger
         decisions = list(decisions)
         if len(decisions) > MAX_DECISIONS_IN_TRANSACTION:
@@ -497,7 +477,7 @@ class Enforcer:
         )
         if not committed:
             if not recorded:
-                raise _Recorded(event.event_id)
+                raise Recorded(event.event_id)
             return EnforcementResult("duplicate", event.event_id, "committed by another delivery")
         return EnforcementResult(
             status, event.event_id, note, tuple(actions), tuple(outbox), evaluation
@@ -551,19 +531,3 @@ def _as_text(body: str | bytes | dict[str, Any]) -> str:
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
     return repr(body)[:64_000]
-
-
-def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:
-    violations = evaluation.violations()
-    if not violations and not actions:
-        return "compliant: nothing to remedy"
-    failed = sum(1 for a in actions if a.status == "failed")
-    return (
-        f"{len(violations)} violation(s); {len(actions) - failed} remedy call(s) succeeded, "
-        f"{failed} failed; {len(evaluation.audit_violations())} left for people (audit)"
-    )
-
-
-def _record_only_note(event: ParsedEvent) -> str:
-    spec = event_spec(event.event_name)
-    return (spec.record_note if spec is not None else no_record_note)(event)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from govbot.domain import highest_severity
+from govbot.domain import Permissions, highest_severity
 from govbot.enforcer.consumers import (
     ConsumerView,
     builder_exposure,
@@ -219,7 +219,8 @@ def remedied_item(
         summary=(
             f"govbot {verb} forbidden permissions of {evaluation.image_name} "
             f"({event.region}) for {', '.join(accounts)}"
-        ),
+        )
+        + _undo_note(actions),
         details=RemediedDetails(
             changes=changes,
             violations=violations,
@@ -234,6 +235,19 @@ def remedied_item(
         ),
     )
     return OutboxItem.from_payload(payload, discriminators=(event.event_id, "remedied"))
+
+
+def _undo_note(actions: Sequence[ActionRecord]) -> str:
+    """Says so when govbot undid its own write (see govbot.enforcer.takeaway)."""
+    undone = [a for a in actions if a.request.get("undo") == "widening"]
+    if not undone:
+        return ""
+    if all(a.status == "succeeded" for a in undone):
+        return (
+            "; the owner changed the share while govbot's write was in flight, and the "
+            "access that write left beyond the owner's change was removed again"
+        )
+    return "; govbot's write left more access than the owner's change and could NOT undo it"
 
 
 def _action_severities(actions: Sequence[ActionRecord], evaluation: Evaluation) -> list[str]:
@@ -285,20 +299,38 @@ def audit_item(event: ParsedEvent, evaluation: Evaluation, verdicts: list[Verdic
 
 
 def stop_sharing_item(
-    event: ParsedEvent, image_arn: str, image_name: str, consumer: ConsumerView | None = None
+    event: ParsedEvent,
+    image_arn: str,
+    image_name: str,
+    consumer: ConsumerView | None = None,
+    end: Permissions | None = None,
+    undone: ActionRecord | None = None,
 ) -> OutboxItem:
     """The ``stop_sharing_impact`` notification for a person's DeleteImagePermissions.
 
     ``consumer``: the consumer's fleets when it is a governed account (they are named).
+    ``end``: what the account holds once govbot is done (the summary says so when it is
+    not nothing); ``undone``: govbot deleted its own late write, which the summary tells.
     """
     account = event.shared_account_id or "unknown"
     fleets = stopped_fleets(consumer)
+    summary = f"{image_name} ({event.region}) is no longer shared with {account}"
+    if end is not None and not end.is_empty():
+        held = " and ".join(sorted(end.granted()))
+        summary = f"{image_name} ({event.region}): {account} STILL holds {held} access"
+    if undone is not None:
+        summary += (
+            " (govbot removed the access its own late remedy had re-created)"
+            if undone.status == "succeeded"
+            else f" (govbot's own late remedy re-created it and could not be undone: "
+            f"{undone.error})"
+        )
     payload = StopSharingImpact(
-        severity="medium",
+        severity="medium" if end is None or end.is_empty() else "high",
         **_event_fields(event, image_arn, image_name),
         shared_account_ids=[account] if event.shared_account_id else [],
         rule_ids=[],
-        summary=f"{image_name} ({event.region}) is no longer shared with {account}",
+        summary=summary,
         details=StopSharingDetails(
             fleet_impact=fleet_impact_text(account, consumer),
             fleets=fleets,

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
+from govbot.enforcer.guards import ClaimSettings, GuardPort, LocalGuards
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
@@ -107,6 +108,13 @@ class EnforcerDeps:
     self_principals: tuple[str, ...] = ()
     bot_principal_arn: str | None = None
     clock: Callable[[], datetime] = utcnow
+    # Event claims and share fences (see govbot.enforcer.guards). Deployed: the ledger, so
+    # every container shares them; the in-memory default guards one process only.
+    guards: GuardPort = field(default_factory=LocalGuards)
+    claims: ClaimSettings = field(default_factory=ClaimSettings)
+    # The key deferred work must be signed with (Secrets Manager, via the secrets gateway);
+    # None: no key is configured, and every work envelope is refused.
+    work_key: Callable[[], bytes] | None = None
 
 
 @dataclass(frozen=True)

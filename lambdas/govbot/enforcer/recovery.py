@@ -50,7 +50,7 @@ def earlier_successes(bundle: EventBundle) -> list[ActionRecord]:
 
 def finalize(
     action: ActionRecord,
-    status: Literal["succeeded", "failed"],
+    status: Literal["succeeded", "failed", "skipped"],
     error: str | None = None,
     note: str | None = None,
 ) -> ActionRecord:

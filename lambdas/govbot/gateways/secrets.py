@@ -1,4 +1,5 @@
-"""Secrets Manager gateway: Slack webhook URLs and the Slack signing secret.
+"""Secrets Manager gateway: Slack webhook URLs, the Slack signing secret and the key that
+signs govbot's deferred work (actions function -> enforcer).
 
 Reads go through Powertools Parameters (``SecretsProvider.get`` with ``max_age`` caching,
 the same machinery ``parameters.get_secret`` uses) so a warm Lambda does not call Secrets
@@ -51,6 +52,7 @@ class SecretsGateway:
         *,
         webhooks_secret_arn: str | None = None,
         signing_secret_arn: str | None = None,
+        work_key_secret_arn: str | None = None,
         max_age: int = DEFAULT_MAX_AGE_SECONDS,
         client: Any = None,
         client_factory: Callable[[], Any] | None = None,
@@ -58,6 +60,7 @@ class SecretsGateway:
     ) -> None:
         self._webhooks_arn = webhooks_secret_arn
         self._signing_arn = signing_secret_arn
+        self._work_key_arn = work_key_secret_arn
         self._max_age = max_age
         self._client = client
         self._client_factory = client_factory
@@ -121,6 +124,21 @@ class SecretsGateway:
         if not isinstance(value, str) or not value.strip():
             raise SecretError(f"secret {arn}: expected a non-empty string signing secret")
         return value.strip()
+
+    def work_signing_key(self) -> bytes:
+        """Read the key that signs deferred work (a plain string secret, >= 32 bytes)."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        arn = self._require(self._work_key_arn, "WORK_SIGNING_SECRET_ARN")
+        try:
+            value = self._provider.get(arn, max_age=self._max_age)
+        except GetParameterError as exc:
+            raise SecretError(
+                f"secret {arn}: cannot read it ({type(exc.__cause__).__name__})"
+            ) from exc
+        if not isinstance(value, str) or len(value.strip().encode("utf-8")) < 32:
+            raise SecretError(f"secret {arn}: expected a string of at least 32 bytes")
+        return value.strip().encode("utf-8")
 
     @staticmethod
     def _require(arn: str | None, env_name: str) -> str:

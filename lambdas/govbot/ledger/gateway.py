@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from govbot.iam import declare
 from govbot.ledger._events import EventsMixin
+from govbot.ledger._guards import GuardsMixin
 from govbot.ledger._outbox import OutboxMixin
 from govbot.ledger._queries import QueriesMixin
 from govbot.ledger._state import StateMixin
@@ -24,9 +25,11 @@ declare(
 )
 
 
-class Ledger(EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin, StormMixin):
+class Ledger(
+    EventsMixin, OutboxMixin, StateMixin, SweepMixin, QueriesMixin, StormMixin, GuardsMixin
+):
     """Records events, decisions, actions, outbox items, exemptions, copy jobs, the drift
-    sweep's checkpoint and the notifier's storm state.
+    sweep's checkpoint and the notifier's storm state; guards remedies (claims, share fences).
 
     ``Ledger(table_name, *, client=None, session=None, retention_days=400, clock=None)``:
     ``client`` is a low-level boto3 DynamoDB client (created lazily with adaptive retries

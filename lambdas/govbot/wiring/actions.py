@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from govbot.wiring.core import _once, parameter_store, session, settings
+from govbot.wiring.core import _once, clock, parameter_store, session, settings
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
@@ -40,8 +40,16 @@ def actions_parts() -> ActionsParts:
         from govbot.policy.source import PolicySource
 
         config = settings(ActionsSettings)
+        secrets = secrets_gateway(
+            signing_secret_arn=config.slack_signing_secret_arn,
+            work_key_secret_arn=config.work_signing_secret_arn,
+        )
         queue = (
-            QueuedWork(SqsQueue(config.work_queue_url, lambda: session().client("sqs")))
+            QueuedWork(
+                SqsQueue(config.work_queue_url, lambda: session().client("sqs")),
+                secrets.work_signing_key,
+                clock(),
+            )
             if config.work_queue_url
             else None
         )
@@ -52,7 +60,7 @@ def actions_parts() -> ActionsParts:
                 retention_days=config.ledger_retention_days,
             ),
             policy=PolicySource(parameter_store(), config.policy_parameter_name),
-            secrets=secrets_gateway(signing_secret_arn=config.slack_signing_secret_arn),
+            secrets=secrets,
             work_queue=queue,
         )
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from govbot.wiring.appstream_parts import appstream_gateway, governance_parts
-from govbot.wiring.core import _once, settings
+from govbot.wiring.core import _once, session, settings
 
 if TYPE_CHECKING:
     from govbot.clock import Clock
@@ -48,8 +48,22 @@ def build_enforcer(
             governed_regions=frozenset(settings.governed_regions),
             self_principals=settings.self_principal_arns,
             clock=parts.clock,
+            guards=parts.ledger,
+            work_key=_work_key(settings.work_signing_secret_arn),
         )
     )
+
+
+def _work_key(secret_arn: str) -> Callable[[], bytes] | None:
+    """The deferred-work signing key, read (and cached) through the secrets gateway."""
+    if not secret_arn:
+        return None
+    from govbot.gateways.secrets import SecretsGateway
+
+    gateway = SecretsGateway(
+        work_key_secret_arn=secret_arn, client_factory=lambda: session().client("secretsmanager")
+    )
+    return gateway.work_signing_key
 
 
 @dataclass(frozen=True)

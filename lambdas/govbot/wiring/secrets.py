@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 
 def secrets_gateway(
-    *, webhooks_secret_arn: str | None = None, signing_secret_arn: str | None = None
+    *,
+    webhooks_secret_arn: str | None = None,
+    signing_secret_arn: str | None = None,
+    work_key_secret_arn: str | None = None,
 ) -> SecretsGateway:
     """Secrets Manager on the process Session (the client is made when first read)."""
     from govbot.gateways.secrets import SecretsGateway
@@ -23,6 +26,7 @@ def secrets_gateway(
     return SecretsGateway(
         webhooks_secret_arn=webhooks_secret_arn,
         signing_secret_arn=signing_secret_arn,
+        work_key_secret_arn=work_key_secret_arn,
         client_factory=lambda: session().client("secretsmanager"),
     )
 

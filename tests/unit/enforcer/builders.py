@@ -9,12 +9,15 @@ from typing import Any
 from govbot.domain import ImageRef, Permissions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcerDeps
-from govbot.enforcer.work import WORK_SOURCE
+from govbot.enforcer.work import signed_envelope
 from govbot.policy.exemptions import Exemption
 from govbot.policy.judge import Judge
 from govbot.policy.loader import parse_policy
 from govbot.policy.models import Policy
-from tests.fakes import FakeAppStream, FakeClock, FakeLedger
+from tests.fakes import T0, FakeAppStream, FakeClock, FakeLedger
+
+# The key the actions function signs deferred work with (Secrets Manager when deployed).
+WORK_KEY = b"unit-test-work-signing-key-0123456789abcdef"
 
 OWNER = "123456789012"
 REGION = "us-east-1"
@@ -123,9 +126,7 @@ def work(operation: str, image_arn: str, account: str, **extra: Any) -> str:
         "requested_by": "slack:user/U0APPROVER",
         **extra,
     }
-    return json.dumps(
-        {"source": WORK_SOURCE, "detail-type": "govbot work request", "detail": detail}
-    )
+    return json.dumps(signed_envelope(detail, WORK_KEY, T0))
 
 
 @dataclass
@@ -165,5 +166,6 @@ def world(
         self_principals=self_principals,
         bot_principal_arn=BOT,
         clock=clock,
+        work_key=lambda: WORK_KEY,
     )
     return World(appstream, ledger, clock, Enforcer(deps))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from govbot.enforcer.work import SIGNATURE_FIELD, signed_envelope
 from govbot.ledger.keys import rejected_event_id
 from govbot.policy.exemptions import Exemption
 from govbot.policy.selectors import ImageSelector
@@ -13,6 +16,7 @@ from tests.unit.enforcer.builders import (
     OUTSIDER,
     REGION,
     TRUSTED,
+    WORK_KEY,
     perms,
     ref,
     share_event,
@@ -214,7 +218,7 @@ def test_restored_permission_under_exemption_survives_the_next_event() -> None:
 def test_malformed_work_request_is_rejected_with_the_reason() -> None:
     w = world()
     body = json.dumps(
-        {"source": "govbot.actions", "detail": {"operation": "DeleteEverything", "image_arn": "x"}}
+        signed_envelope({"operation": "DeleteEverything", "image_arn": "x"}, WORK_KEY, T0)
     )
 
     result = w.enforcer.handle(body)
@@ -231,7 +235,7 @@ def test_work_request_missing_the_image_is_rejected_naming_the_field() -> None:
     w = world()
 
     result = w.enforcer.handle(
-        json.dumps({"source": "govbot.actions", "detail": {"operation": "ReapplyRevocation"}})
+        json.dumps(signed_envelope({"operation": "ReapplyRevocation"}, WORK_KEY, T0))
     )
 
     assert result.status == "rejected"
@@ -263,3 +267,71 @@ def test_work_request_outside_governed_regions_is_rejected() -> None:
 
     assert result.status == "rejected"
     assert "outside the governed" in result.note
+
+
+def _restore(**signature: object) -> dict[str, object]:
+    """A RestorePermission envelope, signed, with signature fields replaced by ``signature``."""
+    envelope = signed_envelope(
+        {
+            "operation": "RestorePermission",
+            "image_arn": ref("app-base").arn,
+            "account_id": OUTSIDER,
+            "permission": "*",
+            "requested_by": "slack:user/U0APPROVER",
+        },
+        WORK_KEY,
+        T0,
+    )
+    envelope[SIGNATURE_FIELD] = {**envelope[SIGNATURE_FIELD], **signature}
+    return envelope
+
+
+def _unsigned() -> dict[str, object]:
+    envelope = _restore()
+    del envelope[SIGNATURE_FIELD]
+    return envelope
+
+
+def _other_detail() -> dict[str, object]:
+    envelope = _restore()
+    envelope["detail"] = {**envelope["detail"], "account_id": "888888888888"}  # type: ignore[dict-item]
+    return envelope
+
+
+@pytest.mark.parametrize(
+    ("envelope", "why"),
+    [
+        (_unsigned(), "unsigned work request"),
+        (_restore(hmac_sha256="0" * 64), "signature does not match"),
+        (_other_detail(), "signature does not match"),
+        (_restore(version=2), "unknown work signature format"),
+        (_restore(issued_at="2026-11-25T15:59:00.000Z"), "signature does not match"),
+    ],
+)
+def test_work_that_govbot_did_not_sign_is_refused_and_recorded(
+    envelope: dict[str, object], why: str
+) -> None:
+    w = world()
+    w.appstream.seed(ref("app-base"), {})
+
+    result = w.enforcer.handle(json.dumps(envelope))
+
+    assert result.status == "rejected"
+    assert why in result.note
+    assert w.ledger.events[result.event_id].status == "rejected"
+    assert w.appstream.writes() == []  # no share created
+    assert len(w.ledger.outbox_of("event_rejected")) == 1
+    w.enforcer.handle(json.dumps(envelope))  # sent again: recorded, announced once
+    assert len(w.ledger.outbox_of("event_rejected")) == 1
+
+
+def test_signed_work_expires() -> None:
+    w = world()
+    w.appstream.seed(ref("app-base"), {})
+    w.clock.advance(hours=25)
+
+    result = w.enforcer.handle(json.dumps(_restore()))
+
+    assert result.status == "rejected"
+    assert "expired" in result.note
+    assert w.appstream.writes() == []

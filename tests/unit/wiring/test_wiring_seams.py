@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from botocore.hooks import HierarchicalEmitter
 
 from govbot import wiring
 from govbot.config import ConfigError
+from govbot.enforcer.work import verified_request
 from govbot.ledger import Ledger
 from govbot.wiring.actions import actions_parts
 from govbot.wiring.enforcer import enforcer_parts
@@ -27,7 +29,9 @@ ENVIRON = {
     "HUB_ACCOUNT_ID": "111111111111",
     "SLACK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:s",
     "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111111111111/work",
+    "WORK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:w",
 }
+WORK_KEY = "k" * 40
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -51,6 +55,10 @@ class FakeClient:
                 "Expiration": datetime(2099, 1, 1, tzinfo=UTC),
             }
         }
+
+    def get_secret_value(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(kwargs)
+        return {"SecretString": WORK_KEY}
 
     def send_message(self, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(kwargs)
@@ -144,12 +152,17 @@ def test_actions_work_queue_sends_the_enforcer_envelope_through_the_session(
     assert session.clients == []  # nothing is made until it is used
     assert parts.work_queue is not None
 
-    parts.work_queue.submit({"operation": "RestorePermission", "image_arn": "arn"})
+    request = {"operation": "RestorePermission", "image_arn": "arn"}
+    parts.work_queue.submit(request)
 
-    (sqs,) = session.clients
-    assert sqs.service == "sqs"
+    secrets, sqs = session.clients  # the signing key is read through the secrets gateway
+    assert (secrets.service, sqs.service) == ("secretsmanager", "sqs")
+    assert secrets.sent == [{"SecretId": ENVIRON["WORK_SIGNING_SECRET_ARN"]}]
     assert sqs.sent[0]["QueueUrl"] == ENVIRON["WORK_QUEUE_URL"]
-    assert '"source": "govbot.actions"' in sqs.sent[0]["MessageBody"]
+    envelope = json.loads(sqs.sent[0]["MessageBody"])
+    assert envelope["source"] == "govbot.actions"
+    assert verified_request(envelope, WORK_KEY.encode(), T0) == request
+    assert WORK_KEY not in sqs.sent[0]["MessageBody"]
 
 
 def test_notifier_reads_the_stream_with_a_client_from_the_session(session: FakeSession) -> None:
