@@ -18,6 +18,7 @@ from govbot.enforcer.resilience import Attempt, RetryLater
 from govbot.enforcer.work import work_event
 from govbot.events import ParsedEvent, RejectedEvent
 from govbot.events.coerce import bounded_reason
+from govbot.events.safety import unencodable_paths, unencodable_problem
 from govbot.gateways.appstream import AppStreamGatewayError, TransientError
 from govbot.ledger.records.events import ActionRecord
 
@@ -30,6 +31,16 @@ def run_work(
 ) -> EnforcementResult:
     """A deferred Slack button: re-apply the policy, or restore an exempted permission."""
     deps = enforcer.deps
+    unencodable = unencodable_paths(request)
+    if unencodable:  # before any field is used: nothing can store or compare such text
+        return enforcer.reject(
+            RejectedEvent(
+                reason=f"malformed work request: {unencodable_problem(unencodable)}",
+                raw=json.dumps(request),
+                event_name="work request",
+                event_source="govbot",
+            )
+        )
     try:
         event = work_event(request, deps.clock())
     except (KeyError, TypeError, ValueError) as exc:

@@ -408,6 +408,8 @@ def render_event_rejected(p: EventRejected, outbox_id: str, days: int) -> Render
         [
             ("Event", f"`{esc(name)}`" if name else "unknown"),
             ("Source", esc(d.event_source or "unknown")),
+            # Where the rejection is recorded (never under the eventID the input claims).
+            ("Ledger record", f"`{esc(d.ledger_id)}`" if d.ledger_id else "unknown"),
         ]
     )
     reason = d.reason or p.summary or "unknown"
