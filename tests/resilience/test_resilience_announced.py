@@ -96,3 +96,25 @@ def test_copy_refused_is_counted_backed_off_stopped_and_announced_once(
     box.drain()
     assert box.emulator.calls["CopyImage"] == 3 * len(REGIONS)
     assert len([t for t in _texts(slack) if "AccessDenied" in t]) == len(REGIONS)
+
+
+def test_ledger_failing_on_the_last_receive_is_announced_without_the_ledger() -> None:
+    with FakeSlack() as slack, Sandbox(slack=slack, max_receive_count=2) as box:
+        (event_id,) = grant_builders(box, 1).values()
+        # Every ledger write of govbot's fails, on every delivery: nothing can be recorded,
+        # not even the critical "abandoned" message of the last attempt.
+        box.dynamodb_faults.set("*", error_code="InternalServerError")
+
+        box.drain()
+        answers = box.cloudwatch_alarms()
+        again = box.cloudwatch_alarms()  # the alarm stays in ALARM: said once
+
+        assert len(box.dead_letters()) == 1
+        assert box.dynamodb_faults.count("PutItem", "error") > 0
+        box.dynamodb_faults.clear()
+        assert box.ledger.get_event(event_id).event is None  # the ledger holds nothing
+        assert [a["alarms_announced"] for a in answers] == [["govbot-enforcer-dlq-depth"]]
+        assert again == []
+        critical = [t for t in _texts(slack) if "[critical] govbot alarm" in t]
+        assert len(critical) == 1
+        assert "govbot-enforcer-dlq" in critical[0]
