@@ -143,6 +143,7 @@ class Sandbox:
         self._environ: dict[str, str] = {}
         self._stream_iterators: dict[str, str] = {}
         self._forwarders: dict[str, list[Any]] = {}
+        self._alarm_states: dict[str, str] = {}  # cloudwatch_alarms(): OK or ALARM per DLQ
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
 
@@ -357,6 +358,45 @@ class Sandbox:
         event = {"govbot": "replay-dead-letters", "messages": messages}
         result: dict[str, Any] = notifier.handler(event, self._context("govbot-notifier"))
         return result
+
+    def cloudwatch_alarms(self) -> list[dict[str, Any]]:
+        """Play CloudWatch for the dead-letter queues' depth alarms (as deployed: ``DlqDepth``
+        alarms -> the alarm topic -> the notifier): a queue whose DLQ went from empty to
+        holding messages raises its alarm once; returns the notifier's answers."""
+        from govbot.handlers import notifier
+        from govbot.notify.alarms import alarm_sns_event
+
+        answers = []
+        for name, queue in (
+            ("enforcer", self.enforcer_queue),
+            ("replicator", self.replicator_queue),
+        ):
+            if queue is None:
+                continue
+            sqs = boto3.client("sqs", region_name=self.hub_region)
+            depth = int(
+                sqs.get_queue_attributes(
+                    QueueUrl=queue.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+                )["Attributes"]["ApproximateNumberOfMessages"]
+            )
+            was = self._alarm_states.get(name, "OK")
+            now = "ALARM" if depth > 0 else "OK"
+            self._alarm_states[name] = now
+            if now == was or now == "OK":
+                continue
+            alarm = {
+                "AlarmName": f"govbot-{name}-dlq-depth",
+                "AlarmDescription": "govbot: messages in a dead-letter queue need a look",
+                "NewStateValue": "ALARM",
+                "NewStateReason": f"ApproximateNumberOfMessagesVisible {depth} > 0",
+                "AWSAccountId": HUB_ACCOUNT,
+                "Region": self.hub_region,
+                "Trigger": {"Dimensions": [{"name": "QueueName", "value": f"govbot-{name}-dlq"}]},
+            }
+            topic = f"arn:aws:sns:{self.hub_region}:{HUB_ACCOUNT}:govbot-alarms"
+            event = alarm_sns_event(alarm, topic)
+            answers.append(notifier.handler(event, LambdaContextStub("govbot-notifier")))
+        return answers
 
     def _context(self, function_name: str) -> LambdaContextStub:
         if self.remaining_ms is None:

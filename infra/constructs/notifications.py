@@ -185,6 +185,19 @@ class Notifications(Construct):
         )
         add_kms_and_table_access(self.actions.role, table)
 
+        # govbot's alarms reach Slack without the ledger (a dead-lettered event whose ledger
+        # writes failed has no outbox item): the alarm topic invokes the notifier, which
+        # posts each alarm to the critical routes (govbot/notify/alarms.py).
+        notifier.add_event_source(sources.SnsEventSource(alarms.topic))
+        acknowledge(
+            notifier,
+            "Serverless-SNSRedrivePolicy",
+            "The alarm topic's Lambda subscription needs no redrive queue: an alarm that "
+            "cannot be posted stays in ALARM in CloudWatch and, when an alarm e-mail is set, "
+            "reaches the topic's e-mail subscription (which has a redrive queue); a redrive "
+            "queue of its own would need a depth alarm on this same topic, a loop that adds "
+            "nothing.",
+        )
         alarms.add_dlq_depth("NotifierFailuresDepth", self.failures)
         alarms.add_function_health("Notifier", notifier)
         alarms.add_iterator_age("NotifierIteratorAge", notifier)

@@ -198,3 +198,24 @@ def test_functions_have_error_and_throttle_alarms_and_notifier_iterator_age(hub)
     assert by_metric["Throttles"] == functions
     (notifier,) = [f for f in functions if f.startswith("NotificationsNotifier")]
     assert by_metric["IteratorAge"] == {notifier}
+
+
+def test_alarm_topic_invokes_the_notifier_so_alarms_reach_slack_without_the_ledger(hub) -> None:
+    (topic_id,) = hub.resources("AWS::SNS::Topic")
+    (notifier,) = [
+        f for f in hub.resources("AWS::Lambda::Function") if f.startswith("NotificationsNotifier")
+    ]
+    lambda_subscriptions = [
+        s["Properties"]
+        for s in hub.resources("AWS::SNS::Subscription").values()
+        if s["Properties"]["Protocol"] == "lambda"
+    ]
+    assert [(s["TopicArn"], s["Endpoint"]) for s in lambda_subscriptions] == [
+        ({"Ref": topic_id}, {"Fn::GetAtt": [notifier, "Arn"]})
+    ]
+    permissions = [
+        p["Properties"]
+        for p in hub.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
+    assert [p["SourceArn"] for p in permissions] == [{"Ref": topic_id}]

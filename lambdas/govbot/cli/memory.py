@@ -160,10 +160,15 @@ class MemoryLedger:
         received_at: datetime,
         context: EventRecord,
     ) -> str:
-        rec_id = event_id or rejected_event_id(raw)
+        claimed = None
+        if status == "rejected":  # keyed apart, as the ledger does (see record_rejected)
+            rec_id, claimed = rejected_event_id(raw), event_id
+        else:
+            rec_id = event_id or rejected_event_id(raw)
         record = context.model_copy(
             update={
                 "event_id": rec_id,
+                "claimed_event_id": claimed,
                 "status": status,
                 "reason": reason,
                 "raw": raw,

@@ -19,6 +19,7 @@ from govbot.enforcer.resilience import Attempt, RetryLater
 from govbot.enforcer.work import WorkRefused, verified_request, work_event
 from govbot.events import ParsedEvent, RejectedEvent
 from govbot.events.coerce import bounded_reason
+from govbot.events.safety import unencodable_paths, unencodable_problem
 from govbot.gateways.appstream import AppStreamGatewayError, TransientError
 from govbot.ledger.records.events import ActionRecord
 
@@ -35,6 +36,16 @@ def run_work(
     rejected with why (and announced once, like every rejection).
     """
     deps = enforcer.deps
+    unencodable = unencodable_paths(envelope)
+    if unencodable:  # before any field is used: nothing can store or compare such text
+        return enforcer.reject(
+            RejectedEvent(
+                reason=f"malformed work request: {unencodable_problem(unencodable)}",
+                raw=json.dumps(envelope, default=repr)[:64_000],
+                event_name="work request",
+                event_source="govbot",
+            )
+        )
     try:
         request = verified_request(envelope, _work_key(deps.work_key), deps.clock())
     except WorkRefused as exc:

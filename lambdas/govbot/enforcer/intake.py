@@ -11,13 +11,17 @@ record fails its batch item and SQS delivers it again.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from govbot.batch import HandBack
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import remedy_tally
+from govbot.enforcer.ports import EnforcementResult
+from govbot.enforcer.rejections import is_deterministic, unforeseen
 from govbot.enforcer.resilience import Attempt
 from govbot.events import RejectedEvent
 from govbot.schedule import is_scheduled
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from govbot.enforcer.sweep import DriftSweep
 
 MAX_REASON = 300
+logger = logging.getLogger(__name__)
 
 
 class OutOfTime(Exception):
@@ -119,7 +124,17 @@ def handle_message(
             "note": report.note,
             "remedies": remedy_tally(a for f in report.findings for a in f.remedies),
         }
-    result = enforcer.handle(body, attempt)
+    try:
+        result = enforcer.handle(body, attempt)
+    except HandBack:
+        raise  # a transient failure, already recorded: SQS delivers it again
+    except Exception as exc:
+        if not is_deterministic(exc):
+            raise
+        # The same body would fail the same way on every delivery: record it now (keyed by
+        # its hash, escaped, bounded) instead of retrying it into the dead-letter queue.
+        logger.exception("message could not be handled; recorded as rejected")
+        return _recorded_rejection(enforcer.reject(unforeseen(raw_text(body), exc)))
     return {
         "status": result.status,
         "event_id": result.event_id,
@@ -129,5 +144,8 @@ def handle_message(
 
 
 def _rejected(enforcer: Enforcer, body: object, reason: str) -> dict[str, Any]:
-    result = enforcer.reject(RejectedEvent(reason=reason, raw=raw_text(body)))
+    return _recorded_rejection(enforcer.reject(RejectedEvent(reason=reason, raw=raw_text(body))))
+
+
+def _recorded_rejection(result: EnforcementResult) -> dict[str, Any]:
     return {"status": result.status, "event_id": result.event_id, "note": result.note}

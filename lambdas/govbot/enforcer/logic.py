@@ -34,6 +34,7 @@ from govbot.enforcer.recovery import (
     recovered_actions,
     recovered_decisions,
 )
+from govbot.enforcer.rejections import from_the_future, storable
 from govbot.enforcer.remedies import Recorded, remedy
 from govbot.enforcer.resilience import (
     Attempt,
@@ -126,6 +127,9 @@ class Enforcer:
             return self.reject(parsed)
         if isinstance(parsed, IgnoredEvent):
             return self._ignore(parsed)
+        future = from_the_future(parsed, deps.clock())
+        if future is not None:
+            return self.reject(future)
         # Nothing is read from the ledger first: the event's one write is conditional on its
         # absence, and only a failed condition (a redelivery) makes govbot read it.
         if parsed.failed:
@@ -180,11 +184,15 @@ class Enforcer:
         raise failure
 
     def reject(self, rejected: RejectedEvent) -> EnforcementResult:
-        """Record ``rejected`` (with a message to people); the batch goes on."""
-        reason, raw = _storable(rejected.reason), _storable(rejected.raw)
+        """Record ``rejected`` (with a message to people); the batch goes on.
+
+        Whatever the input held, what is stored is escaped and bounded (``rejections.storable``),
+        and the record is keyed by the input's hash, never by the eventID it claims.
+        """
+        rejected = storable(rejected)
         ledger_id = self._deps.ledger.record_rejected(
-            reason=reason,
-            raw=raw,
+            reason=rejected.reason,
+            raw=rejected.raw,
             event_id=rejected.event_id,
             received_at=self._deps.clock(),
             event_name=rejected.event_name,
@@ -193,7 +201,7 @@ class Enforcer:
             region=rejected.region,
         )
         self._deps.ledger.add_outbox([outcomes.rejected_item(rejected, ledger_id)])
-        return EnforcementResult("rejected", ledger_id, reason)
+        return EnforcementResult("rejected", ledger_id, rejected.reason)
 
     def _ignore(self, ignored: IgnoredEvent) -> EnforcementResult:
         """A valid event govbot does not govern: recorded with why, nobody is alerted."""
@@ -518,11 +526,6 @@ def is_principal(actor_arn: str, pattern: str) -> bool:
     if any(char in pattern for char in "*?["):
         return fnmatch.fnmatchcase(actor_arn, pattern)
     return bool(actor_arn) and actor_arn.startswith(pattern)
-
-
-def _storable(text: str) -> str:
-    """``text`` as valid UTF-8 (lone surrogates replaced): DynamoDB stores nothing else."""
-    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _as_text(body: str | bytes | dict[str, Any]) -> str:

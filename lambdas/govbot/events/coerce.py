@@ -93,13 +93,16 @@ def clean_arn(value: Any) -> str | None:
 
 
 def clean_str(value: Any) -> str | None:
-    """A stripped string; None and blank stay None; numbers are stringified."""
+    """A stripped string (a blank one stays ``""``); None stays None; numbers are stringified.
+
+    Blank is not turned into None here: inside a required string field that would fail
+    as "not a string". An optional field left blank is treated as absent by the models.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"expected a string, found {type(value).__name__}")
-    text = str(value).strip()
-    return text or None
+    return str(value).strip()
 
 
 def to_tags(value: Any) -> dict[str, str]:

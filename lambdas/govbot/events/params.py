@@ -104,11 +104,18 @@ class EventParams(BaseModel):
             canonical_key(field.alias or name): field.alias or name
             for name, field in cls.model_fields.items()
         }
+        optional = {
+            field.alias or name
+            for name, field in cls.model_fields.items()
+            if not field.is_required()
+        }
         rekeyed: dict[str, Any] = {}
         for key, value in data.items():
             if not isinstance(key, str):
                 continue
             target = by_canonical.get(canonical_key(key), key)
+            if target in optional and isinstance(value, str) and not value.strip():
+                continue  # a blank optional text ("ImageDescription": "") is an absent one
             # An exact-case key wins over a differently cased duplicate.
             if target not in rekeyed or key == target:
                 rekeyed[target] = value

@@ -25,6 +25,12 @@ from govbot.events.coerce import (
 )
 from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
 from govbot.events.params import REGION_PATTERN
+from govbot.events.safety import (
+    MAX_BODY_BYTES,
+    safe_text,
+    unencodable_paths,
+    unencodable_problem,
+)
 
 # The envelope constants are defined once, with the event catalogue.
 SOURCE = catalogue.SOURCE
@@ -33,6 +39,7 @@ DETAIL_TYPE_API_CALL = catalogue.API_CALL
 DETAIL_TYPE_SERVICE_EVENT = catalogue.SERVICE_EVENT
 
 MAX_CONTEXT_CHARS = 128  # event name, source, account, region kept with a rejection
+MAX_ARN_CHARS = 2048  # IAM's own limit on an ARN
 
 # detail-type -> (our event type, CloudTrail eventType)
 _KINDS: dict[str, tuple[EventType, str]] = {
@@ -158,7 +165,7 @@ def _label(value: object) -> str | None:
     """A context field: a non-blank string, shortened in the middle when very long."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return squeeze(value.strip(), MAX_CONTEXT_CHARS)
+    return squeeze(safe_text(value.strip()), MAX_CONTEXT_CHARS)
 
 
 def _context(envelope: Mapping[str, Any], detail: Mapping[str, Any]) -> EventContext:
@@ -176,12 +183,23 @@ def _context(envelope: Mapping[str, Any], detail: Mapping[str, Any]) -> EventCon
 def _parse(
     raw: object, raw_text: str, accounts: frozenset[str], regions: frozenset[str]
 ) -> ParsedEvent:
+    size = len(raw_text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_BODY_BYTES:
+        raise _Reject(
+            [
+                f"the body is {size} bytes, over EventBridge's {MAX_BODY_BYTES}-byte event "
+                "limit: it did not come from an EventBridge rule"
+            ]
+        )
     envelope = _load(raw)
     found_detail = get_key(envelope, "detail")
     detail: Mapping[str, Any] = found_detail if isinstance(found_detail, Mapping) else {}
     context = _context(envelope, detail)
     # Every check runs and adds its problem: a rejection lists them all, not the first.
     problems: list[str] = []
+    unencodable = unencodable_paths(envelope)
+    if unencodable:
+        problems.append(unencodable_problem(unencodable))
 
     source = get_key(envelope, "source")
     if source != SOURCE:
@@ -281,6 +299,11 @@ def _parse(
         actor_arn = clean_arn(get_key(identity, "arn"))
     except ValueError as exc:
         problems.append(f"detail.userIdentity.arn: {exc}")
+    if actor_arn is not None and len(actor_arn) > MAX_ARN_CHARS:
+        problems.append(
+            f"detail.userIdentity.arn is {len(actor_arn)} characters long; an ARN has at "
+            f"most {MAX_ARN_CHARS}: {shorten(actor_arn)}"
+        )
     actor_account = _text_field(identity, "accountId", "detail.userIdentity", problems)
     user_agent = _text_field(detail, "userAgent", "detail", problems)
     error_code = _text_field(detail, "errorCode", "detail", problems)

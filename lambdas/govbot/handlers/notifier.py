@@ -1,6 +1,8 @@
 """Notifier Lambda: the ledger's stream of new outbox items -> Slack (or the console).
 
-Three invocation shapes, all thin:
+Four invocation shapes, all thin:
+- an SNS delivery from govbot's alarm topic (a dead-letter queue holds messages, say):
+  one critical message per alarm, posted straight to Slack (``notify/alarms.py``);
 - a DynamoDB stream batch (outbox INSERTs only, by the event source filter): deliver, with
   partial batch failures so a failing item is retried and finally dead-lettered;
 - a scheduled event: send the digests of storm windows that have ended;
@@ -39,6 +41,10 @@ def notifier_deps() -> NotifierDeps:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Stream batch, scheduled digest flush, or operator replay of dead letters."""
     deps = notifier_deps()
+    from govbot.notify.alarms import announce_alarms, is_alarm_event
+
+    if is_alarm_event(event):  # govbot's alarm topic: posted without the ledger
+        return announce_alarms(event, deps.notifications, deps.sink)
     if event.get("Records") is not None:
         from govbot.notify.delivery import deliver_stream_batch
 

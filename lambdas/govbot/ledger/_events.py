@@ -65,7 +65,9 @@ class EventsMixin(LedgerCore):
     ) -> str:
         """Record a payload that was refused or could not be parsed; return its event id.
 
-        The id is ``event_id`` or ``REJECTED#<sha256 of raw>``; a duplicate is not an error.
+        The id is always ``REJECTED#<sha256 of raw>`` (a duplicate is not an error): the
+        ``event_id`` the payload claimed is kept as ``claimed_event_id``, never used as the
+        key, so a malformed copy of a real event never blocks the real one.
         ``event_name``, ``event_source``, ``account_id`` and ``region`` are what the payload
         said about itself, kept when present.
         """
@@ -103,7 +105,11 @@ class EventsMixin(LedgerCore):
         received_at: datetime,
         **context: str | None,
     ) -> str:
-        rec_id = event_id or rejected_event_id(raw)
+        claimed = None
+        if status == "rejected":
+            rec_id, claimed = rejected_event_id(raw), event_id
+        else:
+            rec_id = event_id or rejected_event_id(raw)
         note = None
         if len(raw) > MAX_RAW_CHARS:
             note = f"raw truncated from {len(raw)} to {MAX_RAW_CHARS} characters"
@@ -116,6 +122,7 @@ class EventsMixin(LedgerCore):
                 raw=raw,
                 received_at=received_at,
                 note=note,
+                claimed_event_id=claimed,
                 **context,
             )
         )

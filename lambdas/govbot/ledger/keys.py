@@ -192,4 +192,5 @@ def outbox_id_for(message_kind: str, *discriminators: str) -> str:
 
 def rejected_event_id(raw: str) -> str:
     """``REJECTED#<sha256 of raw>``: the id of an event that could not be parsed."""
-    return REJECTED_PREFIX + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    # surrogatepass: the id of a body holding a lone surrogate is computed, never raises.
+    return REJECTED_PREFIX + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()

@@ -19,6 +19,7 @@ from govbot.ledger.records.details import (
     DriftEntry,
     DriftLine,
     NameTakenDetails,
+    RemediedDetails,
     ViolationLine,
 )
 from govbot.ledger.records.payload import (
@@ -201,14 +202,26 @@ def render_violation_remedied(p: ViolationRemedied, outbox_id: str, days: int) -
     """A forbidden share was revoked: exposure window, builder warning, buttons."""
     d = p.details
     window = exposure_window(d.granted_at or p.occurred_at, d.revoked_at)
-    extra: list[Block] = [section(f"*Revoked:*\n{_pairs_text(p) or 'see summary'}")]
+    label = "Revoked" if remedied_title(d) == "Share revoked" else "To revoke"
+    extra: list[Block] = [section(f"*{label}:*\n{_pairs_text(p) or 'see summary'}")]
     extra.append(section(f"*Exposure window:* {esc(window) if window else 'unknown'}"))
     if any(perm == "image_builder" for _a, perm, _r in violation_pairs(p)):
         extra.append(section(BUILDER_WARNING))
     extra.extend(_exposure_sections(d.builder_exposure or []))
     extra.extend(_buttons(p, outbox_id, days, remedied=True))
     what = esc(d.action or "revoked the forbidden permissions (enforce mode)")
-    return _message(p, outbox_id, "Share revoked", what, extra)
+    return _message(p, outbox_id, remedied_title(d), what, extra)
+
+
+def remedied_title(d: RemediedDetails) -> str:
+    """ "Share revoked" only when every change succeeded; a remedy that failed (or was
+    abandoned on its last attempt) says so, since the forbidden access may still be there."""
+    failed = [c for c in d.changes if c.status != "succeeded"]
+    if d.error is not None or (d.changes and len(failed) == len(d.changes)):
+        return "Remedy failed"
+    if failed:
+        return "Remedy partly failed"
+    return "Share revoked"
 
 
 def _exposure_sections(exposures: list[BuilderExposure]) -> list[Block]:
@@ -408,6 +421,8 @@ def render_event_rejected(p: EventRejected, outbox_id: str, days: int) -> Render
         [
             ("Event", f"`{esc(name)}`" if name else "unknown"),
             ("Source", esc(d.event_source or "unknown")),
+            # Where the rejection is recorded (never under the eventID the input claims).
+            ("Ledger record", f"`{esc(d.ledger_id)}`" if d.ledger_id else "unknown"),
         ]
     )
     reason = d.reason or p.summary or "unknown"

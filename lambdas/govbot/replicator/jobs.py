@@ -21,6 +21,7 @@ from govbot.gateways.appstream import (
     AppStreamGatewayError,
     ImageNotFound,
     LimitExceeded,
+    TransientError,
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob, CopyJobState
@@ -182,9 +183,15 @@ class JobRunner:
                 job, "queued", "destination name taken meanwhile; resolving",
                 attempts=job.attempts - 1,
             )  # fmt: skip
-        except AppStreamGatewayError as exc:
+        except TransientError as exc:
+            # Throttling or a 5xx outlasting the client's retries: not the copy's fault.
             run.slots.release(job)
             return self._retry_later(job, f"CopyImage failed: {exc}", attempts=job.attempts - 1)
+        except AppStreamGatewayError as exc:
+            # Refused (AccessDenied, IncompatibleImage, ...): an attempt like a FAILED copy,
+            # counted, backed off and, once the attempts are spent, announced once.
+            run.slots.release(job)
+            return self._attempt_failed(job, f"CopyImage refused: {exc}", started=False)
         run.forget(dest_ref)
         return job  # in flight: watched from now on
 
@@ -206,13 +213,19 @@ class JobRunner:
             return None  # still in flight
         run.slots.release(job)
         reason = f"copy FAILED ({dest.state_change_reason or 'no reason given'})"
+        return self._attempt_failed(job, reason, started=True)
+
+    def _attempt_failed(self, job: CopyJob, reason: str, *, started: bool) -> CopyJob:
+        """Attempt ``job.attempts`` failed: retry after a backoff, or give up and announce
+        it once (``started``: a failed image holds the name, left for diagnosis)."""
+        run = self.run
         if job.attempts >= run.policy.replication.max_attempts:
             final = job.model_copy(update={"next_attempt_at": None}).transition(
                 "failed", at=run.now, reason=f"{reason}; gave up after {job.attempts} attempt(s)"
             )
             # Outbox first: a crash before the job write re-emits the same (deduplicated) id.
             self.deps.ledger.add_outbox(
-                [notifications.copy_failed(final, error=reason, now=run.now)]
+                [notifications.copy_failed(final, error=reason, now=run.now, started=started)]
             )
             return self.deps.ledger.put_copy_job(final, expected_version=job.version)
         delay = backoff(job.attempts, run.policy.replication)

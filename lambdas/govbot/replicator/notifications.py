@@ -108,17 +108,23 @@ def copy_completed(
     )
 
 
-def copy_failed(job: CopyJob, *, error: str, now: datetime) -> OutboxItem:
-    """``golden_copy_failed``: the copy failed ``job.attempts`` times; no more retries."""
+def copy_failed(job: CopyJob, *, error: str, now: datetime, started: bool = True) -> OutboxItem:
+    """``golden_copy_failed``: the copy failed ``job.attempts`` times; no more retries.
+
+    ``started`` False: AppStream refused CopyImage itself (no failed image exists).
+    """
+    left = (
+        "the failed image is left in place for diagnosis"
+        if started
+        else "AppStream refused the copy, so no image was made; the cause (permissions, "
+        "account status, image compatibility) needs a person"
+    )
     details = CopyFailedDetails(
         destination_region=job.destination_region,
         destination_image_name=job.destination_name,
         attempts=job.attempts,
         error=error,
-        action=(
-            f"gave up after {job.attempts} attempt(s); the failed image is left in place "
-            "for diagnosis"
-        ),
+        action=f"gave up after {job.attempts} attempt(s); {left}",
     )
     summary = (
         f"golden image copy to {job.destination_region} failed {job.attempts} time(s): {error}"

@@ -60,7 +60,7 @@ def test_commit_of_unrecorded_event_raises_and_writes_nothing(ledger: Ledger, dd
 
 
 def test_commit_of_rejected_event_is_refused(ledger: Ledger) -> None:
-    ledger.record_rejected(reason="bad", raw="{}", event_id="evt-1", received_at=ledger.now())
+    ledger.record_event(event().model_copy(update={"status": "rejected"}))
     with pytest.raises(LedgerError, match="'rejected'"):
         _commit(ledger)
     assert ledger.get_event("evt-1").decisions == ()

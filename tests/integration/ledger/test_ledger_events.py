@@ -63,15 +63,19 @@ def test_record_rejected_is_idempotent_and_hashes_raw(ledger: Ledger, clock: Fak
     assert [e.event_id for e in ledger.events_by_status("rejected")] == [first]
 
 
-def test_record_rejected_uses_given_id_and_truncates_huge_raw(ledger: Ledger) -> None:
+def test_record_rejected_keys_apart_from_the_claimed_id_and_truncates_huge_raw(
+    ledger: Ledger,
+) -> None:
     raw = "x" * 70_000
     rec_id = ledger.record_rejected(
         reason="account not governed", raw=raw, event_id="evt-9", received_at=START
     )
 
-    assert rec_id == "evt-9"
-    stored = ledger.get_event("evt-9").event
+    assert rec_id == rejected_event_id(raw)
+    assert not ledger.get_event("evt-9").exists  # the real evt-9 can still be recorded
+    stored = ledger.get_event(rec_id).event
     assert stored is not None
+    assert stored.claimed_event_id == "evt-9"
     assert len(stored.raw) == 64_000
     assert stored.note == "raw truncated from 70000 to 64000 characters"
 

@@ -39,7 +39,8 @@ def test_kinds_and_severities_reach_their_routes():
     deps, _ = _deps(ledger, sink)
     assert deliver_stream_batch(stream_event(items), deps) == {"batchItemFailures": []}
     assert [(route, body["text"].split(":")[0]) for route, body in sink.sent] == [
-        ("security", "[critical] Share revoked"),
+        # The builder's payload carries details.error: an abandoned remedy, titled as such.
+        ("security", "[critical] Remedy failed"),
         ("ops", "[info] Golden copy completed"),
     ]
     assert ledger.outbox["ob-1"].status == "delivered"
@@ -176,7 +177,7 @@ def test_console_sink_writes_one_json_line_per_message(capsys):
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(line["route"], line["text"][:14]) for line in lines] == [
-        ("security", "[critical] Sha"),
+        ("security", "[critical] Rem"),  # details.error: a remedy that failed
         ("ops", "[high] Golden "),
     ]
     assert all(line["blocks"] for line in lines)

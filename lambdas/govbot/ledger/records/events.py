@@ -38,6 +38,9 @@ class EventRecord(LedgerRecord):
     event_id: str = Field(min_length=1)
     event_name: str | None = None
     event_source: str | None = None  # kept for rejected and ignored events (ours: implied)
+    # A rejected input's own eventID: kept here, never its key, so a malformed copy of a
+    # real event can never block the real one.
+    claimed_event_id: str | None = None
     status: EventStatus = "received"
     reason: str | None = None
     actor_arn: str | None = None
