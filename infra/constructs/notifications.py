@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from govbot import routing
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import schedule_function
@@ -22,7 +23,7 @@ from infra.constructs.worker import add_kms_and_table_access
 from infra.nag import acknowledge
 from infra.permissions import grant_policy_read
 
-NOTIFIER_TIMEOUT = cdk.Duration.seconds(60)
+NOTIFIER_TIMEOUT = cdk.Duration.seconds(routing.NOTIFIER_TIMEOUT_SECONDS)
 ACTIONS_TIMEOUT = cdk.Duration.seconds(10)
 STREAM_RETRY_ATTEMPTS = 5
 DIGEST_FLUSH_MINUTES = 5

@@ -18,6 +18,11 @@ EVENT_SOURCE: Final = "appstream.amazonaws.com"
 # sandbox that plays SQS.
 MAX_RECEIVE_COUNT: Final = 5
 
+# The notifier's timeout: a Slack post starts only when the invocation can wait its answer
+# (every attempt's full timeout, ~2 min per route), so it must hold a route or two. One
+# value for infra and the sandbox's Lambda context.
+NOTIFIER_TIMEOUT_SECONDS: Final = 300
+
 # Mutating API calls that change an image, its sharing, its tags or what uses it.
 GOVERNED_API_CALLS: Final[tuple[str, ...]] = (
     "UpdateImagePermissions",
