@@ -142,7 +142,9 @@ class StreamService:
         from govbot.wiring import notifier as wiring
 
         self.crashes += 1
-        wiring.notifier_parts().posted_here.clear()
+        memory = getattr(wiring.notifier_parts(), "posted_here", None)
+        if memory is not None:
+            memory.clear()
 
     def run(self, outbox_ids: list[str], *, max_rounds: int = 40) -> int:
         """Stream until quiet, then let leases expire and the schedule sweep, until every
@@ -251,5 +253,5 @@ def slack_tally(sandbox: Sandbox, slack: FakeSlack, outbox_ids: list[str]) -> Sl
     for oid in outbox_ids:
         item = sandbox.ledger.get_outbox(oid)
         statuses[item.status if item else "missing"] += 1
-        recorded[oid] = item.possible_duplicates if isinstance(item, OutboxItem) else 0
+        recorded[oid] = getattr(item, "possible_duplicates", 0) if item else 0
     return SlackTally(posts=posts, marked=marked, statuses=statuses, recorded_duplicates=recorded)

@@ -12,8 +12,8 @@ from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.notifier_chaos import (
     NotifierKills,
-    When,
     StreamService,
+    When,
     chaos_policy,
     slack_tally,
     write_messages,
