@@ -24,6 +24,7 @@ from bench.assets import bench_asset_sizes
 from bench.burst import bench_burst_memory
 from bench.calls import DEPLOYED_CACHES, SessionCalls, bench_calls_per_event
 from bench.coldstart import bench_cold_start
+from bench.notifier import bench_notifier_and_actions
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
@@ -294,6 +295,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "cold_start_handlers": bench_cold_start,
     "enforcer_burst_10000_events_memory": bench_burst_memory,
     "throttling_storm_100_events": bench_throttling_storm,
+    "notifier_exactly_once_and_actions_flood": bench_notifier_and_actions,
 }
 
 
