@@ -25,6 +25,7 @@ from bench.burst import bench_burst_memory
 from bench.calls import DEPLOYED_CACHES, SessionCalls, bench_calls_per_event
 from bench.coldstart import bench_cold_start
 from bench.cost import bench_cost
+from bench.notifier import bench_notifier_and_actions
 from bench.races import bench_duplicate_delivery, bench_remedy_against_owner_delete
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
@@ -301,6 +302,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "monthly_cost_10_100_1000_accounts": bench_cost,
     "race_remedy_vs_owner_delete_100": bench_remedy_against_owner_delete,
     "race_duplicate_delivery_100": bench_duplicate_delivery,
+    "notifier_exactly_once_and_actions_flood": bench_notifier_and_actions,
 }
 
 

@@ -47,6 +47,10 @@ class _State:
     default: Reply = OK
     requests: list[ReceivedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds before answering (a slow Slack)
+    # Messages containing one of these texts are posted, then the connection is closed
+    # without an answer (the sender cannot know it was posted); each text once.
+    drop_answer_for: set[str] = field(default_factory=set)
 
 
 class FakeSlack:
@@ -69,6 +73,15 @@ class FakeSlack:
                     queue = state.scripts.get(route)
                     status, headers, text = queue.popleft() if queue else state.default
                     state.requests.append(ReceivedRequest(route, body, status))
+                    dropped = next((k for k in state.drop_answer_for if k in raw), None)
+                    if dropped is not None and 200 <= status < 300:
+                        state.drop_answer_for.discard(dropped)
+                    delay = state.delay
+                if delay:
+                    time.sleep(delay)
+                if dropped is not None and 200 <= status < 300:
+                    self.close_connection = True  # posted, but no answer ever comes back
+                    return
                 payload = text.encode("utf-8")
                 self.send_response(status)
                 for key, value in headers.items():
@@ -119,6 +132,17 @@ class FakeSlack:
         """Answer every request (all routes) with ``status`` until :meth:`come_back`."""
         with self._state.lock:
             self._state.default = (status, {}, "service_unavailable")
+
+    def slow_down(self, seconds: float) -> None:
+        """Answer every request ``seconds`` late (0: at once again)."""
+        with self._state.lock:
+            self._state.delay = seconds
+
+    def post_without_answer(self, *texts: str) -> None:
+        """The next message containing each text is posted, then the connection is closed
+        unanswered (as when Slack's answer is lost or the sender dies waiting for it)."""
+        with self._state.lock:
+            self._state.drop_answer_for.update(texts)
 
     def come_back(self) -> None:
         """Answer 200 ``ok`` again."""

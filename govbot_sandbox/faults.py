@@ -1,9 +1,9 @@
 """Faults the sandbox injects beyond the emulator's: DynamoDB errors and process deaths.
 
-- :class:`DynamoFaults`: the emulator's :class:`FaultConfig` (per operation: transient 5xx,
-  throttling, forced error codes) applied to DynamoDB calls made through the boto3 Session
-  the sandbox hands the handlers' composition root (their ledger clients come from it).
-  The failed call never reaches moto, so nothing is written.
+- :class:`DynamoFaults`: the emulator's :class:`FaultConfig` (per operation: latency,
+  transient 5xx, throttling, forced error codes) applied to DynamoDB calls made through
+  the boto3 Session the sandbox hands the handlers' composition root (their ledger
+  clients come from it). The failed call never reaches moto, so nothing is written.
 - :class:`Crashes`: the next AppStream call of an operation kills the function's process,
   before AppStream applied it (between govbot's recorded intent and the call) or after
   (between the call and the ledger commit). :class:`ProcessDied` is a ``BaseException``:
@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -50,7 +51,10 @@ class DynamoFaults(FaultConfig):
             self._session = None
 
     def _before_call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        error = self.decide(model.name).error
+        decision = self.decide(model.name)
+        if decision.latency:  # a slow DynamoDB: the call holds its caller this long
+            time.sleep(decision.latency)
+        error = decision.error
         if error is None:
             return None
         response = AWSResponse("https://dynamodb.sandbox/", error.status, HTTPHeaders(), None)

@@ -232,6 +232,7 @@ class Sandbox:
             # Real backoff windows are seconds; the sandbox keeps the shape, not the wait.
             "APPSTREAM_BACKOFF_BASE_MS": "1",
             "APPSTREAM_BACKOFF_CAP_MS": "20",
+            "NOTIFIER_RETRY_BASE_MS": "1",
             "SELF_PRINCIPAL_ARNS": (
                 f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
                 f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
@@ -399,9 +400,12 @@ class Sandbox:
         return answers
 
     def _context(self, function_name: str) -> LambdaContextStub:
-        if self.remaining_ms is None:
-            return LambdaContextStub(function_name)
-        return LambdaContextStub(function_name, remaining=self.remaining_ms)
+        if self.remaining_ms is not None:
+            return LambdaContextStub(function_name, remaining=self.remaining_ms)
+        if function_name == "govbot-notifier":  # as deployed: time to wait for Slack
+            timeout_ms = routing.NOTIFIER_TIMEOUT_SECONDS * 1000
+            return LambdaContextStub(function_name, remaining=lambda: timeout_ms)
+        return LambdaContextStub(function_name)
 
     def dead_letters(self) -> list[str]:
         """Bodies waiting in the enforcer's dead-letter queue (all of them; left in place)."""
@@ -477,11 +481,15 @@ class Sandbox:
             return False
         for start in range(0, len(records), 10):  # the event source mapping's batch size
             result = notifier.handler(
-                {"Records": records[start : start + 10]}, LambdaContextStub("govbot-notifier")
+                {"Records": records[start : start + 10]}, self._context("govbot-notifier")
             )
             report.failures += len(result.get("batchItemFailures", []))
         report.notified += len(records)
         return True
+
+    def outbox_stream_records(self) -> list[dict[str, Any]]:
+        """The ledger stream's new records that pass the notifier's filter (read once)."""
+        return list(self._stream_records())
 
     def _store_webhooks(self, slack: FakeSlack) -> str:
         """Webhook URLs live in Secrets Manager, one per route webhook key of the policy."""

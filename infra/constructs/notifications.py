@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from govbot import routing
 from govbot.slack_secrets import SIGNING_SECRET_NAME, WEBHOOKS_SECRET_NAME
 from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
@@ -23,8 +24,9 @@ from infra.constructs.worker import add_kms_and_table_access, ledger_arns
 from infra.grants import grant_declared
 from infra.nag import acknowledge
 
-NOTIFIER_TIMEOUT = cdk.Duration.seconds(60)
+NOTIFIER_TIMEOUT = cdk.Duration.seconds(routing.NOTIFIER_TIMEOUT_SECONDS)
 ACTIONS_TIMEOUT = cdk.Duration.seconds(10)
+ACTIONS_RESERVED_CONCURRENCY = 10
 STREAM_RETRY_ATTEMPTS = 5
 DIGEST_FLUSH_MINUTES = 5
 # Stable names (docs/deploying.md, `govbot slack check`): operators and scripts find the
@@ -163,8 +165,11 @@ class Notifications(Construct):
                 },
                 timeout=ACTIONS_TIMEOUT,
                 memory_size=256,
-                # Caps what an unauthenticated URL can cost if it is flooded.
-                reserved_concurrency=5,
+                # Caps what an unauthenticated URL can cost if it is flooded. A forged
+                # request is refused before any I/O (about a millisecond, no ledger write),
+                # so these slots serve thousands of refusals a second and real clicks
+                # still find one free (bench: actions_forged_flood).
+                reserved_concurrency=ACTIONS_RESERVED_CONCURRENCY,
                 no_dlq_reason="Only invoked synchronously through its function URL; Slack "
                 "sees the error response and the user can click again.",
             ),

@@ -101,6 +101,8 @@ class ReplicatorSettings(GovernanceSettings):
 class NotifierSettings(LedgerSettings):
     policy_parameter_name: str = Field(alias="POLICY_PARAMETER_NAME", min_length=1)
     slack_webhooks_secret_arn: str = Field(alias="SLACK_WEBHOOKS_SECRET_ARN", default="")
+    # First wait between retries of a ledger call (doubling, capped at 1 s).
+    retry_base_ms: int = Field(alias="NOTIFIER_RETRY_BASE_MS", default=50, ge=0)
 
 
 class ActionsSettings(LedgerSettings):

@@ -29,6 +29,11 @@ __all__ = [
     "replicator_patterns",
 ]
 
+# The notifier's timeout: a Slack post starts only when the invocation can wait its answer
+# (every attempt's full timeout, ~2 min per route), so it must hold a route or two. One
+# value for infra and the sandbox's Lambda context.
+NOTIFIER_TIMEOUT_SECONDS: Final = 300
+
 
 def governed_api_calls() -> tuple[str, ...]:
     """Mutating API calls that change an image, its sharing, its tags or what uses it."""

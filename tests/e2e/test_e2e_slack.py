@@ -139,7 +139,7 @@ def test_approver_grants_exemption_and_restore_survives_re_evaluation(
     assert sandbox.ledger.get_event(share_id).actions == ()
 
 
-def test_non_approver_and_forged_clicks_are_refused_recorded_and_change_nothing(
+def test_non_approver_and_forged_clicks_are_refused_and_change_nothing(
     sandbox: Sandbox, slack: FakeSlack
 ) -> None:
     buttons = _revoked_with_buttons(sandbox, slack)
@@ -164,10 +164,9 @@ def test_non_approver_and_forged_clicks_are_refused_recorded_and_change_nothing(
         for r in sandbox.ledger.events_by_status("rejected")
         if r.event_name == "SlackAction"
     }
-    assert len(refused) == 2
-    reasons = " | ".join(refused)
-    assert "not in policy approvers" in reasons
-    assert "invalid signature" in reasons
+    # The signed refusal is recorded; the forged request is only counted (issue 18).
+    assert len(refused) == 1
+    assert "not in policy approvers" in " | ".join(refused)
     assert f"slack:user/{STRANGER}" in refused.values()
 
 

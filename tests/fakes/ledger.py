@@ -217,8 +217,11 @@ class FakeLedger(MemoryLedger):
         attempts: int,
         error: str | None = None,
         digest_id: str | None = None,
+        possible_duplicates: int | None = None,
     ) -> None:
         update: dict[str, Any] = {"status": status, "delivery_attempts": attempts}
+        if possible_duplicates is not None:
+            update["possible_duplicates"] = possible_duplicates
         update["lease_until"] = None
         if error is not None:
             update["last_error"] = error

@@ -26,6 +26,9 @@ class RecordingSink:
         self.sent.append((route.name, body))
         return 1
 
+    def max_post_seconds(self) -> float:
+        return 0.0
+
 
 def _is_a_sink(fake: RecordingSink) -> MessageSink:
     return fake  # mypy proves the fake implements the port (never called)

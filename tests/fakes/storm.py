@@ -100,6 +100,26 @@ class InMemoryWindowStore:
         with self._lock:
             self.receipts[(outbox_id, route)] = outcome
 
+    def begin_post(self, outbox_id: str, route: str, *, repost: bool) -> bool:
+        """``posting`` where nothing is, or ``posting`` -> ``reposting``."""
+        with self._lock:
+            current = self.receipts.get((outbox_id, route))
+            if current != ("posting" if repost else None):
+                return False
+            self.receipts[(outbox_id, route)] = "reposting" if repost else "posting"
+            return True
+
+    def abandon_post(self, outbox_id: str, route: str, *, repost: bool) -> None:
+        """Undo a marker Slack's refusal left."""
+        with self._lock:
+            key = (outbox_id, route)
+            if self.receipts.get(key) != ("reposting" if repost else "posting"):
+                return
+            if repost:
+                self.receipts[key] = "posting"
+            else:
+                del self.receipts[key]
+
     def due_digests(self, now: datetime) -> list[DigestWindow]:
         """Owed digests whose window ended."""
         with self._lock:

@@ -6,6 +6,15 @@ sleep is injectable (tests pass a recorder, nothing waits) and ``Retry-After`` i
 a rate limit asking for longer than ``max_retry_after`` fails fast and the record is
 retried by Lambda instead of burning the function's timeout.
 
+Exactly-once, as far as Slack allows: an incoming webhook has no idempotency key, so a
+request whose answer never came (a read timeout, a connection dropped after the body was
+sent) may or may not have posted. Such a failure is *unknown*
+(:attr:`SlackSendError.outcome_unknown`) and is never retried here; only failures whose
+outcome is known are: an HTTP answer that is not 2xx (Slack says it did not post) and a
+connection that failed before the request was sent (urllib's ``URLError``). The timeout
+(30 s) is long enough for a merely slow Slack to answer before it, so a slow Slack is an
+answered request, not an unknown one.
+
 Webhook URLs are credentials: they are masked in every message this module produces, and
 slack_sdk's own logger is pinned at WARNING so its debug lines (which print the URL) never run.
 """
@@ -18,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -49,14 +59,30 @@ def mask_urls_in(text: str) -> str:
     return _URL_RE.sub(lambda m: mask_url(m.group(0)), text)
 
 
-class SlackSendError(RuntimeError):
-    """Slack did not accept the message after the allowed attempts (URL masked)."""
+SLACK_TIMEOUT_SECONDS = 30
 
-    def __init__(self, message: str, *, status: int | None, attempts: int, retryable: bool):
+
+class SlackSendError(RuntimeError):
+    """Slack did not accept the message after the allowed attempts (URL masked).
+
+    ``outcome_unknown``: the request may have been posted (no answer came back); a retry
+    could post it twice, so the caller must say so if it posts again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None,
+        attempts: int,
+        retryable: bool,
+        outcome_unknown: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.attempts = attempts
         self.retryable = retryable
+        self.outcome_unknown = outcome_unknown
 
 
 @dataclass
@@ -169,15 +195,35 @@ class SlackWebhookGateway:
     >>> gw.post(url, {"text": "hi", "blocks": [...]})  # doctest: +SKIP
     """
 
-    def __init__(self, policy: RetryPolicy | None = None, *, timeout: int = 5) -> None:
+    def __init__(
+        self, policy: RetryPolicy | None = None, *, timeout: int = SLACK_TIMEOUT_SECONDS
+    ) -> None:
+        if timeout < 1:
+            raise ValueError(f"timeout must be >= 1 second, got {timeout}")
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
+
+    def worst_case_seconds(self) -> float:
+        """The longest one :meth:`post` can take (every attempt waits its full timeout).
+
+        slack_sdk's handlers share one attempt counter, so the attempts are 1 + the largest
+        retry count; the waits between them are at most the larger of the backoff and the
+        ``Retry-After`` cap.
+        """
+        p = self.policy
+        retries = max(p.server_error_retries, p.rate_limit_retries, p.connection_retries)
+        backoff = max(p.backoff_factor * 2**retries, p.max_retry_after)
+        return (retries + 1) * self.timeout + retries * backoff
 
     def _handlers(self, counter: _AttemptCounter) -> list[RetryHandler]:
         p = self.policy
         calc = BackoffRetryIntervalCalculator(backoff_factor=p.backoff_factor)
         server = _ServerError(max_retry_count=p.server_error_retries, interval_calculator=calc)
-        conn = _Connection(max_retry_count=p.connection_retries, interval_calculator=calc)
+        # Only a connection that failed before the request was sent (urllib's URLError):
+        # a reset or a disconnect after it may follow a posted message (outcome unknown).
+        conn = _Connection(
+            max_retry_count=p.connection_retries, interval_calculator=calc, error_types=[URLError]
+        )
         rate = _RateLimit(max_retry_count=p.rate_limit_retries)
         rate.max_retry_after = p.max_retry_after
         handlers: list[Any] = [conn, rate, server]
@@ -197,7 +243,7 @@ class SlackWebhookGateway:
         where = mask_url(url)
         try:
             response = client.send_dict(body)
-        except Exception as exc:  # connection errors after the retries ran out
+        except URLError as exc:  # not sent (connect failed), after the retries ran out
             attempts = counter.retries + 1
             raise SlackSendError(
                 f"Slack webhook {where} unreachable after {attempts} attempt(s): "
@@ -205,6 +251,17 @@ class SlackWebhookGateway:
                 status=None,
                 attempts=attempts,
                 retryable=True,
+            ) from None
+        except Exception as exc:  # sent, but no answer: Slack may have posted it
+            attempts = counter.retries + 1
+            raise SlackSendError(
+                f"Slack webhook {where} gave no answer (timeout {self.timeout}s, attempt "
+                f"{attempts}): {type(exc).__name__}: {mask_urls_in(str(exc))}; it may have "
+                "posted the message",
+                status=None,
+                attempts=attempts,
+                retryable=True,
+                outcome_unknown=True,
             ) from None
         attempts = counter.retries + 1
         if 200 <= response.status_code < 300:

@@ -24,5 +24,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         policy=parts.policy(),
         secrets=parts.secrets,
         work_queue=parts.work_queue,
+        guard=parts.guard,
+        refusals=parts.refusals,
     )
     return handle_slack_action(event, deps)

@@ -5,7 +5,8 @@ Four invocation shapes, all thin:
   one critical message per alarm, posted straight to Slack (``notify/alarms.py``);
 - a DynamoDB stream batch (outbox INSERTs only, by the event source filter): deliver, with
   partial batch failures so a failing item is retried and finally dead-lettered;
-- a scheduled event: send the digests of storm windows that have ended;
+- a scheduled event: deliver the items no stream record will (failed, a dead notifier's
+  expired lease, pending too long), then send the digests of storm windows that have ended;
 - ``{"govbot": "replay-dead-letters", "messages": [...]}``: an operator re-delivers what
   the on-failure queue holds (SQS messages or their bodies).
 
@@ -24,23 +25,28 @@ if TYPE_CHECKING:
     from govbot.notify.delivery import NotifierDeps
 
 
-def notifier_deps() -> NotifierDeps:
+def notifier_deps(context: Any = None) -> NotifierDeps:
     """Fresh per-invocation deps over the cached clients; the policy's routes are current."""
     from govbot.notify.delivery import NotifierDeps
 
     parts = wiring.notifier_parts()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
     return NotifierDeps(
         ledger=parts.ledger,
         notifications=parts.policy().notifications,
         sink=parts.sink,
         windows=parts.ledger,
+        clock=parts.clock,
+        retry_base_seconds=parts.retry_base_seconds,
+        time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
+        posted_here=parts.posted_here,
     )
 
 
 @entrypoint()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Stream batch, scheduled digest flush, or operator replay of dead letters."""
-    deps = notifier_deps()
+    """Stream batch, scheduled sweep and digest flush, or operator replay of dead letters."""
+    deps = notifier_deps(context)
     from govbot.notify.alarms import announce_alarms, is_alarm_event
 
     if is_alarm_event(event):  # govbot's alarm topic: posted without the ledger
@@ -55,10 +61,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return result
     if is_scheduled(event):
         from govbot.notify.digest import flush_digests
+        from govbot.notify.replay import redeliver_stalled
 
+        stalled = redeliver_stalled(deps)
         sent = flush_digests(deps.windows, deps.notifications, deps.sink, now=deps.clock())
         metrics.add_metric(name="DigestsSent", unit="Count", value=len(sent))
-        return {"digests_sent": sent}
+        metrics.add_metric(name="StalledRedelivered", unit="Count", value=len(stalled["delivered"]))
+        return {"digests_sent": sent, "stalled": stalled}
     if event.get("govbot") == "replay-dead-letters":
         from govbot.notify.replay import replay_dead_letters
 

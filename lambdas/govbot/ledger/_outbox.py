@@ -94,10 +94,12 @@ class OutboxMixin(LedgerCore):
         attempts: int,
         error: str | None = None,
         digest_id: str | None = None,
+        possible_duplicates: int | None = None,
     ) -> None:
         """Record a delivery attempt's result; releases the lease, moves ``status_key``.
 
-        ``delivered`` also sets ``delivered_at``; ``folded`` items name their ``digest_id``.
+        ``delivered`` also sets ``delivered_at``; ``folded`` items name their ``digest_id``;
+        ``possible_duplicates`` counts the routes that got a marked re-post.
         """
         if status not in _MARKABLE:
             raise ValueError(f"mark_outbox status must be one of {_MARKABLE}, got {status!r}")
@@ -119,6 +121,9 @@ class OutboxMixin(LedgerCore):
             if value is not None:
                 sets.append(f"{name} = :{name}")
                 values[f":{name}"] = {"S": value}
+        if possible_duplicates is not None:
+            sets.append("possible_duplicates = :dups")
+            values[":dups"] = {"N": str(possible_duplicates)}
         try:
             self.client.update_item(
                 TableName=self.table_name,

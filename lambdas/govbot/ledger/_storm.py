@@ -7,7 +7,10 @@ Item family ``notify`` (never an outbox INSERT, so the notifier's stream filter 
   digest is owed it carries ``status_key=DIGEST#pending`` and ``ts`` = window end, so the
   ``by-status`` index lists due digests.
 - route receipt: ``pk=NOTIFY#SENT#<outbox_id>``, ``sk=ROUTE#<route>``, ``outcome``; makes
-  a retried item skip the routes it already reached.
+  a retried item skip the routes it already reached. Before a post it is a marker:
+  ``posting`` (written before the HTTP request; left behind, it means that post's outcome
+  is unknown) or ``reposting`` (the one marked re-post after an unknown outcome); after
+  it, ``delivered`` (``redelivered`` when the delivery was that marked re-post).
 
 Every item has ``expires_at`` (TTL) so storm state cleans itself up.
 """
@@ -15,7 +18,6 @@ Every item has ``expires_at`` (TTL) so storm state cleans itself up.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -178,8 +180,8 @@ class StormMixin(LedgerCore):
         return item["outcome"]["S"] if item else None
 
     def mark_route_done(self, outbox_id: str, route: str, outcome: str) -> None:
-        """Write the route receipt."""
-        now = int(time.time())
+        """Write the route receipt (``delivered``, ``redelivered`` or ``folded``)."""
+        now = int(self.now().timestamp())
         self.client.put_item(
             TableName=self.table_name,
             Item={
@@ -189,6 +191,57 @@ class StormMixin(LedgerCore):
                 "expires_at": {"N": self._ttl(now)},
             },
         )
+
+    def begin_post(self, outbox_id: str, route: str, *, repost: bool) -> bool:
+        """Leave the marker before posting: ``posting`` where no receipt is, or ``posting``
+        -> ``reposting`` for the marked re-post. False when another delivery moved it."""
+        now = int(self.now().timestamp())
+        condition = "#o = :posting" if repost else "attribute_not_exists(pk)"
+        values: dict[str, Any] = {":ttl": {"N": self._ttl(now)}, ":kind": {"S": KIND}}
+        values[":new"] = {"S": "reposting" if repost else "posting"}
+        if repost:
+            values[":posting"] = {"S": "posting"}
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_receipt_key(outbox_id, route),
+                UpdateExpression="SET #o = :new, #kind = :kind, #ttl = :ttl",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#o": "outcome", "#kind": "kind", "#ttl": "expires_at"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def abandon_post(self, outbox_id: str, route: str, *, repost: bool) -> None:
+        """The post failed and Slack said so: undo :meth:`begin_post` (a re-post's marker
+        goes back to ``posting``: the first post's outcome is still unknown)."""
+        key = _receipt_key(outbox_id, route)
+        mine = {":mine": {"S": "reposting" if repost else "posting"}}
+        try:
+            if repost:
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression="SET #o = :posting",
+                    ConditionExpression="#o = :mine",
+                    ExpressionAttributeNames={"#o": "outcome"},
+                    ExpressionAttributeValues={**mine, ":posting": {"S": "posting"}},
+                )
+            else:
+                self.client.delete_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    ConditionExpression="#o = :mine",
+                    ExpressionAttributeNames={"#o": "outcome"},
+                    ExpressionAttributeValues=mine,
+                )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
 
     def due_digests(self, now: datetime) -> list[DigestWindow]:
         """Query ``by-status`` for owed digests whose window ended by ``now``."""

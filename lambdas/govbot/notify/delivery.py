@@ -1,11 +1,15 @@
 """Deliver outbox items from the ledger's DynamoDB stream to Slack, losing none.
 
-Per item: claim it in the ledger (skip if already delivered/folded), render, route by kind
-and severity, pass storm control, send, and record status and attempts. A send that still
-fails after the gateway's retries marks the item ``failed`` and raises, so Lambda retries
-the record (partial batch response); after ``max_attempts`` the item is ``dead_letter``
-and the record goes on raising until Lambda hands it to the on-failure DLQ, from which
-:func:`govbot.notify.replay.replay_dead_letters` re-delivers it.
+Per item: claim it in the ledger under a lease (skip if already delivered/folded),
+render, route by kind and severity, pass storm control, post each route at most once (or
+once more, marked, after an unknown outcome: :mod:`govbot.notify.posting`), and record
+status, attempts and ``possible_duplicates``. An attempt that fails marks the item
+``failed`` and raises, so Lambda retries the record (partial batch response); after
+``max_attempts`` posts the item is ``dead_letter`` and the record goes on raising until
+Lambda hands it to the on-failure DLQ, from which
+:func:`govbot.notify.replay.replay_dead_letters` re-delivers it. A notifier that dies
+holding a lease leaves the item ``sending``: once the lease expires, the scheduled
+:func:`govbot.notify.replay.redeliver_stalled` (and any replay) picks it up.
 
 An item that can never be rendered (an unknown ``message_kind``, or a payload whose
 details do not fit its kind's model) is marked ``rejected`` with the precise reason in
@@ -16,10 +20,11 @@ reported as failed (retrying it could only fail the same way).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -31,12 +36,14 @@ from govbot.ledger.keys import outbox_pk
 from govbot.ledger.records import OutboxItem, OutboxStatus
 from govbot.notify.digest import flush_digests
 from govbot.notify.model import DeliveryResult, PayloadError, parse_payload
+from govbot.notify.posting import Progress, RoutePoster, Unconfirmed, persist
 from govbot.notify.render import render
 from govbot.notify.sinks import MessageSink
 from govbot.notify.storm import WindowStore, digest_id_for, window_start
-from govbot.policy.sections import Notifications
+from govbot.policy.sections import Notifications, Route
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 OUTBOX_PREFIX = outbox_pk("-")[:-1]  # "OUTBOX#": the partition key of an outbox item
 FINAL_STATUSES: tuple[OutboxStatus, ...] = ("delivered", "folded", "rejected")
 
@@ -56,6 +63,7 @@ class OutboxLedger(Protocol):
         attempts: int,
         error: str | None = None,
         digest_id: str | None = None,
+        possible_duplicates: int | None = None,
     ) -> None: ...
 
 
@@ -74,9 +82,17 @@ class NotifierDeps:
     clock: Callable[[], datetime] = utcnow
     max_attempts: int = 5  # keep <= the event source mapping's retry attempts + 1
     exemption_days: int = 7
-    lease_seconds: int = 120
+    # Long enough for every route's post to get its answer (see RoutePoster's time check).
+    lease_seconds: int = 300
     digest_lease_seconds: int = 60
     results: list[DeliveryResult] = field(default_factory=list)  # per-invocation trace
+    sleep: Callable[[float], None] = time.sleep  # between ledger retries (tests: no wait)
+    ledger_attempts: int = 6  # tries of a ledger write after Slack accepted a post
+    read_attempts: int = 3  # tries of a ledger call before the post
+    retry_base_seconds: float = 0.05  # first wait between ledger tries (doubling, 1 s cap)
+    time_left: Callable[[], float] | None = None  # seconds left in the invocation
+    # (outbox id, route) this process posted: survives a failed receipt write while warm.
+    posted_here: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -86,18 +102,24 @@ def _error_text(exc: BaseException) -> str:
 def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) -> DeliveryResult:
     """Deliver one outbox item (already read from the stream or the ledger).
 
+    Posts each route at most once, or once more marked "possible duplicate" after a post
+    whose outcome is unknown (see :mod:`govbot.notify.posting`).
+
     Raises
     ------
     DeliveryFailed
         When the item is not delivered yet (failed, dead-lettered, or leased elsewhere).
     """
     oid = item.outbox_id
-    current = deps.ledger.get_outbox(oid) or item
+    current = _retried(lambda: deps.ledger.get_outbox(oid), deps) or item
     if current.status in FINAL_STATUSES:
         return DeliveryResult(oid, current.status)  # a redelivered stream record
     if current.status == "dead_letter" and not replay:
         raise DeliveryFailed(f"outbox {oid} is dead-lettered: {current.last_error}")
-    if not deps.ledger.claim_outbox_for_delivery(oid, lease_seconds=deps.lease_seconds):
+    claimed_at = deps.clock()
+    if not _retried(
+        lambda: deps.ledger.claim_outbox_for_delivery(oid, lease_seconds=deps.lease_seconds), deps
+    ):
         fresh = deps.ledger.get_outbox(oid)
         if fresh is not None and fresh.status in FINAL_STATUSES:
             return DeliveryResult(oid, fresh.status)
@@ -105,28 +127,102 @@ def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) 
             f"outbox {oid} is held by another delivery (status "
             f"{fresh.status if fresh else 'gone'}); retry later"
         )
-    attempts = current.delivery_attempts + 1
-    try:
-        result = _send_everywhere(current, deps)
-    except PayloadError as exc:
-        return _reject(oid, deps, attempts, str(exc))
-    except Exception as exc:
-        permanent = isinstance(exc, SlackSendError) and not exc.retryable
-        status: OutboxStatus = (
-            "dead_letter" if permanent or replay or attempts >= deps.max_attempts else "failed"
-        )
-        error = _error_text(exc)
-        deps.ledger.mark_outbox(oid, status=status, attempts=attempts, error=error)
-        logger.warning("outbox %s not delivered (%s, attempt %d): %s", oid, status, attempts, error)
-        raise DeliveryFailed(f"outbox {oid} {status} after attempt {attempts}: {error}") from None
-    deps.ledger.mark_outbox(
-        oid,
-        status=result.status,  # type: ignore[arg-type]
-        attempts=attempts,
-        error=result.error,
-        digest_id=result.digest_ids[0] if result.digest_ids else None,
+    poster = RoutePoster(
+        outbox_id=oid,
+        windows=deps.windows,
+        sink=deps.sink,
+        clock=_Deadlines(deps, claimed_at),
+        sleep=deps.sleep,
+        ledger_attempts=deps.ledger_attempts,
+        read_attempts=deps.read_attempts,
+        retry_base=deps.retry_base_seconds,
+        posted_here=deps.posted_here,
     )
+    try:
+        result = _send_everywhere(current, deps, poster)
+    except PayloadError as exc:
+        return _reject(oid, deps, current.delivery_attempts + 1, str(exc))
+    except Exception as exc:
+        raise _release(current, deps, exc, poster.progress, replay=replay) from None
+    dups = max(current.possible_duplicates, len(poster.progress.duplicates))
+    try:
+        persist(
+            lambda: deps.ledger.mark_outbox(
+                oid,
+                status=result.status,  # type: ignore[arg-type]
+                attempts=current.delivery_attempts + 1,
+                error=result.error,
+                digest_id=result.digest_ids[0] if result.digest_ids else None,
+                possible_duplicates=dups,
+            ),
+            attempts=deps.ledger_attempts,
+            sleep=deps.sleep,
+            base_seconds=deps.retry_base_seconds,
+        )
+    except Exception as exc:
+        # Every route holds its receipt: once the lease expires, the next attempt marks
+        # the item delivered without posting anything.
+        raise DeliveryFailed(f"outbox {oid} posted; its status not recorded yet: {exc}") from None
+    if dups:
+        logger.warning("outbox %s: %d route(s) may hold a marked duplicate", oid, dups)
     return result
+
+
+def _retried(call: Callable[[], T], deps: NotifierDeps) -> T:
+    """A ledger call before any post, retried a little (a failure only delays delivery)."""
+    return persist(
+        call, attempts=deps.read_attempts, sleep=deps.sleep, base_seconds=deps.retry_base_seconds
+    )
+
+
+@dataclass
+class _Deadlines:
+    """The item's lease and the invocation, as seconds left (for :class:`RoutePoster`)."""
+
+    deps: NotifierDeps
+    claimed_at: datetime
+
+    def lease_left(self) -> float:
+        elapsed = (self.deps.clock() - self.claimed_at).total_seconds()
+        return self.deps.lease_seconds - elapsed
+
+    def invocation_left(self) -> float:
+        return self.deps.time_left() if self.deps.time_left else float("inf")
+
+
+def _release(
+    item: OutboxItem,
+    deps: NotifierDeps,
+    exc: BaseException,
+    progress: Progress,
+    *,
+    replay: bool,
+) -> DeliveryFailed:
+    """Record why this attempt stopped and release the lease; the error to raise.
+
+    Only an attempt that reached Slack counts towards ``max_attempts``: a ledger error or
+    a lease too short to wait for Slack's answer leaves the count as it was.
+    """
+    oid = item.outbox_id
+    attempts = item.delivery_attempts + (1 if progress.posted else 0)
+    permanent = isinstance(exc, SlackSendError) and not exc.retryable
+    final = isinstance(exc, Unconfirmed) or permanent or (progress.posted and replay)
+    status: OutboxStatus = "dead_letter" if final or attempts >= deps.max_attempts else "failed"
+    error = _error_text(exc)
+    if isinstance(exc, SlackSendError) and exc.outcome_unknown:
+        error += " (the next attempt re-posts it once, marked as a possible duplicate)"
+    try:
+        deps.ledger.mark_outbox(
+            oid,
+            status=status,
+            attempts=attempts,
+            error=error,
+            possible_duplicates=max(item.possible_duplicates, len(progress.duplicates)),
+        )
+    except Exception as mark_error:  # the lease expires; the stale-item sweep retries it
+        logger.warning("outbox %s: attempt not recorded: %s", oid, _error_text(mark_error))
+    logger.warning("outbox %s not delivered (%s, attempt %d): %s", oid, status, attempts, error)
+    return DeliveryFailed(f"outbox {oid} {status} after attempt {attempts}: {error}")
 
 
 def _reject(outbox_id: str, deps: NotifierDeps, attempts: int, reason: str) -> DeliveryResult:
@@ -159,8 +255,8 @@ def _validation_text(exc: ValidationError) -> str:
     )
 
 
-def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
-    """Render once, then for each matching route: skip if done, storm-check, send."""
+def _send_everywhere(item: OutboxItem, deps: NotifierDeps, poster: RoutePoster) -> DeliveryResult:
+    """Render once, then for each matching route: skip if done, storm-check, post."""
     payload = parse_payload(item.payload, outbox_id=item.outbox_id)
     message = render(payload, item.outbox_id, exemption_days=deps.exemption_days)
     routes = deps.notifications.routes_for(item.message_kind, item.severity)
@@ -169,16 +265,18 @@ def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
         return DeliveryResult(item.outbox_id, "delivered", error=note)
     storm = deps.notifications.storm
     start = window_start(deps.clock(), storm.window_seconds)
-    sent: list[str] = []
-    folded: list[str] = []
-    digests: list[str] = []
+    progress = poster.progress
     failures: list[BaseException] = []
     for route in routes:
-        done = deps.windows.route_done(item.outbox_id, route.name)
-        if done is not None:
-            (folded if done == "folded" else sent).append(route.name)
-            continue
-        if not deps.windows.take_slot(route.name, start, storm.window_seconds, storm.max_messages):
+
+        def take_slot(route: Route = route) -> bool:
+            if _retried(
+                lambda: deps.windows.take_slot(
+                    route.name, start, storm.window_seconds, storm.max_messages
+                ),
+                deps,
+            ):
+                return True
             deps.windows.fold(
                 route.name,
                 route.webhook,
@@ -188,23 +286,37 @@ def _send_everywhere(item: OutboxItem, deps: NotifierDeps) -> DeliveryResult:
                 kind=item.message_kind,
                 image=payload.image_name or payload.image_arn or "",
             )
-            folded.append(route.name)
-            digests.append(digest_id_for(route.name, start))
-            continue
-        try:
-            deps.sink.send(route, message.body())
-        except Exception as exc:  # Slack, secret or route trouble: the slot was not used
+            progress.digests.append(digest_id_for(route.name, start))
+            return False
+
+        def give_back_slot(route: Route = route) -> None:
             deps.windows.give_back_slot(route.name, start)
-            failures.append(exc)
-            continue
-        deps.windows.mark_route_done(item.outbox_id, route.name, "delivered")
-        sent.append(route.name)
+
+        error = poster.post(
+            route, message.body(), take_slot=take_slot, give_back_slot=give_back_slot
+        )
+        if error is not None:
+            failures.append(error)
     if failures:
+        # Worst first: an unconfirmed re-post, then an unknown outcome, then the rest.
+        failures.sort(key=_severity_of)
         raise failures[0]
-    status = "delivered" if sent else "folded"
+    status = "delivered" if progress.sent else "folded"
     return DeliveryResult(
-        item.outbox_id, status, routes=tuple(sent + folded), digest_ids=tuple(digests)
+        item.outbox_id,
+        status,
+        routes=tuple(progress.sent + progress.folded),
+        digest_ids=tuple(progress.digests),
+        extra={"possible_duplicates": sorted(progress.duplicates)},
     )
+
+
+def _severity_of(error: BaseException) -> int:
+    if isinstance(error, Unconfirmed):
+        return 0
+    if isinstance(error, SlackSendError):
+        return 1 if error.outcome_unknown else 2
+    return 3
 
 
 def _record_handler(deps: NotifierDeps) -> Callable[[dict[str, Any]], DeliveryResult]:

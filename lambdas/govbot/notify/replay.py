@@ -12,8 +12,15 @@ Replay therefore finds the outbox ids by one of, in order:
    the stream cannot be read (a record older than 24 h is trimmed), the items still
    ``failed`` are swept too: the ledger's outbox is the source of truth, not the stream.
 
-Each item is then re-read from the ledger by key and delivered once more (``replay=True``:
-a failure marks it ``dead_letter`` again and is reported, not raised).
+Items left ``sending`` by a notifier that died holding the lease are swept too, once the
+lease has expired (:func:`stalled_outbox_ids`). Each item is then re-read from the ledger
+by key and delivered once more (``replay=True``: a failure marks it ``dead_letter`` again
+and is reported, not raised).
+
+:func:`redeliver_stalled` is the same sweep without an operator: the notifier's schedule
+runs it, so an item whose stream retries ran out (``failed``), whose notifier died
+(``sending``, lease expired) or whose stream record never got it claimed (``pending`` for
+longer than ``PENDING_GRACE``) is delivered without anyone replaying the DLQ.
 """
 
 from __future__ import annotations
@@ -21,12 +28,72 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from govbot.gateways.streams import outbox_id_from_keys
+from govbot.ledger.records import OutboxItem, OutboxStatus
 from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item
 
 logger = logging.getLogger(__name__)
+# A pending item younger than this is left to its stream record (Lambda is on it).
+PENDING_GRACE = timedelta(minutes=10)
+SWEEP_LIMIT = 200
+
+
+def stalled_outbox_ids(
+    ledger: Any, now: datetime, statuses: Iterable[OutboxStatus], *, limit: int = SWEEP_LIMIT
+) -> list[str]:
+    """Ids of items in ``statuses`` that no live delivery holds, oldest first.
+
+    ``sending`` counts only once its lease has expired (its notifier died); ``pending``
+    only once older than :data:`PENDING_GRACE`.
+    """
+    found: list[str] = []
+    for status in statuses:
+        try:
+            items = ledger.outbox_by_status(status, limit=limit)
+        except Exception as exc:  # the other statuses are still worth sweeping
+            logger.warning("outbox items %s not listed: %s", status, exc)
+            continue
+        for item in items:
+            if _stalled(item, now) and item.outbox_id not in found:
+                found.append(item.outbox_id)
+    return found
+
+
+def _stalled(item: OutboxItem, now: datetime) -> bool:
+    if item.status == "sending":
+        return item.lease_until is None or item.lease_until < now
+    if item.status == "pending":
+        return item.created_at is None or now - item.created_at > PENDING_GRACE
+    return True
+
+
+def redeliver_stalled(deps: NotifierDeps, *, limit: int = SWEEP_LIMIT) -> dict[str, list[str]]:
+    """Deliver the items no stream record will deliver any more (the scheduled sweep).
+
+    ``failed``, expired ``sending`` and old ``pending`` items; never ``dead_letter`` (an
+    operator's replay decides those). Stops early when the invocation runs short.
+    Returns ``{"delivered": [...], "failed": [...]}``.
+    """
+    ids = stalled_outbox_ids(deps.ledger, deps.clock(), ("sending", "failed", "pending"))
+    report: dict[str, list[str]] = {"delivered": [], "failed": []}
+    for outbox_id in ids[:limit]:
+        if deps.time_left is not None and deps.time_left() < 10:
+            break
+        try:
+            item = deps.ledger.get_outbox(outbox_id)
+            if item is None:
+                continue
+            result = deliver_item(item, deps)
+        except Exception as exc:  # one item's trouble never stops the sweep
+            report["failed"].append(outbox_id)
+            logger.warning("stalled outbox %s not delivered: %s", outbox_id, exc)
+            continue
+        report["delivered"].append(outbox_id)
+        logger.info("stalled outbox %s: %s", outbox_id, result.status)
+    return report
 
 
 class StreamReader(Protocol):
@@ -94,11 +161,12 @@ def replay_dead_letters(
         ids.extend(i for i in found if i not in ids)
     ledger: Any = deps.ledger
     if (sweep_ledger or stream_failed) and hasattr(ledger, "outbox_by_status"):
-        statuses = ("dead_letter", "failed") if stream_failed else ("dead_letter",)
-        for status in statuses:
-            for item in ledger.outbox_by_status(status, limit=1000):
-                if item.outbox_id not in ids:
-                    ids.append(item.outbox_id)
+        statuses: tuple[OutboxStatus, ...] = ("dead_letter", "sending")
+        if stream_failed:
+            statuses += ("failed",)
+        for stalled in stalled_outbox_ids(ledger, deps.clock(), statuses, limit=1000):
+            if stalled not in ids:
+                ids.append(stalled)
     report: dict[str, list[str]] = {"delivered": [], "failed": [], "skipped": []}
     for outbox_id in ids:
         item = deps.ledger.get_outbox(outbox_id)

@@ -27,6 +27,10 @@ class MessageSink(Protocol):
         """Deliver ``body``; raise on failure (``SlackSendError``, ``RouteConfigError``)."""
         ...
 
+    def max_post_seconds(self) -> float:
+        """The longest :meth:`send` may take before it returns or raises."""
+        ...
+
 
 class WebhookSink:
     """Sends to the Slack incoming webhook of the route's ``webhook`` key."""
@@ -50,6 +54,10 @@ class WebhookSink:
         """Post to Slack with the gateway's bounded retries."""
         return self._gateway.post(self.url_for(route), body).attempts
 
+    def max_post_seconds(self) -> float:
+        """Every HTTP attempt waiting its full timeout, plus the waits between them."""
+        return self._gateway.worst_case_seconds()
+
 
 class ConsoleSink:
     """Writes ``{"route", "webhook", "text", "blocks"}`` as one JSON line per message."""
@@ -68,3 +76,7 @@ class ConsoleSink:
             stream.flush()
             self.lines.append(line)
         return 1
+
+    def max_post_seconds(self) -> float:
+        """Writing a line takes no time worth waiting for."""
+        return 0.0

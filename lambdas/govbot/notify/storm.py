@@ -62,11 +62,22 @@ class WindowStore(Protocol):
         ...
 
     def route_done(self, outbox_id: str, route: str) -> str | None:
-        """``delivered``/``folded`` when this item already went to ``route``, else None."""
+        """The receipt of this item on ``route``: ``delivered``/``redelivered``/``folded``,
+        ``posting``/``reposting`` (a post's outcome is unknown), or None."""
         ...
 
     def mark_route_done(self, outbox_id: str, route: str, outcome: str) -> None:
-        """Remember that this item went to ``route`` (so a retry never sends it twice)."""
+        """Remember that this item went to ``route`` (so a retry never sends it twice):
+        ``delivered``, ``redelivered`` (by the marked re-post) or ``folded``."""
+        ...
+
+    def begin_post(self, outbox_id: str, route: str, *, repost: bool) -> bool:
+        """Mark a post as under way (``posting``; ``reposting`` for the marked re-post
+        after an unknown outcome); False when another delivery changed the marker."""
+        ...
+
+    def abandon_post(self, outbox_id: str, route: str, *, repost: bool) -> None:
+        """Undo :meth:`begin_post` after a post Slack refused (nothing was posted)."""
         ...
 
     def due_digests(self, now: datetime) -> list[DigestWindow]:

@@ -3,8 +3,16 @@
 Inline, within Slack's 3-second budget, only cheap work: verify the v0 signature (5-minute
 replay window, plus a ledger check that the exact signed request was not seen before),
 authorize the user against ``policy.approvers``, cross-check the button against its outbox
-item, write the exemption. Every attempt, accepted or refused, is recorded in the ledger as
-an ``EventRecord`` with ``event_name="SlackAction"`` (refusals: status ``rejected`` and why).
+item, write the exemption. Every signed attempt, accepted or refused, is recorded in the
+ledger as an ``EventRecord`` with ``event_name="SlackAction"`` (refusals: status
+``rejected`` and why).
+
+The URL is public, so the signature is checked first, before any I/O (the signing secret
+is cached by the secrets gateway): an unsigned, forged or unreadable request is answered
+400/401 and costs no ledger write of its own, only a count in a :class:`RefusalGuard`
+and, at most once a minute per container, one small sampled record with a short TTL
+(``refusals``). A source that keeps sending such requests gets 429 (and no sample) for the
+rest of its window; a validly signed request is never turned away by that budget.
 
 Slow work (AppStream calls to restore or re-revoke a permission) is deferred: it is
 recorded as an ``ActionRecord`` (status ``started``) and handed to an injected
@@ -19,7 +27,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs
@@ -36,6 +44,7 @@ from govbot.notify.model import PayloadError, parse_payload
 from govbot.notify.render import violation_pairs
 from govbot.policy.models import Policy
 from govbot.slack_actions.exemptions import build_exemption
+from govbot.slack_actions.guard import RefusalGuard, RefusalLog, note_refusal, source_of
 from govbot.slack_buttons import (
     ACTION_GRANT_RESTORE,
     ButtonValue,
@@ -74,6 +83,8 @@ class ActionsDeps:
     secrets: SecretSource
     clock: Callable[[], datetime] = utcnow
     work_queue: WorkQueue | None = None
+    guard: RefusalGuard = field(default_factory=RefusalGuard)  # per container, not per call
+    refusals: RefusalLog | None = None  # the sampled record of unauthenticated refusals
 
 
 class _Refused(Exception):
@@ -177,16 +188,30 @@ def _check_against_outbox(value: ButtonValue, deps: ActionsDeps) -> OutboxItem:
 def handle_slack_action(event: dict[str, Any], deps: ActionsDeps) -> dict[str, Any]:
     """Handle one Slack interactivity request (Function URL event); return the HTTP answer.
 
-    401 bad/stale signature, 403 not an approver, 409 replayed request, 400 malformed,
-    200 accepted. Every case is recorded in the ledger.
+    400 unreadable request or malformed payload, 401 missing/bad/stale signature, 429 an
+    unauthenticated request from a source over its budget of refusals, 403 not an approver,
+    409 a validly signed request seen before, 200 accepted. Signed requests are recorded in
+    the ledger, accepted or refused; unsigned and forged ones are only counted (module doc).
     """
     now = deps.clock()
-    headers: dict[str, str] = {}
-    context: dict[str, Any] = {}
     try:
         body, headers = _body_and_headers(event)
-        context["raw"] = body[:MAX_RAW]
         _verify(body, headers, deps)
+    except _Refused as exc:
+        source = source_of(event)
+        if deps.guard.over_budget(source, now):  # a valid signature is never turned away
+            return _response(429, "Refused: too many unauthenticated requests from this source")
+        return _refuse_unauthenticated(exc, event, source, deps, now)
+    return _handle_signed(body, headers, deps, now)
+
+
+def _handle_signed(
+    body: str, headers: dict[str, str], deps: ActionsDeps, now: datetime
+) -> dict[str, Any]:
+    """A request Slack signed: act on it, and record it whatever the outcome."""
+    context: dict[str, Any] = {"raw": body[:MAX_RAW]}
+    event_id = _event_id(headers)
+    try:
         payload, action = _parse(body)
         who = payload.get("user")
         user = str((who.get("id") if isinstance(who, dict) else None) or "")
@@ -197,7 +222,6 @@ def handle_slack_action(event: dict[str, Any], deps: ActionsDeps) -> dict[str, A
         if not deps.policy.is_approver(user):
             raise _Refused(403, f"Slack user {user or '(none)'} is not in policy approvers")
         item = _check_against_outbox(value, deps)
-        event_id = _event_id(headers)
         if not deps.ledger.record_event(
             _event(event_id, "processed", f"accepted: {name}", context, now)
         ):
@@ -207,12 +231,20 @@ def handle_slack_action(event: dict[str, Any], deps: ActionsDeps) -> dict[str, A
     except Exception as exc:
         status = exc.status if isinstance(exc, _Refused) else 400
         reason = exc.reason if isinstance(exc, _Refused) else _unexpected(exc)
-        recorded = deps.ledger.record_event(
-            _event(_event_id(headers), "rejected", reason, context, now)
-        )
-        if not recorded and status != 401:
+        recorded = deps.ledger.record_event(_event(event_id, "rejected", reason, context, now))
+        if not recorded:  # the same signed request came before: a genuine replay
             status, reason = 409, f"replayed request refused ({reason})"
         return _response(status, f"Refused: {reason}")
+
+
+def _refuse_unauthenticated(
+    exc: _Refused, event: Any, source: str, deps: ActionsDeps, now: datetime
+) -> dict[str, Any]:
+    """400/401 without a ledger write of its own (counted; sampled now and then)."""
+    note_refusal(
+        exc.status, exc.reason, event, source, guard=deps.guard, log=deps.refusals, now=now
+    )
+    return _response(exc.status, f"Refused: {exc.reason}")
 
 
 def _unexpected(exc: Exception) -> str:

@@ -7,7 +7,7 @@ module at cold start and pays only for what its first call builds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from govbot.wiring.core import _once, clock, parameter_store, session, settings
 from govbot.wiring.secrets import secrets_gateway
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from govbot.ledger import Ledger
     from govbot.policy.source import PolicySource
     from govbot.slack_actions.endpoint import WorkQueue
+    from govbot.slack_actions.guard import RefusalGuard
+
+# The sampled notes of unauthenticated requests are a cost bound, not an audit trail.
+REFUSAL_RETENTION_DAYS: Final = 7
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class ActionsParts:
     policy: PolicySource
     secrets: SecretsGateway
     work_queue: WorkQueue | None
+    # Per container: counts of refused unauthenticated requests, per source and in all.
+    guard: RefusalGuard
+    refusals: Ledger  # the same table, a short TTL: sampled notes of refused requests
 
 
 def actions_parts() -> ActionsParts:
@@ -38,6 +45,7 @@ def actions_parts() -> ActionsParts:
         from govbot.gateways.sqs import SqsQueue
         from govbot.ledger import Ledger
         from govbot.policy.source import PolicySource
+        from govbot.slack_actions.guard import RefusalGuard
 
         config = settings(ActionsSettings)
         secrets = secrets_gateway(
@@ -62,6 +70,12 @@ def actions_parts() -> ActionsParts:
             policy=PolicySource(parameter_store(), config.policy_parameter_name),
             secrets=secrets,
             work_queue=queue,
+            guard=RefusalGuard(),
+            refusals=Ledger(
+                config.ledger_table_name,
+                session=session(),
+                retention_days=REFUSAL_RETENTION_DAYS,
+            ),
         )
 
     return _once("actions", build)

@@ -6,10 +6,11 @@ module at cold start and pays only for what its first call builds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from govbot.wiring.core import _once, parameter_store, session, settings
+from govbot.clock import Clock
+from govbot.wiring.core import _once, clock, parameter_store, session, settings
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ class NotifierParts:
     policy: PolicySource
     sink: MessageSink
     streams: DynamoStreamReader
+    clock: Clock
+    retry_base_seconds: float
+    # Posts this warm process made (outbox id, route): kept across invocations, so a post
+    # whose receipt write failed is never posted again by this process.
+    posted_here: set[tuple[str, str]] = field(default_factory=set)
 
 
 def notifier_parts() -> NotifierParts:
@@ -46,12 +52,16 @@ def notifier_parts() -> NotifierParts:
             # No Slack configured: people read the same messages as JSON lines in the logs.
             else ConsoleSink()
         )
+        now = clock()
         return NotifierParts(
             ledger=Ledger(
                 config.ledger_table_name,
                 session=session(),
                 retention_days=config.ledger_retention_days,
+                clock=now,
             ),
+            clock=now,
+            retry_base_seconds=config.retry_base_ms / 1000,
             policy=PolicySource(parameter_store(), config.policy_parameter_name),
             sink=sink,
             streams=DynamoStreamReader(client_factory=lambda: session().client("dynamodbstreams")),

@@ -31,10 +31,12 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_notifier_flushes_digests_on_its_schedule(sandbox: Sandbox) -> None:
+def test_notifier_sweeps_stalled_items_and_flushes_digests_on_its_schedule(
+    sandbox: Sandbox,
+) -> None:
     result = notifier.handler(SCHEDULED, LambdaContextStub("govbot-notifier"))
 
-    assert result == {"digests_sent": []}
+    assert result == {"digests_sent": [], "stalled": {"delivered": [], "failed": []}}
 
 
 def test_notifier_refuses_an_unknown_shape_naming_what_it_expects(sandbox: Sandbox) -> None:

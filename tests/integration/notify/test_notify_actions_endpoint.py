@@ -44,7 +44,7 @@ def _click(user: str, *, secret: str = SECRET, ts: int = NOW) -> dict:
     return function_url_event(payload, secret=secret, timestamp=ts)
 
 
-def test_refusals_and_the_grant_are_all_in_the_ledger_and_the_grant_is_honoured(deps):
+def test_signed_refusals_and_the_grant_are_in_the_ledger_and_the_grant_is_honoured(deps):
     ledger = deps.ledger
     assert isinstance(ledger, Ledger)
     forged = handle_slack_action(_click(APPROVER, secret="guess"), deps)
@@ -52,12 +52,10 @@ def test_refusals_and_the_grant_are_all_in_the_ledger_and_the_grant_is_honoured(
     intruder = handle_slack_action(_click("U0INTRUDER"), deps)
     assert [r["statusCode"] for r in (forged, stale, intruder)] == [401, 401, 403]
     assert ledger.active_exemptions(T0) == []
-    rejected = ledger.events_by_status("rejected")
-    reasons = sorted(e.reason or "" for e in rejected)
-    assert len(rejected) == 3
-    assert any("invalid signature" in r for r in reasons)
-    assert any("stale request" in r for r in reasons)
-    assert any("U0INTRUDER is not in policy approvers" in r for r in reasons)
+    # Only the signed refusal is recorded; the unauthenticated ones are counted.
+    (rejected,) = ledger.events_by_status("rejected")
+    assert "U0INTRUDER is not in policy approvers" in (rejected.reason or "")
+    assert deps.guard.refused_total == 2
 
     assert handle_slack_action(_click(APPROVER), deps)["statusCode"] == 200
     (granted,) = ledger.active_exemptions(T0)

@@ -40,6 +40,9 @@ class Sent:
         self.bodies.append(body)
         return 1
 
+    def max_post_seconds(self) -> float:
+        return 0.0
+
 
 def _policy() -> Policy:
     return Policy.model_validate(

@@ -109,9 +109,6 @@ def test_approver_click_grants_exemption_that_the_next_evaluation_honours():
 @pytest.mark.parametrize(
     ("make_event", "status", "reason"),
     [
-        (lambda: _event(secret="not-the-secret"), 401, "invalid signature"),
-        (lambda: _event(ts=NOW - 301), 401, "stale request"),
-        (lambda: _event(ts=NOW + 3600), 401, "stale request"),
         (lambda: _event(user="U0INTRUDER"), 403, "U0INTRUDER is not in policy approvers"),
         (lambda: _event(value="{bad"), 400, "button value is not JSON"),
         (lambda: _event(value=_value(a="12")), 400, "button value invalid"),
@@ -120,7 +117,7 @@ def test_approver_click_grants_exemption_that_the_next_evaluation_honours():
         (lambda: _event(action_id="govbot_delete_everything"), 400, "unknown action_id"),
     ],
 )
-def test_refusals_are_answered_and_recorded_with_the_reason(make_event, status, reason):
+def test_signed_refusals_are_answered_and_recorded_with_the_reason(make_event, status, reason):
     deps, ledger = _deps()
     response = handle_slack_action(make_event(), deps)
     assert response["statusCode"] == status
@@ -131,12 +128,77 @@ def test_refusals_are_answered_and_recorded_with_the_reason(make_event, status, 
     assert ledger.exemptions == {}
 
 
-def test_missing_signature_headers_are_refused_and_recorded():
-    deps, ledger = _deps()
-    event = _event()
+def _unsigned(event: dict) -> dict:
     del event["headers"]["x-slack-signature"]
-    assert handle_slack_action(event, deps)["statusCode"] == 401
-    assert "missing" in (_only_event(ledger).reason or "")
+    return event
+
+
+def _garbled_base64(event: dict) -> dict:
+    event["body"] = "%%% not base64 %%%"
+    return event
+
+
+@pytest.mark.parametrize(
+    ("make_event", "status", "reason"),
+    [
+        (lambda: _event(secret="not-the-secret"), 401, "invalid signature"),
+        (lambda: _event(ts=NOW - 301), 401, "stale request"),
+        (lambda: _event(ts=NOW + 3600), 401, "stale request"),
+        (lambda: _unsigned(_event()), 401, "missing X-Slack-Request-Timestamp"),
+        (lambda: _garbled_base64(_event()), 400, "does not decode"),
+        (lambda: "not an event", 400, "must be a Function URL event object"),
+    ],
+)
+def test_unauthenticated_requests_cost_no_ledger_write(make_event, status, reason):
+    deps, ledger = _deps()
+    writes_before = len(ledger.records())
+    for _ in range(3):  # the same request again is still a 401/400, never "replayed"
+        response = handle_slack_action(make_event(), deps)
+        assert response["statusCode"] == status
+        assert reason in json.loads(response["body"])["text"]
+    assert ledger.events == {}
+    assert len(ledger.records()) == writes_before
+    assert deps.guard.refused_total == 3
+
+
+def test_unauthenticated_refusals_are_sampled_once_a_minute_small_and_short_lived():
+    deps, ledger = _deps()
+    notes = FakeLedger()
+    deps.refusals = notes
+    clock = {"now": T0}
+    deps.clock = lambda: clock["now"]
+    for second in range(0, 150):  # 150 forged requests over 150 s: three samples
+        clock["now"] = T0 + timedelta(seconds=second)
+        handle_slack_action(_event(secret="guess", ts=NOW + second), deps)
+    samples = sorted(notes.events.values(), key=lambda e: str(e.received_at))
+    assert [s.reason.split(" ")[0] for s in samples] == ["1", "60", "60"]  # type: ignore[union-attr]
+    assert all(s.status == "rejected" and s.event_name == "SlackActionRefused" for s in samples)
+    assert all(len(s.raw or "") < 600 for s in samples)
+    assert ledger.events == {}
+
+
+def test_a_source_over_its_budget_gets_429_and_its_signed_clicks_still_work():
+    deps, ledger = _deps()
+    flood = {"requestContext": {"http": {"sourceIp": "203.0.113.9"}}}
+    answers = [
+        handle_slack_action({**_event(secret="guess"), **flood}, deps)["statusCode"]
+        for _ in range(40)
+    ]
+    assert answers[:30] == [401] * 30
+    assert set(answers[30:]) == {429}
+    assert deps.guard.throttled_total == 10
+    assert handle_slack_action({**_event(), **flood}, deps)["statusCode"] == 200
+    assert _only_event(ledger).status == "processed"
+
+
+def test_a_signed_request_refused_once_is_a_replay_the_second_time():
+    deps, ledger = _deps()
+    event = _event(user="U0INTRUDER")
+    assert handle_slack_action(event, deps)["statusCode"] == 403
+    second = handle_slack_action(event, deps)
+    assert second["statusCode"] == 409
+    assert "replayed request refused" in json.loads(second["body"])["text"]
+    assert _only_event(ledger).status == "rejected"
 
 
 def test_a_replayed_signed_request_is_refused_and_does_nothing_more():

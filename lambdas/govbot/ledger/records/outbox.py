@@ -44,6 +44,10 @@ class OutboxItem(LedgerRecord):
     delivered_at: UtcDatetime | None = None
     digest_id: str | None = None
     lease_until: UtcDatetime | None = None
+    # Routes where this message may have been posted twice: a post whose outcome was
+    # unknown (no answer from Slack, or the notifier died mid-post) was followed by one
+    # re-post marked "possible duplicate" in the message itself.
+    possible_duplicates: int = Field(default=0, ge=0)
     created_at: UtcDatetime | None = None
 
     @model_validator(mode="before")
