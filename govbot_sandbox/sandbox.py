@@ -97,6 +97,9 @@ class Sandbox:
     environment:
         Handler settings to use instead of the sandbox's (e.g. ``POLICY_CACHE_SECONDS``,
         which the sandbox sets to 0 so a test's new policy applies at once).
+    sleep:
+        How the handlers' in-process retries wait (Slack's back-off); default
+        ``time.sleep``, as deployed. Tests pass a recorder, so nothing really waits.
     """
 
     def __init__(
@@ -111,8 +114,10 @@ class Sandbox:
         max_receive_count: int = MAX_RECEIVE_COUNT,
         remaining_ms: Callable[[], int] | None = None,
         environment: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.policy_path = policy_path
+        self.sleep = sleep
         self.regions = regions
         self.hub_region = regions[0]
         self.accounts = accounts
@@ -199,7 +204,10 @@ class Sandbox:
         self.dynamodb_faults.install(session)
         self.session = session
         wiring.configure(
-            environ=self._environ, session=session, clock=self.emulator.backend.clock.now
+            environ=self._environ,
+            session=session,
+            clock=self.emulator.backend.clock.now,
+            sleep=self.sleep,
         )
         observability.configure(emit_metrics=False)
         observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from govbot.wiring.core import _once, parameter_store, session, settings
+from govbot.wiring.core import _once, parameter_store, session, settings, sleeper
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def notifier_parts() -> NotifierParts:
 
     def build() -> NotifierParts:
         from govbot.config import NotifierSettings
+        from govbot.gateways.slack import RetryPolicy, SlackWebhookGateway
         from govbot.gateways.streams import DynamoStreamReader
         from govbot.ledger import Ledger
         from govbot.notify.sinks import ConsoleSink, WebhookSink
@@ -41,7 +42,10 @@ def notifier_parts() -> NotifierParts:
 
         config = settings(NotifierSettings)
         sink: MessageSink = (
-            WebhookSink(secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn))
+            WebhookSink(
+                secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn),
+                SlackWebhookGateway(RetryPolicy(sleep=sleeper())),
+            )
             if config.slack_webhooks_secret_arn
             # No Slack configured: people read the same messages as JSON lines in the logs.
             else ConsoleSink()
