@@ -64,7 +64,7 @@ def count_tree(root: Path) -> dict[str, int]:
 def collected_tests(root: Path) -> int:
     """How many test ids pytest collects under ``root`` (every marker included)."""
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "-m", "", str(root)],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "", str(root)],
         capture_output=True,
         text=True,
         check=False,
