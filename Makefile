@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed
 AWSCLI_VENV := .awscli-venv
 AWSCLI := $(AWSCLI_VENV)/bin/aws
 AWSCLI_SPEC := awscli>=1.36,<2
+# Built once per user, named by its inputs (spec and Python), shared by every clone like
+# pip's cache; .awscli-venv links to it. GOVBOT_TEST_CACHE moves it.
+TEST_CACHE := $(or $(GOVBOT_TEST_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/govbot-tests)
+AWSCLI_KEY := $(shell printf '%s %s' '$(AWSCLI_SPEC)' "$$($(PYTHON) -V 2>&1)" | sha256sum | cut -c1-16)
+AWSCLI_SHARED := $(TEST_CACHE)/awscli-venv-$(AWSCLI_KEY)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # README states the supported Node.js lines; CI's Node 20 still synthesizes fine.
@@ -35,8 +40,12 @@ lock: $(STAMP) ## re-pin requirements-lock.txt from what .venv now holds
 	@mv $(LOCK).new $(LOCK)
 
 $(AWSCLI):
-	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
-	$(AWSCLI_VENV)/bin/python -m pip install --quiet "$(AWSCLI_SPEC)"
+	@mkdir -p $(TEST_CACHE)
+	@flock $(AWSCLI_SHARED).lock sh -c 'test -f $(AWSCLI_SHARED)/.complete || { \
+		rm -rf $(AWSCLI_SHARED) && $(PYTHON) -m venv $(AWSCLI_SHARED) && \
+		$(AWSCLI_SHARED)/bin/python -m pip install --quiet "$(AWSCLI_SPEC)" && \
+		touch $(AWSCLI_SHARED)/.complete; }'
+	@rm -rf $(AWSCLI_VENV) && ln -s $(AWSCLI_SHARED) $(AWSCLI_VENV)
 
 awscli: $(AWSCLI) ## the AWS CLI from PyPI in .awscli-venv (for the live tests and walk-through)
 
@@ -70,7 +79,7 @@ serve: $(STAMP) ## run govbot live on one loopback endpoint (see README "Try it 
 test-artifact: $(STAMP) ## the synthesized Lambda assets, run in a Lambda-like environment
 	$(BIN)/python -m pytest tests/artifact
 
-artifact-env: $(STAMP) ## build the cached Lambda-like venv (boto3 + pinned Powertools) in build/
+artifact-env: $(STAMP) ## build the cached Lambda-like venv (boto3 + pinned Powertools) in ~/.cache/govbot-tests
 	$(BIN)/python -m tests.artifact.lambda_env
 
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story

@@ -28,6 +28,7 @@ from moto import mock_aws
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger, create_ledger_table
 from govbot_sandbox import (
+    moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
     moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
 )
@@ -98,6 +99,9 @@ class Sandbox:
     environment:
         Handler settings to use instead of the sandbox's (e.g. ``POLICY_CACHE_SECONDS``,
         which the sandbox sets to 0 so a test's new policy applies at once).
+    sleep:
+        How the handlers' in-process retries wait (Slack's back-off); default
+        ``time.sleep``, as deployed. Tests pass a recorder, so nothing really waits.
     """
 
     def __init__(
@@ -112,8 +116,10 @@ class Sandbox:
         max_receive_count: int = MAX_RECEIVE_COUNT,
         remaining_ms: Callable[[], int] | None = None,
         environment: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.policy_path = policy_path
+        self.sleep = sleep
         self.regions = regions
         self.hub_region = regions[0]
         self.accounts = accounts
@@ -207,7 +213,10 @@ class Sandbox:
         self.dynamodb_faults.install(session)
         self.session = session
         wiring.configure(
-            environ=self._environ, session=session, clock=self.emulator.backend.clock.now
+            environ=self._environ,
+            session=session,
+            clock=self.emulator.backend.clock.now,
+            sleep=self.sleep,
         )
         observability.configure(emit_metrics=False)
         observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))

@@ -4,11 +4,13 @@ Lambda's python3.11 runtime gives boto3/botocore; the pinned Powertools public l
 ``aws-lambda-powertools[all]`` at the version that layer carries. Nothing of the project
 is installed: the asset directory is the only other thing on the import path.
 ``python -m tests.artifact.lambda_env`` (``make artifact-env``) builds it ahead of time.
+It lives in the user's cache (``~/.cache/govbot-tests``), so every clone shares it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -18,9 +20,14 @@ from infra.constructs.function import POWERTOOLS_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = (f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}", "boto3")
+# Shared by every clone of the user (its name is its inputs: Python and Powertools
+# versions), like pip's cache: a fresh clone reuses it. GOVBOT_TEST_CACHE moves it.
+CACHE_ROOT = Path(
+    os.environ.get("GOVBOT_TEST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "govbot-tests"
+)
 ENV_DIR = (
-    REPO_ROOT
-    / "build"
+    CACHE_ROOT
     / f"artifact-env-py{sys.version_info[0]}{sys.version_info[1]}-powertools-{POWERTOOLS_VERSION}"
 )
 

@@ -24,6 +24,12 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def slack_sandbox(slack: FakeSlack) -> Iterator[Sandbox]:
-    with Sandbox(slack=slack) as sb:
+def waits() -> list[float]:
+    """The back-off waits the handlers asked for, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def slack_sandbox(slack: FakeSlack, waits: list[float]) -> Iterator[Sandbox]:
+    with Sandbox(slack=slack, sleep=waits.append) as sb:
         yield sb

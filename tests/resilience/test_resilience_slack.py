@@ -22,13 +22,14 @@ def _outbox(sandbox: Sandbox, names: list[str]) -> list[OutboxItem]:
 
 
 def test_slack_down_then_back_each_message_delivered_once(
-    slack_sandbox: Sandbox, slack: FakeSlack
+    slack_sandbox: Sandbox, slack: FakeSlack, waits: list[float]
 ) -> None:
     slack.go_down()
     names = list(grant_builders(slack_sandbox, 3))
     slack_sandbox.drain()
     items = _outbox(slack_sandbox, names)
     assert len(items) == 3
+    assert waits  # the gateway backed off between attempts, through the injected sleep
     assert slack.delivered() == []
     assert all(slack_sandbox.ledger.get_outbox(i.outbox_id).status == "failed" for i in items)  # type: ignore[union-attr]
     slack.come_back()

@@ -40,6 +40,7 @@ class Seams:
     environ: Mapping[str, str] | None = None  # settings source (None: os.environ)
     session: Any = None  # boto3 Session for every client (None: one made on first use)
     clock: Clock | None = None  # governance time: enforcer, sweep, replicator, their ledger
+    sleep: Callable[[float], None] | None = None  # how in-process retries wait (time.sleep)
 
 
 _lock = threading.RLock()
@@ -52,8 +53,9 @@ def configure(
     environ: Mapping[str, str] | None = None,
     session: Any = None,
     clock: Clock | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
-    """Run the handlers on these settings, Session and clock (None: the deployed default).
+    """Run the handlers on these settings, Session, clock and sleep (None: the deployed default).
 
     Forgets every part built so far (and the organization member cache, a warm-container
     cache), so the next invocation builds from the new seams. ``configure()`` with no
@@ -65,6 +67,7 @@ def configure(
             environ=dict(environ) if environ is not None else None,
             session=session,
             clock=clock,
+            sleep=sleep,
         )
         _built.clear()
     organizations = sys.modules.get(_ORGANIZATIONS_MODULE)
@@ -105,6 +108,15 @@ def session(*, profile: str | None = None) -> Any:
 def clock() -> Clock:
     """The governance clock (the seam's, else the wall clock)."""
     return _seams.clock or utcnow
+
+
+def sleeper() -> Callable[[float], None]:
+    """How in-process retries wait (the seam's, else ``time.sleep``): Slack's back-off."""
+    if _seams.sleep is not None:
+        return _seams.sleep
+    import time
+
+    return time.sleep
 
 
 S = TypeVar("S", bound="_EnvModel")

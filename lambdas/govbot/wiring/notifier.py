@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from govbot.clock import Clock
-from govbot.wiring.core import _once, clock, parameter_store, session, settings
+from govbot.wiring.core import _once, clock, parameter_store, session, settings, sleeper
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ def notifier_parts() -> NotifierParts:
 
     def build() -> NotifierParts:
         from govbot.config import NotifierSettings
+        from govbot.gateways.slack import RetryPolicy, SlackWebhookGateway
         from govbot.gateways.streams import DynamoStreamReader
         from govbot.ledger import Ledger
         from govbot.notify.sinks import ConsoleSink, WebhookSink
@@ -47,7 +48,10 @@ def notifier_parts() -> NotifierParts:
 
         config = settings(NotifierSettings)
         sink: MessageSink = (
-            WebhookSink(secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn))
+            WebhookSink(
+                secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn),
+                SlackWebhookGateway(RetryPolicy(sleep=sleeper())),
+            )
             if config.slack_webhooks_secret_arn
             # No Slack configured: people read the same messages as JSON lines in the logs.
             else ConsoleSink()
