@@ -38,6 +38,10 @@ UNMODELLED_STATUS = {
 }
 
 
+# AppStream's deepest input shape nests a handful of levels; anything far deeper is junk.
+MAX_NESTING = 64
+
+
 class ProtocolError(Exception):
     """A request the emulator cannot decode; answered as an error in ``protocol``."""
 
@@ -141,6 +145,10 @@ def decode_request(protocol: Protocol, operation: str, body: bytes) -> dict[str,
         return {}
     try:
         raw = json.loads(body) if protocol == "json" else cbor2.loads(body)
+    except RecursionError:
+        raise ProtocolError(
+            "SerializationException", f"{operation}: request body is nested too deeply", protocol
+        ) from None
     except (ValueError, cbor2.CBORDecodeError) as exc:
         raise ProtocolError(
             "SerializationException",
@@ -151,10 +159,29 @@ def decode_request(protocol: Protocol, operation: str, body: bytes) -> dict[str,
         raise ProtocolError(
             "SerializationException", f"{operation}: request body must be an object", protocol
         )
+    if nesting_depth(raw) > MAX_NESTING:
+        raise ProtocolError(
+            "SerializationException",
+            f"{operation}: request body is nested deeper than {MAX_NESTING} levels",
+            protocol,
+        )
     shape = model.input_shape
     if shape is None:
         return {}
     return _decode_value(shape, raw, protocol)
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (iterative: no recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _decode_value(shape: Shape, value: Any, protocol: Protocol) -> Any:

@@ -1,7 +1,8 @@
 """Who is who on the live endpoint: access key ids mapped to accounts and identities.
 
-The live sandbox trusts its callers (it never checks a signature): the access key id in
-a request's SigV4 ``Authorization`` header says which account and principal is calling.
+Every request must carry a valid SigV4 signature by one of these access key ids and the
+secret ``sandbox`` (:mod:`govbot_sandbox.live.signature`); the access key id then says
+which account and principal is calling. Unknown or unsigned callers are refused.
 The demo world has four accounts ready, each with a person:
 
 ==========================  ============  =========================================
@@ -14,7 +15,7 @@ access key id               account       identity
 ``AKIAEXTERNALMALLORY0``    999999999999  external account: user ``mallory``
 ==========================  ============  =========================================
 
-Any secret access key works. ``--accounts KEY=ARN`` adds (or replaces) one entry; the
+``--accounts KEY=ARN`` adds (or replaces) one entry; the
 account is read from the ARN (``arn:aws:iam::ACCOUNT:user/NAME`` or
 ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``).
 """

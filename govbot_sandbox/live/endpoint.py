@@ -22,23 +22,29 @@ GET      ``/_govbot/slack``           messages the fake Slack received
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import math
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from govbot_sandbox.emulator import protocol
 from govbot_sandbox.emulator.identity import parse_authorization
-from govbot_sandbox.live.accounts import LiveIdentity
+from govbot_sandbox.live.accounts import SECRET_ACCESS_KEY, LiveIdentity
+from govbot_sandbox.live.signature import Refusal, check_signature
 from govbot_sandbox.live.sts import answer_caller_identity
-from govbot_sandbox.live.world import LiveSandbox
+from govbot_sandbox.live.world import MAX_ADVANCE_SECONDS, LiveSandbox
 
 logger = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/_govbot/"
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Reply = tuple[int, dict[str, str], bytes]
 
 
 class BadRequest(Exception):
@@ -70,16 +76,81 @@ def is_appstream(environ: Mapping[str, Any]) -> bool:
     return scope is not None and scope.service == "appstream"
 
 
-def _body(environ: Mapping[str, Any]) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
+MAX_BODY_BYTES = 16 * 1024 * 1024  # far above any AppStream or admin request
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request body, read once and put back for whoever reads it next.
+
+    ``Content-Length`` must be a non-negative integer; a chunked body (no length, the
+    server de-chunks it) is read to its end.
+    """
+    if "govbot.body" in environ:
+        return bytes(environ["govbot.body"])
     stream = environ.get("wsgi.input")
-    return stream.read(length) if length and stream is not None else b""
+    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if declared:
+        if not declared.isdigit():
+            raise BadRequest(f"Content-Length must be a non-negative integer, got {declared!r}")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise BadRequest(f"request body of {length} bytes is over {MAX_BODY_BYTES}")
+        body = stream.read(length) if length and stream is not None else b""
+    elif stream is not None and (
+        environ.get("wsgi.input_terminated")
+        or "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING") or "").lower()
+    ):
+        body = stream.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest(f"chunked request body is over {MAX_BODY_BYTES} bytes")
+    else:
+        body = b""
+    environ["govbot.body"] = body
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
+    return body
+
+
+def aws_error(environ: Mapping[str, Any], code: str, status: int, message: str) -> Reply:
+    """An error in the caller's wire protocol: CBOR, JSON (``__type``) or query XML."""
+    request_id = str(uuid.uuid4())
+    target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
+    path = str(environ.get("PATH_INFO") or "")
+    if environ.get("HTTP_SMITHY_PROTOCOL") or path.startswith(protocol.CBOR_PATH_PREFIX):
+        return protocol.encode_error("cbor", code, message, request_id, status)
+    if target.startswith(f"{protocol.TARGET_PREFIX}.") or is_appstream(environ):
+        return protocol.encode_error("json", code, message, request_id, status)
+    if target or "json" in str(environ.get("CONTENT_TYPE") or ""):
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return (
+            status,
+            {
+                "Content-Type": str(environ.get("CONTENT_TYPE") or "application/x-amz-json-1.0"),
+                "x-amzn-RequestId": request_id,
+                "x-amzn-ErrorType": code,
+            },
+            body,
+        )
+    xml = (
+        "<ErrorResponse><Error><Type>Sender</Type>"
+        f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode()
+    return status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, xml
 
 
 def _reply(
     start_response: StartResponse, status: int, headers: dict[str, str], body: bytes
 ) -> list[bytes]:
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        403: "Forbidden",
+        404: "Not Found",
+        500: "Internal Server Error",
+    }
     head = [(k, v) for k, v in headers.items() if k.lower() != "content-length"]
     head.append(("Content-Length", str(len(body))))
     start_response(f"{status} {reason.get(status, 'Status')}", head)
@@ -106,18 +177,37 @@ class LiveEndpoint:
         path = str(environ.get("PATH_INFO") or "/")
         if path.startswith(ADMIN_PREFIX):
             return self._admin(environ, start_response, path[len(ADMIN_PREFIX) :].strip("/"))
+        try:
+            return self._aws(environ, start_response)
+        except BadRequest as exc:
+            reply = aws_error(environ, "SerializationException", 400, str(exc))
+        except RecursionError:
+            reply = aws_error(
+                environ, "SerializationException", 400, "request body is nested too deeply"
+            )
+        except Exception as exc:
+            logger.exception("live endpoint failed on %s", path)
+            reply = aws_error(environ, "InternalFailure", 500, f"{type(exc).__name__}: {exc}")
+        return _reply(start_response, *reply)
+
+    def _aws(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        body = _body(environ)
+        secrets = dict.fromkeys(self.identities, SECRET_ACCESS_KEY)
+        access_key_id, refusal = check_signature(environ, body, secrets)
+        if refusal is not None or access_key_id is None:
+            why = refusal or Refusal("MissingAuthenticationTokenException", 403, "not signed")
+            return _reply(start_response, *aws_error(environ, why.code, why.status, why.message))
+        who = self.identities[access_key_id]
         if is_appstream(environ):
             return self._appstream(environ, start_response)
         scope = parse_authorization(str(environ.get("HTTP_AUTHORIZATION") or ""))
-        who = self.identities.get(scope.access_key_id) if scope else None
-        if who is not None and scope is not None and scope.service == "sts":
+        if scope is not None and scope.service == "sts":
             # The sandbox's own identities, not moto's generic ARN (govbot_sandbox.live.sts).
             answered = answer_caller_identity(environ, who)
             if answered is not None:
                 return _reply(start_response, answered[0], dict(answered[1]), answered[2])
-        if who is not None:
-            environ["HTTP_X_MOTO_ACCOUNT_ID"] = who.account_id
-        return self.moto_app(environ, start_response)
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = who.account_id
+        return list(self.moto_app(environ, start_response))
 
     # -- AppStream -------------------------------------------------------------------------
 
@@ -144,7 +234,7 @@ class LiveEndpoint:
             raw = _body(environ)
             try:
                 payload = json.loads(raw) if raw else {}
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise BadRequest(f"/_govbot/{route}: body is not JSON: {exc}") from None
             if not isinstance(payload, dict):
                 raise BadRequest(f"/_govbot/{route}: body must be a JSON object")
@@ -195,9 +285,15 @@ class LiveEndpoint:
 
     def _advance(self, body: dict[str, Any], _: dict[str, str]) -> dict[str, Any]:
         seconds = body.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or not 0 <= seconds <= MAX_ADVANCE_SECONDS
+        ):
             raise BadRequest(
-                f"/_govbot/clock/advance: 'seconds' must be a number >= 0, got {seconds!r}"
+                "/_govbot/clock/advance: 'seconds' must be a finite number from 0 to "
+                f"{MAX_ADVANCE_SECONDS} (one year), got {seconds!r}"
             )
         return {"clock": self.live.advance(float(seconds))}
 

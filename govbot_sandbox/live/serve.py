@@ -81,7 +81,7 @@ def banner(server: LiveServer, endpoint: LiveEndpoint, out: Callable[[str], None
         f"  export AWS_ACCESS_KEY_ID={owner.access_key_id} "
         f"AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}   # {owner.role}"
     )
-    out("  access keys (any secret key works):")
+    out(f"  access keys (secret access key: {SECRET_ACCESS_KEY}; requests must be signed):")
     for who in sorted(endpoint.identities.values(), key=lambda i: (i.account_id, i.access_key_id)):
         out(f"    {who.access_key_id}  {who.account_id}  {who.principal_arn}  ({who.role})")
     out(f"  admin: {server.endpoint_url}/_govbot/health | events | slack | reset | clock/advance")

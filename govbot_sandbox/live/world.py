@@ -10,6 +10,7 @@ fires the two schedules (drift sweep, replication sweep) on a clock that can run
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable
 from datetime import timedelta
@@ -28,7 +29,9 @@ REGION = "us-east-1"
 # The deployed defaults (infra/config.py): drift sweep hourly, replication every 5 minutes.
 DRIFT_SWEEP_SECONDS = 60 * 60
 REPLICATION_SWEEP_SECONDS = 5 * 60
-PUMP_INTERVAL_SECONDS = 0.2  # real time between two rounds of the pump
+PUMP_INTERVAL_SECONDS = 0.2
+# One advance may move the clock at most a year: enough for any expiry, far from datetime's end.
+MAX_ADVANCE_SECONDS = 366 * 24 * 60 * 60  # real time between two rounds of the pump
 
 # (name, tags, shared_with {account: (allow_fleet, allow_image_builder)}) in the owner account.
 LIVE_IMAGES: tuple[tuple[str, dict[str, str], dict[str, tuple[bool, bool]]], ...] = (
@@ -144,11 +147,20 @@ class LiveSandbox:
         with self._lock:
             self._close()
             self.narrator.reset()
+            self.clock = ScaledClock(self.clock.speed)  # advances made before are undone
             self._open()
         self.narrator.say("reset      a fresh world")
 
     def advance(self, seconds: float) -> str:
-        """Move the clock forward, then run one pump round; return the new time (ISO)."""
+        """Move the clock forward, then run one pump round; return the new time (ISO).
+
+        ``seconds`` must be finite and within 0..``MAX_ADVANCE_SECONDS``: ``ValueError``.
+        """
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+            raise ValueError(
+                f"clock advance must be finite seconds in 0..{MAX_ADVANCE_SECONDS:.0f}, "
+                f"got {seconds!r}"
+            )
         now = self.clock.advance(seconds)
         self.pump_once()
         return now.isoformat()

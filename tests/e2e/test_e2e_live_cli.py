@@ -248,9 +248,10 @@ def test_sts_says_who_each_configured_identity_is_as_cloudtrail_does(fresh: Live
         if r["userIdentity"]["arn"] == bob["Arn"]
     ]
     assert record["userIdentity"]["accountId"] == bob["Account"]
-    # An access key the sandbox was not told about is still moto's to answer.
-    unknown = live.json("AKIAUNKNOWNCALLER000", "sts", "get-caller-identity")
-    assert unknown["Arn"] != bob["Arn"]
+    # An access key the sandbox was not told about is refused, as AWS refuses it.
+    unknown = live.cli("AKIAUNKNOWNCALLER000", "sts", "get-caller-identity", check=False)
+    assert unknown.returncode != 0
+    assert "UnrecognizedClientException" in unknown.stderr
 
 
 def test_consumer_cannot_scale_or_start_after_revocation(fresh: Live) -> None:
