@@ -82,6 +82,7 @@ class GovbotHubStack(cdk.Stack):
             governed_regions=settings.governed_regions,
             remediation_role_arns=self.remediation_role_arns(settings),
             drift_sweep_minutes=settings.drift_sweep_minutes,
+            snapstart=settings.enforcer_snapstart,
         )
         replication = Replication(
             self,

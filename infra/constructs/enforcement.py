@@ -62,6 +62,7 @@ class Enforcement(Construct):
         governed_regions: Sequence[str],
         remediation_role_arns: Sequence[str] = (),
         drift_sweep_minutes: int = DEFAULT_DRIFT_SWEEP_MINUTES,
+        snapstart: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 5 <= drift_sweep_minutes <= 1440:
@@ -81,6 +82,7 @@ class Enforcement(Construct):
             schedule_id=None,  # the drift sweep has its own function, scheduled below
             schedule_minutes=drift_sweep_minutes,
             schedule_description="",
+            snapstart=snapstart,
         )
         worker = queue_worker(
             self,

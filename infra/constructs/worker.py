@@ -127,6 +127,7 @@ class WorkerSpec:
     schedule_id: str | None  # None: no schedule (the enforcer's sweep has a function of its own)
     schedule_minutes: int
     schedule_description: str
+    snapstart: bool = False  # SnapStart, the queue invoking the alias (README "SnapStart")
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,10 @@ def queue_worker(
             timeout=spec.timeout,
             memory_size=spec.memory_size,
             dead_letter_queue=queues.dlq,
+            snapstart=spec.snapstart,
         ),
     )
-    consume_queue(function.function, queues.queue)
+    consume_queue(function.invocable, queues.queue)
     schedule = None
     if spec.schedule_id is not None:
         schedule = schedule_function(

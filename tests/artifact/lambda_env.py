@@ -1,8 +1,17 @@
 """The Python environment the deployed functions get, rebuilt locally and cached.
 
-Lambda's python3.11 runtime gives boto3/botocore; the pinned Powertools public layer adds
-``aws-lambda-powertools[all]`` at the version that layer carries. Nothing of the project
-is installed: the asset directory is the only other thing on the import path.
+CPython 3.13, the Lambda runtime's minor version (infra/interpreter.py provisions it from
+Debian's packages), in a virtualenv holding:
+
+* ``boto3==RUNTIME_BOTO3``: a stand-in for the SDK the python3.13 runtime bundles, whose
+  version Lambda does not promise; deliberately older than the AppStream operations govbot
+  calls need (botocore >= 1.44.3), so only govbot's own SDK layer can supply them;
+* ``aws-lambda-powertools[all]`` at the version the pinned public layer carries, without
+  the SDK (the public layer leaves boto3/botocore to the runtime).
+
+Nothing of the project is installed: the function's asset and govbot's SDK layer (both as
+synthesized) are put on the import path per process, in Lambda's order
+(``/var/task`` first, then ``/opt/python``, then the runtime's site-packages).
 ``python -m tests.artifact.lambda_env`` (``make artifact-env``) builds it ahead of time.
 """
 
@@ -15,13 +24,16 @@ import sys
 from pathlib import Path
 
 from infra.constructs.function import POWERTOOLS_VERSION
+from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = (f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}", "boto3")
+RUNTIME_BOTO3 = "1.40.4"
+REQUIREMENTS = (f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}", f"boto3=={RUNTIME_BOTO3}")
 ENV_DIR = (
     REPO_ROOT
     / "build"
-    / f"artifact-env-py{sys.version_info[0]}{sys.version_info[1]}-powertools-{POWERTOOLS_VERSION}"
+    / f"artifact-env-py{LAMBDA_PYTHON_VERSION}-powertools-{POWERTOOLS_VERSION}"
+    f"-runtime-boto3-{RUNTIME_BOTO3}"
 )
 
 
@@ -43,16 +55,17 @@ def lambda_python() -> Path:
 
 
 def _build() -> None:
-    staging = ENV_DIR.with_name(ENV_DIR.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True)
-    subprocess.run(
-        [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", *REQUIREMENTS],
-        check=True,
-    )
+    interpreter = lambda_interpreter()
+    # No rename afterwards: a virtualenv holds its own path (pyvenv.cfg, scripts).
     shutil.rmtree(ENV_DIR, ignore_errors=True)
-    staging.rename(ENV_DIR)
-    # venv scripts hold the staging path; the interpreter itself is used by path only.
+    subprocess.run([str(interpreter), "-m", "venv", "--without-pip", str(ENV_DIR)], check=True)
+    # This environment's pip, run by the 3.13 interpreter (`pip --python`): markers and
+    # wheel tags are judged for 3.13.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(ENV_DIR / "bin" / "python"), "install",
+         "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
+        check=True,
+    )  # fmt: skip
     (ENV_DIR / ".complete").write_text("\n".join(REQUIREMENTS) + "\n")
 
 
