@@ -45,7 +45,7 @@ def bench_burst_memory(events: int = 10_000) -> dict[str, Any]:
     policy_file = WORK / "policy.json"
     policy_file.write_text(policy_json((REPO / "policies" / "demo.yaml").read_text()))
     asset = bundle_assets(WORK / "burst-assets", ("enforcer",))["enforcer"]
-    env = {**deployed_environment(policy_file), "GOVBOT_BENCH_ASSET": str(asset)}
+    env = {**deployed_environment(policy_file), "GOVBOT_BENCH_ASSET": str(asset)}  # + SDK layer
     python = lambda_python()
     floor = _run(python, "floor", 0, env)
     burst = _run(python, "enforcer", events, env)

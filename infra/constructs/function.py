@@ -1,8 +1,9 @@
 """The one builder every govbot Lambda function is made with.
 
 Shared by all functions: the Powertools public layer, govbot's SDK layer (a pinned
-boto3/botocore, infra/sdk_layer.py), runtime, architecture, active tracing, JSON logs into a KMS-encrypted log group with retention, and a dedicated role
-that starts with no managed policy at all. Each function gets its own locally bundled
+boto3/botocore, infra/sdk_layer.py), runtime, architecture, active tracing, JSON logs into a
+KMS-encrypted log group with retention, and a dedicated role that starts with no managed
+policy at all. Each function gets its own locally bundled
 asset: the import closure of its handler (infra/closure.py).
 """
 

@@ -46,7 +46,9 @@ class LambdaProcess:
         env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **environment}
         python_dirs = [str(layer / "python") for layer in layers]
         self._process = subprocess.Popen(
-            [str(lambda_python()), "-I", str(RUNNER), str(asset_dir), *python_dirs],
+            # -B: write no bytecode, as in Lambda's read-only /var/task (and so a run can
+            # never supply bytecode the asset lacks).
+            [str(lambda_python()), "-I", "-B", str(RUNNER), str(asset_dir), *python_dirs],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

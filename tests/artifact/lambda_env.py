@@ -3,9 +3,10 @@
 CPython 3.13, the Lambda runtime's minor version (infra/interpreter.py provisions it from
 Debian's packages), in a virtualenv holding:
 
-* ``boto3==RUNTIME_BOTO3``: a stand-in for the SDK the python3.13 runtime bundles, whose
-  version Lambda does not promise; deliberately older than the AppStream operations govbot
-  calls need (botocore >= 1.44.3), so only govbot's own SDK layer can supply them;
+* ``boto3`` and ``botocore`` ``==RUNTIME_BOTO3``: a stand-in for the SDK the python3.13
+  runtime bundles, whose version Lambda does not promise; deliberately older than the
+  AppStream operations govbot calls need (botocore >= 1.44.3), so only govbot's own SDK
+  layer can supply them;
 * ``aws-lambda-powertools[all]`` at the version the pinned public layer carries, without
   the SDK (the public layer leaves boto3/botocore to the runtime).
 
@@ -28,11 +29,14 @@ from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_BOTO3 = "1.40.4"
-REQUIREMENTS = (f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}", f"boto3=={RUNTIME_BOTO3}")
+REQUIREMENTS = (
+    f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}",
+    f"boto3=={RUNTIME_BOTO3}",
+    f"botocore=={RUNTIME_BOTO3}",
+)
+STAMP = "\n".join(REQUIREMENTS) + "\n"
 ENV_DIR = (
-    REPO_ROOT
-    / "build"
-    / f"artifact-env-py{LAMBDA_PYTHON_VERSION}-powertools-{POWERTOOLS_VERSION}"
+    REPO_ROOT / "build" / f"artifact-env-py{LAMBDA_PYTHON_VERSION}-powertools-{POWERTOOLS_VERSION}"
     f"-runtime-boto3-{RUNTIME_BOTO3}"
 )
 
@@ -44,14 +48,19 @@ def lambda_python() -> Path:
     lock while the others wait, then find it complete.
     """
     python = ENV_DIR / "bin" / "python"
-    if (ENV_DIR / ".complete").is_file():
+    if _complete():
         return python
     ENV_DIR.parent.mkdir(parents=True, exist_ok=True)
     with (ENV_DIR.parent / f"{ENV_DIR.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (ENV_DIR / ".complete").is_file():
+        if not _complete():
             _build()
     return python
+
+
+def _complete() -> bool:
+    stamp = ENV_DIR / ".complete"
+    return stamp.is_file() and stamp.read_text() == STAMP
 
 
 def _build() -> None:
@@ -66,7 +75,7 @@ def _build() -> None:
          "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
         check=True,
     )  # fmt: skip
-    (ENV_DIR / ".complete").write_text("\n".join(REQUIREMENTS) + "\n")
+    (ENV_DIR / ".complete").write_text(STAMP)
 
 
 if __name__ == "__main__":
