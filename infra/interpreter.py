@@ -58,12 +58,17 @@ def install_root(machine: str | None = None) -> Path:
     return REPO_ROOT / "build" / f"python-{LAMBDA_PYTHON_VERSION}-{machine or platform.machine()}"
 
 
+def running_version() -> str:
+    """This interpreter's minor version, e.g. ``"3.11"``."""
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
 def lambda_interpreter() -> Path:
     """Path of a working CPython ``LAMBDA_PYTHON_VERSION``, provisioned once (see module doc).
 
     This interpreter itself when it already is that version.
     """
-    if f"{sys.version_info[0]}.{sys.version_info[1]}" == LAMBDA_PYTHON_VERSION:
+    if running_version() == LAMBDA_PYTHON_VERSION:
         return Path(sys.executable)
     root = install_root()
     python = root / "usr" / "bin" / f"python{LAMBDA_PYTHON_VERSION}"

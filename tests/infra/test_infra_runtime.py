@@ -114,3 +114,29 @@ def test_the_flag_gives_the_enforcer_snapstart_through_an_alias(snapstart_hub) -
     assert (delimiter, suffix) == ("", ":live")
     # The function's name, read off the alias's ARN (arn:...:function:NAME:live).
     assert name == {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": alias_id}]}]}
+
+
+def test_an_unsupported_machine_gets_a_clear_error(monkeypatch, tmp_path: Path) -> None:
+    import infra.interpreter as interpreter
+
+    monkeypatch.setattr(interpreter, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(interpreter, "running_version", lambda: "3.11")
+    monkeypatch.setattr(interpreter.platform, "machine", lambda: "riscv64")
+    with pytest.raises(
+        interpreter.InterpreterError, match=r"no Debian CPython 3\.13 for 'riscv64'"
+    ):
+        interpreter.lambda_interpreter()
+
+
+def test_the_provisioned_interpreter_is_the_lambda_minor_version() -> None:
+    import subprocess
+
+    from infra.interpreter import lambda_interpreter
+
+    done = subprocess.run(
+        [str(lambda_interpreter()), "-c", "import sys, ssl; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == LAMBDA_PYTHON_VERSION == "3.13"
