@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env lambda-python test-live serve demo lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -79,8 +79,11 @@ serve: $(STAMP) ## run govbot live on one loopback endpoint (see README "Try it 
 test-artifact: $(STAMP) ## the synthesized Lambda assets, run in a Lambda-like environment
 	$(BIN)/python -m pytest tests/artifact
 
-artifact-env: $(STAMP) ## build the cached Lambda-like venv (boto3 + pinned Powertools) in ~/.cache/govbot-tests
+artifact-env: $(STAMP) ## build the cached Lambda-like venv (CPython 3.13, boto3 + pinned Powertools) in ~/.cache/govbot-tests
 	$(BIN)/python -m tests.artifact.lambda_env
+
+lambda-python: $(STAMP) ## CPython 3.13 (the Lambda runtime's) from Debian's packages into build/ (synth and tests do it on first use)
+	$(BIN)/python -m infra.interpreter
 
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story
 	$(BIN)/python -m govbot_sandbox.demo

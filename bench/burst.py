@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.coldstart import REPO, WORK, bundle_assets, deployed_environment
+from bench.coldstart import REPO, WORK, bundle_assets, deployed_environment, sdk_layer_python
 from govbot.policy.loader import policy_json
 
 TARGET_MB = 128
@@ -45,7 +45,11 @@ def bench_burst_memory(events: int = 10_000) -> dict[str, Any]:
     policy_file = WORK / "policy.json"
     policy_file.write_text(policy_json((REPO / "policies" / "demo.yaml").read_text()))
     asset = bundle_assets(WORK / "burst-assets", ("enforcer",))["enforcer"]
-    env = {**deployed_environment(policy_file), "GOVBOT_BENCH_ASSET": str(asset)}
+    env = {
+        **deployed_environment(policy_file),
+        "GOVBOT_BENCH_ASSET": str(asset),
+        "GOVBOT_BENCH_LAYERS": str(sdk_layer_python()),
+    }
     python = lambda_python()
     floor = _run(python, "floor", 0, env)
     burst = _run(python, "enforcer", events, env)

@@ -82,9 +82,10 @@ def enforcer_burst(events: int, policy_json: str) -> dict[str, Any]:
 
 
 def main(scenario: str, events: int) -> None:
+    # The asset first, then the layers' python directories: Lambda's /var/task, /opt/python.
     asset = os.environ.get("GOVBOT_BENCH_ASSET")
-    if asset:
-        sys.path.insert(0, asset)
+    layers = [p for p in os.environ.get("GOVBOT_BENCH_LAYERS", "").split(os.pathsep) if p]
+    sys.path[0:0] = ([asset] if asset else []) + layers
     summary: dict[str, Any]
     if scenario == "floor":
         floor()

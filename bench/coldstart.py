@@ -6,9 +6,12 @@ from the first line of the scenario; one round runs every scenario once, rounds 
 measured in the same round (paired), with the medians of the raw figures beside it.
 
 The environment is the deployed one: the Lambda-like interpreter of the artifact test
-(boto3 and ``aws-lambda-powertools[all]`` only, tests/artifact/lambda_env.py) with each
-function's asset bundled exactly as uploaded (infra/bundling.py: its import closure and
-bytecode) first on the import path, run with ``-B`` so nothing is written into it (Lambda's
+(CPython 3.13, the runtime's boto3 stand-in and ``aws-lambda-powertools[all]`` only,
+tests/artifact/lambda_env.py) with each function's asset bundled exactly as uploaded
+(infra/bundling.py: its import closure and bytecode) first on the import path, then govbot's
+SDK layer (infra/sdk_layer.py: the pinned boto3/botocore, with bytecode) as in Lambda (the
+floor imports the layer's SDK too, and once more the runtime's: ``floor:runtime-sdk``), run
+with ``-B`` so nothing is written into it (Lambda's
 /var/task is read-only); the functions' settings, ``LAMBDA_TASK_ROOT`` set and
 ``POWERTOOLS_TRACE_DISABLED`` unset, so Powertools' Tracer is on as in Lambda (no X-Ray
 daemon listens here; the SDK's UDP emitter does not need one). The floor runs in the same
@@ -71,6 +74,15 @@ def bundle_assets(into: Path, handlers: tuple[str, ...] = HANDLERS) -> dict[str,
     return assets
 
 
+def sdk_layer_python(architecture: str = "x86_64") -> Path:
+    """The ``python/`` directory of govbot's SDK layer as the synth bundles it (cached)."""
+    from infra.config import DEFAULTS
+    from infra.sdk_layer import SdkLayerSpec, build_sdk_layer
+
+    spec = SdkLayerSpec(str(DEFAULTS["sdk_boto3_version"]), architecture)
+    return build_sdk_layer(spec) / "python"
+
+
 def deployed_environment(policy_file: Path) -> dict[str, str]:
     """What the stack gives the functions (fake credentials: nothing is called)."""
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
@@ -123,20 +135,31 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
     policy_file = WORK / "policy.json"
     # As the SSM parameter holds it: the one canonical JSON the synth writes.
     policy_file.write_text(policy_json((REPO / "policies" / "demo.yaml").read_text()))
-    env = deployed_environment(policy_file)
-    c7n_env = {**env, "PYTHONPATH": str(REPO)}
+    # The SDK layer only for the Lambda-like (3.13) interpreter, never c7n's: another Python
+    # would write its own bytecode into the cached layer.
+    c7n_env = {**deployed_environment(policy_file), "PYTHONPATH": str(REPO)}
+    env = {**deployed_environment(policy_file), "GOVBOT_BENCH_LAYERS": str(sdk_layer_python())}
     assets = bundle_assets(WORK / "assets")
     lambda_env = lambda_python()
     c7n = c7n_python()
-    scenarios = ["floor", "c7n", "pydantic", "floor+pydantic", "floor+powertools", "libraries"] + [
-        f"govbot:{h}:{phase}" for h in HANDLERS for phase in ("clients", "first-call")
-    ]
+    scenarios = [
+        "floor",
+        "floor:runtime-sdk",
+        "c7n",
+        "pydantic",
+        "floor+pydantic",
+        "floor+powertools",
+        "libraries",
+    ] + [f"govbot:{h}:{phase}" for h in HANDLERS for phase in ("clients", "first-call")]
     scenarios += ["govbot:enforcer:invoke", "govbot:enforcer:first-call:sources-only"]
     samples: dict[str, list[float]] = {name: [] for name in scenarios}
     for _ in range(rounds):
         for name in scenarios:
             if name == "c7n":
                 samples[name].append(_run(c7n, "c7n", c7n_env))
+            elif name == "floor:runtime-sdk":
+                runtime_sdk = {k: v for k, v in env.items() if k != "GOVBOT_BENCH_LAYERS"}
+                samples[name].append(_run(lambda_env, name, runtime_sdk))
             elif name.startswith("govbot:"):
                 handler = name.split(":")[1]
                 asset = assets[
@@ -154,7 +177,12 @@ def bench_cold_start(rounds: int = 7) -> dict[str, Any]:
     result: dict[str, Any] = {
         "rounds": rounds,
         "measure": "CPU ms of a fresh process from the scenario's first line (median)",
+        "python": "3.13",
         "floor_ms": round(statistics.median(samples["floor"]), 1),
+        # The floor with the runtime's boto3 (the artifact test's older stand-in) instead of
+        # the SDK layer's pinned one: what the layer's SDK costs or saves at import.
+        "floor_runtime_sdk_ms": round(statistics.median(samples["floor:runtime-sdk"]), 1),
+        "floor_vs_floor_runtime_sdk": round(paired("floor", "floor:runtime-sdk"), 2),
         "c7n_ms": round(statistics.median(samples["c7n"]), 1),
         "c7n_vs_floor": round(paired("c7n", "floor"), 2),
         "pydantic_import_ms": round(statistics.median(samples["pydantic"]), 1),

@@ -6,7 +6,8 @@ every scenario. Only the standard library (and the stand-in's module, itself sta
 library until it answers) is imported before the clock starts.
 
 ``GOVBOT_BENCH_ASSET`` names the function's asset directory, exactly as bundled for
-upload; it goes first on the import path (bench/coldstart.py runs this in the Lambda-like
+upload; it goes first on the import path, then ``GOVBOT_BENCH_LAYERS`` (govbot's SDK layer:
+the pinned boto3/botocore every function imports) (bench/coldstart.py runs this in the Lambda-like
 interpreter: boto3 and Powertools only, with ``-B`` so nothing is written into the asset,
 as in Lambda's read-only /var/task). No AWS endpoint is reached: every request botocore
 builds is answered by ``bench.stand_in`` (a ``before-send`` hook on the process's boto3
@@ -241,14 +242,15 @@ def c7n() -> None:
 
 
 def main(scenario: str) -> None:
+    # The asset first, then the layers' python directories: Lambda's /var/task, /opt/python.
     asset = os.environ.get("GOVBOT_BENCH_ASSET")
-    if asset:
-        sys.path.insert(0, asset)
+    layers = [p for p in os.environ.get("GOVBOT_BENCH_LAYERS", "").split(os.pathsep) if p]
+    sys.path[0:0] = ([asset] if asset else []) + layers
     # The policy as the SSM parameter holds it, written by the parent (bench/coldstart.py).
     policy_file = os.environ.get("GOVBOT_BENCH_POLICY_FILE", "")
     policy_json = Path(policy_file).read_text() if policy_file else ""
     start = time.process_time()
-    if scenario == "floor":
+    if scenario in ("floor", "floor:runtime-sdk"):
         floor()
     elif scenario == "c7n":
         c7n()

@@ -8,21 +8,21 @@ blanked with every line kept in place (infra/slim.py). slack_sdk is installed by
 once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
 offline.
 
-Each module ships with its bytecode (``__pycache__/*.cpython-311.pyc``, checked-hash):
+Each module ships with its bytecode (``__pycache__/*.cpython-313.pyc``, checked-hash):
 ``/var/task`` is read-only, so without it Python compiles every module the first call
 imports on every cold start (about 80 ms of CPU for the enforcer, measured with
 ``bench/coldstart.py``). Hash-based bytecode does not depend on the files' times in the
 zip and holds no path of the build machine, so the asset stays reproducible; it is checked
 against its source (a hash of a few KB per module), so a source edited in place, say in the
 Lambda console during an incident, is run as edited rather than silently shadowed.
-Bytecode is written only when the synth runs on the Lambda's Python version (its magic
-number must match); on another version the asset ships sources only.
+The bytecode is compiled by CPython of the Lambda's minor version (its magic number must
+match): this interpreter when it is that version, else the one ``infra.interpreter``
+provisions (from Debian's packages, cached under build/).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import py_compile
+import json
 import shutil
 import subprocess
 import sys
@@ -37,14 +37,12 @@ import aws_cdk as cdk
 import jsii
 
 from infra.closure import handler_modules, import_closure
+from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 from infra.slim import blank_docs_and_comments
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambdas"
 CACHE_ROOT = REPO_ROOT / "build" / "lambda-deps"
-# The functions run on python3.11: the one CPython CI has, so the artifact test imports and
-# runs the asset on the very version Lambda uses (README "Runtime version").
-LAMBDA_PYTHON_VERSION = "3.11"
 VENDORED = "slack_sdk"
 TRIMMED_INIT = (
     '"""Vendored by govbot: only the submodules govbot imports are here (infra/closure.py);\n'
@@ -191,26 +189,44 @@ def bundle_closure(
     return written
 
 
-def compile_bytecode(out: Path, sources: Sequence[Path]) -> list[Path]:
-    """Write each source's checked-hash bytecode where Python 3.11 looks for it.
+# Run by the Lambda's CPython: compiles each listed source (relative to the asset root)
+# to the bytecode file that version looks for, recording no build-machine path.
+_COMPILE = """
+import importlib.util, json, py_compile, sys
+root, mode = sys.argv[1], py_compile.PycInvalidationMode[sys.argv[2]]
+written = []
+for relative in json.load(sys.stdin):
+    cache = importlib.util.cache_from_source(relative)
+    py_compile.compile(root + "/" + relative, cfile=root + "/" + cache, dfile=relative,
+                       doraise=True, invalidation_mode=mode)
+    written.append(cache)
+print(json.dumps(written))
+"""
 
-    Returns the files written (relative to ``out``); none when this interpreter is not the
-    Lambda's Python version (see the module docstring).
+
+def compile_bytecode(
+    out: Path, sources: Sequence[Path], *, invalidation: str = "CHECKED_HASH"
+) -> list[Path]:
+    """Write each source's hash-based bytecode where the Lambda's Python looks for it.
+
+    Compiled by CPython ``LAMBDA_PYTHON_VERSION`` (see the module docstring); returns the
+    files written (relative to ``out``).
     """
-    if f"{sys.version_info[0]}.{sys.version_info[1]}" != LAMBDA_PYTHON_VERSION:
+    if not sources:
         return []
-    written: list[Path] = []
-    for relative in sources:
-        cache = Path(importlib.util.cache_from_source(str(relative)))
-        py_compile.compile(
-            str(out / relative),
-            cfile=str(out / cache),
-            dfile=relative.as_posix(),  # no build-machine path inside the asset
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [str(lambda_interpreter()), "-I", "-c", _COMPILE, str(out), invalidation],
+        input=json.dumps([p.as_posix() for p in sources]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BundlingError(
+            f"compiling the asset's bytecode with Python {LAMBDA_PYTHON_VERSION} failed:\n"
+            f"{done.stderr.strip()[-2000:]}"
         )
-        written.append(cache)
-    return written
+    return [Path(p) for p in json.loads(done.stdout)]
 
 
 def vendored_licence(dependencies: Path) -> Path:

@@ -26,6 +26,9 @@ LOG_RETENTION_DAYS = frozenset(
 )  # fmt: skip
 
 Architecture = Literal["arm64", "x86_64"]
+# The first botocore with the AppStream operations govbot governs since issue 19 (export to
+# an AMI, imported images, agent access on builders): govbot's SDK layer pins one at least.
+MINIMUM_BOTOCORE = (1, 44, 3)
 
 # Documented defaults (also written out in cdk.json so operators see them).
 DEFAULTS: Mapping[str, Any] = {
@@ -37,6 +40,8 @@ DEFAULTS: Mapping[str, Any] = {
     "log_retention_days": 365,
     "powertools_layer_version": 27,
     "slack_sdk_version": "3.48.0",
+    "sdk_boto3_version": "1.44.8",
+    "enforcer_snapstart": False,
     "architecture": "arm64",
     "replication_sweep_minutes": 5,
     "drift_sweep_minutes": 60,
@@ -78,6 +83,10 @@ class HubSettings:
     drift_sweep_minutes: int = 60
     # AWS Organizations id (o-...): spoke roles then trust the hub roles only from inside it.
     organization_id: str = ""
+    # boto3/botocore release of govbot's own SDK layer (infra/sdk_layer.py).
+    sdk_boto3_version: str = "1.44.8"
+    # Lambda SnapStart on the enforcer (published version + alias; README "SnapStart").
+    enforcer_snapstart: bool = False
 
 
 # Context keys the CDK itself and its CLI set (feature flags, lookups, CLI settings).
@@ -144,6 +153,39 @@ def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
             f"context {key!r}: expected an integer in [{minimum}, {maximum}], got {value!r}"
         )
     return number
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    # `-c key=true` arrives as a string; cdk.json gives a real boolean.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise InfraConfigError(f"context {key!r}: expected true or false, got {value!r}")
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"1.44.8"`` -> ``(1, 44, 8)``; ValueError on anything else."""
+    parts = text.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError(f"{text!r} is not a release number like 1.44.8")
+    return tuple(int(part) for part in parts)
+
+
+def _sdk_version(value: Any) -> str:
+    text = _as_str("sdk_boto3_version", value)
+    try:
+        release = parse_version(text)
+    except ValueError as exc:
+        raise InfraConfigError(f"context 'sdk_boto3_version': {exc}") from None
+    if release < MINIMUM_BOTOCORE:
+        minimum = ".".join(map(str, MINIMUM_BOTOCORE))
+        raise InfraConfigError(
+            f"context 'sdk_boto3_version': {text} is older than {minimum}, the first "
+            "botocore with the AppStream operations govbot governs (export to AMI, imported "
+            "images, agent access on builders)"
+        )
+    return text
 
 
 def _as_str(key: str, value: Any) -> str:
@@ -231,6 +273,8 @@ def settings_from_context(get: Callable[[str], Any], base_dir: Path | None = Non
             "replication_sweep_minutes", value("replication_sweep_minutes"), 1, 1440
         ),
         drift_sweep_minutes=_as_int("drift_sweep_minutes", value("drift_sweep_minutes"), 5, 1440),
+        sdk_boto3_version=_sdk_version(value("sdk_boto3_version")),
+        enforcer_snapstart=_as_bool("enforcer_snapstart", value("enforcer_snapstart")),
         remediation_role_name=_as_str("remediation_role_name", value("remediation_role_name")),
         alarm_email=_as_str("alarm_email", value("alarm_email")),
         account=account,

@@ -75,6 +75,7 @@ class GovbotHubStack(cdk.Stack):
             remediation_role_arns=self.remediation_role_arns(settings),
             drift_sweep_minutes=settings.drift_sweep_minutes,
             role_name=hub_function_role_name(self.stack_name, "enforcer"),
+            snapstart=settings.enforcer_snapstart,
         )
         replication = Replication(
             self,

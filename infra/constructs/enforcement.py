@@ -53,6 +53,7 @@ class Enforcement(Construct):
         remediation_role_arns: Sequence[str] = (),
         drift_sweep_minutes: int = DEFAULT_DRIFT_SWEEP_MINUTES,
         role_name: str | None = None,
+        snapstart: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 5 <= drift_sweep_minutes <= 1440:
@@ -76,6 +77,7 @@ class Enforcement(Construct):
             # Its grants: the declared needs of its calls (govbot.iam, infra/grants.py).
             iam_function="enforcer",
             regions=tuple(governed_regions),
+            snapstart=snapstart,
         )
         worker = queue_worker(
             self,

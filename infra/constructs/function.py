@@ -1,8 +1,9 @@
 """The one builder every govbot Lambda function is made with.
 
-Shared by all functions: the Powertools public layer, runtime, architecture, active
-tracing, JSON logs into a KMS-encrypted log group with retention, and a dedicated role
-that starts with no managed policy at all. Each function gets its own locally bundled
+Shared by all functions: the Powertools public layer, govbot's SDK layer (a pinned
+boto3/botocore, infra/sdk_layer.py), runtime, architecture, active tracing, JSON logs into a
+KMS-encrypted log group with retention, and a dedicated role that starts with no managed
+policy at all. Each function gets its own locally bundled
 asset: the import closure of its handler (infra/closure.py).
 """
 
@@ -21,17 +22,21 @@ from constructs import Construct
 
 from infra.bundling import DependencySpec, lambda_code
 from infra.config import HubSettings
+from infra.interpreter import LAMBDA_PYTHON_VERSION
 from infra.nag import acknowledge
+from infra.sdk_layer import SdkLayerSpec, sdk_layer_code
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-# python3.11: the CPython CI runs, so the artifact test exercises the asset on the same
-# version Lambda does (README "Runtime version"). The Powertools layer is its python311 build.
-RUNTIME = lambda_.Runtime.PYTHON_3_11
-LAYER_PYTHON = "python311"
+# python3.13: the artifact test runs the asset on that minor version (infra/interpreter.py
+# provisions it) and the bytecode is compiled by it (README "Runtime version"). The
+# Powertools layer is its python313 build; all three follow LAMBDA_PYTHON_VERSION.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+LAYER_PYTHON = "python" + LAMBDA_PYTHON_VERSION.replace(".", "")
 # The Powertools release the artifact test installs (tests/artifact/lambda_env.py) in place
 # of the layer given by the `powertools_layer_version` context key. Change both together.
 # Unverified: which release public layer version 27 carries (README "Runtime version").
 POWERTOOLS_VERSION = "3.37.0"
+SNAPSTART_ALIAS = "live"
 SERVICE_NAME = "govbot"
 _R = logs.RetentionDays
 RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
@@ -45,7 +50,7 @@ RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
 
 
 def powertools_layer_arn(region: str, partition: str, architecture: str, version: int) -> str:
-    """ARN of the public Powertools v3 layer for python3.11 on ``architecture``."""
+    """ARN of the public Powertools v3 layer for the runtime's Python on ``architecture``."""
     return (
         f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
         f"AWSLambdaPowertoolsPythonV3-{LAYER_PYTHON}-{architecture}:{version}"
@@ -73,6 +78,8 @@ class FunctionSpec:
     role: iam.Role | None = None
     # A fixed role name (the roles spoke accounts trust by exact ARN); None: generated.
     role_name: str | None = None
+    # SnapStart on published versions; triggers then invoke the alias (README "SnapStart").
+    snapstart: bool = False
 
     def __post_init__(self) -> None:
         if self.dead_letter_queue is None and not self.no_dlq_reason:
@@ -129,7 +136,9 @@ class GovbotFunction(Construct):
             architecture=factory.architecture,
             handler=spec.handler,
             code=factory.code_for(spec.handler),
-            layers=[factory.powertools_layer],
+            # Order matters only for readers: /opt/python holds both, the SDK layer's boto3
+            # comes before the runtime's (Lambda's import path), Powertools has none.
+            layers=[factory.powertools_layer, factory.sdk_layer],
             memory_size=spec.memory_size,
             timeout=spec.timeout,
             role=self.role,
@@ -142,16 +151,29 @@ class GovbotFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             reserved_concurrent_executions=spec.reserved_concurrency,
             dead_letter_queue=spec.dead_letter_queue,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snapstart else None,
         )
+        # What triggers invoke: the function itself, or with SnapStart the alias of its
+        # latest published version (SnapStart applies only to published versions).
+        self.invocable: lambda_.IFunction = self.function
+        if spec.snapstart:
+            self.invocable = lambda_.Alias(
+                self,
+                "Live",
+                alias_name=SNAPSTART_ALIAS,
+                version=self.function.current_version,
+                description="govbot: the published version SnapStart restores from",
+            )
         if spec.dead_letter_queue is None:
             acknowledge(self.function, "Serverless-LambdaDLQ", spec.no_dlq_reason)
         for rule_id in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
             acknowledge(
                 self.function,
                 rule_id,
-                "Runtime pinned to python3.11: the version CI runs the artifact test on, and "
-                "the Powertools public layer in use is its AWSLambdaPowertoolsPythonV3-"
-                "python311 build; runtime, layer and test move together.",
+                f"Runtime pinned to {RUNTIME.name}: the version the artifact test runs the "
+                "asset on and compiles its bytecode with, and the Powertools public layer in "
+                f"use is its AWSLambdaPowertoolsPythonV3-{LAYER_PYTHON} build; runtime, "
+                "layer and test move together.",
             )
         acknowledge(
             self.role,
@@ -190,6 +212,16 @@ class FunctionFactory(Construct):
                 settings.architecture,
                 settings.powertools_layer_version,
             ),
+        )
+        sdk = SdkLayerSpec(settings.sdk_boto3_version, settings.architecture)
+        self.sdk_layer = lambda_.LayerVersion(
+            self,
+            "SdkLayer",
+            code=sdk_layer_code(sdk),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[self.architecture],
+            description=f"govbot: boto3 and botocore {sdk.version} (pinned; README 'Bundled SDK')",
+            license="Apache-2.0",
         )
 
     def code_for(self, handler: str) -> lambda_.Code:

@@ -58,8 +58,9 @@ class EncryptedQueue(Construct):
         )
 
 
-def consume_queue(function: lambda_.Function, queue: sqs.IQueue) -> None:
-    """SQS -> Lambda in batches of 10 with partial batch failures reported per message."""
+def consume_queue(function: lambda_.IFunction, queue: sqs.IQueue) -> None:
+    """SQS -> Lambda (the function, or the alias SnapStart needs) in batches of 10 with
+    partial batch failures reported per message."""
     function.add_event_source(
         sources.SqsEventSource(
             queue,

@@ -138,6 +138,7 @@ class WorkerSpec:
     role_name: str | None = None  # fixed name of the function's role (trusted by spokes)
     iam_function: str = ""  # its key in govbot.iam.FUNCTION_CALLS (what it is granted)
     regions: tuple[str, ...] = ()  # governed regions (its AppStream grants)
+    snapstart: bool = False  # SnapStart, the queue invoking the alias (README "SnapStart")
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,10 @@ def queue_worker(
             memory_size=spec.memory_size,
             dead_letter_queue=queues.dlq,
             role_name=spec.role_name,
+            snapstart=spec.snapstart,
         ),
     )
-    consume_queue(function.function, queues.queue)
+    consume_queue(function.invocable, queues.queue)
     schedule = None
     if spec.schedule_id is not None:
         schedule = schedule_function(

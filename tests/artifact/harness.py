@@ -1,8 +1,9 @@
 """The synthesized asset, run as Lambda would run it, against the sandbox served on loopback.
 
-* :func:`synthesized_functions` synthesizes the app and reads, for every function of the
-  hub template, its ``Handler`` and its asset directory from the cloud assembly (the very
-  directory CloudFormation's asset publishing zips and uploads).
+* :func:`synthesized_assets` synthesizes the app and reads, for every function of the
+  hub template, its ``Handler``, its asset directory and its own layers' asset directories
+  from the cloud assembly (the very directories CloudFormation's asset publishing zips and
+  uploads).
 * :class:`LambdaProcess` is one interpreter of the Lambda environment (tests/artifact/
   lambda_env.py) with that asset as its only other import path; it invokes handlers.
 * :class:`ServedSandbox` serves the sandbox's AWS (moto's ``ThreadedMotoServer``, sharing
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +24,31 @@ from moto.server import ThreadedMotoServer
 
 from govbot_sandbox.emulator.server import EmulatorServer
 from govbot_sandbox.sandbox import FUNCTIONS_ACCESS_KEY, Sandbox
-from infra.assembly import function_assets
+from infra.assembly import HubAssets, hub_assets
 from tests.artifact.lambda_env import lambda_python
 
 RUNNER = Path(__file__).with_name("runner.py")
 
 
-def synthesized_functions(outdir: Path) -> dict[str, Path]:
-    """Handler -> asset directory of every function of the hub, from the cloud assembly."""
-    return function_assets(outdir)
+def synthesized_assets(outdir: Path) -> HubAssets:
+    """Every function's asset and every own layer's asset of the hub, from the cloud
+    assembly."""
+    return hub_assets(outdir)
 
 
 class LambdaProcess:
-    """A Lambda-like interpreter holding ``asset_dir``; ``invoke`` runs one handler call."""
+    """A Lambda-like interpreter holding ``asset_dir`` and the ``layers`` (directories whose
+    content Lambda unpacks in /opt, in order); ``invoke`` runs one handler call."""
 
-    def __init__(self, asset_dir: Path, environment: dict[str, str]) -> None:
+    def __init__(
+        self, asset_dir: Path, environment: dict[str, str], layers: Sequence[Path] = ()
+    ) -> None:
         env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **environment}
+        python_dirs = [str(layer / "python") for layer in layers]
         self._process = subprocess.Popen(
-            [str(lambda_python()), "-I", str(RUNNER), str(asset_dir)],
+            # -B: write no bytecode, as in Lambda's read-only /var/task (and so a run can
+            # never supply bytecode the asset lacks).
+            [str(lambda_python()), "-I", "-B", str(RUNNER), str(asset_dir), *python_dirs],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,8 +1,18 @@
 """The Python environment the deployed functions get, rebuilt locally and cached.
 
-Lambda's python3.11 runtime gives boto3/botocore; the pinned Powertools public layer adds
-``aws-lambda-powertools[all]`` at the version that layer carries. Nothing of the project
-is installed: the asset directory is the only other thing on the import path.
+CPython 3.13, the Lambda runtime's minor version (infra/interpreter.py provisions it from
+Debian's packages), in a virtualenv holding:
+
+* ``boto3`` and ``botocore`` ``==RUNTIME_BOTO3``: a stand-in for the SDK the python3.13
+  runtime bundles, whose version Lambda does not promise; deliberately older than the
+  AppStream operations govbot calls need (botocore >= 1.44.3), so only govbot's own SDK
+  layer can supply them;
+* ``aws-lambda-powertools[all]`` at the version the pinned public layer carries, without
+  the SDK (the public layer leaves boto3/botocore to the runtime).
+
+Nothing of the project is installed: the function's asset and govbot's SDK layer (both as
+synthesized) are put on the import path per process, in Lambda's order
+(``/var/task`` first, then ``/opt/python``, then the runtime's site-packages).
 ``python -m tests.artifact.lambda_env`` (``make artifact-env``) builds it ahead of time.
 It lives in the user's cache (``~/.cache/govbot-tests``), so every clone shares it.
 """
@@ -17,9 +27,16 @@ import sys
 from pathlib import Path
 
 from infra.constructs.function import POWERTOOLS_VERSION
+from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = (f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}", "boto3")
+RUNTIME_BOTO3 = "1.40.4"
+REQUIREMENTS = (
+    f"aws-lambda-powertools[all]=={POWERTOOLS_VERSION}",
+    f"boto3=={RUNTIME_BOTO3}",
+    f"botocore=={RUNTIME_BOTO3}",
+)
+STAMP = "\n".join(REQUIREMENTS) + "\n"
 # Shared by every clone of the user (its name is its inputs: Python and Powertools
 # versions), like pip's cache: a fresh clone reuses it. GOVBOT_TEST_CACHE moves it.
 CACHE_ROOT = Path(
@@ -27,8 +44,8 @@ CACHE_ROOT = Path(
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "govbot-tests"
 )
 ENV_DIR = (
-    CACHE_ROOT
-    / f"artifact-env-py{sys.version_info[0]}{sys.version_info[1]}-powertools-{POWERTOOLS_VERSION}"
+    CACHE_ROOT / f"artifact-env-py{LAMBDA_PYTHON_VERSION}-powertools-{POWERTOOLS_VERSION}"
+    f"-runtime-boto3-{RUNTIME_BOTO3}"
 )
 
 
@@ -39,28 +56,34 @@ def lambda_python() -> Path:
     lock while the others wait, then find it complete.
     """
     python = ENV_DIR / "bin" / "python"
-    if (ENV_DIR / ".complete").is_file():
+    if _complete():
         return python
     ENV_DIR.parent.mkdir(parents=True, exist_ok=True)
     with (ENV_DIR.parent / f"{ENV_DIR.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (ENV_DIR / ".complete").is_file():
+        if not _complete():
             _build()
     return python
 
 
+def _complete() -> bool:
+    stamp = ENV_DIR / ".complete"
+    return stamp.is_file() and stamp.read_text() == STAMP
+
+
 def _build() -> None:
-    staging = ENV_DIR.with_name(ENV_DIR.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True)
-    subprocess.run(
-        [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", *REQUIREMENTS],
-        check=True,
-    )
+    interpreter = lambda_interpreter()
+    # No rename afterwards: a virtualenv holds its own path (pyvenv.cfg, scripts).
     shutil.rmtree(ENV_DIR, ignore_errors=True)
-    staging.rename(ENV_DIR)
-    # venv scripts hold the staging path; the interpreter itself is used by path only.
-    (ENV_DIR / ".complete").write_text("\n".join(REQUIREMENTS) + "\n")
+    subprocess.run([str(interpreter), "-m", "venv", "--without-pip", str(ENV_DIR)], check=True)
+    # This environment's pip, run by the 3.13 interpreter (`pip --python`): markers and
+    # wheel tags are judged for 3.13.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(ENV_DIR / "bin" / "python"), "install",
+         "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
+        check=True,
+    )  # fmt: skip
+    (ENV_DIR / ".complete").write_text(STAMP)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Runs inside the Lambda-like interpreter: imports handlers from the asset and invokes them.
 
-Started as ``python -I runner.py ASSET_DIR`` (isolated: no PYTHONPATH, no user site, no
-script directory), so the import path is the asset plus the Lambda environment only. It
+Started as ``python -I runner.py ASSET_DIR [LAYER_DIR ...]`` (isolated: no PYTHONPATH, no
+user site, no script directory), so the import path is the asset, then the layers' python
+directories (Lambda's ``/opt/python``), then the Lambda environment only. It
 reads one JSON request per line on stdin ({"handler": "pkg.mod.func", "event": {...}})
 and answers one JSON line on the original stdout; the handlers' own logs (Powertools
 writes JSON logs to stdout, as in Lambda) go to stderr. This file imports nothing from
@@ -34,7 +35,7 @@ class Context:
 
 
 def main():
-    sys.path.insert(0, sys.argv[1])
+    sys.path[0:0] = sys.argv[1:]
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

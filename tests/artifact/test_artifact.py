@@ -1,15 +1,18 @@
 """The artifact CloudFormation would upload, run as Lambda would run it (issue 8).
 
 For every function of the synthesized hub template: its asset directory from the cloud
-assembly, its ``Handler``, an interpreter holding only what Lambda gives (python3.11's
-boto3 and the pinned Powertools layer's packages; see lambda_env.py) plus that directory,
-and one real invocation against the sandbox served on loopback. Outcomes are read from
+assembly, its ``Handler``, an interpreter holding only what Lambda gives (CPython 3.13, the
+runtime's minor version, with a stand-in for its bundled boto3 and the pinned Powertools
+layer's packages; see lambda_env.py) plus that directory and govbot's own SDK layer as
+synthesized, and one real invocation against the sandbox served on loopback. Outcomes are read from
 AppStream state, the ledger and the fake Slack, never from printed text.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import textwrap
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,7 +26,10 @@ from govbot.slack_buttons import ACTION_GRANT_RESTORE
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.lambda_service import HUB_ACCOUNT, scheduled_event, sqs_record
 from govbot_sandbox.sandbox import SLACK_SIGNING_SECRET, Sandbox
-from tests.artifact.harness import LambdaProcess, ServedSandbox, synthesized_functions
+from infra.assembly import HubAssets
+from infra.config import DEFAULTS
+from tests.artifact.harness import LambdaProcess, ServedSandbox, synthesized_assets
+from tests.artifact.lambda_env import RUNTIME_BOTO3
 
 pytestmark = pytest.mark.xdist_group("artifact")  # one synth and one venv per worker run
 
@@ -43,11 +49,28 @@ HANDLERS = {
 }
 
 
+# What the AppStream operations of issue 19 need from botocore (>= 1.44.3).
+NEEDED_OPERATIONS = (
+    "CreateExportImageTask", "GetExportImageTask", "ListExportImageTasks",
+    "CreateImportedImage", "UpdateImageBuilder", "CreateImageBuilderStreamingURL",
+)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def functions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    found = synthesized_functions(tmp_path_factory.mktemp("cdk.out"))
-    assert sorted(found) == sorted(HANDLERS.values())
+def assets(tmp_path_factory: pytest.TempPathFactory) -> HubAssets:
+    found = synthesized_assets(tmp_path_factory.mktemp("cdk.out"))
+    assert sorted(found.functions) == sorted(HANDLERS.values())
     return found
+
+
+@pytest.fixture(scope="module")
+def functions(assets: HubAssets) -> dict[str, Path]:
+    return assets.functions
+
+
+def _layers(assets: HubAssets, handler: str) -> list[Path]:
+    """The function's own (synthesized) layers' directories, in its order."""
+    return [assets.layers[logical_id] for logical_id in assets.function_layers[handler]]
 
 
 @pytest.fixture
@@ -57,10 +80,12 @@ def served() -> Iterator[ServedSandbox]:
 
 
 @pytest.fixture
-def lambdas(functions: dict[str, Any], served: ServedSandbox) -> Iterator[dict[str, Any]]:
+def lambdas(
+    functions: dict[str, Any], assets: HubAssets, served: ServedSandbox
+) -> Iterator[dict[str, Any]]:
     """One Lambda-like process per function, each on its own asset directory."""
     processes = {
-        name: LambdaProcess(functions[handler], served.environment())
+        name: LambdaProcess(functions[handler], served.environment(), _layers(assets, handler))
         for name, handler in HANDLERS.items()
     }
     yield processes
@@ -215,3 +240,76 @@ def test_a_file_left_out_of_the_asset_fails(tmp_path: Path, functions, served) -
     answer = _import_in_lambda(broken, served)
     assert not answer["ok"]
     assert "No module named 'govbot.batch'" in answer["error"]
+
+
+# Dropped into a copy of the enforcer's asset: reports what the Lambda-like process runs on.
+PROBE = textwrap.dedent(
+    """
+    import importlib.util, json, os, sys
+    import botocore, botocore.session
+
+    def handler(event, context):
+        asset = os.path.dirname(__file__)
+        stale = []
+        for folder, _, files in os.walk(asset):
+            for name in files:
+                if name.endswith(".py") and name != "govbot_probe.py":
+                    cached = importlib.util.cache_from_source(os.path.join(folder, name))
+                    magic = b""
+                    if os.path.exists(cached):
+                        with open(cached, "rb") as f:
+                            magic = f.read(4)
+                    if magic != importlib.util.MAGIC_NUMBER:
+                        stale.append(os.path.relpath(cached, asset))
+        model = botocore.session.get_session().get_service_model("appstream")
+        return json.dumps({
+            "python": "%d.%d" % sys.version_info[:2],
+            "botocore": botocore.__version__,
+            "botocore_file": botocore.__file__,
+            "operations": sorted(model.operation_names),
+            "sources_without_bytecode": stale,
+        })
+    """
+)
+
+
+def _probe(asset: Path, tmp_path: Path, layers: list[Path]) -> dict[str, Any]:
+    probed = tmp_path / "probed-asset"
+    shutil.copytree(asset, probed)
+    (probed / "govbot_probe.py").write_text(PROBE)
+    process = LambdaProcess(probed, {"PATH": "/usr/bin:/bin"}, layers)
+    try:
+        answer = process.invoke("govbot_probe.handler", {})
+    finally:
+        process.stop()
+    assert answer["ok"], answer["error"]
+    found: dict[str, Any] = json.loads(answer["result"])
+    return found
+
+
+def test_the_functions_run_on_3_13_with_the_sdk_layer_and_matching_bytecode(
+    tmp_path: Path, assets: HubAssets
+) -> None:
+    handler = HANDLERS["enforcer"]
+    layers = _layers(assets, handler)
+    assert len(layers) == 1, "every function carries govbot's SDK layer"
+    found = _probe(assets.functions[handler], tmp_path, layers)
+    assert found["python"] == "3.13"
+    # Every module of the asset ships bytecode of the interpreter that runs it (3.13's
+    # magic number): nothing is compiled at cold start.
+    assert found["sources_without_bytecode"] == []
+    # The SDK imported is the layer's pinned release (it comes before the runtime's), and
+    # it knows every AppStream operation govbot governs.
+    assert found["botocore"] == DEFAULTS["sdk_boto3_version"]
+    assert found["botocore_file"].startswith(str(layers[0] / "python"))
+    assert set(NEEDED_OPERATIONS) <= set(found["operations"])
+
+
+def test_without_the_sdk_layer_the_runtime_boto3_lacks_the_operations(
+    tmp_path: Path, assets: HubAssets
+) -> None:
+    """Why the layer exists: the runtime's own boto3 (here an older stand-in, since Lambda
+    does not promise its version) need not know the new operations."""
+    found = _probe(assets.functions[HANDLERS["enforcer"]], tmp_path, [])
+    assert found["botocore"] == RUNTIME_BOTO3
+    assert not set(NEEDED_OPERATIONS) <= set(found["operations"])

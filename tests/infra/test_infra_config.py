@@ -184,7 +184,7 @@ def test_pip_targets_the_lambda_platform(architecture: str, platform: str) -> No
     spec = DependencySpec(requirement="slack_sdk==3.48.0", architecture=architecture)
     command = spec.pip_command(Path("/out"))
     assert command[command.index("--platform") + 1] == platform
-    assert command[command.index("--python-version") + 1] == "3.11"
+    assert command[command.index("--python-version") + 1] == "3.13"
     assert command[command.index("--target") + 1] == "/out"
     assert "--only-binary=:all:" in command
     assert command[-1] == "slack_sdk==3.48.0"
@@ -192,7 +192,7 @@ def test_pip_targets_the_lambda_platform(architecture: str, platform: str) -> No
 
 def test_layer_arn_follows_the_powertools_naming() -> None:
     assert powertools_layer_arn("eu-west-1", "aws", "x86_64", 27) == (
-        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:27"
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
     )
 
 

@@ -47,18 +47,23 @@ def test_exactly_the_govbot_handlers_exist(hub) -> None:
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
 def test_function_runtime_layer_tracing_and_logging(hub, handler: str) -> None:
     props = _functions(hub)[handler]["Properties"]
-    assert props["Runtime"] == "python3.11"
+    assert props["Runtime"] == "python3.13"
     assert props["Architectures"] == ["arm64"]
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
     assert "LogGroup" in props["LoggingConfig"]
-    (layer,) = props["Layers"]
+    layer, sdk_layer = props["Layers"]
     parts = layer["Fn::Join"][1]
     rendered = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
     assert rendered == (
         "arn:<AWS::Partition>:lambda:<AWS::Region>:017000801446:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python311-arm64:{DEFAULTS['powertools_layer_version']}"
+        f"AWSLambdaPowertoolsPythonV3-python313-arm64:{DEFAULTS['powertools_layer_version']}"
     )
+    # govbot's own SDK layer, built into this template, for this runtime and architecture.
+    sdk = hub.resources("AWS::Lambda::LayerVersion")[sdk_layer["Ref"]]["Properties"]
+    assert sdk["CompatibleRuntimes"] == ["python3.13"]
+    assert sdk["CompatibleArchitectures"] == ["arm64"]
+    assert DEFAULTS["sdk_boto3_version"] in sdk["Description"]
     assert props["Timeout"] >= 10
     assert props["MemorySize"] >= 256
 
