@@ -107,6 +107,7 @@ def deployed_environment(policy_file: Path) -> dict[str, str]:
         "SLACK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:s",
         "SLACK_WEBHOOKS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:w",
         "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111111111111/govbot-enforcer",
+        "WORK_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111111111111:secret:k",
         "POWERTOOLS_SERVICE_NAME": "govbot",
         "POWERTOOLS_METRICS_NAMESPACE": "govbot",
         "GOVBOT_BENCH_POLICY_FILE": str(policy_file),

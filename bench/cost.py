@@ -64,7 +64,7 @@ SWEEP_SECONDS_PER_IMAGE = 2 * 0.020
 # Counted in the synthesized templates (tests/infra/test_infra_stacksets.py checks them).
 HUB_ALARMS = 14
 HUB_KMS_KEYS = 1
-SECRETS = 2
+SECRETS = 3
 # Each forwarder stack (one per governed account and region, the StackSet's) holds a DLQ
 # alarm and the customer-managed key of its alarm topic.
 FORWARDER_ALARMS = 1

@@ -53,7 +53,7 @@ def button_to_click(sandbox: Sandbox) -> tuple[str, str]:
     """An outbox item with a violation, as the enforcer writes it; its grant button value."""
     from govbot.ledger.records.details import RemediedDetails, ViolationLine
     from govbot.ledger.records.payload import ViolationRemedied
-    from govbot.slack_actions.buttons import ButtonValue
+    from govbot.slack_buttons import ButtonValue
 
     image_arn = f"arn:aws:appstream:{sandbox.hub_region}:{HUB_ACCOUNT}:image/flooded"
     payload = ViolationRemedied(

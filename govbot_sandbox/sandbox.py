@@ -27,6 +27,7 @@ from moto import mock_aws
 
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger, create_ledger_table
+from govbot.slack_secrets import WORK_SIGNING_SECRET_NAME
 from govbot_sandbox import (
     moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
@@ -178,7 +179,7 @@ class Sandbox:
         # The key that signs deferred work (actions -> enforcer), as deployed: a secret.
         self.work_key_secret_arn = boto3.client(
             "secretsmanager", region_name=self.hub_region
-        ).create_secret(Name="govbot/work-signing-key", SecretString=secrets.token_hex(32))["ARN"]
+        ).create_secret(Name=WORK_SIGNING_SECRET_NAME, SecretString=secrets.token_hex(32))["ARN"]
         self._environ["WORK_SIGNING_SECRET_ARN"] = self.work_key_secret_arn
         self.enforcer_queue = self._queue("govbot-enforcer")
         # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.

@@ -19,6 +19,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from govbot.slack_secrets import WORK_SIGNING_SECRET_NAME
 from infra.constructs.function import GovbotFunction
 from infra.nag import acknowledge
 
@@ -43,6 +44,7 @@ class WorkSigning(Construct):
         self.secret = secretsmanager.Secret(
             self,
             "WorkSigningKey",
+            secret_name=WORK_SIGNING_SECRET_NAME,
             description="govbot: HMAC key signing deferred work (actions -> enforcer queue)",
             encryption_key=key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
@@ -57,7 +59,13 @@ class WorkSigning(Construct):
             "refused and recorded, and the approver clicks again).",
         )
         for function in (signer, verifier):
-            self.secret.grant_read(function.role)
+            # Exactly the declared call (govbot.iam: GetSecretValue on kind "work-secret");
+            # the stack's key already decrypts for both roles.
+            function.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"], resources=[self.secret.secret_arn]
+                )
+            )
             function.function.add_environment(WORK_KEY_ENV, self.secret.secret_arn)
         admit_only_senders(queue, signer.role)
 

@@ -206,6 +206,8 @@ def queue_worker(
             "policy-parameter": [policy_parameter.parameter_arn],
             # No spoke accounts: no role to assume, nothing granted.
             "remediation-role": list(remediation_role_arns),
+            # The enforcer's one secret, the work-signing key, is granted by WorkSigning.
+            "slack-secret": [],
         },
     )
     add_kms_and_table_access(role, table)

@@ -28,7 +28,10 @@ RESOURCE_KINDS: Final = frozenset(
         "ledger",  # the ledger table and its indexes
         "ledger-stream",  # the ledger table's stream
         "policy-parameter",  # the SSM policy parameter
-        "slack-secret",  # the function's Slack secret (webhooks: notifier; signing: actions)
+        # The function's Slack secret (webhooks: notifier; signing: actions). The work-signing
+        # key (actions, enforcer) is granted by infra/constructs/work_signing.py, the
+        # construct that creates it after both functions exist.
+        "slack-secret",
         "work-queue",  # the enforcer's queue (deferred button work)
         "remediation-role",  # the spoke remediation roles
     }
@@ -99,6 +102,7 @@ FUNCTION_CALLS: Final[Mapping[str, frozenset[str]]] = {
             "appstream:ListTagsForResource",
             "organizations:ListAccounts",
             "sts:AssumeRole",
+            "secretsmanager:GetSecretValue",  # the work-signing key (signed button work)
             "dynamodb:UpdateItem",  # the event's final state (commit)
             "dynamodb:ConditionCheckItem",  # the announcement guard (only the enforcer)
             *_LEDGER,

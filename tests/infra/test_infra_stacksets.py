@@ -216,7 +216,11 @@ def test_stable_secret_names_are_stack_outputs(synth) -> None:
         for r in hub["Resources"].values()
         if r["Type"] == "AWS::SecretsManager::Secret"
     }
-    assert names == {"govbot/slack/webhooks", "govbot/slack/signing"}
+    assert names == {
+        "govbot/slack/webhooks",
+        "govbot/slack/signing",
+        "govbot/internal/work-signing",
+    }
     outputs = hub["Outputs"]
     assert "SlackWebhooksSecretName" in outputs
     assert "SlackSigningSecretName" in outputs

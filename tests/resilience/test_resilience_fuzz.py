@@ -192,7 +192,8 @@ def test_actions_endpoint_answers_any_request(event: dict[str, Any]) -> None:
     deps, ledger = _deps()
     response = handle_slack_action(event, deps)
     assert 400 <= response["statusCode"] < 500
-    assert len(ledger.events) == 1
+    # Unsigned: refused before any I/O, counted, never a ledger write of its own (issue 18).
+    assert ledger.events == {}
 
 
 @pytest.mark.parametrize(
@@ -211,5 +212,7 @@ def test_actions_endpoint_answers_any_request(event: dict[str, Any]) -> None:
 def test_actions_endpoint_known_crashers_are_refused(event: Any) -> None:
     deps, ledger = _deps()
     response = handle_slack_action(event, deps)
-    assert response["statusCode"] in (400, 403)
-    assert len(ledger.events) == 1
+    assert response["statusCode"] in (400, 401, 403)
+    # A signed request is recorded; an unsigned one costs no ledger write (issue 18).
+    signed = isinstance(event, dict) and "x-slack-signature" in (event.get("headers") or {})
+    assert len(ledger.events) == (1 if signed else 0)

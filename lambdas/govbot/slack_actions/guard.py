@@ -121,7 +121,13 @@ def note_refusal(
     if sample is None or log is None:
         return
     body = event.get("body") if isinstance(event, dict) else None
-    note = {"source_ip": source, "status": status, "body": str(body or "")[:MAX_SAMPLED_BODY]}
+    note = {
+        "source_ip": source,
+        "status": status,
+        # The time makes each sample its own record (rejections are keyed by their bytes).
+        "at": format_ts(now),
+        "body": str(body or "")[:MAX_SAMPLED_BODY],
+    }
     try:
         log.record_rejected(
             reason=f"{sample} unauthenticated Slack action request(s) refused since the last "
