@@ -130,7 +130,8 @@ def ec2_image_trail(sink: Sink, identify: Identify, now: Callable[[], datetime])
         except Exception as exc:
             code = getattr(exc, "code", None) or type(exc).__name__
             message = getattr(exc, "message", None) or str(exc)
-            sink(modify_image_attribute_envelope(ctx, ctx.account_id, now(), params, (code, message)))
+            failed = (str(code), str(message))
+            sink(modify_image_attribute_envelope(ctx, ctx.account_id, now(), params, failed))
             raise
         sink(modify_image_attribute_envelope(ctx, ctx.account_id, now(), params))
         return result

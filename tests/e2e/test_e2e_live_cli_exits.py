@@ -58,9 +58,9 @@ def test_cli_exports_an_image_shares_the_ami_and_imports_it_back(fresh: Live) ->
     )["ExportImageTask"]
     assert task["State"] == "EXPORTING"
     live.admin("clock/advance", "POST", {"seconds": 900})
-    done = live.json(
-        OWNER_KEY, "appstream", "get-export-image-task", "--task-id", task["TaskId"]
-    )["ExportImageTask"]
+    done = live.json(OWNER_KEY, "appstream", "get-export-image-task", "--task-id", task["TaskId"])[
+        "ExportImageTask"
+    ]
     assert done["State"] == "COMPLETED"
     listed = live.json(OWNER_KEY, "appstream", "list-export-image-tasks")["ExportImageTasks"]
     assert [t["TaskId"] for t in listed] == [task["TaskId"]]
