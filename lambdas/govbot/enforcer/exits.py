@@ -1,0 +1,137 @@
+"""The ways out of AppStream, read and remedied: exports to AMIs and their launch
+permissions, builders' agent access and security settings.
+
+``ExitReader.enrich`` adds to an image snapshot what the exit rules judge (its export
+tasks with each AMI's launch permissions, the owner's builders and fleets made from it)
+only when the policy has such a rule; ``ExitReader.remedy`` carries out what enforce mode
+asks of them: launch permissions of untrusted accounts removed from exported AMIs, and
+disallowed agent actions disabled on builders (UpdateImageBuilder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from govbot.domain import ImageSnapshot
+from govbot.exit_facts import ImageExport
+from govbot.gateways.appstream import AppStreamGatewayError
+from govbot.gateways.appstream_exits import AppStreamExits
+from govbot.gateways.ec2 import Ec2Gateway, Ec2GatewayError
+from govbot.policy.models import Policy
+from govbot.policy.results import Evaluation
+from govbot.policy.rules.compute import BuilderAgentAccess, agent_access_remedy
+from govbot.policy.rules.exports import launch_removals
+
+EXPORT_RULES = frozenset({"no_export", "exported_ami_launch_only_trusted"})
+COMPUTE_RULES = frozenset({"builder_agent_access", "compute_security_settings"})
+
+
+def reads_exits(policy: Policy) -> bool:
+    """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
+    return any(rule.type_name in EXPORT_RULES | COMPUTE_RULES for rule in policy.rules)
+
+
+@dataclass(frozen=True)
+class ExitAction:
+    """One remedy call: what, on which resource, and how it went (``error`` None = done)."""
+
+    operation: str
+    target: str
+    detail: str
+    error: str | None = None
+
+
+class ExitReader:
+    """Reads and remedies exits through the AppStream exits gateway and the EC2 gateway."""
+
+    def __init__(self, appstream: AppStreamExits, ec2: Ec2Gateway) -> None:
+        self.appstream = appstream
+        self.ec2 = ec2
+
+    def enrich(
+        self,
+        image: ImageSnapshot,
+        policy: Policy,
+        *,
+        exports: Mapping[str, list[ImageExport]] | None = None,
+    ) -> ImageSnapshot:
+        """``image`` with the exit facts ``policy`` judges; ``exports`` are the account's
+        export tasks by image ARN when already listed (the sweep lists once per lane)."""
+        types = {rule.type_name for rule in policy.rules}
+        ref = image.ref
+        update: dict[str, object] = {}
+        if types & EXPORT_RULES:
+            listed = (
+                exports if exports is not None else self.export_tasks(ref.account_id, ref.region)
+            )
+            update["exports"] = tuple(
+                self.with_launch_permissions(export, ref.account_id, ref.region)
+                for export in listed.get(ref.arn, [])
+            )
+        if types & COMPUTE_RULES:
+            update["compute"] = tuple(
+                self.appstream.compute_on(ref.arn, ref.account_id, ref.region)
+            )
+        return image.model_copy(update=update) if update else image
+
+    def export_tasks(self, account_id: str, region: str) -> dict[str, list[ImageExport]]:
+        """The export tasks of ``account_id`` in ``region``, by image ARN."""
+        return self.appstream.export_tasks(account_id, region)
+
+    def with_launch_permissions(
+        self, export: ImageExport, account: str, region: str
+    ) -> ImageExport:
+        """``export`` with its AMI's launch permissions (none when it has no AMI or it is gone)."""
+        if export.ami_id is None or export.state != "COMPLETED":
+            return export
+        accounts = self.ec2.launch_accounts(account, region, export.ami_id)
+        return export.model_copy(update={"launch_accounts": accounts or ()})
+
+    def remedy(
+        self, image: ImageSnapshot, evaluation: Evaluation, policy: Policy
+    ) -> list[ExitAction]:
+        """Carry out the enforce-mode remedies of the exit rules on ``image``."""
+        ref = image.ref
+        actions: list[ExitAction] = []
+        for ami_id, accounts in launch_removals(evaluation, image.exports).items():
+            actions.append(self.remove_launch(ref.account_id, ref.region, ami_id, accounts))
+        enforced = {
+            v.rule_id
+            for v in evaluation.verdicts
+            if v.rule_type == "builder_agent_access"
+            and v.outcome == "violation"
+            and v.mode == "enforce"
+        }
+        for rule in policy.rules:
+            if rule.id not in enforced or not isinstance(rule, BuilderAgentAccess):
+                continue
+            for item in image.compute:
+                update = agent_access_remedy(rule, item) if item.kind == "image_builder" else None
+                if update is not None:
+                    actions.append(
+                        self._update_builder(item.account_id, item.region, item.name, update)
+                    )
+        return actions
+
+    def remove_launch(
+        self, account: str, region: str, ami_id: str, accounts: Iterable[str]
+    ) -> ExitAction:
+        """Remove ``accounts``' launch permissions from ``ami_id``; a refusal is reported in
+        the action, never raised (the other remedies still run)."""
+        shown = ", ".join(accounts)
+        try:
+            self.ec2.remove_launch_permissions(account, region, ami_id, accounts)
+        except Ec2GatewayError as exc:
+            return ExitAction("ModifyImageAttribute", ami_id, f"remove launch: {shown}", str(exc))
+        return ExitAction("ModifyImageAttribute", ami_id, f"removed launch permissions: {shown}")
+
+    def _update_builder(
+        self, account: str, region: str, builder: str, update: Mapping[str, object]
+    ) -> ExitAction:
+        detail = f"agent access set to {dict(update)}"
+        try:
+            self.appstream.update_agent_access(account, region, builder, update)
+        except AppStreamGatewayError as exc:
+            return ExitAction("UpdateImageBuilder", builder, detail, str(exc))
+        return ExitAction("UpdateImageBuilder", builder, detail)
