@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from govbot.domain import ImageSnapshot
+from govbot.domain import ImageSnapshot, highest_severity
 from govbot.exit_facts import ImageExport
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.gateways.appstream_exits import AppStreamExits
 from govbot.gateways.ec2 import Ec2Gateway, Ec2GatewayError
+from govbot.ledger.keys import format_ts
+from govbot.ledger.records.details import RemediedDetails, ViolationLine
+from govbot.ledger.records.events import ActionRecord
+from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.payload import ViolationRemedied
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation
 from govbot.policy.rules.compute import BuilderAgentAccess, agent_access_remedy
@@ -135,3 +141,75 @@ class ExitReader:
         except AppStreamGatewayError as exc:
             return ExitAction("UpdateImageBuilder", builder, detail, str(exc))
         return ExitAction("UpdateImageBuilder", builder, detail)
+
+
+# Action sequence numbers of exit remedies in the event's ledger item (after AppStream's).
+EXIT_ACTION_SEQ = 900
+
+
+def exit_records(
+    event_id: str,
+    image: ImageSnapshot,
+    evaluation: Evaluation,
+    actions: list[ExitAction],
+    *,
+    actor_arn: str | None,
+    now: datetime,
+) -> tuple[list[ActionRecord], OutboxItem | None]:
+    """The ledger's account of exit remedies: one action record per call, and one
+    ``violation_remedied`` message naming what was removed (or that it failed)."""
+    ref = image.ref
+    records = [
+        ActionRecord(
+            event_id=event_id,
+            seq=EXIT_ACTION_SEQ + n,
+            operation=action.operation,
+            request={"target": action.target, "detail": action.detail},
+            status="failed" if action.error else "succeeded",
+            error=action.error,
+            image_arn=ref.arn,
+            region=ref.region,
+            account_id=ref.account_id,
+            actor_arn=actor_arn,
+        )
+        for n, action in enumerate(actions)
+    ]
+    if not actions:
+        return records, None
+    exit_types = EXPORT_RULES | COMPUTE_RULES
+    violations = [
+        ViolationLine(
+            account_id=v.account_id,
+            permission="launch" if v.rule_type == "exported_ami_launch_only_trusted" else "agent",
+            rule_id=v.rule_id,
+            mode=v.mode,
+            report_only=v.report_only,
+            reason=v.reason,
+        )
+        for v in evaluation.verdicts
+        if v.outcome == "violation" and v.rule_type in exit_types and not v.report_only
+    ]
+    failed = [a for a in actions if a.error]
+    done = "; ".join(f"{a.operation} {a.target}: {a.detail}" for a in actions if not a.error)
+    payload = ViolationRemedied(
+        severity=highest_severity(
+            (v.severity for v in evaluation.verdicts if v.outcome == "violation"),
+            failed=bool(failed),
+        ),
+        image_arn=ref.arn,
+        image_name=ref.name,
+        region=ref.region,
+        account_id=ref.account_id,
+        shared_account_ids=sorted({v.account_id for v in violations if v.account_id}),
+        actor_arn=actor_arn,
+        rule_ids=sorted({v.rule_id for v in violations if v.rule_id}),
+        summary=f"{ref.name} ({ref.region}): {done or 'exit remedy failed'}",
+        event_id=event_id,
+        occurred_at=format_ts(now),
+        details=RemediedDetails(
+            violations=violations,
+            action=done or None,
+            error="; ".join(f"{a.operation} {a.target}: {a.error}" for a in failed) or None,
+        ),
+    )
+    return records, OutboxItem.from_payload(payload, discriminators=(event_id, "exits"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from govbot.wiring.core import _once, settings
@@ -68,8 +68,13 @@ class EnforcerParts:
     @cached_property
     def sweep(self) -> DriftSweep:
         """The drift sweep over the enforcer's AppStream gateway (built on first use)."""
+        from govbot.enforcer.exits import ExitReader
         from govbot.enforcer.sweep import DriftSweep, SweepSettings
+        from govbot.gateways.appstream_exits import AppStreamExits
+        from govbot.gateways.ec2 import Ec2Gateway
 
+        # Exported AMIs live in EC2: same credentials per account as the AppStream calls.
+        ec2 = Ec2Gateway(partial(self.appstream.service_client, "ec2"))
         return DriftSweep(
             self.enforcer,
             self.appstream,
@@ -77,6 +82,7 @@ class EnforcerParts:
                 calls_in_flight=self.settings.sweep_calls_in_flight,
                 parallel_lanes=self.settings.sweep_parallel_lanes,
             ),
+            exits=ExitReader(AppStreamExits(self.appstream), ec2),
         )
 
 

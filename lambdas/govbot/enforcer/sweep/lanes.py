@@ -21,11 +21,13 @@ from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
+from govbot.enforcer.exits import ExitReader, exit_records, reads_exits
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
+from govbot.exit_facts import ImageExport
 from govbot.gateways.appstream import (
     AppStreamGatewayError,
     BuilderUsage,
@@ -33,9 +35,12 @@ from govbot.gateways.appstream import (
     ImagePage,
     Throttled,
 )
+from govbot.gateways.ec2 import Ec2GatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
+from govbot.policy.models import Policy
+from govbot.policy.results import Evaluation
 
 
 class InventoryPort(Protocol):
@@ -99,6 +104,8 @@ class LaneContext:
     announced: Mapping[str, AnnouncedState] = field(default_factory=dict)
     # The same for others' images as governed accounts use them, by (image ARN, viewer).
     viewed: Mapping[tuple[str, str], AnnouncedState] = field(default_factory=dict)
+    # Exports to AMIs and builders' settings, read and remedied when a rule judges them.
+    exits: ExitReader | None = None
 
 
 @dataclass
@@ -124,6 +131,7 @@ class LaneSweep:
         self._drifted: list[str] = []
         self._errors: list[str] = []
         self._findings: list[DriftFinding] = []
+        self._exports: dict[str, list[ImageExport]] | None = None  # listed once per lane
 
     # -- the lane ----------------------------------------------------------------------
 
@@ -211,7 +219,12 @@ class LaneSweep:
                 return  # deleted since the listing (resolved after the listing)
             with self._lock:
                 self._seen.add(ref.arn)
-            drifted = bool(enforcer.evaluate(image, ctx.now).violations())
+            policy = enforcer.deps.judge.policy()
+            exits = ctx.exits if ctx.exits is not None and reads_exits(policy) else None
+            if exits is not None:
+                image = exits.enrich(image, policy, exports=self._lane_exports(exits))
+            evaluation = enforcer.evaluate(image, ctx.now)
+            drifted = bool(evaluation.violations())
             if not drifted:
                 # Compliant now; on a re-checked page it may be compliant because we fixed it.
                 earlier = self._earlier(image) if recheck else None
@@ -227,7 +240,9 @@ class LaneSweep:
                 return
             # The snapshot just read is passed through: the enforcer does not read it again.
             result = enforcer.enforce_image(drift_event(ctx.run, ref), image)
-        except AppStreamGatewayError as exc:
+            if exits is not None:
+                self._remedy_exits(exits, result.event_id, image, evaluation, policy)
+        except (AppStreamGatewayError, Ec2GatewayError) as exc:
             # Reported; the image's event (if any) stays "received" and the next pass
             # re-checks it.
             self._error(f"{ref.arn}: {exc}")
@@ -238,6 +253,40 @@ class LaneSweep:
             finding = finding_from_result(ref, result)
         # Violations that stand, announced before: neither compliant nor news.
         self._tally(image, finding, standing=finding is None)
+
+    def _remedy_exits(
+        self,
+        exits: ExitReader,
+        event_id: str,
+        image: ImageSnapshot,
+        evaluation: Evaluation,
+        policy: Policy,
+    ) -> None:
+        """Enforce mode's exit remedies for ``image``, recorded under its event and told."""
+        actions = exits.remedy(image, evaluation, policy)
+        ledger = self._ctx.enforcer.deps.ledger
+        records, item = exit_records(
+            event_id,
+            image,
+            evaluation,
+            actions,
+            actor_arn=self._ctx.run.actor_arn,
+            now=self._ctx.now,
+        )
+        for record in records:
+            ledger.put_action(record)
+        if item is not None:
+            ledger.add_outbox([item])
+        for action in actions:
+            if action.error is not None:
+                self._error(f"{action.operation} {action.target}: {action.error}")
+
+    def _lane_exports(self, exits: ExitReader) -> dict[str, list[ImageExport]]:
+        """The lane's export tasks by image ARN (ListExportImageTasks once per lane)."""
+        with self._lock:
+            if self._exports is None:
+                self._exports = exits.export_tasks(self._lane.account_id, self._lane.region)
+            return self._exports
 
     def _after_listing(self) -> None:
         """Once every private image is swept: others' images in use, and images gone."""
