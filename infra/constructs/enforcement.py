@@ -22,6 +22,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.function import FunctionFactory, FunctionSpec, GovbotFunction
 from infra.constructs.queues import schedule_function
 from infra.constructs.worker import WorkerSpec, queue_worker
+from infra.exits_grants import grant_exits
 from infra.permissions import (
     grant_appstream,
     grant_star_only,
@@ -129,6 +130,8 @@ class Enforcement(Construct):
             "image-builder",
             governed_regions,
         )
+        # Exports to AMIs and builders' agent access (the drift sweep reads and remedies).
+        grant_exits(self, self.enforcer.role, governed_regions)
         grant_star_only(
             self,
             "OrganizationsPolicy",

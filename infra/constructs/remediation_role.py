@@ -16,6 +16,7 @@ from constructs import Construct
 
 from infra.constructs.enforcement import ENFORCER_IMAGE_ACTIONS
 from infra.constructs.replication import REPLICATOR_IMAGE_ACTIONS
+from infra.exits_grants import grant_exits
 from infra.permissions import grant_appstream, grant_star_only
 
 # CloudFormation names a role <stack>-<logicalId>-<suffix> (suffix up to 13 characters)
@@ -75,6 +76,7 @@ class RemediationRole(Construct):
         grant_appstream(self.role, remediation_image_actions(), "image", regions)
         grant_appstream(self.role, ["appstream:DescribeFleets"], "fleet", regions)
         grant_appstream(self.role, ["appstream:DescribeImageBuilders"], "image-builder", regions)
+        grant_exits(self, self.role, regions)
         grant_star_only(
             self,
             "ListTagsPolicy",

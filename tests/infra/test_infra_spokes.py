@@ -26,6 +26,7 @@ from infra.constructs.forwarding import (
 )
 from infra.constructs.hub_bus_policy import spoke_statement
 from infra.constructs.remediation_role import hub_role_pattern, remediation_image_actions
+from infra.exits_grants import exit_actions
 from infra.spoke_stack import plan_forwarders
 from tests.conftest import REPO_ROOT
 
@@ -333,12 +334,19 @@ def test_spoke_role_acts_only_on_its_own_images_and_fleets_in_governed_regions(s
         for statement in _flat(spokes.statements(name)):
             actions = set(_as_list(statement["Action"]))
             resources = _as_list(statement["Resource"])
-            if actions == {"appstream:ListTagsForResource"}:
+            if actions == {"appstream:ListTagsForResource"} or actions == set(exit_actions("*")):
                 assert resources == ["*"]
+                continue
+            if actions == set(exit_actions("image")):  # exported AMIs (EC2), per region
+                assert sorted(resources) == sorted(
+                    f"arn:aws:ec2:{region}::image/*" for region in REGIONS
+                )
                 continue
             kind = {
                 frozenset({"appstream:DescribeFleets"}): "fleet",
-                frozenset({"appstream:DescribeImageBuilders"}): "image-builder",
+                frozenset(
+                    {"appstream:DescribeImageBuilders", *exit_actions("image-builder")}
+                ): "image-builder",
             }.get(frozenset(actions), "image")
             assert sorted(resources) == sorted(
                 f"arn:aws:appstream:{region}:{account}:{kind}/*" for region in REGIONS
