@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -25,7 +25,7 @@ from govbot.enforcer.exits import ExitReader, exit_records, reads_exits
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
-from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
+from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result, new_finding
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
 from govbot.exit_facts import ImageExport
 from govbot.gateways.appstream import (
@@ -37,6 +37,7 @@ from govbot.gateways.appstream import (
 )
 from govbot.gateways.ec2 import Ec2GatewayError
 from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.records.events import ActionRecord
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
 from govbot.policy.models import Policy
@@ -240,8 +241,9 @@ class LaneSweep:
                 return
             # The snapshot just read is passed through: the enforcer does not read it again.
             result = enforcer.enforce_image(drift_event(ctx.run, ref), image)
+            remedied: list[ActionRecord] = []
             if exits is not None:
-                self._remedy_exits(exits, result.event_id, image, evaluation, policy)
+                remedied = self._remedy_exits(exits, result.event_id, image, evaluation, policy)
         except (AppStreamGatewayError, Ec2GatewayError) as exc:
             # Reported; the image's event (if any) stays "received" and the next pass
             # re-checks it.
@@ -251,6 +253,12 @@ class LaneSweep:
             finding = finding_from_bundle(ref, enforcer.deps.ledger.get_event(result.event_id))
         else:
             finding = finding_from_result(ref, result)
+        if remedied:  # exit remedies (EC2, UpdateImageBuilder) count as corrections too
+            finding = (
+                new_finding(ref, result.event_id, tuple(remedied), ())
+                if finding is None
+                else replace(finding, remedies=(*finding.remedies, *remedied))
+            )
         # Violations that stand, announced before: neither compliant nor news.
         self._tally(image, finding, standing=finding is None)
 
@@ -261,8 +269,9 @@ class LaneSweep:
         image: ImageSnapshot,
         evaluation: Evaluation,
         policy: Policy,
-    ) -> None:
-        """Enforce mode's exit remedies for ``image``, recorded under its event and told."""
+    ) -> list[ActionRecord]:
+        """Enforce mode's exit remedies for ``image``, recorded under its event and told;
+        returns their action records."""
         actions = exits.remedy(image, evaluation, policy)
         ledger = self._ctx.enforcer.deps.ledger
         records, item = exit_records(
@@ -280,6 +289,7 @@ class LaneSweep:
         for action in actions:
             if action.error is not None:
                 self._error(f"{action.operation} {action.target}: {action.error}")
+        return records
 
     def _lane_exports(self, exits: ExitReader) -> dict[str, list[ImageExport]]:
         """The lane's export tasks by image ARN (ListExportImageTasks once per lane)."""

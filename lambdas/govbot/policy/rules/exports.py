@@ -32,6 +32,9 @@ def account_verdict(
         severity=rule.effective_severity(),
         reason=reason,
         report_only=rule.report_only,
+        # The exit rules that are not report-only are remedied outside AppStream (EC2,
+        # UpdateImageBuilder) by ``govbot.enforcer.exits``.
+        remedied_outside=not rule.report_only,
     )
 
 
