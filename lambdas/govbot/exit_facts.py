@@ -8,14 +8,37 @@ settings of the builders and fleets made from an image.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from govbot.policy.models import Policy
 
 AgentAction = Literal["COMPUTER_VISION", "COMPUTER_INPUT", "FORWARD_MCP_TOOLS"]
 AGENT_ACTIONS: tuple[AgentAction, ...] = ("COMPUTER_VISION", "COMPUTER_INPUT", "FORWARD_MCP_TOOLS")
 # The launch-permission "account" that means everyone (EC2's Group "all").
 PUBLIC_LAUNCH = "all"
+EXPORT_RULES = frozenset({"no_export", "exported_ami_launch_only_trusted"})
+COMPUTE_RULES = frozenset({"builder_agent_access", "compute_security_settings"})
+# Events about a way out: the enforcer reads an image's exits for these only (the drift
+# sweep reads them for every image), so other events cost no more calls.
+EXIT_EVENTS = frozenset(
+    {
+        "CreateExportImageTask",
+        "CreateImportedImage",
+        "CreateImageBuilder",
+        "UpdateImageBuilder",
+        "StartImageBuilder",
+        "CreateImageBuilderStreamingURL",
+        "ModifyImageAttribute",
+    }
+)
+
+
+def reads_exits(policy: Policy) -> bool:
+    """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
+    return any(rule.type_name in EXPORT_RULES | COMPUTE_RULES for rule in policy.rules)
 
 
 class ImageExport(BaseModel):

@@ -149,3 +149,45 @@ def test_sweep_disables_builder_agents_the_policy_does_not_allow(
     assert permissions == {"COMPUTER_VISION": "ENABLED", "COMPUTER_INPUT": "DISABLED"}
     (update,) = sb.emulator.events.named("UpdateImageBuilder")
     assert "govbot-functions" in update["detail"]["userIdentity"]["arn"]
+
+
+def test_an_export_event_reaching_the_enforcer_unshares_the_ami_at_once(
+    world: tuple[Sandbox, FakeSlack],
+) -> None:
+    """The enforcer's half of the event path: an event about a way out (as the routing of
+    CreateExportImageTask / ModifyImageAttribute will deliver it) reads the image's exports
+    and remedies them under that event, without waiting for the sweep."""
+    from govbot.events import ParsedEvent
+    from govbot.wiring.enforcer import enforcer_parts
+
+    sb, _ = world
+    arn, ami_id = _export_and_share(sb)
+    (export,) = sb.emulator.events.named("CreateExportImageTask")
+    detail = export["detail"]
+    event = ParsedEvent(
+        event_id=detail["eventID"],
+        envelope_id=export["id"],
+        event_name="CreateExportImageTask",
+        event_type="api_call",
+        event_time=sb.emulator.backend.clock.now(),
+        region=REGION,
+        account_id=HUB_ACCOUNT,
+        actor_arn=detail["userIdentity"]["arn"],
+        image_name="golden",
+        image_arn=arn,
+        raw=json.dumps(export),
+    )
+    enforcer = enforcer_parts().enforcer
+    result = enforcer.first_attempt(event, event.image_ref)  # type: ignore[arg-type]
+
+    assert result.status == "processed"
+    assert _launchers(sb, ami_id) == {TRUSTED}
+    (action,) = [r for r in sb.ledger.by_image(arn) if isinstance(r, ActionRecord)]
+    assert action.event_id == detail["eventID"]
+    # An event of another kind (a tag) leaves exports to the sweep: no EC2 call.
+    sb.ec2(REGION).modify_image_attribute(
+        ImageId=ami_id, LaunchPermission={"Add": [{"UserId": OUTSIDER}]}
+    )
+    sb.appstream(REGION).tag_resource(ResourceArn=arn, Tags={"owner": "alice"})
+    sb.drain()
+    assert _launchers(sb, ami_id) == {OUTSIDER, TRUSTED}

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from govbot.domain import ImageSnapshot, highest_severity
-from govbot.exit_facts import ImageExport
+from govbot.exit_facts import COMPUTE_RULES, EXPORT_RULES, ImageExport, reads_exits
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.gateways.appstream_exits import AppStreamExits
 from govbot.gateways.ec2 import Ec2Gateway, Ec2GatewayError
@@ -29,13 +30,7 @@ from govbot.policy.results import Evaluation
 from govbot.policy.rules.compute import BuilderAgentAccess, agent_access_remedy
 from govbot.policy.rules.exports import launch_removals
 
-EXPORT_RULES = frozenset({"no_export", "exported_ami_launch_only_trusted"})
-COMPUTE_RULES = frozenset({"builder_agent_access", "compute_security_settings"})
-
-
-def reads_exits(policy: Policy) -> bool:
-    """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
-    return any(rule.type_name in EXPORT_RULES | COMPUTE_RULES for rule in policy.rules)
+__all__ = ["ExitAction", "ExitReader", "exit_records", "reads_exits", "remedy_and_record"]
 
 
 @dataclass(frozen=True)
@@ -213,3 +208,26 @@ def exit_records(
         ),
     )
     return records, OutboxItem.from_payload(payload, discriminators=(event_id, "exits"))
+
+
+def remedy_and_record(
+    exits: ExitReader,
+    ledger: Any,
+    event_id: str,
+    image: ImageSnapshot,
+    evaluation: Evaluation,
+    policy: Policy,
+    *,
+    actor_arn: str | None,
+    now: datetime,
+) -> tuple[list[ActionRecord], list[str]]:
+    """Carry out the exit remedies of ``image`` and write their action records and message
+    under ``event_id``; returns the records and the errors (one line per failed call)."""
+    actions = exits.remedy(image, evaluation, policy)
+    records, item = exit_records(event_id, image, evaluation, actions, actor_arn=actor_arn, now=now)
+    for record in records:
+        ledger.put_action(record)
+    if item is not None:
+        ledger.add_outbox([item])
+    errors = [f"{a.operation} {a.target}: {a.error}" for a in actions if a.error is not None]
+    return records, errors

@@ -46,6 +46,7 @@ from govbot.enforcer.resilience import (
 )
 from govbot.enforcer.work import work_request
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
+from govbot.exit_facts import EXIT_EVENTS, reads_exits
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
@@ -281,18 +282,45 @@ class Enforcer:
     ) -> EnforcementResult:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
         Also the deferred re-apply's step (``deferred.run_work``)."""
-        snapshot = fresh if fresh is not None else self._read(ref)
-        return self._once(
+        snapshot = fresh if fresh is not None else self._read(ref, event.event_name)
+        result = self._once(
             event,
             lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
         )
+        if fresh is None and snapshot is not None and snapshot.exports + snapshot.compute:
+            self._exit_remedies(result, snapshot)  # the sweep (fresh given) does its own
+        return result
 
-    def _read(self, ref: ImageRef) -> ImageSnapshot | None:
+    def _exit_remedies(self, result: EnforcementResult, snapshot: ImageSnapshot) -> None:
+        """Enforce mode's remedies outside AppStream (exported AMIs, builders' agents)."""
+        deps, policy = self._deps, self._deps.judge.policy()
+        if deps.exits is None or result.evaluation is None or result.status != "processed":
+            return
+        from govbot.enforcer.exits import remedy_and_record
+
+        remedy_and_record(
+            deps.exits(),
+            deps.ledger,
+            result.event_id,
+            snapshot,
+            result.evaluation,
+            policy,
+            actor_arn=deps.bot_principal_arn,
+            now=deps.clock(),
+        )
+
+    def _read(self, ref: ImageRef, event_name: str = "") -> ImageSnapshot | None:
         """The image as the policy needs it: its share list, and its tags only when a rule
         or exemption selects by tag. The event named the image in its own account, so its
-        ARN is known and DescribeImages is not needed."""
-        tags = reads_tags(self._deps.judge.policy())
-        return self._deps.appstream.describe_image(ref, listed=False, tags=tags)
+        ARN is known and DescribeImages is not needed. An event about a way out
+        (``EXIT_EVENTS``) also reads the image's exports and builders when a rule judges
+        them; other events leave that to the drift sweep (their calls stay as they were)."""
+        policy = self._deps.judge.policy()
+        image = self._deps.appstream.describe_image(ref, listed=False, tags=reads_tags(policy))
+        exits = self._deps.exits if event_name in EXIT_EVENTS else None
+        if image is not None and exits is not None and reads_exits(policy):
+            image = exits().enrich(image, policy)  # exports, builders' settings
+        return image
 
     def _enforce(
         self,

@@ -17,6 +17,7 @@ from govbot.wiring.governance import appstream_gateway, governance_parts
 if TYPE_CHECKING:
     from govbot.clock import Clock
     from govbot.config import EnforcerSettings
+    from govbot.enforcer.exits import ExitReader
     from govbot.enforcer.logic import Enforcer
     from govbot.enforcer.sweep import DriftSweep
     from govbot.gateways.appstream import AppStreamGateway
@@ -48,8 +49,27 @@ def build_enforcer(
             governed_regions=frozenset(settings.governed_regions),
             self_principals=settings.self_principal_arns,
             clock=parts.clock,
+            exits=exit_readers(parts.appstream),
         )
     )
+
+
+def exit_readers(appstream: AppStreamGateway) -> Callable[[], ExitReader]:
+    """The reader of exports and builders' settings over ``appstream``'s clients (EC2 with
+    the same credentials per account), built on the first call and then kept."""
+    built: list[ExitReader] = []
+
+    def reader() -> ExitReader:
+        if not built:
+            from govbot.enforcer.exits import ExitReader
+            from govbot.gateways.appstream_exits import AppStreamExits
+            from govbot.gateways.ec2 import Ec2Gateway
+
+            ec2 = Ec2Gateway(partial(appstream.service_client, "ec2"))
+            built.append(ExitReader(AppStreamExits(appstream), ec2))
+        return built[0]
+
+    return reader
 
 
 @dataclass(frozen=True)
@@ -68,13 +88,8 @@ class EnforcerParts:
     @cached_property
     def sweep(self) -> DriftSweep:
         """The drift sweep over the enforcer's AppStream gateway (built on first use)."""
-        from govbot.enforcer.exits import ExitReader
         from govbot.enforcer.sweep import DriftSweep, SweepSettings
-        from govbot.gateways.appstream_exits import AppStreamExits
-        from govbot.gateways.ec2 import Ec2Gateway
 
-        # Exported AMIs live in EC2: same credentials per account as the AppStream calls.
-        ec2 = Ec2Gateway(partial(self.appstream.service_client, "ec2"))
         return DriftSweep(
             self.enforcer,
             self.appstream,
@@ -82,7 +97,7 @@ class EnforcerParts:
                 calls_in_flight=self.settings.sweep_calls_in_flight,
                 parallel_lanes=self.settings.sweep_parallel_lanes,
             ),
-            exits=ExitReader(AppStreamExits(self.appstream), ec2),
+            exits=self.enforcer.deps.exits() if self.enforcer.deps.exits else None,
         )
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
-from govbot.enforcer.exits import ExitReader, exit_records, reads_exits
+from govbot.enforcer.exits import ExitReader, reads_exits, remedy_and_record
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
@@ -272,23 +272,18 @@ class LaneSweep:
     ) -> list[ActionRecord]:
         """Enforce mode's exit remedies for ``image``, recorded under its event and told;
         returns their action records."""
-        actions = exits.remedy(image, evaluation, policy)
-        ledger = self._ctx.enforcer.deps.ledger
-        records, item = exit_records(
+        records, errors = remedy_and_record(
+            exits,
+            self._ctx.enforcer.deps.ledger,
             event_id,
             image,
             evaluation,
-            actions,
+            policy,
             actor_arn=self._ctx.run.actor_arn,
             now=self._ctx.now,
         )
-        for record in records:
-            ledger.put_action(record)
-        if item is not None:
-            ledger.add_outbox([item])
-        for action in actions:
-            if action.error is not None:
-                self._error(f"{action.operation} {action.target}: {action.error}")
+        for error in errors:
+            self._error(error)
         return records
 
     def _lane_exports(self, exits: ExitReader) -> dict[str, list[ImageExport]]:
