@@ -14,13 +14,11 @@ from typing import Any
 
 from botocore.model import Shape
 
+from govbot.events.catalogue import API_CALL, EVENT_SOURCE, SERVICE_EVENT
 from govbot_sandbox.emulator.contract import CallContext
 from govbot_sandbox.emulator.state import ImageRecord
 from govbot_sandbox.emulator.validation import operation_model
 
-API_CALL = "AWS API Call via CloudTrail"
-SERVICE_EVENT = "AWS Service Event via CloudTrail"
-EVENT_SOURCE = "appstream.amazonaws.com"
 # What CloudTrail writes in place of a value the model marks sensitive (a streaming URL).
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from govbot.domain import ACCOUNT_ID_PATTERN
-from govbot.routing import MAX_RECEIVE_COUNT
+from govbot.queue_limits import MAX_RECEIVE_COUNT
 
 
 class ConfigError(ValueError):
@@ -73,7 +73,7 @@ class EnforcerSettings(GovernanceSettings):
     # account and region), and how many account+regions are swept at once.
     sweep_calls_in_flight: int = Field(alias="SWEEP_CALLS_IN_FLIGHT", default=2, ge=1, le=10)
     sweep_parallel_lanes: int = Field(alias="SWEEP_PARALLEL_LANES", default=16, ge=1, le=64)
-    # The queue's maxReceiveCount: by default govbot.routing's, the value infra gives the
+    # The queue's maxReceiveCount: by default govbot.queue_limits', the value infra gives the
     # queues (the sandbox may set another). The enforcer knows the last delivery by it.
     max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=MAX_RECEIVE_COUNT, ge=1)
     # No record starts with less time left than this: the rest go back to SQS unprocessed.

@@ -1,49 +1,53 @@
 """Which AppStream CloudTrail events govbot subscribes to, as EventBridge patterns.
 
-One definition serves the CDK rules, the sandbox's moto rules and the event parser, so the
-deployed routing and the tested routing can never drift apart.
+One definition serves the CDK rules and the sandbox's moto rules, read from the event
+catalogue (``govbot.events.catalogue``) the parser reads too, so the deployed routing, the
+tested routing and the parser can never drift apart.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-API_CALL: Final = "AWS API Call via CloudTrail"
-SERVICE_EVENT: Final = "AWS Service Event via CloudTrail"
-SOURCE: Final = "aws.appstream"
-EVENT_SOURCE: Final = "appstream.amazonaws.com"
+from govbot.events import catalogue
+from govbot.events.catalogue import API_CALL, EVENT_SOURCE, SERVICE_EVENT, SOURCE
+from govbot.queue_limits import MAX_RECEIVE_COUNT
 
-# How many times SQS hands a message to a function before dead-lettering it. One value for
-# the deployed queues (infra), the enforcer (which knows its last attempt from it) and the
-# sandbox that plays SQS.
-MAX_RECEIVE_COUNT: Final = 5
+__all__ = [
+    "API_CALL",
+    "EVENT_SOURCE",
+    "MAX_RECEIVE_COUNT",
+    "OUTBOX_STREAM_FILTER",
+    "SERVICE_EVENT",
+    "SOURCE",
+    "enforcer_patterns",
+    "excluding_principal",
+    "governed_api_calls",
+    "governed_event_names",
+    "governed_service_events",
+    "replicator_event_names",
+    "replicator_patterns",
+]
 
-# Mutating API calls that change an image, its sharing, its tags or what uses it.
-GOVERNED_API_CALLS: Final[tuple[str, ...]] = (
-    "UpdateImagePermissions",
-    "DeleteImagePermissions",
-    "CopyImage",
-    "DeleteImage",
-    "CreateUpdatedImage",
-    "CreateImageBuilder",
-    "CreateFleet",
-    "UpdateFleet",
-    "TagResource",
-    "UntagResource",
-)
-# Service events AppStream emits on its own (an image builder started an image build).
-GOVERNED_SERVICE_EVENTS: Final[tuple[str, ...]] = ("CreateImage",)
-GOVERNED_EVENT_NAMES: Final[frozenset[str]] = frozenset(
-    GOVERNED_API_CALLS + GOVERNED_SERVICE_EVENTS
-)
 
-# Events that can start, advance or invalidate a golden image copy.
-REPLICATION_API_CALLS: Final[tuple[str, ...]] = (
-    "TagResource",
-    "CreateUpdatedImage",
-    "DeleteImage",
-    "CopyImage",
-)
+def governed_api_calls() -> tuple[str, ...]:
+    """Mutating API calls that change an image, its sharing, its tags or what uses it."""
+    return catalogue.event_names("api_call")
+
+
+def governed_service_events() -> tuple[str, ...]:
+    """Service events AppStream emits on its own (an image builder started a build)."""
+    return catalogue.event_names("service_event")
+
+
+def governed_event_names() -> frozenset[str]:
+    """Every event name the enforcer queue receives."""
+    return frozenset(catalogue.event_names())
+
+
+def replicator_event_names(delivery: catalogue.spec.EventType) -> tuple[str, ...]:
+    """Events of ``delivery`` that can start, advance or invalidate a golden image copy."""
+    return tuple(s.name for s in catalogue.event_specs(delivery) if s.replicator is not None)
 
 
 def _pattern(
@@ -86,18 +90,28 @@ def enforcer_patterns(own_principal_prefix: str | None = None) -> list[dict[str,
     ``own_principal_prefix``: govbot's own calls (its remedies, the replicator's copies)
     never reach the queue; service events are AppStream's own and always kept.
     """
-    return [
-        _pattern(API_CALL, GOVERNED_API_CALLS, own_principal_prefix),
-        _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
-    ]
+    return _patterns(governed_api_calls(), governed_service_events(), own_principal_prefix)
 
 
 def replicator_patterns(own_principal_prefix: str | None = None) -> list[dict[str, Any]]:
     """EventBridge patterns of the events the replicator queue receives (one rule each)."""
-    return [
-        _pattern(API_CALL, REPLICATION_API_CALLS, own_principal_prefix),
-        _pattern(SERVICE_EVENT, GOVERNED_SERVICE_EVENTS),
-    ]
+    return _patterns(
+        replicator_event_names("api_call"),
+        replicator_event_names("service_event"),
+        own_principal_prefix,
+    )
+
+
+def _patterns(
+    api_calls: tuple[str, ...], service_events: tuple[str, ...], own_principal_prefix: str | None
+) -> list[dict[str, Any]]:
+    # A rule naming no event is invalid in EventBridge: a family without names gets none.
+    patterns = []
+    if api_calls:
+        patterns.append(_pattern(API_CALL, api_calls, own_principal_prefix))
+    if service_events:
+        patterns.append(_pattern(SERVICE_EVENT, service_events))
+    return patterns
 
 
 # Lambda event filter of the notifier's DynamoDB stream source: new outbox items only.

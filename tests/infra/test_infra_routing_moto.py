@@ -192,7 +192,7 @@ def test_own_calls_are_never_delivered_others_are(aws, hub, family) -> None:
 
 def test_enforcer_rules_deliver_exactly_the_governed_events(aws, hub, samples_dir) -> None:
     bus = Bus(_patterns(hub, "EnforcementGoverned"))
-    governed = [_api_call(name) for name in routing.GOVERNED_API_CALLS]
+    governed = [_api_call(name) for name in routing.governed_api_calls()]
     received = bus.deliver(
         [
             _sample(samples_dir, "cloudtrail-AssociateFleet.json"),
@@ -202,15 +202,16 @@ def test_enforcer_rules_deliver_exactly_the_governed_events(aws, hub, samples_di
         ]
     )
     expected = sorted(
-        [(API_CALL, name) for name in routing.GOVERNED_API_CALLS] + [(SERVICE_EVENT, "CreateImage")]
+        [(API_CALL, name) for name in routing.governed_api_calls()]
+        + [(SERVICE_EVENT, "CreateImage")]
     )
     assert received == expected
-    assert {name for _, name in received} == routing.GOVERNED_EVENT_NAMES
+    assert {name for _, name in received} == routing.governed_event_names()
 
 
 def test_replicator_rules_deliver_only_golden_triggers(aws, hub, samples_dir) -> None:
     bus = Bus(_patterns(hub, "ReplicationGoldenTrigger"))
-    every_governed = [_api_call(name) for name in routing.GOVERNED_API_CALLS]
+    every_governed = [_api_call(name) for name in routing.governed_api_calls()]
     received = bus.deliver(
         [
             _sample(samples_dir, "cloudtrail-AssociateFleet.json"),
@@ -220,7 +221,7 @@ def test_replicator_rules_deliver_only_golden_triggers(aws, hub, samples_dir) ->
         ]
     )
     expected = sorted(
-        [(API_CALL, name) for name in routing.REPLICATION_API_CALLS]
+        [(API_CALL, name) for name in routing.replicator_event_names("api_call")]
         + [(SERVICE_EVENT, "CreateImage")]
     )
     assert received == expected

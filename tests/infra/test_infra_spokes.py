@@ -135,10 +135,10 @@ def test_forwarded_union_is_the_enforcer_patterns_and_replicator_adds_nothing() 
     ]
     merged = merge_patterns(routing.enforcer_patterns(), extra)
     api_names = merged[0]["detail"]["eventName"]
-    assert api_names == [*routing.GOVERNED_API_CALLS, "NewOp"]
+    assert api_names == [*routing.governed_api_calls(), "NewOp"]
     assert len(merged) == 2
     assert routing.enforcer_patterns()[0]["detail"]["eventName"] == list(
-        routing.GOVERNED_API_CALLS
+        routing.governed_api_calls()
     )  # the source patterns were not mutated
 
 

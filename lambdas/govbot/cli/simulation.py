@@ -14,24 +14,14 @@ from typing import Any
 from govbot.cli.event_files import InputEvent
 from govbot.cli.memory import MemoryAppStream, MemoryLedger
 from govbot.cli.world import World
-from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.domain import ImageSnapshot
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcementResult, EnforcerDeps
-from govbot.events import ParsedEvent, parse_event
+from govbot.events import ParsedEvent, event_spec, parse_event
 from govbot.governance import build_judge
 from govbot.policy.models import Policy
 
 Outcome = str  # compliant | remedied | violation | exempted | ignored | rejected
-IMAGE_EVENTS = frozenset(
-    {
-        "UpdateImagePermissions",
-        "DeleteImagePermissions",
-        "TagResource",
-        "UntagResource",
-        "CreateImage",
-        "CreateUpdatedImage",
-    }
-)
 
 
 @dataclass
@@ -72,53 +62,28 @@ def outcome_of(result: EnforcementResult) -> Outcome:
     return "compliant"
 
 
-def _with_shares(image: ImageSnapshot, shares: dict[str, Permissions]) -> ImageSnapshot:
-    shared = tuple(
-        SharedAccountPermission(account_id=a, permissions=p)
-        for a, p in sorted(shares.items())
-        if not p.is_empty()
-    )
-    return image.model_copy(update={"shared_with": shared})
-
-
 def apply_event(appstream: MemoryAppStream, event: ParsedEvent) -> str:
-    """Change the world as the recorded call did; returns a note when the world was extended."""
-    if event.failed or event.image_ref is None:
+    """Change the world as the recorded call did (its EventSpec's ``world`` effect);
+    returns a note when the world was extended."""
+    spec = event_spec(event.event_name)
+    if event.failed or event.image_ref is None or spec is None:
         return ""
     ref = event.image_ref
     current = appstream.describe_image(ref)
     note = ""
-    if current is None and event.event_name in IMAGE_EVENTS:
+    if current is None and spec.implies_image:
         current = ImageSnapshot(ref=ref)
         note = f"image {ref.name} was not in the world: added as the event implies"
-    name = event.event_name
-    if current is None:
+    if current is None or spec.world is None:
         return note
-    shares = {s.account_id: s.permissions for s in current.shared_with}
-    if name == "UpdateImagePermissions" and event.shared_account_id and event.permissions:
-        shares[event.shared_account_id] = event.permissions
-        current = _with_shares(current, shares)
-    elif name == "DeleteImagePermissions" and event.shared_account_id:
-        shares.pop(event.shared_account_id, None)
-        current = _with_shares(current, shares)
-    elif name in ("TagResource", "CreateImage", "CreateUpdatedImage"):
-        current = current.model_copy(update={"tags": {**current.tags, **event.tags}})
-    elif name == "UntagResource":
-        tags = {k: v for k, v in current.tags.items() if k not in event.tag_keys}
-        current = current.model_copy(update={"tags": tags})
-    elif name == "DeleteImage":
+    change = spec.world(current, event)
+    for made in change.made:
+        if appstream.describe_image(made) is None:
+            appstream.apply(ImageSnapshot(ref=made, state="PENDING"))
+    if change.image is None:
         appstream.images.pop(ref.arn, None)
-        return note
-    elif name == "CopyImage" and event.destination_region and event.destination_image_name:
-        copy = ImageRef(
-            account_id=ref.account_id,
-            region=event.destination_region,
-            name=event.destination_image_name,
-        )
-        if appstream.describe_image(copy) is None:
-            appstream.apply(ImageSnapshot(ref=copy, state="PENDING"))
-        return note
-    appstream.apply(current)
+    else:
+        appstream.apply(change.image)
     return note
 
 

@@ -29,8 +29,6 @@ from govbot.ledger.records.state import AnnouncedState
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation, Verdict
 
-# Events that create or repoint a fleet or an image builder: what it runs may be inbound.
-INBOUND_EVENTS = frozenset({"CreateFleet", "UpdateFleet", "CreateImageBuilder"})
 NO_REMEDY = "reported only: govbot never stops or changes a fleet or an image builder"
 MAX_LISTED_USES = 30
 

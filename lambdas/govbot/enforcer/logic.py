@@ -18,7 +18,6 @@ from govbot.enforcer import deferred, outcomes
 from govbot.enforcer.announce import announce, deleted_resolution, resolved_item
 from govbot.enforcer.consumers import ConsumerView, read_consumer
 from govbot.enforcer.inbound import (
-    INBOUND_EVENTS,
     current_announced,
     reads_uses,
     reread_for_event,
@@ -45,7 +44,8 @@ from govbot.enforcer.resilience import (
     held_item,
 )
 from govbot.enforcer.work import work_request
-from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
+from govbot.events.catalogue import no_record_note
 from govbot.exit_facts import EXIT_EVENTS, reads_exits
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.errors import AnnouncementChanged
@@ -57,18 +57,6 @@ from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
 MAX_DECISIONS_IN_TRANSACTION = 80
-# Events that can change what an image is shared with, or which rules select it.
-EVALUATED_EVENTS = frozenset(
-    {
-        "UpdateImagePermissions",
-        "DeleteImagePermissions",
-        "TagResource",
-        "UntagResource",
-        "CreateUpdatedImage",
-        "CreateImage",
-        "ReapplyRevocation",
-    }
-)
 
 
 class _Recorded(Exception):
@@ -148,11 +136,14 @@ class Enforcer:
             # Second guard: the EventBridge rules already keep govbot's own calls away.
             note = "govbot's own remediation call, recognised by its principal: not re-evaluated"
             return self._record_only(parsed, "ignored", note)
-        if parsed.event_name in INBOUND_EVENTS and parsed.image_ref is not None:
+        # What each event calls for is its EventSpec's ``enforcer`` step (events/catalogue).
+        spec = event_spec(parsed.event_name)
+        step = spec.enforcer if spec is not None else "record"
+        if step == "inbound" and parsed.image_ref is not None:
             return self.retrying(parsed, parsed.image_ref, attempt, self._inbound, attempt)
-        if parsed.event_name == "DeleteImage" and parsed.image_ref is not None:
+        if step == "deleted" and parsed.image_ref is not None:
             return self.retrying(parsed, parsed.image_ref, attempt, self._deleted)
-        if parsed.event_name not in EVALUATED_EVENTS or parsed.image_ref is None:
+        if step != "evaluate" or parsed.image_ref is None:
             return self._record_only(parsed, "processed", _record_only_note(parsed))
         return self.retrying(parsed, parsed.image_ref, attempt, self.first_attempt, attempt)
 
@@ -603,17 +594,5 @@ def _summary(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str:
 
 
 def _record_only_note(event: ParsedEvent) -> str:
-    notes = {
-        "CopyImage": (
-            f"copy of {event.image_name} to {event.destination_region} as "
-            f"{event.destination_image_name}: CopyImage copies neither tags nor sharing; "
-            "golden images are restored by the replicator"
-        ),
-        "DeleteImage": (
-            f"image {event.image_name} deleted; golden sources are handled by the replicator"
-        ),
-        "CreateImageBuilder": "image builder created from this image",
-        "CreateFleet": "fleet created with this image",
-        "UpdateFleet": "fleet updated",
-    }
-    return notes.get(event.event_name, "recorded; no image to evaluate")
+    spec = event_spec(event.event_name)
+    return (spec.record_note if spec is not None else no_record_note)(event)

@@ -1,7 +1,6 @@
-"""Event intake: typed models of AppStream CloudTrail events and the tolerant parser."""
+"""Event intake: typed models of AppStream CloudTrail events, their catalogue and the parser."""
 
-from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
-from govbot.events.params import (
+from govbot.events.catalogue import (
     CopyImageParams,
     CreateFleetParams,
     CreateImageBuilderParams,
@@ -9,19 +8,21 @@ from govbot.events.params import (
     CreateUpdatedImageParams,
     DeleteImageParams,
     DeleteImagePermissionsParams,
-    ImagePermissionsParams,
-    OperationParams,
+    EventSpec,
     TagResourceParams,
     UntagResourceParams,
     UpdateFleetParams,
     UpdateImagePermissionsParams,
+    event_names,
+    event_spec,
+    event_specs,
 )
+from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
+from govbot.events.params import EventParams, ImagePermissionsParams
 from govbot.events.parser import (
     DETAIL_TYPE_API_CALL,
     DETAIL_TYPE_SERVICE_EVENT,
     EVENT_SOURCE,
-    GOVERNED_API_CALLS,
-    GOVERNED_SERVICE_EVENTS,
     SOURCE,
     envelope_for,
     parse_event,
@@ -31,8 +32,6 @@ __all__ = [
     "DETAIL_TYPE_API_CALL",
     "DETAIL_TYPE_SERVICE_EVENT",
     "EVENT_SOURCE",
-    "GOVERNED_API_CALLS",
-    "GOVERNED_SERVICE_EVENTS",
     "SOURCE",
     "CopyImageParams",
     "CreateFleetParams",
@@ -42,10 +41,11 @@ __all__ = [
     "DeleteImageParams",
     "DeleteImagePermissionsParams",
     "EventContext",
+    "EventParams",
+    "EventSpec",
     "EventType",
     "IgnoredEvent",
     "ImagePermissionsParams",
-    "OperationParams",
     "ParsedEvent",
     "RejectedEvent",
     "TagResourceParams",
@@ -53,5 +53,8 @@ __all__ = [
     "UpdateFleetParams",
     "UpdateImagePermissionsParams",
     "envelope_for",
+    "event_names",
+    "event_spec",
+    "event_specs",
     "parse_event",
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SerializeAsAny
 
 from govbot.domain import ImageRef, Permissions
-from govbot.events.params import OperationParams
+from govbot.events.params import EventParams, params_of_operation
 
 EventType = Literal["api_call", "service_event"]
 
@@ -46,7 +46,10 @@ class ParsedEvent(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     tag_keys: tuple[str, ...] = ()
     image_state: str | None = None
-    params: OperationParams | None = None  # None only for govbot work requests
+    # The operation's own model (its EventSpec's params); None only for govbot work requests.
+    params: Annotated[SerializeAsAny[EventParams] | None, BeforeValidator(params_of_operation)] = (
+        None
+    )
     raw: str
 
     @property

@@ -1,9 +1,10 @@
-"""Typed request models, one per governed AppStream operation (pure data).
+"""The base of the typed request models and the field types they share (pure data).
 
+Each governed operation's model lives with its ``EventSpec`` (``govbot.events.catalogue``).
 Keys are matched ignoring case and separators (``sharedAccountId``, ``SharedAccountId`` and
 ``shared_account_id`` all work), booleans may be strings, ARNs may contain spaces. Values
 that decide what govbot does (image names, account ids, regions) are validated strictly.
-Each model carries a literal ``operation`` so ``OperationParams`` is a discriminated union.
+Each model carries a literal ``operation``: the event name it parses.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     model_validator,
 )
-from pydantic.alias_generators import to_camel, to_pascal
+from pydantic.alias_generators import to_camel
 
 from govbot.domain import ACCOUNT_ID_PATTERN, IMAGE_NAME_PATTERN, Permissions
 from govbot.events.coerce import (
@@ -72,10 +72,12 @@ Arn = Annotated[str, BeforeValidator(clean_arn), AfterValidator(_arn)]
 Flag = Annotated[bool | None, BeforeValidator(to_bool)]
 Tags = Annotated[dict[str, str], BeforeValidator(to_tags)]
 StrTuple = Annotated[tuple[str, ...], BeforeValidator(to_str_tuple)]
+Timestamp = Annotated[datetime | None, BeforeValidator(to_datetime)]
 
 
-class _Tolerant(BaseModel):
-    """Base: frozen, unknown keys ignored, keys matched to fields ignoring case."""
+class EventParams(BaseModel):
+    """Base of every operation's request model: frozen, unknown keys ignored, keys matched
+    to fields ignoring case. Each subclass declares ``operation: Literal["<eventName>"]``."""
 
     model_config = ConfigDict(
         defer_build=True,
@@ -84,6 +86,10 @@ class _Tolerant(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
     )
+
+    if TYPE_CHECKING:
+        # Every subclass declares it as a ``Literal`` field: the event name it parses.
+        operation: str
 
     @model_validator(mode="before")
     @classmethod
@@ -108,8 +114,30 @@ class _Tolerant(BaseModel):
                 rekeyed[target] = value
         return rekeyed
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        operation = cls.model_fields.get("operation")
+        if operation is not None and isinstance(operation.default, str):
+            _BY_OPERATION[operation.default] = cls
 
-class ImagePermissionsParams(_Tolerant):
+
+# operation -> its params model: how a ``ParsedEvent`` read back from JSON finds the
+# model of its ``params`` (the catalogue, not this index, decides what is governed).
+_BY_OPERATION: dict[str, type[EventParams]] = {}
+
+
+def params_of_operation(value: Any) -> Any:
+    """Validator: a mapping naming an ``operation`` becomes that operation's params model."""
+    if isinstance(value, Mapping) and isinstance(value.get("operation"), str):
+        model = _BY_OPERATION.get(value["operation"])
+        if model is None:
+            raise ValueError(f"no params model for operation {shorten(value['operation'])}")
+        return model.model_validate(value)
+    return value
+
+
+class ImagePermissionsParams(EventParams):
     """``imagePermissions`` as sent: either flag may be missing, null or a string."""
 
     allow_fleet: Flag = None
@@ -121,137 +149,3 @@ class ImagePermissionsParams(_Tolerant):
             allow_fleet=bool(self.allow_fleet),
             allow_image_builder=bool(self.allow_image_builder),
         )
-
-
-class UpdateImagePermissionsParams(_Tolerant):
-    operation: Literal["UpdateImagePermissions"] = "UpdateImagePermissions"
-    name: ImageName
-    shared_account_id: AccountId
-    image_permissions: ImagePermissionsParams
-
-
-class DeleteImagePermissionsParams(_Tolerant):
-    operation: Literal["DeleteImagePermissions"] = "DeleteImagePermissions"
-    name: ImageName
-    shared_account_id: AccountId
-
-
-class CopyImageParams(_Tolerant):
-    operation: Literal["CopyImage"] = "CopyImage"
-    source_image_name: ImageName
-    destination_image_name: ImageName
-    destination_region: Region
-    destination_image_description: Text | None = None
-
-
-class DeleteImageParams(_Tolerant):
-    operation: Literal["DeleteImage"] = "DeleteImage"
-    name: ImageName
-
-
-class CreateUpdatedImageParams(_Tolerant):
-    operation: Literal["CreateUpdatedImage"] = "CreateUpdatedImage"
-    existing_image_name: ImageName
-    new_image_name: ImageName
-    new_image_description: Text | None = None
-    new_image_display_name: Text | None = None
-    new_image_tags: Tags = Field(default_factory=dict)
-    dry_run: Flag = None
-
-
-class CreateImageBuilderParams(_Tolerant):
-    """``name`` is the builder's name; the image is ``imageName`` or ``imageArn``."""
-
-    operation: Literal["CreateImageBuilder"] = "CreateImageBuilder"
-    name: Text
-    image_name: ImageName | None = None
-    image_arn: Arn | None = None
-    instance_type: Text | None = None
-    tags: Tags = Field(default_factory=dict)
-
-
-class CreateFleetParams(_Tolerant):
-    """``name`` is the fleet's name; the image is ``imageName`` or ``imageArn``."""
-
-    operation: Literal["CreateFleet"] = "CreateFleet"
-    name: Text
-    image_name: ImageName | None = None
-    image_arn: Arn | None = None
-    instance_type: Text | None = None
-    fleet_type: Text | None = None
-    tags: Tags = Field(default_factory=dict)
-
-
-class UpdateFleetParams(_Tolerant):
-    """Every member is optional in the API; an image change shows as imageName/imageArn."""
-
-    operation: Literal["UpdateFleet"] = "UpdateFleet"
-    name: Text | None = None
-    image_name: ImageName | None = None
-    image_arn: Arn | None = None
-    instance_type: Text | None = None
-
-
-class TagResourceParams(_Tolerant):
-    operation: Literal["TagResource"] = "TagResource"
-    resource_arn: Arn
-    tags: Tags = Field(default_factory=dict)
-
-
-class UntagResourceParams(_Tolerant):
-    operation: Literal["UntagResource"] = "UntagResource"
-    resource_arn: Arn
-    tag_keys: StrTuple = ()
-
-
-class CreateImageServiceDetails(_Tolerant):
-    """``serviceEventDetails`` of the CreateImage service event (PascalCase on the wire).
-
-    ``ImageDisPlayName`` (AWS's spelling) matches ``image_display_name`` because keys are
-    compared ignoring case. ``image_state`` is PENDING: the event marks a build's start.
-    """
-
-    model_config = ConfigDict(defer_build=True, alias_generator=to_pascal)
-
-    operation: Literal["CreateImage"] = Field(default="CreateImage", alias="operation")
-    image_name: ImageName
-    image_state: Text | None = None
-    image_platform: Text | None = None
-    image_display_name: Text | None = None
-    image_description: Text | None = None
-    image_builder_supported: Flag = None
-    image_created_time: Annotated[datetime | None, BeforeValidator(to_datetime)] = None
-    public_base_image_released_date: Annotated[datetime | None, BeforeValidator(to_datetime)] = None
-
-
-OperationParams = Annotated[
-    UpdateImagePermissionsParams
-    | DeleteImagePermissionsParams
-    | CopyImageParams
-    | DeleteImageParams
-    | CreateUpdatedImageParams
-    | CreateImageBuilderParams
-    | CreateFleetParams
-    | UpdateFleetParams
-    | TagResourceParams
-    | UntagResourceParams
-    | CreateImageServiceDetails,
-    Field(discriminator="operation"),
-]
-
-API_CALL_PARAMS: dict[str, type[_Tolerant]] = {
-    model.model_fields["operation"].default: model
-    for model in (
-        UpdateImagePermissionsParams,
-        DeleteImagePermissionsParams,
-        CopyImageParams,
-        DeleteImageParams,
-        CreateUpdatedImageParams,
-        CreateImageBuilderParams,
-        CreateFleetParams,
-        UpdateFleetParams,
-        TagResourceParams,
-        UntagResourceParams,
-    )
-}
-SERVICE_EVENT_PARAMS: dict[str, type[_Tolerant]] = {"CreateImage": CreateImageServiceDetails}

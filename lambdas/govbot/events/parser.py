@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from govbot import routing
 from govbot.domain import ACCOUNT_ID_PATTERN, ImageRef
+from govbot.events import catalogue
 from govbot.events.coerce import (
     bounded_reason,
     clean_arn,
@@ -24,49 +24,26 @@ from govbot.events.coerce import (
     to_datetime,
 )
 from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
-from govbot.events.params import (
-    API_CALL_PARAMS,
-    REGION_PATTERN,
-    SERVICE_EVENT_PARAMS,
-    CopyImageParams,
-    CreateFleetParams,
-    CreateImageBuilderParams,
-    CreateImageServiceDetails,
-    CreateUpdatedImageParams,
-    DeleteImageParams,
-    DeleteImagePermissionsParams,
-    TagResourceParams,
-    UntagResourceParams,
-    UpdateFleetParams,
-    UpdateImagePermissionsParams,
-    _Tolerant,
-)
+from govbot.events.params import REGION_PATTERN
 
-# The routing constants are defined once (govbot.routing) for the rules and the parser.
-SOURCE = routing.SOURCE
-EVENT_SOURCE = routing.EVENT_SOURCE
-DETAIL_TYPE_API_CALL = routing.API_CALL
-DETAIL_TYPE_SERVICE_EVENT = routing.SERVICE_EVENT
-GOVERNED_API_CALLS: frozenset[str] = frozenset(routing.GOVERNED_API_CALLS)
-GOVERNED_SERVICE_EVENTS: frozenset[str] = frozenset(routing.GOVERNED_SERVICE_EVENTS)
-# Every routed event needs a params model, and every model a route: checked at import so
-# the deployed rules and the parser can never disagree about what is governed.
-if set(API_CALL_PARAMS) != GOVERNED_API_CALLS or set(SERVICE_EVENT_PARAMS) != (
-    GOVERNED_SERVICE_EVENTS
-):
-    raise ImportError(
-        "govbot.events params models and govbot.routing disagree on the governed events: "
-        f"{sorted(set(API_CALL_PARAMS) ^ GOVERNED_API_CALLS)}"
-        f"{sorted(set(SERVICE_EVENT_PARAMS) ^ GOVERNED_SERVICE_EVENTS)}"
-    )
+# The envelope constants are defined once, with the event catalogue.
+SOURCE = catalogue.SOURCE
+EVENT_SOURCE = catalogue.EVENT_SOURCE
+DETAIL_TYPE_API_CALL = catalogue.API_CALL
+DETAIL_TYPE_SERVICE_EVENT = catalogue.SERVICE_EVENT
 
 MAX_CONTEXT_CHARS = 128  # event name, source, account, region kept with a rejection
 
-# detail-type -> (our event type, CloudTrail eventType, governed names, params models)
-_KINDS: dict[str, tuple[EventType, str, dict[str, type[_Tolerant]]]] = {
-    DETAIL_TYPE_API_CALL: ("api_call", "AwsApiCall", API_CALL_PARAMS),
-    DETAIL_TYPE_SERVICE_EVENT: ("service_event", "AwsServiceEvent", SERVICE_EVENT_PARAMS),
+# detail-type -> (our event type, CloudTrail eventType)
+_KINDS: dict[str, tuple[EventType, str]] = {
+    DETAIL_TYPE_API_CALL: ("api_call", catalogue.spec.CLOUDTRAIL_TYPES["api_call"]),
+    DETAIL_TYPE_SERVICE_EVENT: ("service_event", catalogue.spec.CLOUDTRAIL_TYPES["service_event"]),
 }
+
+
+def _governed(kind: tuple[EventType, str]) -> dict[str, catalogue.EventSpec[Any]]:
+    """The registered specs of ``kind``'s delivery, by event name (read at each event)."""
+    return {spec.name: spec for spec in catalogue.event_specs(kind[0])}
 
 
 class _Reject(Exception):
@@ -241,7 +218,8 @@ def _parse(
     event_name = get_key(detail, "eventName")
     if not isinstance(event_name, str) or not event_name.strip():
         problems.append(f"detail.eventName must be an operation name, found {shorten(event_name)}")
-    governed = kind is not None and isinstance(event_name, str) and event_name in kind[2]
+    specs = _governed(kind) if kind is not None else {}
+    governed = isinstance(event_name, str) and event_name in specs
 
     account_id = _consistent(envelope, detail, "account", "recipientAccountId", problems)
     if account_id is not None:
@@ -286,13 +264,13 @@ def _parse(
         problems.insert(
             0,
             f"detail.eventName {shorten(event_name)} is not a governed {detail_type!r} "
-            f"operation; governed: {', '.join(sorted(kind[2]))}",
+            f"operation; governed: {', '.join(sorted(specs))}",
         )
     params = None
     if governed and kind is not None and isinstance(event_name, str):
-        container = "requestParameters" if kind[0] == "api_call" else "serviceEventDetails"
+        container = catalogue.spec.CONTAINERS[kind[0]]
         try:
-            params = kind[2][event_name].model_validate(get_key(detail, container))
+            params = specs[event_name].params.model_validate(get_key(detail, container))
         except ValidationError as exc:
             problems.extend(_describe(event_name, container, exc))
 
@@ -314,7 +292,7 @@ def _parse(
         account_id and region and event_time
     ):
         raise _Reject(["internal parser error: a valid event lacks a field"], context)
-    facts = _facts(params, account_id, region)
+    facts = _facts(specs[event_name].facts_of(params), account_id, region)
     return ParsedEvent(
         event_id=event_id,
         envelope_id=envelope_id,
@@ -386,43 +364,13 @@ def _image_from_arn(arn: str | None) -> ImageRef | None:
         return None  # a fleet, stack or builder ARN: not an image
 
 
-def _facts(params: _Tolerant, account_id: str, region: str) -> dict[str, Any]:
-    """Operation-specific fields of ``ParsedEvent`` derived from the typed params."""
-    name: str | None = None
-    ref: ImageRef | None = None
-    facts: dict[str, Any] = {}
-    match params:
-        case UpdateImagePermissionsParams():
-            name = params.name
-            facts["shared_account_id"] = params.shared_account_id
-            facts["permissions"] = params.image_permissions.to_permissions()
-        case DeleteImagePermissionsParams():
-            name = params.name
-            facts["shared_account_id"] = params.shared_account_id
-        case CopyImageParams():
-            name = facts["source_image_name"] = params.source_image_name
-            facts["destination_region"] = params.destination_region
-            facts["destination_image_name"] = params.destination_image_name
-        case DeleteImageParams():
-            name = params.name
-        case CreateUpdatedImageParams():
-            name = params.new_image_name
-            facts["source_image_name"] = params.existing_image_name
-            facts["tags"] = params.new_image_tags
-        case CreateImageBuilderParams() | CreateFleetParams() | UpdateFleetParams():
-            ref = _image_from_arn(params.image_arn)
-            name = None if ref else params.image_name
-        case TagResourceParams():
-            ref = _image_from_arn(params.resource_arn)
-            facts["tags"] = params.tags
-        case UntagResourceParams():
-            ref = _image_from_arn(params.resource_arn)
-            facts["tag_keys"] = params.tag_keys
-        case CreateImageServiceDetails():
-            name = params.image_name
-            facts["image_state"] = params.image_state
-    if ref is None and name is not None:
-        ref = ImageRef(account_id=account_id, region=region, name=name)
+def _facts(found: catalogue.Facts, account_id: str, region: str) -> dict[str, Any]:
+    """``ParsedEvent`` fields from an event's ``Facts``: the image named by ARN (when it is
+    an image's) or by name in the event's account and region, and the further fields."""
+    facts: dict[str, Any] = dict(found.fields)
+    ref = _image_from_arn(found.image_arn)
+    if ref is None and found.image_name is not None:
+        ref = ImageRef(account_id=account_id, region=region, name=found.image_name)
     if ref is not None:
         facts["image_name"] = ref.name
         facts["image_arn"] = ref.arn

@@ -1,9 +1,10 @@
 """Who made an image govbot did not make (for the report of a taken golden name).
 
 The ledger records every governed AppStream event with its actor. An image in a
-destination region was made by a ``CopyImage`` call (recorded under its *source* image,
-with the destination in the request) or built there (``CreateImage``/``CreateUpdatedImage``,
-recorded under the image itself). When neither is in the ledger the owner account is all
+destination region was made by a copy (an event whose spec says ``makes_image="copy"``:
+``CopyImage``, recorded under its *source* image, with the destination in the request) or
+made there (``makes_image="itself"``: ``CreateImage``, ``CreateUpdatedImage``, recorded
+under the image itself). When neither is in the ledger the owner account is all
 that is known.
 """
 
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from govbot.domain import ImageRef
+from govbot.events import EventSpec, event_spec
+from govbot.events.catalogue import MakesImage
 from govbot.events.coerce import get_key
 from govbot.ledger.records.events import EventRecord
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAKING_EVENTS = frozenset({"CopyImage", "CreateImage", "CreateUpdatedImage"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class Maker:
         return f"account {self.account_id} (no recorded call names who made it)"
 
 
+def _makes(record: EventRecord, how: MakesImage) -> EventSpec[Any] | None:
+    """``record``'s spec when its event made an image ``how`` (None otherwise)."""
+    spec = event_spec(record.event_name) if record.event_name else None
+    return spec if spec is not None and spec.makes_image == how else None
+
+
 def _request(record: EventRecord) -> dict[str, Any]:
     try:
         envelope = json.loads(record.raw)
@@ -48,11 +58,19 @@ def _request(record: EventRecord) -> dict[str, Any]:
 
 
 def _copied_to(record: EventRecord, image: ImageRef) -> bool:
-    """True when the recorded CopyImage call made ``image`` (region and name match)."""
-    params = _request(record)
-    region = get_key(params, "destinationRegion")
-    name = get_key(params, "destinationImageName")
-    return region == image.region and name == image.name
+    """True when the recorded copy made ``image``: the destination its spec's facts name
+    (``destination_region``, ``destination_image_name``) is the image's region and name."""
+    spec = _makes(record, "copy")
+    if spec is None:
+        return False
+    try:
+        facts = spec.facts_of(spec.params.model_validate(_request(record))).fields
+    except (ValidationError, TypeError):
+        return False
+    return (
+        facts.get("destination_region") == image.region
+        and facts.get("destination_image_name") == image.name
+    )
 
 
 def find_maker(image: ImageRef, own_events: Iterable[Any], source_events: Iterable[Any]) -> Maker:
@@ -63,14 +81,10 @@ def find_maker(image: ImageRef, own_events: Iterable[Any], source_events: Iterab
     """
     candidates: list[EventRecord] = []
     for record in own_events:
-        if isinstance(record, EventRecord) and record.event_name in MAKING_EVENTS - {"CopyImage"}:
+        if isinstance(record, EventRecord) and _makes(record, "itself"):
             candidates.append(record)
     for record in source_events:
-        if (
-            isinstance(record, EventRecord)
-            and record.event_name == "CopyImage"
-            and _copied_to(record, image)
-        ):
+        if isinstance(record, EventRecord) and _copied_to(record, image):
             candidates.append(record)
     found = [r for r in candidates if r.actor_arn and r.status != "rejected"]
     if not found:

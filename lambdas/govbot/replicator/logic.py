@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.domain import ImageRef, ImageSnapshot
-from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.state import CopyJob
@@ -33,7 +33,6 @@ from govbot.replicator.retention import apply_retention
 from govbot.replicator.run import Run
 
 log = logging.getLogger(__name__)
-TRIGGER_EVENTS = frozenset({"TagResource", "CreateUpdatedImage", "CreateImage"})
 
 EventStatus = Literal["processed", "ignored", "rejected"]
 
@@ -99,11 +98,14 @@ class Replicator:
         ref = parsed.image_ref
         if ref is None:
             return EventOutcome("ignored", parsed.event_id, "the event names no image")
-        if parsed.event_name in TRIGGER_EVENTS:
+        # What each event calls for is its EventSpec's ``replicator`` step (events/catalogue).
+        spec = event_spec(parsed.event_name)
+        step = spec.replicator if spec is not None else None
+        if step == "replicate":
             return EventOutcome("processed", parsed.event_id, self.replicate(ref))
-        if parsed.event_name == "CopyImage":
+        if step == "copied":
             return EventOutcome("processed", parsed.event_id, self._on_copy(parsed, ref))
-        if parsed.event_name == "DeleteImage":
+        if step == "deleted":
             return EventOutcome("processed", parsed.event_id, self.on_deleted(ref))
         return EventOutcome("ignored", parsed.event_id, f"{parsed.event_name} starts no copy")
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govbot.events import GOVERNED_API_CALLS, ParsedEvent, RejectedEvent, parse_event
+from govbot.events import ParsedEvent, RejectedEvent, event_names, parse_event
 from tests.unit.events.builders import ACCOUNTS, REGIONS, REQUESTS, api_call
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
@@ -85,7 +85,7 @@ def test_random_bytes(value: bytes) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from(sorted(GOVERNED_API_CALLS)),
+    st.sampled_from(sorted(event_names("api_call"))),
     st.sampled_from(["source", "detail-type", "detail", "id", "account", "region"]),
     json_values,
 )

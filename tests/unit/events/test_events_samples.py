@@ -6,8 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govbot.events import IgnoredEvent, ParsedEvent, envelope_for, parse_event
-from govbot.events.params import CreateImageServiceDetails
+from govbot.events import (
+    CreateImageServiceDetails,
+    IgnoredEvent,
+    ParsedEvent,
+    envelope_for,
+    parse_event,
+)
 
 SAMPLE_ACCOUNT = frozenset({"123456789012"})
 SAMPLE_REGION = frozenset({"us-east-1"})

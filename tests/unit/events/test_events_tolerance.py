@@ -10,15 +10,14 @@ import pytest
 from govbot import routing
 from govbot.domain import Permissions
 from govbot.events import (
-    GOVERNED_API_CALLS,
-    GOVERNED_SERVICE_EVENTS,
     CopyImageParams,
+    CreateImageServiceDetails,
     ParsedEvent,
     UpdateImagePermissionsParams,
     envelope_for,
+    event_names,
     parse_event,
 )
-from govbot.events.params import CreateImageServiceDetails
 from tests.unit.events.builders import (
     ACCOUNT,
     ACCOUNTS,
@@ -223,7 +222,7 @@ def test_envelope_for_wraps_a_record_like_eventbridge() -> None:
 
 def test_routing_patterns_name_exactly_the_events_the_parser_accepts() -> None:
     names = {n for p in routing.enforcer_patterns() for n in p["detail"]["eventName"]}
-    assert names == GOVERNED_API_CALLS | GOVERNED_SERVICE_EVENTS
+    assert names == routing.governed_event_names() == set(event_names())
     assert "CreateImage" in names
     assert "AssociateFleet" not in names
     assert len(names) == 11
