@@ -21,6 +21,7 @@ AGENT_ACTIONS: tuple[AgentAction, ...] = ("COMPUTER_VISION", "COMPUTER_INPUT", "
 PUBLIC_LAUNCH = "all"
 EXPORT_RULES = frozenset({"no_export", "exported_ami_launch_only_trusted"})
 COMPUTE_RULES = frozenset({"builder_agent_access", "compute_security_settings"})
+IMPORT_RULES = frozenset({"imported_image_trusted"})
 # Events about a way out: the enforcer reads an image's exits for these only (the drift
 # sweep reads them for every image), so other events cost no more calls.
 EXIT_EVENTS = frozenset(
@@ -38,7 +39,8 @@ EXIT_EVENTS = frozenset(
 
 def reads_exits(policy: Policy) -> bool:
     """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
-    return any(rule.type_name in EXPORT_RULES | COMPUTE_RULES for rule in policy.rules)
+    exits = EXPORT_RULES | COMPUTE_RULES | IMPORT_RULES
+    return any(rule.type_name in exits for rule in policy.rules)
 
 
 class ImageExport(BaseModel):

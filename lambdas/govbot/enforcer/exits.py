@@ -16,7 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from govbot.domain import ImageSnapshot, highest_severity
-from govbot.exit_facts import COMPUTE_RULES, EXPORT_RULES, ImageExport, reads_exits
+from govbot.exit_facts import (
+    COMPUTE_RULES,
+    EXPORT_RULES,
+    IMPORT_RULES,
+    ImageExport,
+    ImportSource,
+    reads_exits,
+)
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.gateways.appstream_exits import AppStreamExits
 from govbot.gateways.ec2 import Ec2Gateway, Ec2GatewayError
@@ -56,12 +63,17 @@ class ExitReader:
         policy: Policy,
         *,
         exports: Mapping[str, list[ImageExport]] | None = None,
+        imported: object | None = None,
     ) -> ImageSnapshot:
         """``image`` with the exit facts ``policy`` judges; ``exports`` are the account's
-        export tasks by image ARN when already listed (the sweep lists once per lane)."""
+        export tasks by image ARN when already listed (the sweep lists once per lane);
+        ``imported`` the CreateImportedImage request that made it (AppStream's image
+        shows no source: only the event tells it)."""
         types = {rule.type_name for rule in policy.rules}
         ref = image.ref
         update: dict[str, object] = {}
+        if types & IMPORT_RULES and imported is not None:
+            update["imported_from"] = self.import_source(ref.account_id, ref.region, imported)
         if types & EXPORT_RULES:
             listed = (
                 exports if exports is not None else self.export_tasks(ref.account_id, ref.region)
@@ -75,6 +87,17 @@ class ExitReader:
                 self.appstream.compute_on(ref.arn, ref.account_id, ref.region)
             )
         return image.model_copy(update=update) if update else image
+
+    def import_source(self, account: str, region: str, request: object) -> ImportSource:
+        """Where an import came from: the request's AMI (with its owner, read from EC2) or
+        WorkSpaces image, and role."""
+        ami_id = getattr(request, "source_ami_id", None)
+        return ImportSource(
+            source_ami_id=ami_id,
+            ami_owner=self.ec2.ami_owner(account, region, ami_id) if ami_id else None,
+            workspace_image_id=getattr(request, "workspace_image_id", None),
+            role_arn=getattr(request, "iam_role_arn", None),
+        )
 
     def export_tasks(self, account_id: str, region: str) -> dict[str, list[ImageExport]]:
         """The export tasks of ``account_id`` in ``region``, by image ARN."""

@@ -273,12 +273,12 @@ class Enforcer:
     ) -> EnforcementResult:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
         Also the deferred re-apply's step (``deferred.run_work``)."""
-        snapshot = fresh if fresh is not None else self._read(ref, event.event_name)
+        snapshot = fresh if fresh is not None else self._read(ref, event)
         result = self._once(
             event,
             lambda bundle: self._enforce(event, ref, bundle, attempt, snapshot, guess_announced),
         )
-        if fresh is None and snapshot is not None and snapshot.exports + snapshot.compute:
+        if fresh is None and snapshot is not None and (snapshot.exports or snapshot.compute):
             self._exit_remedies(result, snapshot)  # the sweep (fresh given) does its own
         return result
 
@@ -300,7 +300,7 @@ class Enforcer:
             now=deps.clock(),
         )
 
-    def _read(self, ref: ImageRef, event_name: str = "") -> ImageSnapshot | None:
+    def _read(self, ref: ImageRef, event: ParsedEvent | None = None) -> ImageSnapshot | None:
         """The image as the policy needs it: its share list, and its tags only when a rule
         or exemption selects by tag. The event named the image in its own account, so its
         ARN is known and DescribeImages is not needed. An event about a way out
@@ -308,9 +308,11 @@ class Enforcer:
         them; other events leave that to the drift sweep (their calls stay as they were)."""
         policy = self._deps.judge.policy()
         image = self._deps.appstream.describe_image(ref, listed=False, tags=reads_tags(policy))
-        exits = self._deps.exits if event_name in EXIT_EVENTS else None
-        if image is not None and exits is not None and reads_exits(policy):
-            image = exits().enrich(image, policy)  # exports, builders' settings
+        exits = self._deps.exits if event and event.event_name in EXIT_EVENTS else None
+        if image is not None and event is not None and exits is not None and reads_exits(policy):
+            # Exports, builders' settings, and an import's source (only its request says it).
+            imported = event.params if event.event_name == "CreateImportedImage" else None
+            image = exits().enrich(image, policy, imported=imported)
         return image
 
     def _enforce(
