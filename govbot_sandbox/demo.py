@@ -19,6 +19,7 @@ from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.slack_buttons import ACTION_GRANT_RESTORE
+from govbot_sandbox.demo_export import chapter_export_shared
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import BOT_PRINCIPAL, HUB_ACCOUNT, Sandbox
@@ -368,6 +369,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_inbound,
     chapter_simulate,
     chapter_reminder,
+    chapter_export_shared,
 ]
 
 

@@ -33,6 +33,7 @@ from govbot_sandbox import (
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
     moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
 )
+from govbot_sandbox.ec2_trail import ec2_image_trail
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied
@@ -145,6 +146,10 @@ class Sandbox:
         self.work_key_secret_arn = ""
         self._aws = mock_aws()
         self._appstream = mock_appstream(self.emulator)
+        # EC2 launch permissions of exported AMIs reach the buses like AppStream's calls.
+        self._ec2_trail = ec2_image_trail(
+            self.emulator.sink, self.emulator.context_for, lambda: self.emulator.backend.clock.now()
+        )
         self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
         self.emulator.sink.sinks.append(self._forward_to_hub)
         self._environ: dict[str, str] = {}
@@ -159,6 +164,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         self._aws.start()
         self._appstream.__enter__()
+        self._ec2_trail.__enter__()
         backend = self.emulator.backend
         backend.dispatch = self.crashes.wrap(backend.dispatch)  # type: ignore[method-assign]
         self._environ = self.handler_environment()
@@ -194,6 +200,7 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.dynamodb_faults.uninstall()
+        self._ec2_trail.__exit__(None, None, None)
         self._appstream.__exit__(None, None, None)
         self._aws.stop()
         wiring.configure()
@@ -264,6 +271,26 @@ class Sandbox:
             aws_access_key_id=access_key,
             aws_secret_access_key="sandbox",
         )
+
+    def ec2(self, region: str, *, user: str = "alice", account: str = HUB_ACCOUNT) -> Any:
+        """A boto3 EC2 client acting as ``user`` of ``account`` (moto's EC2 of that account,
+        where the emulator's exports put their AMIs)."""
+        access_key = f"AKIA{user.upper():0<8.8}{account}"[:20]
+        self.emulator.register_identity(
+            access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
+        )
+        client = boto3.client(
+            "ec2",
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key="sandbox",
+        )
+
+        def in_account(request: Any, **_: Any) -> None:
+            request.headers["x-moto-account-id"] = account
+
+        client.meta.events.register("before-sign.ec2", in_account)
+        return client
 
     @property
     def ledger(self) -> Ledger:

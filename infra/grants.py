@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from govbot import iam as declared
-from infra.permissions import grant_appstream, grant_star_only
+from infra.permissions import grant_appstream, grant_ec2_images, grant_star_only
 
 APPSTREAM_KINDS = frozenset({"image", "fleet", "image-builder"})
 # '*'-only actions: each in its own policy (construct id, why nothing narrower exists).
@@ -25,6 +25,21 @@ STAR_ONLY: Mapping[str, tuple[str, str]] = {
         "ListTagsPolicy",
         "appstream:ListTagsForResource lists no resource type in the Service "
         "Authorization Reference for AppStream 2.0, so it can only be granted on '*'.",
+    ),
+    "ec2:DescribeImages": (
+        "Ec2DescribeImagesPolicy",
+        "ec2:DescribeImages does not support resource-level permissions, so '*' is the only "
+        "Resource it accepts; it only reads (an import's source AMI owner).",
+    ),
+    "appstream:ListExportImageTasks": (
+        "ExportTasksListPolicy",
+        "AppStream's ListExportImageTasks names no resource type IAM can scope (export tasks "
+        "are addressed by id), so '*' is the only Resource; it only reads.",
+    ),
+    "appstream:GetExportImageTask": (
+        "ExportTaskGetPolicy",
+        "AppStream's GetExportImageTask addresses an export task by id, not by an ARN IAM "
+        "can scope, so '*' is the only Resource; it only reads.",
     ),
     "organizations:ListAccounts": (
         "OrganizationsPolicy",
@@ -67,6 +82,8 @@ def grant_declared(
     for kind, actions in needs_by_kind(function).items():
         if kind in APPSTREAM_KINDS:
             grant_appstream(role, actions, kind, regions)
+        elif kind == "ec2-image":
+            grant_ec2_images(role, actions, regions)
         elif kind == "*":
             for action in actions:
                 if action not in STAR_ONLY:

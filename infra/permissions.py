@@ -83,6 +83,34 @@ def grant_appstream(
         )
 
 
+_AMI_REASON = (
+    "Exported AMIs are created by the governed account's operators at any time and govbot "
+    "must read and remove the launch permissions of each; EC2 image ARNs carry no account, "
+    "so the ARN is pinned to partition, region and the image type with only the AMI id left "
+    "as a wildcard."
+)
+
+
+def grant_ec2_images(
+    role: iam.Role, actions: Sequence[str], regions: Sequence[str], *, agnostic: bool = False
+) -> None:
+    """Grant EC2 ``actions`` on ``arn:PARTITION:ec2:REGION::image/*`` (AMI ARNs carry no
+    account) for every governed region."""
+    stack = cdk.Stack.of(role)
+    stack_partition = cdk.Aws.PARTITION if agnostic else stack.partition
+    shown = _nag_token(stack_partition, "<AWS::Partition>")
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=list(actions),
+            resources=[f"arn:{stack_partition}:ec2:{region}::image/*" for region in regions],
+        )
+    )
+    for region in regions:
+        acknowledge(
+            role, f"AwsSolutions-IAM5[Resource::arn:{shown}:ec2:{region}::image/*]", _AMI_REASON
+        )
+
+
 def grant_star_only(
     scope: Construct, construct_id: str, role: iam.Role, actions: Sequence[str], reason: str
 ) -> iam.Policy:

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govbot.domain import Permissions
-from govbot_sandbox.emulator import fleets, images, lifecycle, tagging
+from govbot_sandbox.emulator import builders, exits, fleets, images, lifecycle, tagging
+from govbot_sandbox.emulator.amis import AmiStore, MotoAmis
 from govbot_sandbox.emulator.clock import Clock, SystemClock
 from govbot_sandbox.emulator.contract import (
     UNSUPPORTED_OPERATION,
@@ -47,7 +48,9 @@ READ_ONLY: dict[str, Handler] = {
     "DescribeImagePermissions": images.describe_image_permissions,
     "ListTagsForResource": tagging.list_tags_for_resource,
     "DescribeFleets": fleets.describe_fleets,
-    "DescribeImageBuilders": fleets.describe_image_builders,
+    "DescribeImageBuilders": builders.describe_image_builders,
+    "GetExportImageTask": exits.get_export_image_task,
+    "ListExportImageTasks": exits.list_export_image_tasks,
 }
 MUTATING: dict[str, Handler] = {
     "UpdateImagePermissions": images.update_image_permissions,
@@ -62,7 +65,13 @@ MUTATING: dict[str, Handler] = {
     "StartFleet": fleets.start_fleet,
     "StopFleet": fleets.stop_fleet,
     "DeleteFleet": fleets.delete_fleet,
-    "CreateImageBuilder": fleets.create_image_builder,
+    "CreateImageBuilder": builders.create_image_builder,
+    "UpdateImageBuilder": builders.update_image_builder,
+    "StartImageBuilder": builders.start_image_builder,
+    "StopImageBuilder": builders.stop_image_builder,
+    "CreateImageBuilderStreamingURL": builders.create_image_builder_streaming_url,
+    "CreateExportImageTask": exits.create_export_image_task,
+    "CreateImportedImage": exits.create_imported_image,
 }
 
 
@@ -79,6 +88,9 @@ class AppStreamBackend:
     settings:
         Durations and quotas (``copy_duration_seconds``, ``build_duration_seconds``,
         ``max_concurrent_copies``, ``max_shared_accounts``...); mutable on ``.settings``.
+    amis:
+        The EC2 AMIs exports make and imports read; default ``MotoAmis`` (moto's EC2 of
+        the caller's account and region).
 
     Examples
     --------
@@ -96,8 +108,10 @@ class AppStreamBackend:
         clock: Clock | None = None,
         event_sink: EventSink | None = None,
         settings: Settings | None = None,
+        amis: AmiStore | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.amis: AmiStore = amis if amis is not None else MotoAmis()
         self.event_sink: EventSink | None = event_sink
         self.settings = settings or Settings()
         self.world = World()
@@ -168,10 +182,14 @@ class AppStreamBackend:
         )
 
     def _settle(self, now: datetime) -> int:
-        return lifecycle.settle(self.world, now) + fleets.settle(self.world, now)
+        return (
+            lifecycle.settle(self.world, now)
+            + fleets.settle(self.world, now)
+            + exits.settle_exports(self.world, self.amis, now)
+        )
 
     def _env(self, ctx: CallContext, now: datetime) -> OpEnv:
-        return OpEnv(self.world, self.settings, now, ctx, self._copy_failures)
+        return OpEnv(self.world, self.settings, now, ctx, self._copy_failures, self.amis)
 
     def _emit(self, event: dict[str, Any]) -> None:
         sink = self.event_sink

@@ -19,6 +19,9 @@ from govbot_sandbox.emulator.contract import CallContext
 from govbot_sandbox.emulator.state import ImageRecord
 from govbot_sandbox.emulator.validation import operation_model
 
+# What CloudTrail writes in place of a value the model marks sensitive (a streaming URL).
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
 # English names fixed here so the Java-style dates never depend on the process locale.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -42,11 +45,14 @@ def lower_camel(name: str) -> str:
 
 def to_cloudtrail(value: Any, shape: Shape | None) -> Any:
     """Convert an API structure to CloudTrail's JSON: lowerCamel member names, map keys
-    (tag keys: user data) kept as they are, timestamps as ISO strings."""
+    (tag keys: user data) kept as they are, timestamps as ISO strings, sensitive values
+    hidden."""
     if isinstance(value, datetime):
         return iso_z(value)
     if shape is None:
         return value
+    if shape.metadata.get("sensitive"):
+        return HIDDEN
     if shape.type_name == "structure" and isinstance(value, dict):
         members = shape.members  # type: ignore[attr-defined]
         return {lower_camel(k): to_cloudtrail(v, members.get(k)) for k, v in value.items()}

@@ -27,9 +27,11 @@ from govbot_sandbox.emulator.state import (
     resource_arn,
 )
 from govbot_sandbox.emulator.tagging import check_tags
-from govbot_sandbox.emulator.views import builder_view, fleet_view
+from govbot_sandbox.emulator.views import fleet_view
 
 Use = Literal["fleet", "image_builder"]
+MIN_ROOT_VOLUME_GB = 1
+MAX_ROOT_VOLUME_GB = 500
 
 
 def resolve_image_for_use(env: OpEnv, params: dict[str, Any], use: Use, op: str) -> ImageRecord:
@@ -150,6 +152,8 @@ def create_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
         stream_view=params.get("StreamView", "APP"),
         enable_default_internet_access=bool(params.get("EnableDefaultInternetAccess")),
         tags=dict(tags),
+        disable_imdsv1=params.get("DisableIMDSV1"),
+        root_volume_gb=root_volume_size(params, op),
     )
     for key, attr in (
         ("MaxUserDurationInSeconds", "max_user_duration"),
@@ -193,6 +197,10 @@ def update_fleet(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     ):
         if params.get(key) is not None:
             setattr(fleet, attr, params[key])
+    if params.get("DisableIMDSV1") is not None:
+        fleet.disable_imdsv1 = params["DisableIMDSV1"]
+    if params.get("RootVolumeConfig") is not None:
+        fleet.root_volume_gb = root_volume_size(params, op)
     return {"Fleet": fleet_view(fleet)}
 
 
@@ -230,7 +238,7 @@ def describe_fleets(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     """DescribeFleets: the caller's fleets in the region, by Names, paged."""
     ctx = env.ctx
     names = params.get("Names")
-    fleets = _callers(env.world.fleets.values(), ctx, names, "DescribeFleets", "fleet")
+    fleets = owned_records(env.world.fleets.values(), ctx, names, "DescribeFleets", "fleet")
     bound = fingerprint("DescribeFleets", ctx.account_id, ctx.region, names)
     page, token = paginate(
         fleets, params.get("NextToken"), env.settings.fleets_page_size, bound, "DescribeFleets"
@@ -241,61 +249,30 @@ def describe_fleets(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def create_image_builder(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
-    """CreateImageBuilder: a PENDING builder (RUNNING after ``builder_start_seconds``) on an
-    image the caller may build from."""
-    ctx, op = env.ctx, "CreateImageBuilder"
-    arn = resource_arn(ctx.region, ctx.account_id, "image-builder", params["Name"])
-    if arn in env.world.builders:
+def root_volume_size(params: dict[str, Any], op: str) -> int | None:
+    """``RootVolumeConfig.VolumeSizeInGb`` (the model has no range; AppStream's minimum is
+    the image's own volume, 200 GB at most is documented)."""
+    size = (params.get("RootVolumeConfig") or {}).get("VolumeSizeInGb")
+    if size is not None and not MIN_ROOT_VOLUME_GB <= size <= MAX_ROOT_VOLUME_GB:
         raise AppStreamError(
-            RESOURCE_ALREADY_EXISTS, f"{op}: image builder {params['Name']!r} exists"
+            INVALID_PARAMETER_COMBINATION,
+            f"{op}: RootVolumeConfig.VolumeSizeInGb must be {MIN_ROOT_VOLUME_GB}-"
+            f"{MAX_ROOT_VOLUME_GB}, got {size}",
         )
-    image = resolve_image_for_use(env, params, "image_builder", op)
-    tags = params.get("Tags") or {}
-    check_tags(tags, env.settings.max_tags, op)
-    builder = BuilderRecord(
-        name=params["Name"],
-        region=ctx.region,
-        account=ctx.account_id,
-        image_arn=image.arn,
-        instance_type=params["InstanceType"],
-        state="PENDING",
-        created_time=env.now,
-        platform=image.platform,
-        display_name=params.get("DisplayName"),
-        description=params.get("Description"),
-        enable_default_internet_access=bool(params.get("EnableDefaultInternetAccess")),
-        tags=dict(tags),
-        ready_at=env.now + timedelta(seconds=env.settings.builder_start_seconds),
-    )
-    env.world.builders[arn] = builder
-    return {"ImageBuilder": builder_view(builder)}
-
-
-def describe_image_builders(env: OpEnv, params: dict[str, Any]) -> dict[str, Any]:
-    """DescribeImageBuilders: the caller's builders in the region, by Names, paged."""
-    ctx = env.ctx
-    names = params.get("Names")
-    builders = _callers(
-        env.world.builders.values(), ctx, names, "DescribeImageBuilders", "image builder"
-    )
-    size = params.get("MaxResults") or 25
-    bound = fingerprint("DescribeImageBuilders", ctx.account_id, ctx.region, names)
-    page, token = paginate(builders, params.get("NextToken"), size, bound, "DescribeImageBuilders")
-    out: dict[str, Any] = {"ImageBuilders": [builder_view(b) for b in page]}
-    if token:
-        out["NextToken"] = token
-    return out
+    return int(size) if size is not None else None
 
 
 def settle(world: World, now: datetime) -> int:
-    """Finish fleet starts (STARTING -> RUNNING) and builder launches (PENDING -> RUNNING)
-    whose time has come; return how many changed."""
+    """Finish fleet starts (STARTING -> RUNNING) and builder starts and stops (to their
+    ``settles_to`` state) whose time has come; return how many changed."""
     changed = 0
-    records: list[FleetRecord | BuilderRecord] = [*world.fleets.values(), *world.builders.values()]
-    for record in records:
-        if record.ready_at is not None and record.ready_at <= now:
-            record.state, record.ready_at = "RUNNING", None
+    for fleet in world.fleets.values():
+        if fleet.ready_at is not None and fleet.ready_at <= now:
+            fleet.state, fleet.ready_at = "RUNNING", None
+            changed += 1
+    for builder in world.builders.values():
+        if builder.ready_at is not None and builder.ready_at <= now:
+            builder.state, builder.ready_at = builder.settles_to, None
             changed += 1
     return changed
 
@@ -303,7 +280,7 @@ def settle(world: World, now: datetime) -> int:
 _R = TypeVar("_R", FleetRecord, BuilderRecord)
 
 
-def _callers(
+def owned_records(
     records: Iterable[_R], ctx: CallContext, names: list[str] | None, op: str, label: str
 ) -> list[_R]:
     """The caller's records in its region, by name; every asked-for name must exist."""

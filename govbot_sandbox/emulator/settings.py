@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from govbot_sandbox.emulator.amis import AmiStore
 from govbot_sandbox.emulator.contract import CallContext
 from govbot_sandbox.emulator.state import ImageRecord, World
 
@@ -31,6 +32,11 @@ class Settings:
     fleets_page_size: int = 25
     fleet_start_seconds: float = 60.0
     builder_start_seconds: float = 120.0
+    builder_stop_seconds: float = 60.0
+    export_duration_seconds: float = 900.0
+    import_duration_seconds: float = 1800.0
+    max_concurrent_exports: int = 2
+    streaming_url_default_seconds: int = 3600
 
 
 @dataclass
@@ -42,6 +48,8 @@ class OpEnv:
     now: datetime
     ctx: CallContext
     copy_failures: dict[str, deque[str]] = field(default_factory=dict)
+    # EC2's AMIs (exports make them, imports read them); None only in bare unit setups.
+    amis: AmiStore | None = None
 
     def is_copying(self, image: ImageRecord) -> bool:
         """True when ``image`` is the source of an in-flight copy and that is displayed."""

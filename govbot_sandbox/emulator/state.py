@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from govbot.domain import Permissions
 from govbot_sandbox.emulator.contract import RESOURCE_NOT_FOUND, AppStreamError
@@ -70,6 +71,10 @@ class ImageRecord:
     fail_code: str = "IMAGE_COPY_FAILURE"
     copy_source_arn: str | None = None
     update_source_arn: str | None = None
+    # CreateImportedImage: where the image came from (an EC2 AMI or a WorkSpaces image).
+    source_ami_id: str | None = None
+    workspace_image_id: str | None = None
+    image_type: str = "CUSTOM"
 
     @property
     def arn(self) -> str:
@@ -108,6 +113,8 @@ class FleetRecord:
     in_use: int = 0
     tags: dict[str, str] = field(default_factory=dict)
     ready_at: datetime | None = None  # when a STARTING fleet becomes RUNNING
+    disable_imdsv1: bool | None = None
+    root_volume_gb: int | None = None
 
     @property
     def arn(self) -> str:
@@ -131,10 +138,38 @@ class BuilderRecord:
     enable_default_internet_access: bool = False
     tags: dict[str, str] = field(default_factory=dict)
     ready_at: datetime | None = None
+    iam_role_arn: str | None = None
+    disable_imdsv1: bool | None = None
+    root_volume_gb: int | None = None
+    # ImageBuilderAgentAccessConfig as the API shows it (PascalCase), None when unset.
+    agent_access: dict[str, Any] | None = None
+    # The state the builder settles into at ``ready_at`` (RUNNING after a start, STOPPED
+    # after a stop).
+    settles_to: str = "RUNNING"
 
     @property
     def arn(self) -> str:
         return resource_arn(self.region, self.account, "image-builder", self.name)
+
+
+@dataclass
+class ExportTaskRecord:
+    """One CreateExportImageTask: EXPORTING until ``ready_at``, then COMPLETED (with the
+    AMI it made) or FAILED (with ``error``)."""
+
+    task_id: str
+    account: str
+    region: str
+    image_arn: str
+    ami_name: str
+    created: datetime
+    role_arn: str
+    ami_description: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    state: str = "EXPORTING"
+    ami_id: str | None = None
+    error: tuple[str, str] | None = None
+    ready_at: datetime | None = None
 
 
 @dataclass
@@ -144,6 +179,7 @@ class World:
     images: dict[str, ImageRecord] = field(default_factory=dict)
     fleets: dict[str, FleetRecord] = field(default_factory=dict)
     builders: dict[str, BuilderRecord] = field(default_factory=dict)
+    export_tasks: dict[str, ExportTaskRecord] = field(default_factory=dict)
     seeded_regions: set[str] = field(default_factory=set)
 
     def ensure_region(self, region: str) -> None:

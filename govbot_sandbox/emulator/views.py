@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from govbot_sandbox.emulator.state import AGENT_VERSION, BuilderRecord, FleetRecord, ImageRecord
@@ -43,7 +44,7 @@ def image_view(image: ImageRecord, viewer: str, *, copying: bool = False) -> dic
     elif image.owner == viewer:
         view["Visibility"] = "PRIVATE"
         view["ImageSharedWithOthers"] = "TRUE" if image.shares else "FALSE"
-        view["ImageType"] = "CUSTOM"
+        view["ImageType"] = image.image_type
     else:
         grant = image.shares[viewer]
         view["Visibility"] = "SHARED"
@@ -51,7 +52,7 @@ def image_view(image: ImageRecord, viewer: str, *, copying: bool = False) -> dic
             "allowFleet": grant.allow_fleet,
             "allowImageBuilder": grant.allow_image_builder,
         }
-        view["ImageType"] = "CUSTOM"
+        view["ImageType"] = image.image_type
     return view
 
 
@@ -86,7 +87,15 @@ def fleet_view(fleet: FleetRecord) -> dict[str, Any]:
     }
     if fleet.description:
         view["Description"] = fleet.description
+    _security_settings(view, fleet.disable_imdsv1, fleet.root_volume_gb)
     return view
+
+
+def _security_settings(view: dict[str, Any], imdsv1_off: bool | None, volume: int | None) -> None:
+    if imdsv1_off is not None:
+        view["DisableIMDSV1"] = imdsv1_off
+    if volume is not None:
+        view["RootVolumeConfig"] = {"VolumeSizeInGb": volume}
 
 
 def builder_view(builder: BuilderRecord) -> dict[str, Any]:
@@ -107,4 +116,9 @@ def builder_view(builder: BuilderRecord) -> dict[str, Any]:
     }
     if builder.description:
         view["Description"] = builder.description
+    if builder.iam_role_arn:
+        view["IamRoleArn"] = builder.iam_role_arn
+    if builder.agent_access is not None:
+        view["AgentAccessConfig"] = copy.deepcopy(builder.agent_access)
+    _security_settings(view, builder.disable_imdsv1, builder.root_volume_gb)
     return view

@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.grants import APPSTREAM_KINDS, STAR_ONLY, needs_by_kind
-from infra.permissions import grant_appstream, grant_star_only
+from infra.permissions import grant_appstream, grant_ec2_images, grant_star_only
 
 IAM_ROLE_NAME_MAX = 64
 # The hub functions that act in spoke accounts, by the suffix of their fixed role name.
@@ -24,14 +24,17 @@ HUB_FUNCTIONS_IN_SPOKES: tuple[str, ...] = ("enforcer", "replicator")
 
 
 def remediation_needs() -> dict[str, list[str]]:
-    """AppStream kind -> actions the hub functions call in a spoke (enforcer + replicator,
-    from their declared calls), ``*`` for the AppStream actions with no resource type."""
+    """Resource kind -> actions the hub functions call in a spoke (enforcer + replicator,
+    from their declared calls): AppStream kinds, ``ec2-image``, and ``*`` for the actions
+    with no resource type."""
     needs: dict[str, set[str]] = {}
     for function in HUB_FUNCTIONS_IN_SPOKES:
         for kind, actions in needs_by_kind(function).items():
-            appstream = {a for a in actions if a.startswith("appstream:")}
-            if appstream and (kind in APPSTREAM_KINDS or kind == "*"):
-                needs.setdefault(kind, set()).update(appstream)
+            # What the hub does with a spoke's credentials: AppStream, and EC2 on the
+            # AMIs exported from its images (the enforcer's ways-out rules).
+            acting = {a for a in actions if a.startswith(("appstream:", "ec2:"))}
+            if acting and (kind in APPSTREAM_KINDS or kind in ("*", "ec2-image")):
+                needs.setdefault(kind, set()).update(acting)
     return {kind: sorted(actions) for kind, actions in sorted(needs.items())}
 
 
@@ -121,5 +124,7 @@ class RemediationRole(Construct):
                 for action in actions:
                     construct_id, reason = STAR_ONLY[action]
                     grant_star_only(self, construct_id, self.role, [action], reason)
+            elif kind == "ec2-image":
+                grant_ec2_images(self.role, actions, regions, agnostic=True)
             else:
                 grant_appstream(self.role, actions, kind, regions, agnostic=True)

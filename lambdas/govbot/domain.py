@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbot.exit_facts import ComputeSettings, ImageExport, ImportSource
+
 IMAGE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 
@@ -170,6 +172,11 @@ class ImageSnapshot(BaseModel):
     state_change_reason: str | None = None
     viewer_account_id: str | None = None
     used_by: tuple[ImageUse, ...] = ()
+    # Ways out and in (govbot.exit_facts): exports to AMIs, the import source, and the
+    # settings of the owner's builders and fleets made from the image. Empty unless read.
+    exports: tuple[ImageExport, ...] = ()
+    imported_from: ImportSource | None = None
+    compute: tuple[ComputeSettings, ...] = ()
 
     def permissions_of(self, account_id: str) -> Permissions:
         """The permissions granted to ``account_id`` (empty when not shared with it)."""

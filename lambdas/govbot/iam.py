@@ -25,6 +25,7 @@ RESOURCE_KINDS: Final = frozenset(
         "image",  # appstream image/* of the governed regions (own account)
         "fleet",
         "image-builder",
+        "ec2-image",  # EC2 AMIs (exported images) of the governed regions: image/*
         "ledger",  # the ledger table and its indexes
         "ledger-stream",  # the ledger table's stream
         "policy-parameter",  # the SSM policy parameter
@@ -77,6 +78,8 @@ def declared() -> Mapping[str, Need]:
 
 def _load_gateways() -> None:
     import govbot.gateways.appstream
+    import govbot.gateways.appstream_exits
+    import govbot.gateways.ec2
     import govbot.gateways.organizations
     import govbot.gateways.secrets
     import govbot.gateways.sqs
@@ -101,6 +104,13 @@ FUNCTION_CALLS: Final[Mapping[str, frozenset[str]]] = {
             "appstream:DescribeImageBuilders",
             "appstream:ListTagsForResource",
             "organizations:ListAccounts",
+            # Ways out (exports to AMIs, builders' agents): read, and removed in enforce mode.
+            "appstream:ListExportImageTasks",
+            "appstream:GetExportImageTask",
+            "appstream:UpdateImageBuilder",
+            "ec2:DescribeImages",
+            "ec2:DescribeImageAttribute",
+            "ec2:ModifyImageAttribute",
             "sts:AssumeRole",
             "secretsmanager:GetSecretValue",  # the work-signing key (signed button work)
             "dynamodb:UpdateItem",  # the event's final state (commit)

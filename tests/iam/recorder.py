@@ -91,6 +91,11 @@ def resources(service: str, operation: str, params: dict[str, Any], region: str,
             if params.get("IndexName"):
                 arn += f"/index/{params['IndexName']}"
             yield operation, arn
+    elif service == "ec2":
+        if operation == "DescribeImages":
+            yield operation, "*"  # no resource-level permissions
+        else:  # AMI ARNs carry no account
+            yield operation, f"arn:aws:ec2:{region}::image/{params.get('ImageId', '*')}"
     elif service == "secretsmanager":
         yield operation, params["SecretId"]
     elif service == "ssm":

@@ -41,6 +41,7 @@ SCENARIOS = (
     "tests/e2e/test_e2e_golden.py",
     "tests/e2e/test_e2e_slack.py",
     "tests/e2e/test_e2e_inbound.py",
+    "tests/e2e/test_e2e_exits.py",
     "tests/integration/handlers",
 )
 TABLE = "govbot-ledger"  # the sandbox's table name

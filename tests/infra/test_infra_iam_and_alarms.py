@@ -11,7 +11,10 @@ pytestmark = pytest.mark.xdist_group("infra")
 # Actions the Service Authorization Reference lists without any resource type.
 STAR_ONLY = {"appstream:ListTagsForResource", "organizations:ListAccounts",
              "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-             "dynamodb:ListStreams"}  # fmt: skip
+             "dynamodb:ListStreams",
+             # Exits: EC2 Describe* has no resource-level support; export tasks have no ARN.
+             "ec2:DescribeImages", "appstream:ListExportImageTasks",
+             "appstream:GetExportImageTask"}  # fmt: skip
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -88,17 +91,22 @@ def test_enforcer_appstream_grants_are_scoped_to_image_arns(hub) -> None:
         "appstream:ListTagsForResource",
         "appstream:DescribeFleets",
         "appstream:DescribeImageBuilders",
+        "appstream:UpdateImageBuilder",
+        "appstream:ListExportImageTasks",
+        "appstream:GetExportImageTask",
     }
     kinds = {
         "appstream:DescribeFleets": "fleet",
         "appstream:DescribeImageBuilders": "image-builder",
+        "appstream:UpdateImageBuilder": "image-builder",
+    }
+    star = {
+        "appstream:ListTagsForResource",
+        "appstream:ListExportImageTasks",
+        "appstream:GetExportImageTask",
     }
     for action, resources in appstream.items():
-        expected = (
-            {"*"}
-            if action == "appstream:ListTagsForResource"
-            else _image_arns(kinds.get(action, "image"))
-        )
+        expected = {"*"} if action in star else _image_arns(kinds.get(action, "image"))
         assert resources == expected, action
     assert grants["organizations:ListAccounts"] == {"*"}
     assert grants["ssm:GetParameter"] == {

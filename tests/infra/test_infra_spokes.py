@@ -25,6 +25,7 @@ from infra.constructs.forwarding import (
 )
 from infra.constructs.hub_bus_policy import spoke_statement
 from infra.constructs.remediation_role import hub_function_role_name, remediation_image_actions
+from infra.grants import STAR_ONLY
 from infra.spoke_stack import plan_forwarders
 from tests.conftest import REPO_ROOT
 
@@ -336,12 +337,19 @@ def test_spoke_role_acts_only_on_its_own_images_and_fleets_in_governed_regions(s
         for statement in _flat(spokes.statements(name)):
             actions = set(_as_list(statement["Action"]))
             resources = _as_list(statement["Resource"])
-            if actions == {"appstream:ListTagsForResource"}:
+            if len(actions) == 1 and actions <= set(STAR_ONLY):  # one '*' policy per action
                 assert resources == ["*"]
+                continue
+            if actions == {"ec2:DescribeImageAttribute", "ec2:ModifyImageAttribute"}:  # AMIs
+                assert sorted(resources) == sorted(
+                    f"arn:aws:ec2:{region}::image/*" for region in REGIONS
+                )
                 continue
             kind = {
                 frozenset({"appstream:DescribeFleets"}): "fleet",
-                frozenset({"appstream:DescribeImageBuilders"}): "image-builder",
+                frozenset(
+                    {"appstream:DescribeImageBuilders", "appstream:UpdateImageBuilder"}
+                ): "image-builder",
             }.get(frozenset(actions), "image")
             assert sorted(resources) == sorted(
                 f"arn:aws:appstream:{region}:{account}:{kind}/*" for region in REGIONS

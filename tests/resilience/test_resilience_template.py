@@ -34,6 +34,9 @@ STAR_ONLY = {
     "xray:PutTraceSegments": "X-Ray defines no resource types",
     "xray:PutTelemetryRecords": "X-Ray defines no resource types",
     "dynamodb:ListStreams": "ListStreams has no resource type",
+    "ec2:DescribeImages": "EC2 Describe* actions support no resource-level permissions",
+    "appstream:ListExportImageTasks": "export tasks are named by id, not by a scopable ARN",
+    "appstream:GetExportImageTask": "export tasks are named by id, not by a scopable ARN",
 }
 SOURCE_KEYS = ("aws:SourceArn", "aws:SourceAccount", "kms:EncryptionContext:aws:logs:arn")
 

@@ -17,13 +17,16 @@ from govbot.cli.render import evaluation_json, evaluation_lines, permissions_tex
 from govbot.cli.scope import (
     ScopeReadFailed,
     add_scope_arguments,
+    read_exits,
     read_images,
     read_inbound,
     read_scope,
 )
 from govbot.cli.tables import table
 from govbot.domain import ImageSnapshot
+from govbot.exit_facts import ImageExport
 from govbot.policy import Evaluation
+from govbot.policy.rules.exports import launch_removals
 
 CheckFailed = ScopeReadFailed  # the name other modules and tests know
 
@@ -54,7 +57,9 @@ def _used_by(image: ImageSnapshot) -> str:
     return f"shared with {image.viewer_account_id}; used by: {uses or 'nothing'}"
 
 
-def _row(evaluation: Evaluation, used_by: str | None = None) -> tuple[str, ...]:
+def _row(
+    evaluation: Evaluation, used_by: str | None = None, exports: tuple[ImageExport, ...] = ()
+) -> tuple[str, ...]:
     ref_parts = evaluation.image_arn.split(":")
     violations = evaluation.violations()
     outcome = "violation" if violations else ("exempted" if evaluation.exempted() else "compliant")
@@ -69,7 +74,13 @@ def _row(evaluation: Evaluation, used_by: str | None = None) -> tuple[str, ...]:
         outcome,
         ",".join(evaluation.rule_ids()),
         used_by or shares or "nobody",
-        "; ".join(f"{c.account_id} -{','.join(sorted(c.revoked))}" for c in changes),
+        "; ".join(
+            [f"{c.account_id} -{','.join(sorted(c.revoked))}" for c in changes]
+            + [
+                f"{ami} -launch {','.join(accounts)}"
+                for ami, accounts in launch_removals(evaluation, exports).items()
+            ]
+        ),
     )
 
 
@@ -77,12 +88,15 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
     """Read the images, evaluate each, print the verdicts; exit 1 on any violation."""
     image_name = parse_image_name(args.image) if args.image else None
     scope = read_scope(args, deps)
-    images = read_images(args, scope, deps, output.err, image_name=image_name)
+    images = read_exits(
+        args, scope, deps, read_images(args, scope, deps, output.err, image_name=image_name)
+    )
     inbound: list[ImageSnapshot] = []
     if image_name is None and any(rule.reads_uses for rule in scope.policy.rules):
         inbound = read_inbound(args, scope, deps, output.err)
     inputs = scope.judge()  # read once: one consistent view for every image
     evaluations = [inputs.evaluate(image) for image in (*images, *inbound)]
+    exports = {i.ref.arn: i.exports for i in images}
     used_by = {(i.ref.arn, i.viewer_account_id): _used_by(i) for i in inbound}
     viewers = [i.viewer_account_id for i in images] + [i.viewer_account_id for i in inbound]
     violations = sum(len(e.violations()) for e in evaluations)
@@ -118,7 +132,10 @@ def run_check(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
             table(
                 output.out,
                 ("IMAGE", "ACCOUNT", "REGION", "VERDICT", "RULES", "SHARED WITH", "ENFORCE WOULD"),
-                [_row(e, used_by.get((e.image_arn, viewer))) for e, viewer in pairs],
+                [
+                    _row(e, used_by.get((e.image_arn, viewer)), exports.get(e.image_arn, ()))
+                    for e, viewer in pairs
+                ],
                 style_column=3,
             )
             for evaluation in failing:

@@ -73,6 +73,22 @@ def default_appstream(endpoint_url: str | None) -> ImageReader:
     return AppStreamGateway(wiring.session(), endpoint_url=endpoint_url)
 
 
+def default_exits(reader: Any) -> Any:
+    """An ``ExitReader`` over an ``AppStreamGateway`` reader (its credentials per account,
+    EC2 for exported AMIs); None for any other reader (no exit facts)."""
+    from govbot.enforcer.exits import ExitReader
+    from govbot.gateways.appstream import AppStreamGateway
+    from govbot.gateways.appstream_exits import AppStreamExits
+    from govbot.gateways.ec2 import Ec2Gateway
+
+    if not isinstance(reader, AppStreamGateway):
+        return None
+    return ExitReader(
+        AppStreamExits(reader),
+        Ec2Gateway(lambda account, region: reader.service_client("ec2", account, region)),
+    )
+
+
 def default_appstream_as(
     endpoint_url: str | None, profile: str | None, role_arn_for: Callable[[str], str | None]
 ) -> ImageReader:
@@ -140,6 +156,8 @@ class CliDeps:
         default_appstream_as
     )
     org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
+    # Exports to AMIs and builders' settings, read when a rule judges them (None: not read).
+    exits: Callable[[Any], Any] = default_exits
     now: Callable[[], datetime] = field(default=utcnow)
     # (region, endpoint_url) -> read(secret name or ARN) -> its string (govbot slack check)
     secret_reader: Callable[[str | None, str | None], Callable[[str], str]] = field(

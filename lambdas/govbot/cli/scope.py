@@ -181,6 +181,31 @@ def _new_reader(args: argparse.Namespace, scope: Scope, deps: CliDeps) -> Any:
     return deps.appstream_as(args.endpoint_url, args.profile, role_arn_for)
 
 
+def read_exits(
+    args: argparse.Namespace, scope: Scope, deps: CliDeps, images: list[ImageSnapshot]
+) -> list[ImageSnapshot]:
+    """``images`` with their exit facts (exports and their AMIs' launch permissions,
+    builders' and fleets' settings) when a rule of the policy judges them, read-only."""
+    from govbot.enforcer.exits import reads_exits
+
+    exits = deps.exits(_reader(args, scope, deps)) if reads_exits(scope.policy) else None
+    if exits is None:
+        return images
+    listed: dict[tuple[str, str], Any] = {}
+    enriched = []
+    for image in images:
+        place = (image.ref.account_id, image.ref.region)
+        try:
+            if place not in listed:
+                listed[place] = exits.export_tasks(*place)
+            enriched.append(exits.enrich(image, scope.policy, exports=listed[place]))
+        except Exception as exc:  # gateway errors and botocore transport failures alike
+            raise ScopeReadFailed(
+                f"cannot read the exports and builders of {image.ref.arn}: {exc}"
+            ) from None
+    return enriched
+
+
 def read_images(
     args: argparse.Namespace,
     scope: Scope,

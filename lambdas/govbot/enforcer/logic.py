@@ -51,6 +51,7 @@ from govbot.enforcer.takeaway import (
 )
 from govbot.enforcer.work import work_envelope
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
+from govbot.exit_facts import EXIT_EVENTS, reads_exits
 from govbot.gateways.appstream import TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
@@ -300,27 +301,56 @@ class Enforcer:
         """Read the image (unless ``fresh`` is given), then enforce: see :meth:`_once`.
         Also the deferred re-apply's step (``deferred.run_work``)."""
         deps = self._deps
-        snapshot = fresh if fresh is not None else self._read(ref)
+        snapshot = fresh if fresh is not None else self._read(ref, event)
         # The owner's delete: stamped on the share's fence; a share that exists only because
         # govbot's remedy landed after it is deleted again (see govbot.enforcer.takeaway).
         undone = late_write_undo(
             deps.appstream, deps.guards, event, ref, snapshot, deps.bot_principal_arn
         )
         if undone is not None and undone.status == "succeeded":
-            snapshot = self._read(ref)
-        return self._once(
+            snapshot = self._read(ref, event)
+        result = self._once(
             event,
             lambda bundle: self._enforce(
                 event, ref, bundle, attempt, snapshot, guess_announced, undone
             ),
         )
+        if fresh is None and snapshot is not None and (snapshot.exports or snapshot.compute):
+            self._exit_remedies(result, snapshot)  # the sweep (fresh given) does its own
+        return result
 
-    def _read(self, ref: ImageRef) -> ImageSnapshot | None:
+    def _exit_remedies(self, result: EnforcementResult, snapshot: ImageSnapshot) -> None:
+        """Enforce mode's remedies outside AppStream (exported AMIs, builders' agents)."""
+        deps, policy = self._deps, self._deps.judge.policy()
+        if deps.exits is None or result.evaluation is None or result.status != "processed":
+            return
+        from govbot.enforcer.exits import remedy_and_record
+
+        remedy_and_record(
+            deps.exits(),
+            deps.ledger,
+            result.event_id,
+            snapshot,
+            result.evaluation,
+            policy,
+            actor_arn=deps.bot_principal_arn,
+            now=deps.clock(),
+        )
+
+    def _read(self, ref: ImageRef, event: ParsedEvent | None = None) -> ImageSnapshot | None:
         """The image as the policy needs it: its share list, and its tags only when a rule
         or exemption selects by tag. The event named the image in its own account, so its
-        ARN is known and DescribeImages is not needed."""
-        tags = reads_tags(self._deps.judge.policy())
-        return self._deps.appstream.describe_image(ref, listed=False, tags=tags)
+        ARN is known and DescribeImages is not needed. An event about a way out
+        (``EXIT_EVENTS``) also reads the image's exports and builders when a rule judges
+        them; other events leave that to the drift sweep (their calls stay as they were)."""
+        policy = self._deps.judge.policy()
+        image = self._deps.appstream.describe_image(ref, listed=False, tags=reads_tags(policy))
+        exits = self._deps.exits if event and event.event_name in EXIT_EVENTS else None
+        if image is not None and event is not None and exits is not None and reads_exits(policy):
+            # Exports, builders' settings, and an import's source (only its request says it).
+            imported = event.params if event.event_name == "CreateImportedImage" else None
+            image = exits().enrich(image, policy, imported=imported)
+        return image
 
     def _enforce(
         self,

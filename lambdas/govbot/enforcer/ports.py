@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from govbot.clock import utcnow
 from govbot.domain import ImageRef, ImageSnapshot, Permissions
@@ -115,6 +115,9 @@ class EnforcerDeps:
     # The key deferred work must be signed with (Secrets Manager, via the secrets gateway);
     # None: no key is configured, and every work envelope is refused.
     work_key: Callable[[], bytes] | None = None
+    # () -> ExitReader (govbot.enforcer.exits), built on first use: exports to AMIs and
+    # builders' settings are read and remedied only when a rule of the policy judges them.
+    exits: Callable[[], Any] | None = None
 
 
 @dataclass(frozen=True)

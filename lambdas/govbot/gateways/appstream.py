@@ -389,6 +389,23 @@ class AppStreamGateway:
             self._clients[(account_id, region)] = (new_client, session)
             return new_client
 
+    def service_client(self, service: str, account_id: str, region: str) -> Any:
+        """A ``service`` client (EC2: exported AMIs) with the credentials this gateway uses
+        in ``account_id`` (the remediation role in a spoke), made once per account+region."""
+        with self._client_lock:
+            session = self._session_for(account_id, region)
+            key = (f"{service}:{account_id}", region)
+            cached = self._clients.get(key)
+            if cached is not None and cached[1] is session:
+                return cached[0]
+            new_client = session.client(service, region_name=region, config=self._config)
+            self._clients[key] = (new_client, session)
+            return new_client
+
+    def call(self, account_id: str, region: str, operation: str, **kwargs: Any) -> Any:
+        """One AppStream call by operation name, errors translated (for the exits gateway)."""
+        return self._call(account_id, region, operation, **kwargs)
+
     def _call(self, account_id: str, region: str, operation: str, **kwargs: Any) -> Any:
         method = getattr(self.client(account_id, region), _snake(operation))
         try:

@@ -31,6 +31,10 @@ class Verdict(BaseModel):
     reason: str
     report_only: bool = False
     exemption_id: str | None = None
+    # True when enforce mode remedies it outside AppStream's share list (an exported AMI's
+    # launch permission, a builder's agent access): not "left for people", yet no
+    # AppStream permission change either.
+    remedied_outside: bool = False
 
     @property
     def is_enforced(self) -> bool:
@@ -86,7 +90,12 @@ class Evaluation(BaseModel):
 
     def audit_violations(self) -> tuple[Verdict, ...]:
         """Violations that are reported but not remedied (audit mode or report-only)."""
-        return tuple(v for v in self.violations() if not v.is_enforced)
+        return tuple(
+            v
+            for v in self.violations()
+            if not v.is_enforced
+            and not (v.remedied_outside and v.mode == "enforce" and not v.report_only)
+        )
 
     def exempted(self) -> tuple[Verdict, ...]:
         """Verdicts excused by an exemption."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from govbot.wiring.appstream_parts import appstream_gateway, governance_parts
@@ -17,6 +17,7 @@ from govbot.wiring.core import _once, session, settings
 if TYPE_CHECKING:
     from govbot.clock import Clock
     from govbot.config import EnforcerSettings
+    from govbot.enforcer.exits import ExitReader
     from govbot.enforcer.logic import Enforcer
     from govbot.enforcer.sweep import DriftSweep
     from govbot.gateways.appstream import AppStreamGateway
@@ -50,6 +51,7 @@ def build_enforcer(
             clock=parts.clock,
             guards=parts.ledger,
             work_key=_work_key(settings.work_signing_secret_arn),
+            exits=exit_readers(parts.appstream),
         )
     )
 
@@ -64,6 +66,24 @@ def _work_key(secret_arn: str) -> Callable[[], bytes] | None:
         work_key_secret_arn=secret_arn, client_factory=lambda: session().client("secretsmanager")
     )
     return gateway.work_signing_key
+
+
+def exit_readers(appstream: AppStreamGateway) -> Callable[[], ExitReader]:
+    """The reader of exports and builders' settings over ``appstream``'s clients (EC2 with
+    the same credentials per account), built on the first call and then kept."""
+    built: list[ExitReader] = []
+
+    def reader() -> ExitReader:
+        if not built:
+            from govbot.enforcer.exits import ExitReader
+            from govbot.gateways.appstream_exits import AppStreamExits
+            from govbot.gateways.ec2 import Ec2Gateway
+
+            ec2 = Ec2Gateway(partial(appstream.service_client, "ec2"))
+            built.append(ExitReader(AppStreamExits(appstream), ec2))
+        return built[0]
+
+    return reader
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,7 @@ class EnforcerParts:
                 calls_in_flight=self.settings.sweep_calls_in_flight,
                 parallel_lanes=self.settings.sweep_parallel_lanes,
             ),
+            exits=self.enforcer.deps.exits() if self.enforcer.deps.exits else None,
         )
 
 

@@ -24,7 +24,7 @@ def test_python_m_govbot_validates_the_demo_policy() -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "OK policies/demo.yaml (6 rules, 1 exemptions, 1 golden)"
+    assert completed.stdout.strip() == "OK policies/demo.yaml (11 rules, 1 exemptions, 1 golden)"
 
 
 def test_serve_emulator_seeds_demo_and_serves_check() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from govbot_sandbox.emulator import AppStreamEmulator, check_output, mock_appstream
 from tests.integration.emulator.conftest import OWNER, REGION, appstream_client
@@ -16,8 +17,14 @@ PARTNER = "210987654321"
 
 @pytest.fixture(params=["in-process", "http-server"])
 def client(request: pytest.FixtureRequest, emulator: AppStreamEmulator) -> Iterator[Any]:
-    """A boto3 client answered by ``emulator`` through each transport."""
-    if request.param == "in-process":
+    """A boto3 client answered by ``emulator`` through each transport (moto's EC2 holds
+    the AMIs exports make)."""
+    with mock_aws():
+        yield from _transport(request.param, emulator)
+
+
+def _transport(kind: str, emulator: AppStreamEmulator) -> Iterator[Any]:
+    if kind == "in-process":
         with mock_appstream(emulator):
             yield appstream_client()
     else:
@@ -113,6 +120,39 @@ def test_every_operation_matches_the_botocore_model(
     )
     builders = _call(client, "DescribeImageBuilders", "describe_image_builders", Names=["b1"])
     assert builders["ImageBuilders"][0]["Name"] == "b1"
+    emulator.clock.advance(emulator.settings.builder_start_seconds)
+    _call(client, "UpdateImageBuilder", "update_image_builder", Name="b1", DisplayName="B one")
+    _call(
+        client,
+        "CreateImageBuilderStreamingURL",
+        "create_image_builder_streaming_url",
+        Name="b1",
+    )
+    _call(client, "StopImageBuilder", "stop_image_builder", Name="b1")
+    emulator.clock.advance(emulator.settings.builder_stop_seconds)
+    _call(client, "StartImageBuilder", "start_image_builder", Name="b1")
+
+    role = f"arn:aws:iam::{OWNER}:role/export"
+    task = _call(
+        client,
+        "CreateExportImageTask",
+        "create_export_image_task",
+        ImageName="golden",
+        AmiName="golden-ami",
+        IamRoleArn=role,
+    )["ExportImageTask"]
+    emulator.clock.advance(emulator.settings.export_duration_seconds)
+    done = _call(client, "GetExportImageTask", "get_export_image_task", TaskId=task["TaskId"])
+    listed = _call(client, "ListExportImageTasks", "list_export_image_tasks")
+    assert listed["ExportImageTasks"][0]["AmiId"] == done["ExportImageTask"]["AmiId"]
+    _call(
+        client,
+        "CreateImportedImage",
+        "create_imported_image",
+        Name="imported",
+        SourceAmiId=done["ExportImageTask"]["AmiId"],
+        IamRoleArn=role,
+    )
 
     _call(client, "DeleteImage", "delete_image", Name="spare")
 

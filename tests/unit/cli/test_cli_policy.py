@@ -28,7 +28,7 @@ def test_validate_real_policies() -> None:
     assert result.code == 0, result.err
     example = load_policy(EXAMPLE_POLICY)
     assert result.out.splitlines() == [
-        f"OK {DEMO_POLICY} (6 rules, 1 exemptions, 1 golden)",
+        f"OK {DEMO_POLICY} (11 rules, 1 exemptions, 1 golden)",
         f"OK {EXAMPLE_POLICY} ({len(example.rules)} rules, {len(example.exemptions)} "
         f"exemptions, {len(example.golden)} golden)",
     ]
@@ -46,7 +46,7 @@ def test_validate_reports_every_bad_file_and_exits_2(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.yaml")
     result = run_cli("policy", "validate", DEMO_POLICY, bad_yaml, bad_field, missing)
     assert result.code == 2
-    assert result.out.splitlines() == [f"OK {DEMO_POLICY} (6 rules, 1 exemptions, 1 golden)"]
+    assert result.out.splitlines() == [f"OK {DEMO_POLICY} (11 rules, 1 exemptions, 1 golden)"]
     assert f"INVALID {bad_yaml}" in result.err
     assert f"{bad_yaml}: line 3, column 1: invalid YAML" in result.err
     assert "invalid YAML" in result.err
@@ -70,7 +70,7 @@ def test_validate_json(tmp_path: Path) -> None:
     assert result.code == 2
     data = json.loads(result.out)
     assert data[0] == {
-        "file": DEMO_POLICY, "valid": True, "rules": 6, "exemptions": 1, "golden": 1,
+        "file": DEMO_POLICY, "valid": True, "rules": 11, "exemptions": 1, "golden": 1,
         "warnings": [],
     }  # fmt: skip
     assert data[1]["valid"] is False

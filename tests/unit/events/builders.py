@@ -47,6 +47,26 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "resourceArn": f"arn:aws:appstream:{REGION}:{ACCOUNT}:image/Gold",
         "tagKeys": ["golden"],
     },
+    "CreateExportImageTask": {
+        "imageName": "Gold",
+        "amiName": "gold-ami",
+        "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/export",
+        "tagSpecifications": {"team": "vdi"},
+    },
+    "CreateImportedImage": {
+        "name": "Gold",
+        "sourceAmiId": "ami-0123456789abcdef0",
+        "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/import",
+        "tags": {"source": "ami"},
+    },
+    "UpdateImageBuilder": {
+        "name": "builder-1",
+        "agentAccessConfig": {
+            "settings": [{"agentAction": "COMPUTER_INPUT", "permission": "ENABLED"}],
+        },
+    },
+    "CreateImageBuilderStreamingURL": {"name": "builder-1"},
+    "StartImageBuilder": {"name": "builder-1"},
 }
 
 

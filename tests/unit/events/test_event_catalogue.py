@@ -12,7 +12,8 @@ from govbot_sandbox.emulator.backend import AppStreamBackend
 API_CALLS = (
     "UpdateImagePermissions", "DeleteImagePermissions", "CopyImage", "DeleteImage",
     "CreateUpdatedImage", "CreateImageBuilder", "CreateFleet", "UpdateFleet", "TagResource",
-    "UntagResource",
+    "UntagResource", "CreateExportImageTask", "CreateImportedImage", "UpdateImageBuilder",
+    "CreateImageBuilderStreamingURL", "StartImageBuilder",
 )  # fmt: skip
 
 
@@ -28,14 +29,21 @@ def test_each_event_says_what_the_enforcer_and_the_replicator_do() -> None:
 
     assert named("enforcer", "evaluate") == {
         "UpdateImagePermissions", "DeleteImagePermissions", "TagResource", "UntagResource",
-        "CreateUpdatedImage", "CreateImage",
+        "CreateUpdatedImage", "CreateImage", "CreateExportImageTask", "CreateImportedImage",
     }  # fmt: skip
     assert named("enforcer", "inbound") == {"CreateFleet", "UpdateFleet", "CreateImageBuilder"}
     assert named("enforcer", "deleted") == {"DeleteImage"}
-    assert named("replicator", "replicate") == {"TagResource", "CreateUpdatedImage", "CreateImage"}
+    assert named("replicator", "replicate") == {
+        "TagResource", "CreateUpdatedImage", "CreateImage", "CreateImportedImage",
+    }  # fmt: skip
     assert named("replicator", "copied") == {"CopyImage"}
     assert named("replicator", "deleted") == {"DeleteImage"}
-    assert named("makes_image", "itself") == {"CreateImage", "CreateUpdatedImage"}
+    assert named("makes_image", "itself") == {
+        "CreateImage", "CreateUpdatedImage", "CreateImportedImage",
+    }  # fmt: skip
+    assert named("enforcer", "record") == {
+        "CopyImage", "UpdateImageBuilder", "CreateImageBuilderStreamingURL", "StartImageBuilder",
+    }  # fmt: skip
     assert named("makes_image", "copy") == {"CopyImage"}
     # The replicator's queue receives exactly the events it has a step for.
     replicated = {n for p in routing.replicator_patterns() for n in p["detail"]["eventName"]}
@@ -47,6 +55,7 @@ def test_simulate_changes_the_world_for_every_image_changing_event() -> None:
     assert changing == {
         "UpdateImagePermissions", "DeleteImagePermissions", "CopyImage", "DeleteImage",
         "CreateUpdatedImage", "TagResource", "UntagResource", "CreateImage",
+        "CreateImportedImage",
     }  # fmt: skip
     implied = {s.name for s in event_specs() if s.implies_image}
     assert implied == changing - {"CopyImage", "DeleteImage"}

@@ -147,7 +147,9 @@ def test_unknown_rule_type_with_hint() -> None:
     assert problems(HEAD + "rules:\n  - id: a\n    type: never_shared\n") == [
         "rules[0].type: unknown rule type 'never_shared' (did you mean 'never_share'?); "
         "expected one of 'no_image_builder_for_untrusted', 'fleet_only_for_listed', "
-        "'never_share', 'max_shared_accounts', 'inbound_only_from_trusted' (line 5)"
+        "'never_share', 'max_shared_accounts', 'inbound_only_from_trusted', 'no_export', "
+        "'exported_ami_launch_only_trusted', 'imported_image_trusted', 'builder_agent_access', "
+        "'compute_security_settings' (line 5)"
     ]
 
 
@@ -155,7 +157,9 @@ def test_missing_rule_type() -> None:
     assert problems(HEAD + "rules:\n  - id: a\n") == [
         "rules[0].type: required key is missing (one of 'no_image_builder_for_untrusted', "
         "'fleet_only_for_listed', 'never_share', 'max_shared_accounts', "
-        "'inbound_only_from_trusted') (line 4)"
+        "'inbound_only_from_trusted', 'no_export', 'exported_ami_launch_only_trusted', "
+        "'imported_image_trusted', 'builder_agent_access', 'compute_security_settings') "
+        "(line 4)"
     ]
 
 

@@ -30,6 +30,11 @@ BUILT_IN = (
     "never_share",
     "max_shared_accounts",
     "inbound_only_from_trusted",
+    "no_export",
+    "exported_ami_launch_only_trusted",
+    "imported_image_trusted",
+    "builder_agent_access",
+    "compute_security_settings",
 )
 
 

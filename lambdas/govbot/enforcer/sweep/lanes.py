@@ -15,17 +15,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
+from govbot.enforcer.exits import ExitReader, reads_exits, remedy_and_record
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding
 from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
-from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
+from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result, new_finding
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
+from govbot.exit_facts import ImageExport
 from govbot.gateways.appstream import (
     AppStreamGatewayError,
     BuilderUsage,
@@ -33,9 +35,13 @@ from govbot.gateways.appstream import (
     ImagePage,
     Throttled,
 )
+from govbot.gateways.ec2 import Ec2GatewayError
 from govbot.ledger.errors import ConcurrentUpdate
+from govbot.ledger.records.events import ActionRecord
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
+from govbot.policy.models import Policy
+from govbot.policy.results import Evaluation
 
 
 class InventoryPort(Protocol):
@@ -99,6 +105,8 @@ class LaneContext:
     announced: Mapping[str, AnnouncedState] = field(default_factory=dict)
     # The same for others' images as governed accounts use them, by (image ARN, viewer).
     viewed: Mapping[tuple[str, str], AnnouncedState] = field(default_factory=dict)
+    # Exports to AMIs and builders' settings, read and remedied when a rule judges them.
+    exits: ExitReader | None = None
 
 
 @dataclass
@@ -124,6 +132,7 @@ class LaneSweep:
         self._drifted: list[str] = []
         self._errors: list[str] = []
         self._findings: list[DriftFinding] = []
+        self._exports: dict[str, list[ImageExport]] | None = None  # listed once per lane
 
     # -- the lane ----------------------------------------------------------------------
 
@@ -211,7 +220,12 @@ class LaneSweep:
                 return  # deleted since the listing (resolved after the listing)
             with self._lock:
                 self._seen.add(ref.arn)
-            drifted = bool(enforcer.evaluate(image, ctx.now).violations())
+            policy = enforcer.deps.judge.policy()
+            exits = ctx.exits if ctx.exits is not None and reads_exits(policy) else None
+            if exits is not None:
+                image = exits.enrich(image, policy, exports=self._lane_exports(exits))
+            evaluation = enforcer.evaluate(image, ctx.now)
+            drifted = bool(evaluation.violations())
             if not drifted:
                 # Compliant now; on a re-checked page it may be compliant because we fixed it.
                 earlier = self._earlier(image) if recheck else None
@@ -227,7 +241,10 @@ class LaneSweep:
                 return
             # The snapshot just read is passed through: the enforcer does not read it again.
             result = enforcer.enforce_image(drift_event(ctx.run, ref), image)
-        except AppStreamGatewayError as exc:
+            remedied: list[ActionRecord] = []
+            if exits is not None:
+                remedied = self._remedy_exits(exits, result.event_id, image, evaluation, policy)
+        except (AppStreamGatewayError, Ec2GatewayError) as exc:
             # Reported; the image's event (if any) stays "received" and the next pass
             # re-checks it.
             self._error(f"{ref.arn}: {exc}")
@@ -236,8 +253,45 @@ class LaneSweep:
             finding = finding_from_bundle(ref, enforcer.deps.ledger.get_event(result.event_id))
         else:
             finding = finding_from_result(ref, result)
+        if remedied:  # exit remedies (EC2, UpdateImageBuilder) count as corrections too
+            finding = (
+                new_finding(ref, result.event_id, tuple(remedied), ())
+                if finding is None
+                else replace(finding, remedies=(*finding.remedies, *remedied))
+            )
         # Violations that stand, announced before: neither compliant nor news.
         self._tally(image, finding, standing=finding is None)
+
+    def _remedy_exits(
+        self,
+        exits: ExitReader,
+        event_id: str,
+        image: ImageSnapshot,
+        evaluation: Evaluation,
+        policy: Policy,
+    ) -> list[ActionRecord]:
+        """Enforce mode's exit remedies for ``image``, recorded under its event and told;
+        returns their action records."""
+        records, errors = remedy_and_record(
+            exits,
+            self._ctx.enforcer.deps.ledger,
+            event_id,
+            image,
+            evaluation,
+            policy,
+            actor_arn=self._ctx.run.actor_arn,
+            now=self._ctx.now,
+        )
+        for error in errors:
+            self._error(error)
+        return records
+
+    def _lane_exports(self, exits: ExitReader) -> dict[str, list[ImageExport]]:
+        """The lane's export tasks by image ARN (ListExportImageTasks once per lane)."""
+        with self._lock:
+            if self._exports is None:
+                self._exports = exits.export_tasks(self._lane.account_id, self._lane.region)
+            return self._exports
 
     def _after_listing(self) -> None:
         """Once every private image is swept: others' images in use, and images gone."""

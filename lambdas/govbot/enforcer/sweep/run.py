@@ -24,6 +24,7 @@ from typing import Any, cast
 from govbot.domain import ImageRef
 from govbot.enforcer import outcomes
 from govbot.enforcer.announce import pass_reminders
+from govbot.enforcer.exits import ExitReader
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.outcomes import DriftFinding, DriftRun
@@ -90,8 +91,10 @@ class DriftSweep:
         checkpoint: CheckpointPort | None = None,
         settings: SweepSettings | None = None,
         reserve_ms: int | None = None,
+        exits: ExitReader | None = None,
     ) -> None:
         self._enforcer = enforcer
+        self._exits = exits
         self._inventory = inventory
         self._checkpoint = checkpoint or cast(CheckpointPort, enforcer.deps.ledger)
         settings = settings or SweepSettings()
@@ -134,6 +137,7 @@ class DriftSweep:
             now=now,
             calls_in_flight=self._settings.calls_in_flight,
             lease_seconds=deadline.lease_seconds(self._settings.lease_seconds),
+            exits=self._exits,
             **_announced_maps(ledger.open_announcements()),
         )
         results = self._sweep_lanes(ctx, plan.unfinished())

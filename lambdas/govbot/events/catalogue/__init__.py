@@ -42,6 +42,13 @@ from govbot.events.catalogue.create_fleet import CreateFleetParams  # isort: ski
 from govbot.events.catalogue.update_fleet import UpdateFleetParams  # isort: skip
 from govbot.events.catalogue.tag_resource import TagResourceParams  # isort: skip
 from govbot.events.catalogue.untag_resource import UntagResourceParams  # isort: skip
+from govbot.events.catalogue.create_export_image_task import CreateExportImageTaskParams  # isort: skip
+from govbot.events.catalogue.create_imported_image import CreateImportedImageParams  # isort: skip
+from govbot.events.catalogue.update_image_builder import UpdateImageBuilderParams  # isort: skip
+from govbot.events.catalogue.builder_sessions import (  # isort: skip
+    CreateImageBuilderStreamingURLParams,
+    StartImageBuilderParams,
+)
 from govbot.events.catalogue.create_image import CreateImageServiceDetails  # isort: skip
 
 __all__ = [
@@ -50,9 +57,12 @@ __all__ = [
     "SERVICE_EVENT",
     "SOURCE",
     "CopyImageParams",
+    "CreateExportImageTaskParams",
     "CreateFleetParams",
     "CreateImageBuilderParams",
+    "CreateImageBuilderStreamingURLParams",
     "CreateImageServiceDetails",
+    "CreateImportedImageParams",
     "CreateUpdatedImageParams",
     "DeleteImageParams",
     "DeleteImagePermissionsParams",
@@ -62,9 +72,11 @@ __all__ = [
     "Facts",
     "MakesImage",
     "ReplicatorStep",
+    "StartImageBuilderParams",
     "TagResourceParams",
     "UntagResourceParams",
     "UpdateFleetParams",
+    "UpdateImageBuilderParams",
     "UpdateImagePermissionsParams",
     "WorldChange",
     "WorldEffect",

@@ -29,6 +29,9 @@ from govbot.policy.rules.fleet import FleetOnlyForListed  # isort: skip
 from govbot.policy.rules.never_share import NeverShare  # isort: skip
 from govbot.policy.rules.share_cap import MaxSharedAccounts  # isort: skip
 from govbot.policy.rules.inbound import InboundOnlyFromTrusted  # isort: skip
+from govbot.policy.rules.exports import ExportedAmiLaunchOnlyTrusted, NoExport  # isort: skip
+from govbot.policy.rules.imports import ImportedImageTrusted  # isort: skip
+from govbot.policy.rules.compute import BuilderAgentAccess, ComputeSecuritySettings  # isort: skip
 
 
 class _RegisteredRules:
@@ -51,10 +54,15 @@ RuleType = str
 
 __all__ = [
     "PERMISSION_KINDS",
+    "BuilderAgentAccess",
+    "ComputeSecuritySettings",
+    "ExportedAmiLaunchOnlyTrusted",
     "FleetOnlyForListed",
+    "ImportedImageTrusted",
     "InboundOnlyFromTrusted",
     "MaxSharedAccounts",
     "NeverShare",
+    "NoExport",
     "NoImageBuilderForUntrusted",
     "Rule",
     "RuleConfig",
