@@ -36,11 +36,6 @@ STAR_ONLY: Mapping[str, tuple[str, str]] = {
         "AppStream's ListExportImageTasks names no resource type IAM can scope (export tasks "
         "are addressed by id), so '*' is the only Resource; it only reads.",
     ),
-    "appstream:GetExportImageTask": (
-        "ExportTaskGetPolicy",
-        "AppStream's GetExportImageTask addresses an export task by id, not by an ARN IAM "
-        "can scope, so '*' is the only Resource; it only reads.",
-    ),
     "organizations:ListAccounts": (
         "OrganizationsPolicy",
         "organizations:ListAccounts has no resource type (it lists the whole "

@@ -106,7 +106,6 @@ FUNCTION_CALLS: Final[Mapping[str, frozenset[str]]] = {
             "organizations:ListAccounts",
             # Ways out (exports to AMIs, builders' agents): read, and removed in enforce mode.
             "appstream:ListExportImageTasks",
-            "appstream:GetExportImageTask",
             "appstream:UpdateImageBuilder",
             "ec2:DescribeImages",
             "ec2:DescribeImageAttribute",

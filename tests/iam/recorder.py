@@ -71,9 +71,11 @@ def resources(service: str, operation: str, params: dict[str, Any], region: str,
         if "ResourceArn" in params:
             yield operation, params["ResourceArn"]
             return
-        kind = {"DescribeFleets": "fleet", "DescribeImageBuilders": "image-builder"}.get(
-            operation, "image"
-        )
+        kind = {
+            "DescribeFleets": "fleet",
+            "DescribeImageBuilders": "image-builder",
+            "UpdateImageBuilder": "image-builder",
+        }.get(operation, "image")
         for name in names:
             yield operation, f"{base}:{kind}/{name}"
     elif service in ("dynamodb", "dynamodbstreams"):

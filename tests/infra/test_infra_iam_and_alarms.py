@@ -13,8 +13,7 @@ STAR_ONLY = {"appstream:ListTagsForResource", "organizations:ListAccounts",
              "xray:PutTraceSegments", "xray:PutTelemetryRecords",
              "dynamodb:ListStreams",
              # Exits: EC2 Describe* has no resource-level support; export tasks have no ARN.
-             "ec2:DescribeImages", "appstream:ListExportImageTasks",
-             "appstream:GetExportImageTask"}  # fmt: skip
+             "ec2:DescribeImages", "appstream:ListExportImageTasks"}  # fmt: skip
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -93,7 +92,6 @@ def test_enforcer_appstream_grants_are_scoped_to_image_arns(hub) -> None:
         "appstream:DescribeImageBuilders",
         "appstream:UpdateImageBuilder",
         "appstream:ListExportImageTasks",
-        "appstream:GetExportImageTask",
     }
     kinds = {
         "appstream:DescribeFleets": "fleet",
@@ -103,7 +101,6 @@ def test_enforcer_appstream_grants_are_scoped_to_image_arns(hub) -> None:
     star = {
         "appstream:ListTagsForResource",
         "appstream:ListExportImageTasks",
-        "appstream:GetExportImageTask",
     }
     for action, resources in appstream.items():
         expected = {"*"} if action in star else _image_arns(kinds.get(action, "image"))

@@ -36,7 +36,6 @@ STAR_ONLY = {
     "dynamodb:ListStreams": "ListStreams has no resource type",
     "ec2:DescribeImages": "EC2 Describe* actions support no resource-level permissions",
     "appstream:ListExportImageTasks": "export tasks are named by id, not by a scopable ARN",
-    "appstream:GetExportImageTask": "export tasks are named by id, not by a scopable ARN",
 }
 SOURCE_KEYS = ("aws:SourceArn", "aws:SourceAccount", "kms:EncryptionContext:aws:logs:arn")
 

@@ -2,8 +2,8 @@
 same error translation): export tasks, and builders' and fleets' security settings and
 agent access. Kept apart so the core gateway stays small.
 
-IAM, per operation: ``appstream:ListExportImageTasks`` and ``appstream:GetExportImageTask``
-(Resource ``*``: the Service Authorization Reference lists no resource type for them);
+IAM, per operation (the ``declare`` table below): ``appstream:ListExportImageTasks``
+(Resource ``*``: the Service Authorization Reference lists no resource type for it);
 ``appstream:UpdateImageBuilder`` on ``image-builder/*``; ``DescribeImageBuilders`` and
 ``DescribeFleets`` as the core gateway already grants.
 """
@@ -21,7 +21,6 @@ declare(
     "appstream",
     {
         "ListExportImageTasks": "*",  # export tasks have no ARN IAM scopes
-        "GetExportImageTask": "*",
         "UpdateImageBuilder": "image-builder",
     },
 )
@@ -92,11 +91,6 @@ class AppStreamExits:
             token = page.get("NextToken")
             if not token:
                 return found
-
-    def export_task(self, account_id: str, region: str, task_id: str) -> ImageExport:
-        """One export task (GetExportImageTask)."""
-        task = self.gateway.call(account_id, region, "GetExportImageTask", TaskId=task_id)
-        return export_from_wire(task.get("ExportImageTask") or {})
 
     def compute_on(self, image_arn: str, account_id: str, region: str) -> list[ComputeSettings]:
         """The settings of ``account_id``'s builders and fleets in ``region`` made from
