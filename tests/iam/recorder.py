@@ -13,7 +13,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -44,15 +46,22 @@ class Call:
     resource: str
 
 
+_INHERITED = threading.local()  # the function a worker thread was submitted by
+
+
 def current_function() -> str | None:
-    """The govbot function whose handler is on the stack (``enforcer``, ...), if any."""
+    """The govbot function whose handler is on the stack (``enforcer``, ...), if any.
+
+    A worker thread (the sweep's lanes) has no handler on its own stack: it answers for
+    the function whose handler submitted its work (see :meth:`Recorder.install`).
+    """
     frame = sys._getframe(2)
     while frame is not None:
         match = _HANDLER_FILE.search(frame.f_code.co_filename)
         if match and match.group(1) != "__init__":
             return match.group(1)
         frame = frame.f_back  # type: ignore[assignment]
-    return None
+    return getattr(_INHERITED, "function", None)
 
 
 def _account_of(client: Any) -> str:
@@ -116,6 +125,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._original: Any = getattr(BaseClient, "_make_api_call")  # noqa: B009
+        self._original_submit: Any = ThreadPoolExecutor.submit
 
     def install(self) -> None:
         original = self._original
@@ -128,9 +138,26 @@ class Recorder:
             return original(client, operation_name, api_params)
 
         setattr(BaseClient, "_make_api_call", recording)  # noqa: B010
+        original_submit = self._original_submit
+
+        def submit(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any,
+                   **kwargs: Any) -> Future[Any]:  # fmt: skip
+            function = current_function()
+
+            def inheriting(*a: Any, **kw: Any) -> Any:
+                _INHERITED.function = function
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    _INHERITED.function = None
+
+            return original_submit(pool, inheriting, *args, **kwargs)  # type: ignore[no-any-return]
+
+        setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
 
     def uninstall(self) -> None:
         setattr(BaseClient, "_make_api_call", self._original)  # noqa: B010
+        setattr(ThreadPoolExecutor, "submit", self._original_submit)  # noqa: B010
 
     def record(self, client: BaseClient, function: str, operation: str,
                params: dict[str, Any]) -> None:  # fmt: skip

@@ -76,7 +76,7 @@ def served() -> Iterator[tuple[str, str]]:
 def test_policy_validate_schema_explain() -> None:
     ok = _govbot("policy", "validate", DEMO_POLICY)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"OK {DEMO_POLICY} (6 rules")
+    assert ok.stdout.startswith(f"OK {DEMO_POLICY} (11 rules")
     schema = _govbot("policy", "schema")
     assert json.loads(schema.stdout)["title"] == "govbot policy file"
     explain = _govbot("policy", "explain", DEMO_POLICY, "--image", "x",

@@ -75,7 +75,7 @@ def test_pip_install_dot_gives_a_working_govbot(tmp_path: Path) -> None:
 
     validated = _run(str(bin_dir / "govbot"), "policy", "validate", policy, cwd=work)
     assert validated.returncode == 0, validated.stderr
-    assert validated.stdout.startswith(f"OK {policy} (6 rules")
+    assert validated.stdout.startswith(f"OK {policy} (11 rules")
 
     simulated = _run(
         str(bin_dir / "govbot"), "simulate", "--policy", policy,
