@@ -151,7 +151,7 @@ class Recorder:
                 finally:
                     _INHERITED.function = None
 
-            return original_submit(pool, inheriting, *args, **kwargs)  # type: ignore[no-any-return]
+            return original_submit(pool, inheriting, *args, **kwargs)
 
         setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
 
