@@ -17,6 +17,7 @@ from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.errors import EventNotRecorded
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
@@ -115,65 +116,23 @@ class MemoryLedger:
         self.events[rec.event_id] = rec.stamped(self._now())
         return True
 
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        return self._unhandled(
-            "rejected", reason, raw, event_id, received_at,
-            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
-                        account_id=account_id, region=region),
-        )  # fmt: skip
-
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        return self._unhandled(
-            "ignored", reason, raw, event_id, received_at,
-            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
-                        account_id=account_id, region=region),
-        )  # fmt: skip
-
-    def _unhandled(
-        self,
-        status: Literal["rejected", "ignored"],
-        reason: str,
-        raw: str,
-        event_id: str | None,
-        received_at: datetime,
-        context: EventRecord,
-    ) -> str:
+    def record_unhandled(self, unhandled: UnhandledInput) -> str:
         claimed = None
-        if status == "rejected":  # keyed apart, as the ledger does (see record_rejected)
-            rec_id, claimed = rejected_event_id(raw), event_id
+        if unhandled.status == "rejected":  # keyed apart, as the ledger does
+            rec_id, claimed = rejected_event_id(unhandled.raw), unhandled.event_id
         else:
-            rec_id = event_id or rejected_event_id(raw)
-        record = context.model_copy(
-            update={
-                "event_id": rec_id,
-                "claimed_event_id": claimed,
-                "status": status,
-                "reason": reason,
-                "raw": raw,
-                "received_at": received_at,
-            }
+            rec_id = unhandled.event_id or rejected_event_id(unhandled.raw)
+        record = EventRecord(
+            event_id=rec_id,
+            claimed_event_id=claimed,
+            status=unhandled.status,
+            reason=unhandled.reason,
+            raw=unhandled.raw,
+            received_at=unhandled.received_at,
+            event_name=unhandled.event_name,
+            event_source=unhandled.event_source,
+            account_id=unhandled.account_id,
+            region=unhandled.region,
         )
         self.events.setdefault(rec_id, record)
         return rec_id

@@ -12,6 +12,7 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.enforcer.guards import ClaimSettings, GuardPort, LocalGuards
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.policy.judge import Judge
@@ -44,30 +45,7 @@ class LedgerPort(Protocol):
     """What the enforcer needs from the ledger gateway."""
 
     def record_event(self, rec: EventRecord) -> bool: ...
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str: ...
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str: ...
+    def record_unhandled(self, unhandled: UnhandledInput) -> str: ...
     def get_event(self, event_id: str) -> EventBundle: ...
     def put_action(self, action: ActionRecord) -> None: ...
     def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
@@ -133,3 +111,12 @@ class EnforcementResult:
     evaluation: Evaluation | None = None
     # Standing (audit or report-only) violations this result announced: new or changed.
     fresh: tuple[Verdict, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlreadyRecorded:
+    """A write that assumed the event was new found it in the ledger (a redelivery), or
+    another invocation holds its claim: the caller reads the ledger and waits its turn
+    (:meth:`govbot.enforcer.commit.CommitStep.once`)."""
+
+    event_id: str

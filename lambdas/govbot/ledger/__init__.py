@@ -23,6 +23,7 @@ from govbot.ledger.records import (
     OutboxItem,
     OutboxStatus,
     Severity,
+    UnhandledInput,
 )
 from govbot.ledger.schema import create_ledger_table
 
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxStatus",
     "Severity",
     "TransactionTooLarge",
+    "UnhandledInput",
     "create_ledger_table",
     "format_ts",
     "outbox_from_stream_image",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, cast, get_args
 
 from botocore.exceptions import ClientError
 
@@ -32,6 +32,7 @@ from govbot.ledger.records import (
     FinalEventStatus,
     LedgerRecord,
     OutboxItem,
+    UnhandledInput,
 )
 
 MAX_TRANSACTION_ITEMS: Final = 100
@@ -42,7 +43,7 @@ NO_OPEN_ANNOUNCEMENT: Final = "attribute_not_exists(status_key)"
 
 
 class EventsMixin(LedgerCore):
-    """record_event, record_rejected, get_event, put_action, commit_outcome."""
+    """record_event, record_unhandled, get_event, put_action, commit_outcome."""
 
     def record_event(self, rec: EventRecord) -> bool:
         """Record a received event; False when it was already recorded (a redelivery).
@@ -51,65 +52,22 @@ class EventsMixin(LedgerCore):
         """
         return self._put_new(rec)
 
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        """Record a payload that was refused or could not be parsed; return its event id.
+    def record_unhandled(self, unhandled: UnhandledInput) -> str:
+        """Record an input that was refused (``rejected``) or is not governed (``ignored``);
+        return its event id.
 
-        The id is always ``REJECTED#<sha256 of raw>`` (a duplicate is not an error): the
-        ``event_id`` the payload claimed is kept as ``claimed_event_id``, never used as the
-        key, so a malformed copy of a real event never blocks the real one.
-        ``event_name``, ``event_source``, ``account_id`` and ``region`` are what the payload
-        said about itself, kept when present.
+        A rejection's id is always ``REJECTED#<sha256 of raw>`` (a duplicate is not an
+        error): the ``event_id`` the payload claimed is kept as ``claimed_event_id``, never
+        used as the key, so a malformed copy of a real event never blocks the real one.
+        An ignored event keeps its own id. The payload's own labels (name, source, account,
+        region) are kept when present.
         """
-        return self._record_unhandled(
-            "rejected", reason, raw, event_id, received_at,
-            event_name=event_name, event_source=event_source,
-            account_id=account_id, region=region,
-        )  # fmt: skip
-
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        """Record a valid event govbot does not govern (status ``ignored``); return its id."""
-        return self._record_unhandled(
-            "ignored", reason, raw, event_id, received_at,
-            event_name=event_name, event_source=event_source,
-            account_id=account_id, region=region,
-        )  # fmt: skip
-
-    def _record_unhandled(
-        self,
-        status: Literal["rejected", "ignored"],
-        reason: str,
-        raw: str,
-        event_id: str | None,
-        received_at: datetime,
-        **context: str | None,
-    ) -> str:
         claimed = None
-        if status == "rejected":
-            rec_id, claimed = rejected_event_id(raw), event_id
+        raw = unhandled.raw
+        if unhandled.status == "rejected":
+            rec_id, claimed = rejected_event_id(raw), unhandled.event_id
         else:
-            rec_id = event_id or rejected_event_id(raw)
+            rec_id = unhandled.event_id or rejected_event_id(raw)
         note = None
         if len(raw) > MAX_RAW_CHARS:
             note = f"raw truncated from {len(raw)} to {MAX_RAW_CHARS} characters"
@@ -117,16 +75,27 @@ class EventsMixin(LedgerCore):
         self._put_new(
             EventRecord(
                 event_id=rec_id,
-                status=status,
-                reason=reason,
+                status=unhandled.status,
+                reason=unhandled.reason,
                 raw=raw,
-                received_at=received_at,
+                received_at=unhandled.received_at,
                 note=note,
                 claimed_event_id=claimed,
-                **context,
+                event_name=unhandled.event_name,
+                event_source=unhandled.event_source,
+                account_id=unhandled.account_id,
+                region=unhandled.region,
             )
         )
         return rec_id
+
+    def record_rejected(
+        self, *, reason: str, raw: str, received_at: datetime, **labels: str | None
+    ) -> str:
+        """:meth:`record_unhandled` of a rejection, by keyword (the Slack endpoint's
+        ``RefusalLog``); ``labels``: ``event_id``, ``event_name``, ``event_source``,
+        ``account_id``, ``region``."""
+        return self.record_unhandled(UnhandledInput("rejected", reason, raw, received_at, **labels))
 
     def get_event(self, event_id: str) -> EventBundle:
         """The event, its decisions and its actions (actions in ``seq`` order): one Query."""

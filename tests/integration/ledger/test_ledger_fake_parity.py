@@ -18,6 +18,7 @@ from govbot.ledger import (
     Ledger,
     OutboxNotFound,
     TransactionTooLarge,
+    UnhandledInput,
 )
 from tests.fakes import FakeClock, FakeLedger
 from tests.integration.ledger.conftest import TABLE
@@ -126,7 +127,7 @@ def test_queries_answer_the_same(either: Either, clock: FakeClock) -> None:
     for n in range(3):
         either.record_event(event(f"evt-{n}", occurred_at=clock() + timedelta(minutes=n)))
     either.commit_outcome("evt-0", decisions=[decision("evt-0")], outbox=[outbox("evt-0")])
-    either.record_rejected(reason="not JSON", raw="{", received_at=clock())
+    either.record_unhandled(UnhandledInput("rejected", "not JSON", "{", clock()))
 
     def shape(records: list[Any]) -> list[tuple[str, str]]:
         return [(r.kind, r.keys()[0]) for r in records]

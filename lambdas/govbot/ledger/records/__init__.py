@@ -11,6 +11,7 @@ from govbot.ledger.records.events import (
     EventStatus,
     FinalEventStatus,
 )
+from govbot.ledger.records.inputs import UnhandledInput, UnhandledStatus
 from govbot.ledger.records.outbox import (
     CLAIMABLE_OUTBOX_STATUSES,
     MessageKind,
@@ -55,4 +56,6 @@ __all__ = [
     "Severity",
     "SweepLane",
     "SweepPass",
+    "UnhandledInput",
+    "UnhandledStatus",
 ]
