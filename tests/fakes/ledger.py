@@ -22,7 +22,7 @@ from govbot.cli.memory import _announced_key as announced_key
 from govbot.enforcer.announce import AnnouncementStore
 from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
-from govbot.enforcer.sweep.lanes import CheckpointPort
+from govbot.enforcer.sweep.context import CheckpointPort
 from govbot.governance import ExemptionStore
 from govbot.ledger.errors import (
     AnnouncementChanged,

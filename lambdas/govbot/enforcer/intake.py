@@ -14,9 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from govbot.enforcer.logic import Enforcer
+from govbot.enforcer.outcomes import remedy_tally
+from govbot.enforcer.rejections import unreadable
 from govbot.enforcer.resilience import Attempt
+from govbot.enforcer.router import Router, Scheduled, summary
 
-if TYPE_CHECKING:  # imported only when a redriven sweep needs it
+if TYPE_CHECKING:  # imported only when a redriven sweep needs it (nothing imports intake)
     from govbot.enforcer.sweep import DriftSweep
 
 
@@ -65,4 +68,31 @@ def handle_message(
     RetryLater
         A transient failure (the ledger holds the attempt): fail the batch item.
     """
-    return enforcer.router.handle_message(body, sweep, attempt=attempt, now=now)
+    router = enforcer.router
+    return router.handle_message(
+        body, lambda message: _run_schedule(router, message, body, sweep, now), attempt=attempt
+    )
+
+
+def _run_schedule(
+    router: Router,
+    message: Scheduled,
+    body: str,
+    sweep: Callable[[], DriftSweep],
+    now: Callable[[], datetime],
+) -> dict[str, Any]:
+    """A dead-lettered sweep redriven into the events queue: run it (idempotent by id)."""
+    from govbot.enforcer.sweep import parse_schedule
+
+    try:
+        tick = parse_schedule(message.event, now())
+    except ValueError as exc:
+        rejected = unreadable("malformed scheduled event", exc, body)
+        return summary(router.reject(rejected), tally=False)
+    report = sweep().run(tick)
+    return {
+        "status": report.status,
+        "event_id": report.run_event_id,
+        "note": report.note,
+        "remedies": remedy_tally(a for f in report.findings for a in f.remedies),
+    }

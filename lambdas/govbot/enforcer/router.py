@@ -16,8 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govbot.batch import HandBack
 from govbot.enforcer.commit import CommitStep
@@ -39,9 +38,6 @@ from govbot.enforcer.resilience import Attempt
 from govbot.enforcer.work import WORK_SOURCE
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
 from govbot.schedule import is_scheduled
-
-if TYPE_CHECKING:  # the sweep package imports the enforcer facade, never this module
-    from govbot.enforcer.sweep import DriftSweep
 
 logger = logging.getLogger(__name__)
 Body = str | bytes | dict[str, Any]
@@ -141,16 +137,15 @@ class Router:
     def handle_message(
         self,
         body: str,
-        sweep: Callable[[], DriftSweep],
+        run_schedule: Callable[[Scheduled], dict[str, Any]],
         *,
         attempt: Attempt | None = None,
-        now: Callable[[], datetime],
     ) -> dict[str, Any]:
         """Route one SQS message body; returns ``{"status", "event_id", "note", "remedies"}``
         for logs and metrics (``remedies``: :func:`govbot.enforcer.outcomes.remedy_tally`).
 
-        ``sweep`` gives the drift sweep, called only for a redriven scheduled event (so an
-        ordinary event's cold start does not import or build the sweep).
+        ``run_schedule`` runs a redriven scheduled event (the drift sweep lives above the
+        enforcer: :mod:`govbot.enforcer.intake` gives it).
 
         Raises
         ------
@@ -159,9 +154,9 @@ class Router:
         """
         message = self._read(body, schedules=True)
         if isinstance(message, Scheduled):
-            return self._scheduled(message, body, sweep, now)
+            return run_schedule(message)
         if isinstance(message, Unreadable):
-            return _summary(self.reject(message.rejection), tally=False)
+            return summary(self.reject(message.rejection), tally=False)
         try:
             result = self._dispatch(message, attempt)
         except HandBack:
@@ -172,8 +167,8 @@ class Router:
             # The same body would fail the same way on every delivery: record it now (keyed
             # by its hash, escaped, bounded) instead of retrying it into the dead-letter queue.
             logger.exception("message could not be handled; recorded as rejected")
-            return _summary(self.reject(unforeseen(body_text(body), exc)), tally=False)
-        return _summary(result, tally=True)
+            return summary(self.reject(unforeseen(body_text(body), exc)), tally=False)
+        return summary(result, tally=True)
 
     # -- steps -------------------------------------------------------------------------
 
@@ -184,29 +179,6 @@ class Router:
             governed_regions=self._deps.governed_regions,
             schedules=schedules,
         )
-
-    def _scheduled(
-        self,
-        message: Scheduled,
-        body: str,
-        sweep: Callable[[], DriftSweep],
-        now: Callable[[], datetime],
-    ) -> dict[str, Any]:
-        """A dead-lettered sweep redriven into the events queue: run it (idempotent by id)."""
-        from govbot.enforcer.sweep import parse_schedule
-
-        try:
-            tick = parse_schedule(message.event, now())
-        except ValueError as exc:
-            rejected = unreadable("malformed scheduled event", exc, body)
-            return _summary(self.reject(rejected), tally=False)
-        report = sweep().run(tick)
-        return {
-            "status": report.status,
-            "event_id": report.run_event_id,
-            "note": report.note,
-            "remedies": remedy_tally(a for f in report.findings for a in f.remedies),
-        }
 
     def _dispatch(self, message: Message, attempt: Attempt | None) -> EnforcementResult:
         if isinstance(message, Unreadable):
@@ -266,8 +238,8 @@ def is_principal(actor_arn: str, pattern: str) -> bool:
     return bool(actor_arn) and actor_arn.startswith(pattern)
 
 
-def _summary(result: EnforcementResult, *, tally: bool) -> dict[str, Any]:
-    """What the handler logs and counts of one message."""
+def summary(result: EnforcementResult, *, tally: bool) -> dict[str, Any]:
+    """What the handler logs and counts of one message (``tally``: its remedies too)."""
     summary: dict[str, Any] = {
         "status": result.status,
         "event_id": result.event_id,
