@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.errors import EventNotRecorded
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
-from govbot.ledger.records.inputs import UnhandledInput
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
@@ -153,25 +152,14 @@ class MemoryLedger:
         for decision in decisions:
             self._put_decision(decision)
 
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool:
+    def commit_outcome(self, commit: OutcomeCommit) -> bool:
+        event_id, new_event = commit.event_id, commit.new_event
         if new_event is not None:
             if event_id in self.events:
                 return False
             self.events[event_id] = new_event.model_copy(update={"status": "received"})
-        if announced is not None:
-            self.put_announced(announced)
+        if commit.announced is not None:
+            self.put_announced(commit.announced)
         event = self.events.get(event_id)
         if event is None:
             raise EventNotRecorded(f"event {event_id!r} was never recorded")
@@ -179,13 +167,18 @@ class MemoryLedger:
             return False
         now = self._now()
         self.events[event_id] = event.model_copy(
-            update={"status": event_status, "note": note, "completed_at": now, "intents": None}
+            update={
+                "status": commit.event_status,
+                "note": commit.note,
+                "completed_at": now,
+                "intents": None,
+            }
         )
-        for decision in decisions:
+        for decision in commit.decisions:
             self._put_decision(decision)
-        for action in actions:
+        for action in commit.actions:
             self.actions.setdefault(event_id, {})[action.keys()[1]] = action.stamped(now)
-        self.add_outbox(outbox)
+        self.add_outbox(commit.outbox)
         return True
 
     def add_outbox(self, items: Sequence[OutboxItem]) -> int:

@@ -21,6 +21,7 @@ from govbot.enforcer.resilience import Attempt, RetryLater, abandoned_item
 from govbot.events import ParsedEvent
 from govbot.gateways.appstream import TransientError
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
 from govbot.policy.results import Evaluation
@@ -88,15 +89,17 @@ class CommitStep:
             ledger.put_decisions(decisions[MAX_DECISIONS_IN_TRANSACTION:])
             decisions = decisions[:MAX_DECISIONS_IN_TRANSACTION]
         committed = ledger.commit_outcome(
-            event.event_id,
-            decisions=decisions,
-            actions=outcome.actions,
-            outbox=outcome.outbox,
-            event_status=outcome.status,
-            note=outcome.note,
-            new_event=None if recorded else self.event_record(event),
-            announced=outcome.announced,
-            announced_guard=outcome.announced_guard,
+            OutcomeCommit(
+                event.event_id,
+                decisions=decisions,
+                actions=outcome.actions,
+                outbox=outcome.outbox,
+                event_status=outcome.status,
+                note=outcome.note,
+                new_event=None if recorded else self.event_record(event),
+                announced=outcome.announced,
+                announced_guard=outcome.announced_guard,
+            )
         )
         if not committed:
             if not recorded:

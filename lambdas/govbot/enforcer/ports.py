@@ -12,7 +12,7 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.enforcer.guards import ClaimSettings, GuardPort, LocalGuards
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
-from govbot.ledger.records.inputs import UnhandledInput
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.policy.judge import Judge
@@ -49,19 +49,7 @@ class LedgerPort(Protocol):
     def get_event(self, event_id: str) -> EventBundle: ...
     def put_action(self, action: ActionRecord) -> None: ...
     def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool: ...
+    def commit_outcome(self, commit: OutcomeCommit) -> bool: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
     def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord: ...

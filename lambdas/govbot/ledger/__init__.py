@@ -22,6 +22,7 @@ from govbot.ledger.records import (
     MessageKind,
     OutboxItem,
     OutboxStatus,
+    OutcomeCommit,
     Severity,
     UnhandledInput,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "OutboxItem",
     "OutboxNotFound",
     "OutboxStatus",
+    "OutcomeCommit",
     "Severity",
     "TransactionTooLarge",
     "UnhandledInput",

@@ -40,6 +40,7 @@ from govbot.enforcer.sweep.schedule import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import SweepLane, SweepPass
@@ -161,7 +162,9 @@ class DriftSweep:
             outbox += reminders
         # The summary first: if the pass record is not closed after it (a crash), the next
         # invocation closes it again and the pass's notification, same id, is not re-sent.
-        if not ledger.commit_outcome(tick.run_event_id, outbox=outbox, note=report.note):
+        if not ledger.commit_outcome(
+            OutcomeCommit(tick.run_event_id, outbox=outbox, note=report.note)
+        ):
             report.status = "duplicate"  # a concurrent attempt of the same tick finished first
         else:
             for state in reminded:

@@ -11,7 +11,7 @@ from govbot.ledger.records.events import (
     EventStatus,
     FinalEventStatus,
 )
-from govbot.ledger.records.inputs import UnhandledInput, UnhandledStatus
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput, UnhandledStatus
 from govbot.ledger.records.outbox import (
     CLAIMABLE_OUTBOX_STATUSES,
     MessageKind,
@@ -53,6 +53,7 @@ __all__ = [
     "MessageKind",
     "OutboxItem",
     "OutboxStatus",
+    "OutcomeCommit",
     "Severity",
     "SweepLane",
     "SweepPass",

@@ -7,9 +7,19 @@ long list of keyword arguments.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+from govbot.ledger.records.events import (
+    ActionRecord,
+    DecisionRecord,
+    EventRecord,
+    FinalEventStatus,
+)
+from govbot.ledger.records.outbox import OutboxItem
+from govbot.ledger.records.state import AnnouncedState
 
 UnhandledStatus = Literal["rejected", "ignored"]
 
@@ -33,3 +43,30 @@ class UnhandledInput:
     event_source: str | None = None
     account_id: str | None = None
     region: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeCommit:
+    """Everything one ``commit_outcome`` writes atomically for event ``event_id``.
+
+    ``decisions``, final ``actions`` and ``outbox`` items, the event's final status and
+    ``note``. ``new_event``: the event was never recorded; it is put with its final status,
+    conditional on absence. ``announced``: the image's announcement state, stored in the
+    same transaction. ``announced_guard`` (an image ARN): the caller assumed that image has
+    no open announcement without reading it; the commit checks it.
+    """
+
+    event_id: str
+    decisions: Sequence[DecisionRecord] = ()
+    actions: Sequence[ActionRecord] = ()
+    outbox: Sequence[OutboxItem] = ()
+    event_status: FinalEventStatus = "processed"
+    note: str | None = None
+    new_event: EventRecord | None = None
+    announced: AnnouncedState | None = None
+    announced_guard: str | None = None
+
+    def __post_init__(self) -> None:
+        # Frozen all the way down: the sequences a caller passed are copied into tuples.
+        for name in ("decisions", "actions", "outbox"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
