@@ -136,6 +136,12 @@ class MemoryLedger:
         self.events.setdefault(rec_id, record)
         return rec_id
 
+    def record_rejected(
+        self, *, reason: str, raw: str, received_at: datetime, **labels: str | None
+    ) -> str:
+        """:meth:`record_unhandled` of a rejection, by keyword (the Slack ``RefusalLog``)."""
+        return self.record_unhandled(UnhandledInput("rejected", reason, raw, received_at, **labels))
+
     def get_event(self, event_id: str) -> EventBundle:
         actions = sorted(self.actions.get(event_id, {}).values(), key=lambda a: a.seq)
         return EventBundle(
