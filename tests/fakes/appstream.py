@@ -19,7 +19,7 @@ from govbot.cli.deps import ImageReader, UsageReader
 from govbot.cli.memory import MemoryAppStream
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.ports import AppStreamPort as EnforcerAppStreamPort
-from govbot.enforcer.sweep.lanes import InventoryPort
+from govbot.enforcer.sweep.context import InventoryPort
 from govbot.gateways.appstream import (
     AlreadyExists,
     AppStreamGatewayError,

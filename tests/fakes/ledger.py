@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from govbot.cli.deps import LedgerReader
 from govbot.cli.memory import MemoryLedger
@@ -22,7 +22,7 @@ from govbot.cli.memory import _announced_key as announced_key
 from govbot.enforcer.announce import AnnouncementStore
 from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
-from govbot.enforcer.sweep.lanes import CheckpointPort
+from govbot.enforcer.sweep.context import CheckpointPort
 from govbot.governance import ExemptionStore
 from govbot.ledger.errors import (
     AnnouncementChanged,
@@ -32,6 +32,7 @@ from govbot.ledger.errors import (
 )
 from govbot.ledger.records.base import LedgerRecord
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit
 from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
 from govbot.ledger.records.state import AnnouncedState, CopyJob, ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
@@ -142,45 +143,34 @@ class FakeLedger(MemoryLedger):
         self.overflow_writes.append(tuple(decisions))
         super().put_decisions(decisions)
 
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool:
+    def commit_outcome(self, commit: OutcomeCommit) -> bool:
+        event_id, decisions, actions, outbox = (
+            commit.event_id,
+            commit.decisions,
+            commit.actions,
+            commit.outbox,
+        )
         if self.crash_on_commit:
             self.crash_on_commit -= 1
             raise Crash(f"crashed before committing {event_id!r}")
         count = 1 + len(decisions) + len(actions) + len(outbox)
         if count > MAX_TRANSACTION_ITEMS:  # checked first, as the real ledger does
             raise TransactionTooLarge(f"commit of {event_id!r} needs {count} items")
-        if new_event is not None and event_id in self.events:
+        if commit.new_event is not None and event_id in self.events:
             return False  # the real ledger's conditional put of a new event
-        guarded = self.announced.get(announced_guard or "")
+        guarded = self.announced.get(commit.announced_guard or "")
         if guarded is not None and guarded.findings:
-            raise AnnouncementChanged(f"{announced_guard} has an open announcement")
-        committed = super().commit_outcome(
-            event_id,
-            decisions=decisions,
-            actions=actions,
-            outbox=outbox,
-            event_status=event_status,
-            note=note,
-            new_event=new_event,
-            announced=announced,
-            announced_guard=announced_guard,
-        )
+            raise AnnouncementChanged(f"{commit.announced_guard} has an open announcement")
+        committed = super().commit_outcome(commit)
         if committed:
             self.commits.append(
                 Commit(
-                    event_id, tuple(decisions), tuple(actions), tuple(outbox), event_status, note
+                    event_id,
+                    tuple(decisions),
+                    tuple(actions),
+                    tuple(outbox),
+                    commit.event_status,
+                    commit.note,
                 )
             )
         return committed

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Literal
 
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import BuilderUsage, FleetUsage, ImageNotFound
 from govbot.ledger.errors import EventNotRecorded
 from govbot.ledger.keys import rejected_event_id
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 
@@ -115,68 +115,32 @@ class MemoryLedger:
         self.events[rec.event_id] = rec.stamped(self._now())
         return True
 
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        return self._unhandled(
-            "rejected", reason, raw, event_id, received_at,
-            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
-                        account_id=account_id, region=region),
-        )  # fmt: skip
-
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        return self._unhandled(
-            "ignored", reason, raw, event_id, received_at,
-            EventRecord(event_id="-", event_name=event_name, event_source=event_source,
-                        account_id=account_id, region=region),
-        )  # fmt: skip
-
-    def _unhandled(
-        self,
-        status: Literal["rejected", "ignored"],
-        reason: str,
-        raw: str,
-        event_id: str | None,
-        received_at: datetime,
-        context: EventRecord,
-    ) -> str:
+    def record_unhandled(self, unhandled: UnhandledInput) -> str:
         claimed = None
-        if status == "rejected":  # keyed apart, as the ledger does (see record_rejected)
-            rec_id, claimed = rejected_event_id(raw), event_id
+        if unhandled.status == "rejected":  # keyed apart, as the ledger does
+            rec_id, claimed = rejected_event_id(unhandled.raw), unhandled.event_id
         else:
-            rec_id = event_id or rejected_event_id(raw)
-        record = context.model_copy(
-            update={
-                "event_id": rec_id,
-                "claimed_event_id": claimed,
-                "status": status,
-                "reason": reason,
-                "raw": raw,
-                "received_at": received_at,
-            }
+            rec_id = unhandled.event_id or rejected_event_id(unhandled.raw)
+        record = EventRecord(
+            event_id=rec_id,
+            claimed_event_id=claimed,
+            status=unhandled.status,
+            reason=unhandled.reason,
+            raw=unhandled.raw,
+            received_at=unhandled.received_at,
+            event_name=unhandled.event_name,
+            event_source=unhandled.event_source,
+            account_id=unhandled.account_id,
+            region=unhandled.region,
         )
         self.events.setdefault(rec_id, record)
         return rec_id
+
+    def record_rejected(
+        self, *, reason: str, raw: str, received_at: datetime, **labels: str | None
+    ) -> str:
+        """:meth:`record_unhandled` of a rejection, by keyword (the Slack ``RefusalLog``)."""
+        return self.record_unhandled(UnhandledInput("rejected", reason, raw, received_at, **labels))
 
     def get_event(self, event_id: str) -> EventBundle:
         actions = sorted(self.actions.get(event_id, {}).values(), key=lambda a: a.seq)
@@ -194,25 +158,14 @@ class MemoryLedger:
         for decision in decisions:
             self._put_decision(decision)
 
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool:
+    def commit_outcome(self, commit: OutcomeCommit) -> bool:
+        event_id, new_event = commit.event_id, commit.new_event
         if new_event is not None:
             if event_id in self.events:
                 return False
             self.events[event_id] = new_event.model_copy(update={"status": "received"})
-        if announced is not None:
-            self.put_announced(announced)
+        if commit.announced is not None:
+            self.put_announced(commit.announced)
         event = self.events.get(event_id)
         if event is None:
             raise EventNotRecorded(f"event {event_id!r} was never recorded")
@@ -220,13 +173,18 @@ class MemoryLedger:
             return False
         now = self._now()
         self.events[event_id] = event.model_copy(
-            update={"status": event_status, "note": note, "completed_at": now, "intents": None}
+            update={
+                "status": commit.event_status,
+                "note": commit.note,
+                "completed_at": now,
+                "intents": None,
+            }
         )
-        for decision in decisions:
+        for decision in commit.decisions:
             self._put_decision(decision)
-        for action in actions:
+        for action in commit.actions:
             self.actions.setdefault(event_id, {})[action.keys()[1]] = action.stamped(now)
-        self.add_outbox(outbox)
+        self.add_outbox(commit.outbox)
         return True
 
     def add_outbox(self, items: Sequence[OutboxItem]) -> int:

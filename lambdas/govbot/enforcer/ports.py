@@ -12,6 +12,7 @@ from govbot.domain import ImageRef, ImageSnapshot, Permissions
 from govbot.enforcer.guards import ClaimSettings, GuardPort, LocalGuards
 from govbot.gateways.appstream import BuilderUsage, FleetUsage
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState, ExemptionRecord
 from govbot.policy.judge import Judge
@@ -44,46 +45,11 @@ class LedgerPort(Protocol):
     """What the enforcer needs from the ledger gateway."""
 
     def record_event(self, rec: EventRecord) -> bool: ...
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str: ...
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str: ...
+    def record_unhandled(self, unhandled: UnhandledInput) -> str: ...
     def get_event(self, event_id: str) -> EventBundle: ...
     def put_action(self, action: ActionRecord) -> None: ...
     def put_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: Literal["ignored", "processed"] = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool: ...
+    def commit_outcome(self, commit: OutcomeCommit) -> bool: ...
     def add_outbox(self, items: Sequence[OutboxItem]) -> int: ...
     def lapsed_exemptions(self, now: datetime | None = None) -> list[ExemptionRecord]: ...
     def put_exemption(self, rec: ExemptionRecord) -> ExemptionRecord: ...
@@ -133,3 +99,12 @@ class EnforcementResult:
     evaluation: Evaluation | None = None
     # Standing (audit or report-only) violations this result announced: new or changed.
     fresh: tuple[Verdict, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlreadyRecorded:
+    """A write that assumed the event was new found it in the ledger (a redelivery), or
+    another invocation holds its claim: the caller reads the ledger and waits its turn
+    (:meth:`govbot.enforcer.commit.CommitStep.once`)."""
+
+    event_id: str

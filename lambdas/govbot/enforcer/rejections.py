@@ -7,10 +7,16 @@ the dead-letter queue with no record at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from govbot.events import ParsedEvent, RejectedEvent
+from govbot.enforcer.outcomes import rejected_item
+from govbot.enforcer.ports import EnforcementResult, LedgerPort
+from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent
+from govbot.events.coerce import bounded_reason
 from govbot.events.safety import safe_text
+from govbot.ledger.records.inputs import UnhandledInput
 
 # What a rejection keeps: the reason, the input's own labels and (the ledger caps it at
 # 64k characters anyway) an escaped copy of the input.
@@ -20,6 +26,71 @@ MAX_REJECTED_RAW = 64_000
 # An event stamped further ahead of govbot's clock than this is not a real CloudTrail
 # record (9999-12-31 used to overflow the ledger's retention arithmetic on every delivery).
 MAX_CLOCK_SKEW = timedelta(hours=1)
+# A reason built from an exception (a body nothing could read): bounded like the parser's.
+MAX_FAILURE_REASON = 300
+
+
+def failure_reason(prefix: str, failure: BaseException | str) -> str:
+    """``prefix: ExceptionType: message`` (or ``prefix: text``), bounded: the one way the
+    enforcer words a rejection it builds itself (the parser words its own)."""
+    detail = failure if isinstance(failure, str) else f"{type(failure).__name__}: {failure}"
+    return bounded_reason([f"{prefix}: {detail}"], MAX_FAILURE_REASON)
+
+
+def body_text(body: object) -> str:
+    """The body as text for the ledger, whatever it is (``storable`` bounds it)."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    try:
+        return repr(body)[:MAX_REJECTED_RAW]
+    except Exception:
+        return f"<unrepresentable {type(body).__name__}>"
+
+
+def unreadable(prefix: str, failure: BaseException | str, body: Any) -> RejectedEvent:
+    """A body (or part of one) no step could read, as a rejection."""
+    return RejectedEvent(reason=failure_reason(prefix, failure), raw=body_text(body))
+
+
+def unhandled_input(
+    unhandled: RejectedEvent | IgnoredEvent, received_at: datetime
+) -> UnhandledInput:
+    """What the ledger records of an input the enforcer does not handle."""
+    return UnhandledInput(
+        status="rejected" if isinstance(unhandled, RejectedEvent) else "ignored",
+        reason=unhandled.reason,
+        raw=unhandled.raw,
+        received_at=received_at,
+        event_id=unhandled.event_id,
+        event_name=unhandled.event_name,
+        event_source=unhandled.event_source,
+        account_id=unhandled.account_id,
+        region=unhandled.region,
+    )
+
+
+def record_rejection(
+    ledger: LedgerPort, clock: Callable[[], datetime], rejected: RejectedEvent
+) -> EnforcementResult:
+    """Record ``rejected`` (with a message to people); the batch goes on.
+
+    Whatever the input held, what is stored is escaped and bounded (:func:`storable`), and
+    the record is keyed by the input's hash, never by the eventID it claims.
+    """
+    rejected = storable(rejected)
+    ledger_id = ledger.record_unhandled(unhandled_input(rejected, clock()))
+    ledger.add_outbox([rejected_item(rejected, ledger_id)])
+    return EnforcementResult("rejected", ledger_id, rejected.reason)
+
+
+def record_ignored(
+    ledger: LedgerPort, clock: Callable[[], datetime], ignored: IgnoredEvent
+) -> EnforcementResult:
+    """A valid event govbot does not govern: recorded with why, nobody is alerted."""
+    ledger_id = ledger.record_unhandled(unhandled_input(ignored, clock()))
+    return EnforcementResult("ignored", ledger_id, ignored.reason)
 
 
 def storable(rejected: RejectedEvent) -> RejectedEvent:

@@ -1,6 +1,6 @@
 """The remedy step: claim the event, write the intents, then take away what is forbidden.
 
-Split from :mod:`govbot.enforcer.logic` (which calls it for every evaluated event): each
+Called by :mod:`govbot.enforcer.enforcement` for every evaluated event: each
 enforced change becomes a ``started`` intent, durable before any AppStream call, then a
 take-away write against the freshest state (:mod:`govbot.enforcer.takeaway`).
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from govbot.domain import ImageRef
 from govbot.enforcer import outcomes
 from govbot.enforcer.guards import CLAIM_HOLDER
-from govbot.enforcer.ports import EnforcerDeps
+from govbot.enforcer.ports import AlreadyRecorded, EnforcerDeps
 from govbot.enforcer.recovery import finalize, with_violations
 from govbot.enforcer.resilience import RetryLater
 from govbot.enforcer.takeaway import as_written, remove_only, undo_action
@@ -20,11 +20,6 @@ from govbot.events import ParsedEvent
 from govbot.gateways.appstream import AppStreamGatewayError, ImageNotFound, TransientError
 from govbot.ledger.records.events import ActionRecord, EventRecord
 from govbot.policy.results import Evaluation
-
-
-class Recorded(Exception):
-    """A write that assumed the event was new found it in the ledger (a redelivery), or
-    another invocation holds its claim: the caller reads the ledger and waits its turn."""
 
 
 def remedy(
@@ -37,12 +32,12 @@ def remedy(
     retry: bool = False,
     recorded: bool = True,
     event_record: Callable[[ParsedEvent, Sequence[ActionRecord]], EventRecord],
-) -> list[ActionRecord]:
+) -> list[ActionRecord] | AlreadyRecorded:
     """Make each enforced change; with ``retry``, transient failures raise RetryLater.
 
     ``recorded`` False: the event is not in the ledger yet; it is written with the
-    intents (:class:`Recorded` when it turns out to be there already, or when another
-    invocation holds the event's claim).
+    intents. :class:`AlreadyRecorded` (nothing called) when it turns out to be there
+    already, or when another invocation holds the event's claim.
     """
     done: list[ActionRecord] = []
     transient: list[ActionRecord] = []
@@ -69,10 +64,10 @@ def remedy(
     if intents and not deps.guards.claim(
         event.event_id, CLAIM_HOLDER.get(), lease_seconds=deps.claims.lease_seconds
     ):
-        raise Recorded(event.event_id)
+        return AlreadyRecorded(event.event_id)
     if intents and not recorded:
         if not deps.ledger.record_event(event_record(event, intents)):
-            raise Recorded(event.event_id)
+            return AlreadyRecorded(event.event_id)
     elif intents:
         for intent in intents:
             deps.ledger.put_action(intent)

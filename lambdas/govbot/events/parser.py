@@ -92,8 +92,12 @@ def parse_event(
     *,
     governed_accounts: frozenset[str],
     governed_regions: frozenset[str],
+    text: str | None = None,
 ) -> ParsedEvent | RejectedEvent | IgnoredEvent:
     """Validate one EventBridge envelope: a ``ParsedEvent``, ``IgnoredEvent`` or ``RejectedEvent``.
+
+    ``text``: the body as received, when ``raw`` is the mapping a caller already decoded
+    from it (kept as the event's raw text; the body is not decoded again).
 
     Never raises. An empty ``governed_accounts``/``governed_regions`` governs nothing. A
     rejection lists every problem found (``problems``) and a bounded ``reason``; both keep
@@ -104,7 +108,7 @@ def parse_event(
     >>> parse_event("[]", governed_accounts=frozenset(), governed_regions=frozenset()).reason
     'expected a JSON object (an EventBridge envelope), found list'
     """
-    raw_text = _raw_text(raw)
+    raw_text = text if text is not None else _raw_text(raw)
     try:
         return _parse(raw, raw_text, governed_accounts, governed_regions)
     except _Ignore as ignored:

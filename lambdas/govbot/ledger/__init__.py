@@ -22,7 +22,9 @@ from govbot.ledger.records import (
     MessageKind,
     OutboxItem,
     OutboxStatus,
+    OutcomeCommit,
     Severity,
+    UnhandledInput,
 )
 from govbot.ledger.schema import create_ledger_table
 
@@ -43,8 +45,10 @@ __all__ = [
     "OutboxItem",
     "OutboxNotFound",
     "OutboxStatus",
+    "OutcomeCommit",
     "Severity",
     "TransactionTooLarge",
+    "UnhandledInput",
     "create_ledger_table",
     "format_ts",
     "outbox_from_stream_image",

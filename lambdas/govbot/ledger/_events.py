@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, cast, get_args
 
 from botocore.exceptions import ClientError
 
@@ -32,6 +33,8 @@ from govbot.ledger.records import (
     FinalEventStatus,
     LedgerRecord,
     OutboxItem,
+    OutcomeCommit,
+    UnhandledInput,
 )
 
 MAX_TRANSACTION_ITEMS: Final = 100
@@ -41,8 +44,33 @@ MAX_RAW_CHARS: Final = 64_000
 NO_OPEN_ANNOUNCEMENT: Final = "attribute_not_exists(status_key)"
 
 
+@dataclass(frozen=True)
+class Committed:
+    """The transaction went through."""
+
+
+@dataclass(frozen=True)
+class EventConditionFailed:
+    """The event's condition failed: already committed (or put), or not recorded."""
+
+
+@dataclass(frozen=True)
+class AnnouncementOpen:
+    """The image the caller guessed had no open announcement has one (nothing written)."""
+
+
+@dataclass(frozen=True)
+class OutboxExists:
+    """Only outbox puts failed: those items (their indices in the outbox) already exist."""
+
+    indices: frozenset[int]
+
+
+CommitAttempt = Committed | EventConditionFailed | AnnouncementOpen | OutboxExists
+
+
 class EventsMixin(LedgerCore):
-    """record_event, record_rejected, get_event, put_action, commit_outcome."""
+    """record_event, record_unhandled, get_event, put_action, commit_outcome."""
 
     def record_event(self, rec: EventRecord) -> bool:
         """Record a received event; False when it was already recorded (a redelivery).
@@ -51,65 +79,22 @@ class EventsMixin(LedgerCore):
         """
         return self._put_new(rec)
 
-    def record_rejected(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        """Record a payload that was refused or could not be parsed; return its event id.
+    def record_unhandled(self, unhandled: UnhandledInput) -> str:
+        """Record an input that was refused (``rejected``) or is not governed (``ignored``);
+        return its event id.
 
-        The id is always ``REJECTED#<sha256 of raw>`` (a duplicate is not an error): the
-        ``event_id`` the payload claimed is kept as ``claimed_event_id``, never used as the
-        key, so a malformed copy of a real event never blocks the real one.
-        ``event_name``, ``event_source``, ``account_id`` and ``region`` are what the payload
-        said about itself, kept when present.
+        A rejection's id is always ``REJECTED#<sha256 of raw>`` (a duplicate is not an
+        error): the ``event_id`` the payload claimed is kept as ``claimed_event_id``, never
+        used as the key, so a malformed copy of a real event never blocks the real one.
+        An ignored event keeps its own id. The payload's own labels (name, source, account,
+        region) are kept when present.
         """
-        return self._record_unhandled(
-            "rejected", reason, raw, event_id, received_at,
-            event_name=event_name, event_source=event_source,
-            account_id=account_id, region=region,
-        )  # fmt: skip
-
-    def record_ignored(
-        self,
-        *,
-        reason: str,
-        raw: str,
-        event_id: str | None = None,
-        received_at: datetime,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-    ) -> str:
-        """Record a valid event govbot does not govern (status ``ignored``); return its id."""
-        return self._record_unhandled(
-            "ignored", reason, raw, event_id, received_at,
-            event_name=event_name, event_source=event_source,
-            account_id=account_id, region=region,
-        )  # fmt: skip
-
-    def _record_unhandled(
-        self,
-        status: Literal["rejected", "ignored"],
-        reason: str,
-        raw: str,
-        event_id: str | None,
-        received_at: datetime,
-        **context: str | None,
-    ) -> str:
         claimed = None
-        if status == "rejected":
-            rec_id, claimed = rejected_event_id(raw), event_id
+        raw = unhandled.raw
+        if unhandled.status == "rejected":
+            rec_id, claimed = rejected_event_id(raw), unhandled.event_id
         else:
-            rec_id = event_id or rejected_event_id(raw)
+            rec_id = unhandled.event_id or rejected_event_id(raw)
         note = None
         if len(raw) > MAX_RAW_CHARS:
             note = f"raw truncated from {len(raw)} to {MAX_RAW_CHARS} characters"
@@ -117,16 +102,27 @@ class EventsMixin(LedgerCore):
         self._put_new(
             EventRecord(
                 event_id=rec_id,
-                status=status,
-                reason=reason,
+                status=unhandled.status,
+                reason=unhandled.reason,
                 raw=raw,
-                received_at=received_at,
+                received_at=unhandled.received_at,
                 note=note,
                 claimed_event_id=claimed,
-                **context,
+                event_name=unhandled.event_name,
+                event_source=unhandled.event_source,
+                account_id=unhandled.account_id,
+                region=unhandled.region,
             )
         )
         return rec_id
+
+    def record_rejected(
+        self, *, reason: str, raw: str, received_at: datetime, **labels: str | None
+    ) -> str:
+        """:meth:`record_unhandled` of a rejection, by keyword (the Slack endpoint's
+        ``RefusalLog``); ``labels``: ``event_id``, ``event_name``, ``event_source``,
+        ``account_id``, ``region``."""
+        return self.record_unhandled(UnhandledInput("rejected", reason, raw, received_at, **labels))
 
     def get_event(self, event_id: str) -> EventBundle:
         """The event, its decisions and its actions (actions in ``seq`` order): one Query."""
@@ -157,19 +153,7 @@ class EventsMixin(LedgerCore):
         for decision in decisions:
             self._put(decision)
 
-    def commit_outcome(
-        self,
-        event_id: str,
-        *,
-        decisions: Sequence[DecisionRecord] = (),
-        actions: Sequence[ActionRecord] = (),
-        outbox: Sequence[OutboxItem] = (),
-        event_status: FinalEventStatus = "processed",
-        note: str | None = None,
-        new_event: EventRecord | None = None,
-        announced: AnnouncedState | None = None,
-        announced_guard: str | None = None,
-    ) -> bool:
+    def commit_outcome(self, commit: OutcomeCommit) -> bool:
         """Write decisions, final actions, outbox items and the event status atomically.
 
         One TransactWriteItems; the event update is conditional on status ``received``, so a
@@ -179,14 +163,16 @@ class EventsMixin(LedgerCore):
         nothing: atomicity is the point) and :class:`EventNotRecorded` for an unknown event.
         ``note`` (why the event ended as it did) is stored on the event record.
 
-        ``new_event``: the event was never recorded; it is put with its final status in the
-        same call, conditional on absence (False when it exists: read it to know whether it
-        is final). A commit of the event alone is one conditional PutItem.
-        ``announced``: the image's announcement state, stored in the same transaction.
-        ``announced_guard`` (an image ARN): the caller assumed that image has no open
-        announcement without reading it; the commit checks it and raises
-        :class:`AnnouncementChanged` (nothing written) when one is open.
+        ``commit.new_event``: the event was never recorded; it is put with its final status
+        in the same call, conditional on absence (False when it exists: read it to know
+        whether it is final). A commit of the event alone is one conditional PutItem.
+        ``commit.announced_guard``: when that image has an open announcement,
+        :class:`AnnouncementChanged` is raised (nothing written).
         """
+        event_id, event_status, note = commit.event_id, commit.event_status, commit.note
+        decisions, actions, outbox = commit.decisions, commit.actions, commit.outbox
+        new_event, announced = commit.new_event, commit.announced
+        announced_guard = commit.announced_guard
         if event_status not in get_args(FinalEventStatus):
             raise ValueError(
                 f"event_status must be one of {get_args(FinalEventStatus)}, got {event_status!r}"
@@ -211,17 +197,17 @@ class EventsMixin(LedgerCore):
         if new_event is not None and guard is None and not body and not pending_outbox:
             return self._put_event_alone(first)
         for _ in range(2):
-            failed = self._try_commit(first, guard, body, pending_outbox)
-            if failed is None:
+            attempt = self._try_commit(first, guard, body, pending_outbox)
+            if isinstance(attempt, Committed):
                 return True
-            if failed == "announced":
+            if isinstance(attempt, AnnouncementOpen):
                 raise AnnouncementChanged(
                     f"commit of event {event_id!r}: {announced_guard} has an open announcement"
                 )
-            if failed == "event":
+            if isinstance(attempt, EventConditionFailed):
                 return False if new_event is not None else self._explain_event_failure(event_id)
             # Only outbox conditions failed: those notifications already exist. Drop them.
-            pending_outbox = [o for i, o in enumerate(pending_outbox) if i not in failed]
+            pending_outbox = [o for i, o in enumerate(pending_outbox) if i not in attempt.indices]
         raise LedgerError(f"commit of event {event_id!r} kept failing on outbox conditions")
 
     # -- helpers ---------------------------------------------------------------------------
@@ -324,9 +310,8 @@ class EventsMixin(LedgerCore):
         guard: dict[str, Any] | None,
         body: Sequence[LedgerRecord],
         outbox: Sequence[OutboxItem],
-    ) -> set[int] | str | None:
-        """One transaction attempt: None on success, "event", "announced" or failed outbox
-        indices."""
+    ) -> CommitAttempt:
+        """One transaction attempt and which of its conditions failed, if any."""
         ops: list[dict[str, Any]] = [first, *([guard] if guard is not None else [])]
         ops += [{"Put": {"TableName": self.table_name, "Item": self._encode(r)}} for r in body]
         ops += [
@@ -347,9 +332,9 @@ class EventsMixin(LedgerCore):
             reasons = exc.response.get("CancellationReasons", [])
             codes = [str(r.get("Code", "")) for r in reasons]
             if not codes or codes[0] == "ConditionalCheckFailed":
-                return "event"
+                return EventConditionFailed()
             if guard is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                return "announced"
+                return AnnouncementOpen()
             first_outbox = len(ops) - len(outbox)
             failed = {
                 i - first_outbox
@@ -358,8 +343,8 @@ class EventsMixin(LedgerCore):
             }
             if not failed or any(c not in ("None", "ConditionalCheckFailed", "") for c in codes):
                 raise
-            return failed
-        return None
+            return OutboxExists(frozenset(failed))
+        return Committed()
 
     def _explain_event_failure(self, event_id: str) -> bool:
         """The event condition failed: already committed (False), or a caller error."""

@@ -18,6 +18,7 @@ from govbot import wiring
 from govbot.cli import CliDeps
 from govbot.cli.deps import default_ledger
 from govbot.ledger import DecisionRecord, EventRecord, Ledger, create_ledger_table, format_ts
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.unit.cli.runner import run_cli
 
 TABLE = "govbot-ledger-limits"
@@ -66,7 +67,7 @@ def _history(ledger: Ledger) -> None:
                 image_arn=ARN,
                 decided_at=_hour(n) + timedelta(minutes=1),
             )
-            assert ledger.commit_outcome(event_id, decisions=[decision], outbox=[])
+            assert ledger.commit_outcome(OutcomeCommit(event_id, decisions=[decision], outbox=[]))
 
 
 def _deps() -> CliDeps:

@@ -20,6 +20,7 @@ from govbot.ledger import (
     OutboxItem,
     create_ledger_table,
 )
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.unit.cli.runner import run_cli
 
 TABLE = "govbot-ledger-cli"
@@ -63,7 +64,7 @@ def _story(ledger: Ledger) -> None:
         {"summary": "revoked builder", "image_arn": ARN, "rule_ids": ["no-untrusted-builders"]},
         discriminators=("ev-1",),
     )
-    assert ledger.commit_outcome("ev-1", decisions=[decision], outbox=[outbox])
+    assert ledger.commit_outcome(OutcomeCommit("ev-1", decisions=[decision], outbox=[outbox]))
     ledger.record_rejected(reason="not an AppStream event", raw="{}", received_at=NOW)
 
 

@@ -7,16 +7,19 @@ from typing import Any
 import pytest
 
 from govbot.ledger import EventNotRecorded, Ledger, LedgerError, TransactionTooLarge
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.integration.ledger.conftest import RecordingClient, count_items, raw_item
 from tests.unit.ledger.builders import OTHER, action, decision, event, outbox
 
 
 def _commit(ledger: Ledger) -> bool:
     return ledger.commit_outcome(
-        "evt-1",
-        decisions=[decision(), decision(account_id=OTHER, outcome="allowed")],
-        actions=[action(seq=1)],
-        outbox=[outbox()],
+        OutcomeCommit(
+            "evt-1",
+            decisions=[decision(), decision(account_id=OTHER, outcome="allowed")],
+            actions=[action(seq=1)],
+            outbox=[outbox()],
+        )
     )
 
 
@@ -72,7 +75,9 @@ def test_existing_outbox_item_is_dropped_not_duplicated(ledger: Ledger, ddb: Any
     assert ledger.add_outbox([already]) == 1
     fresh = outbox(kind="violation_audit")
 
-    assert ledger.commit_outcome("evt-1", decisions=[decision()], outbox=[already, fresh])
+    assert ledger.commit_outcome(
+        OutcomeCommit("evt-1", decisions=[decision()], outbox=[already, fresh])
+    )
 
     assert ledger.get_event("evt-1").is_final
     assert ledger.get_outbox(fresh.outbox_id) is not None
@@ -81,7 +86,7 @@ def test_existing_outbox_item_is_dropped_not_duplicated(ledger: Ledger, ddb: Any
 
 def test_ignored_commit_with_no_records(ledger: Ledger) -> None:
     ledger.record_event(event())
-    assert ledger.commit_outcome("evt-1", event_status="ignored") is True
+    assert ledger.commit_outcome(OutcomeCommit("evt-1", event_status="ignored")) is True
     stored = ledger.get_event("evt-1").event
     assert stored is not None
     assert stored.status == "ignored"
@@ -95,15 +100,17 @@ def test_commit_above_transaction_limit_raises_before_writing(
     recording.reset()
 
     with pytest.raises(TransactionTooLarge, match="101 items"):
-        ledger.commit_outcome("evt-1", decisions=decisions)
+        ledger.commit_outcome(OutcomeCommit("evt-1", decisions=decisions))
     assert recording.operations() == []
 
 
 def test_commit_refuses_foreign_records_and_duplicates(ledger: Ledger) -> None:
     ledger.record_event(event())
     with pytest.raises(ValueError, match="belongs to event 'evt-2'"):
-        ledger.commit_outcome("evt-1", decisions=[decision("evt-2")])
+        ledger.commit_outcome(OutcomeCommit("evt-1", decisions=[decision("evt-2")]))
     with pytest.raises(ValueError, match="twice"):
-        ledger.commit_outcome("evt-1", decisions=[decision(), decision(reason="again")])
+        ledger.commit_outcome(
+            OutcomeCommit("evt-1", decisions=[decision(), decision(reason="again")])
+        )
     with pytest.raises(ValueError, match="event_status"):
-        ledger.commit_outcome("evt-1", event_status="received")  # type: ignore[arg-type]
+        ledger.commit_outcome(OutcomeCommit("evt-1", event_status="received"))  # type: ignore[arg-type]

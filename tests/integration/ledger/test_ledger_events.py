@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from govbot.ledger import EventRecord, Ledger, rejected_event_id
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.fakes import FakeClock
 from tests.integration.ledger.conftest import START, RecordingClient, raw_item
 from tests.unit.ledger.builders import BOT_ARN, GRANTEE, IMAGE_ARN, T0, action, decision, event
@@ -86,7 +87,7 @@ def test_get_event_returns_bundle_with_one_query(
     ledger.record_event(event())
     ledger.put_action(action(seq=2, operation="DescribeImagePermissions", status="succeeded"))
     ledger.put_action(action(seq=1, status="started"))
-    ledger.commit_outcome("evt-1", decisions=[decision()], actions=[action(seq=1)])
+    ledger.commit_outcome(OutcomeCommit("evt-1", decisions=[decision()], actions=[action(seq=1)]))
     recording.reset()
 
     bundle = ledger.get_event("evt-1")

@@ -18,7 +18,9 @@ from govbot.ledger import (
     Ledger,
     OutboxNotFound,
     TransactionTooLarge,
+    UnhandledInput,
 )
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.fakes import FakeClock, FakeLedger
 from tests.integration.ledger.conftest import TABLE
 from tests.unit.ledger.builders import (
@@ -49,12 +51,14 @@ def test_an_event_is_recorded_once(either: Either) -> None:
 
 def test_a_commit_happens_once_and_needs_its_event(either: Either) -> None:
     with pytest.raises(EventNotRecorded):
-        either.commit_outcome("evt-1", decisions=[decision()])
+        either.commit_outcome(OutcomeCommit("evt-1", decisions=[decision()]))
     either.record_event(event())
     first = either.commit_outcome(
-        "evt-1", decisions=[decision()], actions=[action()], outbox=[outbox()], note="done"
+        OutcomeCommit(
+            "evt-1", decisions=[decision()], actions=[action()], outbox=[outbox()], note="done"
+        )
     )
-    second = either.commit_outcome("evt-1", decisions=[decision(account_id=OTHER)])
+    second = either.commit_outcome(OutcomeCommit("evt-1", decisions=[decision(account_id=OTHER)]))
     assert (first, second) == (True, False)
     bundle = either.get_event("evt-1")
     assert bundle.event is not None
@@ -66,10 +70,10 @@ def test_a_commit_happens_once_and_needs_its_event(either: Either) -> None:
 def test_a_commit_over_100_items_is_refused_whole(either: Either) -> None:
     actions = [action(seq=n) for n in range(1, 101)]
     with pytest.raises(TransactionTooLarge):  # before the event is even looked at
-        either.commit_outcome("evt-1", actions=actions)
+        either.commit_outcome(OutcomeCommit("evt-1", actions=actions))
     either.record_event(event())
     with pytest.raises(TransactionTooLarge):
-        either.commit_outcome("evt-1", actions=actions)
+        either.commit_outcome(OutcomeCommit("evt-1", actions=actions))
     bundle = either.get_event("evt-1")
     assert bundle.event is not None
     assert (bundle.event.status, bundle.actions) == ("received", ())
@@ -81,7 +85,9 @@ def test_an_existing_outbox_item_is_never_overwritten(either: Either) -> None:
     changed = item.model_copy(update={"severity": "low"})
     assert either.add_outbox([changed]) == 0
     either.record_event(event())
-    assert either.commit_outcome("evt-1", outbox=[changed]) is True  # dropped, not refused
+    assert (
+        either.commit_outcome(OutcomeCommit("evt-1", outbox=[changed])) is True
+    )  # dropped, not refused
     stored = either.get_outbox(item.outbox_id)
     assert stored is not None
     assert stored.severity == item.severity
@@ -125,8 +131,10 @@ def test_copy_jobs_take_an_optimistic_lock(either: Either) -> None:
 def test_queries_answer_the_same(either: Either, clock: FakeClock) -> None:
     for n in range(3):
         either.record_event(event(f"evt-{n}", occurred_at=clock() + timedelta(minutes=n)))
-    either.commit_outcome("evt-0", decisions=[decision("evt-0")], outbox=[outbox("evt-0")])
-    either.record_rejected(reason="not JSON", raw="{", received_at=clock())
+    either.commit_outcome(
+        OutcomeCommit("evt-0", decisions=[decision("evt-0")], outbox=[outbox("evt-0")])
+    )
+    either.record_unhandled(UnhandledInput("rejected", "not JSON", "{", clock()))
 
     def shape(records: list[Any]) -> list[tuple[str, str]]:
         return [(r.kind, r.keys()[0]) for r in records]

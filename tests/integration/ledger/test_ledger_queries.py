@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from govbot.ledger import EventRecord, Ledger, OutboxItem, format_ts
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.fakes import FakeClock
 from tests.integration.ledger.conftest import RecordingClient
 from tests.unit.ledger.builders import (
@@ -36,10 +37,12 @@ def history(ledger: Ledger, clock: FakeClock, recording: RecordingClient) -> Led
             event(event_id, image_arn=image_arn, shared_account_id=grantee, occurred_at=clock())
         )
         ledger.commit_outcome(
-            event_id,
-            decisions=[decision(event_id, image_arn=image_arn, account_id=grantee)],
-            actions=[action(event_id, image_arn=image_arn, shared_account_id=grantee)],
-            outbox=[outbox(event_id)],
+            OutcomeCommit(
+                event_id,
+                decisions=[decision(event_id, image_arn=image_arn, account_id=grantee)],
+                actions=[action(event_id, image_arn=image_arn, shared_account_id=grantee)],
+                outbox=[outbox(event_id)],
+            )
         )
     recording.reset()
     ledger.page_size = 2
@@ -114,7 +117,7 @@ def test_by_time_respects_bounds_inside_a_day(history: Ledger) -> None:
 
 def test_events_by_status_lists_unfinished_events(ledger: Ledger, clock: FakeClock) -> None:
     ledger.record_event(event("done"))
-    ledger.commit_outcome("done")
+    ledger.commit_outcome(OutcomeCommit("done"))
     clock.advance(seconds=1)
     ledger.record_event(event("stuck", occurred_at=None))
     assert [e.event_id for e in ledger.events_by_status("received")] == ["stuck"]

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from govbot.enforcer.outcomes import (
+from govbot.enforcer.drift_summary import (
     MAX_DRIFT_LINES,
     DriftFinding,
     DriftRun,

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from govbot.ledger import Ledger
+from govbot.ledger.records.inputs import OutcomeCommit
 from tests.unit.ledger.builders import T0, decision, outbox
 
 
@@ -36,7 +37,7 @@ def _ledger(client: Any) -> Ledger:
 def test_transaction_conflict_is_not_mistaken_for_idempotency() -> None:
     client = FailingClient("TransactionCanceledException", ["None", "TransactionConflict"])
     with pytest.raises(ClientError, match="TransactionCanceledException"):
-        _ledger(client).commit_outcome("evt-1", decisions=[decision()])
+        _ledger(client).commit_outcome(OutcomeCommit("evt-1", decisions=[decision()]))
     assert client.calls == ["transact_write_items"]
 
 
@@ -71,7 +72,9 @@ def test_outbox_conflicts_are_dropped_then_retried_once() -> None:
     # event update ok, decision ok, first outbox item already exists -> retry without it
     client = ScriptedTransactions(["None", "None", "ConditionalCheckFailed", "None"], None)
     kept = outbox("evt-9")
-    assert _ledger(client).commit_outcome("evt-1", decisions=[decision()], outbox=[outbox(), kept])
+    assert _ledger(client).commit_outcome(
+        OutcomeCommit("evt-1", decisions=[decision()], outbox=[outbox(), kept])
+    )
     assert [len(r) for r in client.requests] == [4, 3]
     retried_pks = [op["Put"]["Item"]["pk"]["S"] for op in client.requests[1][1:]]
     assert retried_pks[-1] == f"OUTBOX#{kept.outbox_id}"

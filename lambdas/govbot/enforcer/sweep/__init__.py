@@ -13,7 +13,7 @@ with its checkpoint; ``run``: one invocation). One ``drift_found`` item per pass
 was found; an account or region that cannot be read is reported and the rest is swept.
 """
 
-from govbot.enforcer.sweep.lanes import CheckpointPort, Deadline, InventoryPort
+from govbot.enforcer.sweep.context import CheckpointPort, Deadline, InventoryPort
 from govbot.enforcer.sweep.plan import PassPlan, plan_pass, sweep_order
 from govbot.enforcer.sweep.report import DriftSweepReport
 from govbot.enforcer.sweep.run import DEFAULT_RESERVE_MS, DriftSweep, SweepSettings

@@ -17,20 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from govbot.domain import ImageRef, ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
+from govbot.enforcer.drift_summary import DriftFinding
 from govbot.enforcer.inbound import foreign_images
-from govbot.enforcer.outcomes import DriftFinding
+from govbot.enforcer.sweep.context import LaneContext
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result
 from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
 from govbot.events import ParsedEvent
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.policy.engine import reads_uses
-
-if TYPE_CHECKING:
-    from govbot.enforcer.sweep.lanes import LaneContext
 
 
 @dataclass

@@ -13,100 +13,31 @@ after every page, so a crash costs at most one page, whose images are then re-ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from datetime import timedelta
+from typing import Any, Literal
 
-from govbot.domain import ImageRef, ImageSnapshot
+from govbot.domain import ImageSnapshot
 from govbot.enforcer.announce import resolve_announced
+from govbot.enforcer.drift_summary import DriftFinding
 from govbot.enforcer.exits import ExitReader, reads_exits, remedy_and_record
-from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.outcomes import DriftFinding
+from govbot.enforcer.sweep.context import LaneContext
 from govbot.enforcer.sweep.inbound import resolve_vanished, sweep_inbound
 from govbot.enforcer.sweep.report import finding_from_bundle, finding_from_result, new_finding
-from govbot.enforcer.sweep.schedule import PassIdentity, drift_event, image_event_id
+from govbot.enforcer.sweep.schedule import drift_event, image_event_id
 from govbot.exit_facts import ImageExport
 from govbot.gateways.appstream import (
     AppStreamGatewayError,
-    BuilderUsage,
-    FleetUsage,
-    ImagePage,
     Throttled,
 )
 from govbot.gateways.ec2 import Ec2GatewayError
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import ActionRecord
-from govbot.ledger.records.state import AnnouncedState
-from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane, SweepPass
+from govbot.ledger.records.sweep import MAX_LANE_DRIFTED, MAX_LANE_ERRORS, SweepLane
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation
-
-
-class InventoryPort(Protocol):
-    """What the sweep needs from the AppStream gateway to list a lane page by page."""
-
-    def image_page(self, account_id: str, region: str, token: str | None = None) -> ImagePage: ...
-    def with_details(self, image: ImageSnapshot) -> ImageSnapshot | None: ...
-    # Images gone while findings stood, and others' images governed accounts run:
-    def describe_image(self, ref: ImageRef) -> ImageSnapshot | None: ...
-    def list_images(
-        self,
-        account_id: str,
-        region: str,
-        *,
-        visibility: Literal["PRIVATE", "SHARED", "PUBLIC"] = "PRIVATE",
-        details: bool = True,
-    ) -> Iterable[ImageSnapshot]: ...
-    def list_fleets(self, account_id: str, region: str) -> list[FleetUsage]: ...
-    def list_image_builders(self, account_id: str, region: str) -> list[BuilderUsage]: ...
-
-
-class CheckpointPort(Protocol):
-    """The ledger calls the sweep's checkpoint needs."""
-
-    def sweep_checkpoint(self) -> tuple[SweepPass | None, list[SweepLane]]: ...
-    def put_sweep_record(self, record: Any, *, expected_version: int | None) -> Any: ...
-
-
-class Deadline:
-    """``short()`` once less than ``reserve_ms`` of the invocation is left."""
-
-    def __init__(self, remaining_ms: Callable[[], int] | None, reserve_ms: int) -> None:
-        self._remaining_ms = remaining_ms
-        self._reserve_ms = reserve_ms
-
-    def short(self) -> bool:
-        """True when no new work should start."""
-        return self._remaining_ms is not None and self._remaining_ms() < self._reserve_ms
-
-    def lease_seconds(self, default: int) -> int:
-        """How long a lane claimed now may be held: the invocation's remaining time."""
-        if self._remaining_ms is None:
-            return default
-        return max(1, self._remaining_ms() // 1000)
-
-
-@dataclass(frozen=True)
-class LaneContext:
-    """What every lane of one invocation shares."""
-
-    enforcer: Enforcer  # run-scoped: one policy view for the whole invocation
-    inventory: InventoryPort
-    checkpoint: CheckpointPort
-    run: PassIdentity
-    deadline: Deadline
-    owner: str  # this invocation's lease token
-    now: datetime
-    calls_in_flight: int
-    lease_seconds: int
-    # Images with standing findings people were told about (resolved when found compliant).
-    announced: Mapping[str, AnnouncedState] = field(default_factory=dict)
-    # The same for others' images as governed accounts use them, by (image ARN, viewer).
-    viewed: Mapping[tuple[str, str], AnnouncedState] = field(default_factory=dict)
-    # Exports to AMIs and builders' settings, read and remedied when a rule judges them.
-    exits: ExitReader | None = None
 
 
 @dataclass

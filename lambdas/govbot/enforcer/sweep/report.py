@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.domain import ImageRef
-from govbot.enforcer.outcomes import DriftFinding, LeftViolation
+from govbot.enforcer.drift_summary import DriftFinding, LeftViolation
 from govbot.enforcer.ports import EnforcementResult
 from govbot.enforcer.recovery import INTERRUPTED
 from govbot.ledger.records.events import ActionRecord, EventBundle

@@ -22,20 +22,14 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from govbot.domain import ImageRef
-from govbot.enforcer import outcomes
+from govbot.enforcer import drift_summary
 from govbot.enforcer.announce import pass_reminders
+from govbot.enforcer.drift_summary import DriftFinding, DriftRun
 from govbot.enforcer.exits import ExitReader
 from govbot.enforcer.expiry import expire_exemptions
 from govbot.enforcer.logic import Enforcer
-from govbot.enforcer.outcomes import DriftFinding, DriftRun
-from govbot.enforcer.sweep.lanes import (
-    CheckpointPort,
-    Deadline,
-    InventoryPort,
-    LaneContext,
-    LaneOutcome,
-    LaneSweep,
-)
+from govbot.enforcer.sweep.context import CheckpointPort, Deadline, InventoryPort, LaneContext
+from govbot.enforcer.sweep.lanes import LaneOutcome, LaneSweep
 from govbot.enforcer.sweep.plan import PassPlan, plan_pass
 from govbot.enforcer.sweep.report import DriftSweepReport, finding_from_bundle
 from govbot.enforcer.sweep.schedule import (
@@ -46,6 +40,7 @@ from govbot.enforcer.sweep.schedule import (
 )
 from govbot.ledger.errors import ConcurrentUpdate
 from govbot.ledger.records.events import EventRecord
+from govbot.ledger.records.inputs import OutcomeCommit
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
 from govbot.ledger.records.sweep import SweepLane, SweepPass
@@ -167,7 +162,9 @@ class DriftSweep:
             outbox += reminders
         # The summary first: if the pass record is not closed after it (a crash), the next
         # invocation closes it again and the pass's notification, same id, is not re-sent.
-        if not ledger.commit_outcome(tick.run_event_id, outbox=outbox, note=report.note):
+        if not ledger.commit_outcome(
+            OutcomeCommit(tick.run_event_id, outbox=outbox, note=report.note)
+        ):
             report.status = "duplicate"  # a concurrent attempt of the same tick finished first
         else:
             for state in reminded:
@@ -237,7 +234,7 @@ class DriftSweep:
             account_id=sweep_pass.account_id,
             occurred_at=identity.occurred_at,
         )
-        return outcomes.drift_item(run, report.findings, report.errors, report.counts())
+        return drift_summary.drift_item(run, report.findings, report.errors, report.counts())
 
     def _close(self, sweep_pass: SweepPass) -> None:
         if sweep_pass.status == "closed":

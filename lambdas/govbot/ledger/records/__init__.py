@@ -11,6 +11,7 @@ from govbot.ledger.records.events import (
     EventStatus,
     FinalEventStatus,
 )
+from govbot.ledger.records.inputs import OutcomeCommit, UnhandledInput, UnhandledStatus
 from govbot.ledger.records.outbox import (
     CLAIMABLE_OUTBOX_STATUSES,
     MessageKind,
@@ -52,7 +53,10 @@ __all__ = [
     "MessageKind",
     "OutboxItem",
     "OutboxStatus",
+    "OutcomeCommit",
     "Severity",
     "SweepLane",
     "SweepPass",
+    "UnhandledInput",
+    "UnhandledStatus",
 ]
