@@ -36,12 +36,12 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from govbot.clock import utcnow
 from govbot.gateways.secrets import SecretSource
+from govbot.kinds.common import violation_pairs
 from govbot.ledger.keys import stable_id
 from govbot.ledger.records import ActionRecord, EventRecord, ExemptionRecord, OutboxItem
 from govbot.ledger.records.details import ExemptionDetails
 from govbot.ledger.records.payload import ExemptionGranted
 from govbot.notify.model import PayloadError, parse_payload
-from govbot.notify.render import violation_pairs
 from govbot.policy.models import Policy
 from govbot.slack_actions.exemptions import build_exemption
 from govbot.slack_actions.guard import RefusalGuard, RefusalLog, note_refusal, source_of
