@@ -51,13 +51,13 @@ from govbot.enforcer.takeaway import (
 )
 from govbot.enforcer.work import work_envelope
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, event_spec, parse_event
-from govbot.exit_facts import EXIT_EVENTS, reads_exits
+from govbot.exit_facts import EXIT_EVENTS
 from govbot.gateways.appstream import TransientError
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle, EventRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
-from govbot.policy.engine import reads_tags, reads_uses
+from govbot.policy.engine import reads_exits, reads_tags, reads_uses
 from govbot.policy.results import Evaluation
 
 # Keep the decision+outbox transaction well under DynamoDB's 100-item limit.
