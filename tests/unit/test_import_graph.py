@@ -2,7 +2,7 @@
 
 The graph is read from the source (``ast``), so every ``import`` counts: module level,
 inside functions (lazy imports) and under ``if TYPE_CHECKING:``. A node is a package of
-``govbot`` (``govbot.notify``, ``govbot.enforcer``...) or a top-level module
+``govbot`` (``govbot.notifier``, ``govbot.enforcer``...) or a top-level module
 (``govbot.domain``); an edge is a module of one importing a module of another.
 """
 
@@ -24,7 +24,7 @@ def _module_name(path: Path, root: Path) -> str:
 
 
 def _node(module: str) -> str:
-    """``govbot.notify.render`` -> ``govbot.notify``; ``govbot.domain`` -> itself."""
+    """``govbot.notifier.render`` -> ``govbot.notifier``; ``govbot.domain`` -> itself."""
     return ".".join(module.split(".")[:2])
 
 
@@ -107,7 +107,7 @@ def _explain(edges: Edges, component: list[str]) -> str:
 
 def test_no_import_cycle_between_govbot_packages() -> None:
     edges = package_graph(SOURCE)
-    assert {"govbot.notify", "govbot.kinds", "govbot.enforcer"} <= set(edges)  # it read them
+    assert {"govbot.notifier", "govbot.kinds", "govbot.enforcer"} <= set(edges)  # it read them
     found = cycles(edges)
     assert not found, "import cycles between packages:\n" + "\n".join(
         _explain(edges, c) for c in found

@@ -1,7 +1,7 @@
 """Block Kit blocks as plain dicts, for the message kinds' renderers.
 
 The shapes are exactly those slack_sdk's models serialize to, so the notifier's check
-(``govbot.notify.blockkit.validate_blocks``: a slack_sdk parse round trip, Slack's message
+(``govbot.notifier.blockkit.validate_blocks``: a slack_sdk parse round trip, Slack's message
 limits) passes them unchanged. Building dicts here keeps slack_sdk out of the kind
 catalogue, which the policy reads (route kinds) in every function.
 """

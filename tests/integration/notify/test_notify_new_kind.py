@@ -23,8 +23,8 @@ from govbot.kinds.common import message
 from govbot.kinds.spec import RenderedMessage
 from govbot.ledger.records import OutboxItem
 from govbot.ledger.records.payload import PayloadEnvelope
-from govbot.notify.delivery import deliver_stream_batch
-from govbot.notify.model import PayloadError, parse_payload
+from govbot.notifier.delivery import deliver_stream_batch
+from govbot.notifier.model import PayloadError, parse_payload
 from govbot.policy.models import Policy
 from govbot_sandbox.fake_slack import FakeSlack
 from tests.integration.notify.test_notify_slack_delivery import Env

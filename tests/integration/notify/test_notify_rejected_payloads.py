@@ -22,7 +22,7 @@ from govbot.ledger.records import OutboxItem
 from govbot.ledger.records.details import SourceDeletedDetails
 from govbot.ledger.records.payload import GoldenSourceDeleted
 from govbot.ledger.schema import create_ledger_table
-from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
+from govbot.notifier.delivery import NotifierDeps, deliver_stream_batch
 from govbot.policy.models import Policy
 from govbot.policy.sections import Route
 

@@ -16,9 +16,9 @@ from govbot.kinds import kind_names
 from govbot.ledger.gateway import Ledger
 from govbot.ledger.records import OutboxItem
 from govbot.ledger.schema import create_ledger_table
-from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
-from govbot.notify.replay import replay_dead_letters
-from govbot.notify.sinks import WebhookSink
+from govbot.notifier.delivery import NotifierDeps, deliver_stream_batch
+from govbot.notifier.replay import replay_dead_letters
+from govbot.notifier.sinks import WebhookSink
 from govbot.policy.sections import Storm
 from govbot_sandbox.fake_slack import FakeSlack
 from tests.unit.notify.builders import T0, outbox, policy, stream_event

@@ -295,10 +295,14 @@ def test_validate_knows_the_maximum_severity_of_every_message_kind(tmp_path: Pat
 def test_policy_kinds_lists_every_registered_kind_with_its_routes(tmp_path: Path) -> None:
     from govbot.kinds import kind_names
 
-    text = Path(DEMO_POLICY).read_text(encoding="utf-8").replace(
-        "    - name: default\n      webhook: default\n",
-        "    - name: default\n      webhook: default\n      kinds: [violation_remedied]\n"
-        "    - name: copies\n      webhook: copies\n      min_severity: high\n",
+    text = (
+        Path(DEMO_POLICY)
+        .read_text(encoding="utf-8")
+        .replace(
+            "    - name: default\n      webhook: default\n",
+            "    - name: default\n      webhook: default\n      kinds: [violation_remedied]\n"
+            "    - name: copies\n      webhook: copies\n      min_severity: high\n",
+        )
     )
     path = _write(tmp_path, "kinds.yaml", text)
     result = run_cli("policy", "kinds", "--policy", path, "--json")

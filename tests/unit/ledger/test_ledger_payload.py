@@ -21,8 +21,8 @@ from govbot.ledger.records.payload import (
     OutboxPayload,
     ViolationRemedied,
 )
-from govbot.notify.model import MAX_PROBLEMS, PayloadError, parse_payload
-from govbot.notify.render import render
+from govbot.notifier.model import MAX_PROBLEMS, PayloadError, parse_payload
+from govbot.notifier.render import render
 
 T0 = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 

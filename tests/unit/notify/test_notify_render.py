@@ -8,11 +8,11 @@ import pytest
 
 from govbot.kinds import kind_names
 from govbot.kinds.common import console_url, exposure_window
-from govbot.notify.blockkit import MAX_BLOCKS, RenderError, validate_blocks
-from govbot.notify.digest import render_digest
-from govbot.notify.model import PayloadError, parse_payload
-from govbot.notify.render import render
-from govbot.notify.storm import DigestWindow
+from govbot.notifier.blockkit import MAX_BLOCKS, RenderError, validate_blocks
+from govbot.notifier.digest import render_digest
+from govbot.notifier.model import PayloadError, parse_payload
+from govbot.notifier.render import render
+from govbot.notifier.storm import DigestWindow
 from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,

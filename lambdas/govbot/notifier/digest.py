@@ -11,10 +11,10 @@ import logging
 from datetime import datetime
 
 from govbot.kinds.blocks import Block, context, divider, esc, header, section
-from govbot.notify.blockkit import validate_blocks
-from govbot.notify.model import RenderedMessage
-from govbot.notify.sinks import MessageSink
-from govbot.notify.storm import DIGEST_IMAGE_LIMIT, DigestWindow, WindowStore, epoch_iso
+from govbot.notifier.blockkit import validate_blocks
+from govbot.notifier.model import RenderedMessage
+from govbot.notifier.sinks import MessageSink
+from govbot.notifier.storm import DIGEST_IMAGE_LIMIT, DigestWindow, WindowStore, epoch_iso
 from govbot.policy.sections import Notifications, Route
 
 logger = logging.getLogger(__name__)

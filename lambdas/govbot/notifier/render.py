@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from govbot.kinds import RenderedMessage, kind_names, kind_spec
 from govbot.ledger.records.payload import PayloadEnvelope
-from govbot.notify.blockkit import RenderError, validate_blocks
+from govbot.notifier.blockkit import RenderError, validate_blocks
 
 
 def render(payload: PayloadEnvelope, outbox_id: str, *, exemption_days: int = 7) -> RenderedMessage:
