@@ -2,7 +2,7 @@
 
 Importing this package registers the built-in kinds (in this order: the order of
 ``govbot policy kinds`` and of the "expected one of" lists in errors). A new kind is one
-more module here plus its import below (``tests/unit/notify/test_kind_catalogue_new_kind.py``
+more module here plus its import below (``tests/integration/notify/test_notify_new_kind.py``
 adds one from a test module).
 """
 
