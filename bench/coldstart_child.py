@@ -194,9 +194,9 @@ def _govbot(handler: str, policy_json: str, *, first_call: bool) -> None:
             governed_regions=frozenset({REGION}),
         )
     elif handler == "notifier":
-        from govbot.notify.delivery import NotifierDeps  # noqa: F401 - the stream path
+        from govbot.notifier.delivery import NotifierDeps  # noqa: F401 - the stream path
     elif handler == "actions":
-        from govbot.slack_actions.endpoint import handle_slack_action  # noqa: F401
+        from govbot.actions.endpoint import handle_slack_action  # noqa: F401
 
         own.actions_parts().secrets.signing_secret()
     del module

@@ -118,7 +118,7 @@ def bench_notifier_storm(violations: int = 200) -> dict[str, Any]:
     In-memory ledger and storm store (tests/fakes), so the figures are govbot's:
     rendering, routing, storm control and bookkeeping, not DynamoDB or Slack latency.
     """
-    from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
+    from govbot.notifier.delivery import NotifierDeps, deliver_stream_batch
     from tests.fakes import FakeLedger, InMemoryWindowStore, RecordingSink
     from tests.unit.notify.builders import outbox, policy, stream_event
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from govbot.ledger.records.outbox import OutboxItem
-from govbot.notify.delivery import NotifierDeps
+from govbot.notifier.delivery import NotifierDeps
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.faults import ProcessDied
 from govbot_sandbox.lambda_service import HUB_ACCOUNT, scheduled_event

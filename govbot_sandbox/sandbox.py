@@ -402,7 +402,7 @@ class Sandbox:
         alarms -> the alarm topic -> the notifier): a queue whose DLQ went from empty to
         holding messages raises its alarm once; returns the notifier's answers."""
         from govbot.handlers import notifier
-        from govbot.notify.alarms import alarm_sns_event
+        from govbot.notifier.alarms import alarm_sns_event
 
         answers = []
         for name, queue in (

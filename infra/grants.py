@@ -1,7 +1,8 @@
 """Grant each function exactly what its calls declare (``govbot.iam``).
 
 Every gateway declares the IAM action and resource kind of each operation it makes;
-``govbot.iam.FUNCTION_CALLS`` lists the calls of each function. Here a kind becomes ARNs:
+``govbot.iam.FUNCTION_CALLS`` lists the calls of each function (read through
+``govbot.iam_catalogue``, which loads every gateway's table). Here a kind becomes ARNs:
 AppStream kinds are the own account's ``<kind>/*`` in every governed region, ``*`` gets a
 policy of its own with the reason IAM allows nothing narrower, and every other kind is the
 ARN list the construct passes in (the ledger table, the policy parameter, a secret...).
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from govbot import iam as declared
+from govbot import iam_catalogue as declared
 from infra.permissions import grant_appstream, grant_ec2_images, grant_star_only
 
 APPSTREAM_KINDS = frozenset({"image", "fleet", "image-builder"})

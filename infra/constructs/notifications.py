@@ -192,7 +192,7 @@ class Notifications(Construct):
 
         # govbot's alarms reach Slack without the ledger (a dead-lettered event whose ledger
         # writes failed has no outbox item): the alarm topic invokes the notifier, which
-        # posts each alarm to the critical routes (govbot/notify/alarms.py).
+        # posts each alarm to the critical routes (govbot/notifier/alarms.py).
         notifier.add_event_source(sources.SnsEventSource(alarms.topic))
         acknowledge(
             notifier,

@@ -7,9 +7,8 @@ these types; the policy engine, the enforcer, the replicator and the notifier sp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,45 +36,11 @@ def highest_severity(
     return known[-1] if known else default
 
 
-# What the outbox can ask the notifier to say (one Slack renderer per kind).
-MessageKind = Literal[
-    "violation_remedied",
-    "violation_audit",
-    "violation_resolved",
-    "violation_reminder",
-    "inbound_image_used",
-    "stop_sharing_impact",
-    "golden_copy_completed",
-    "golden_copy_failed",
-    "golden_source_deleted",
-    "golden_name_taken",
-    "drift_found",
-    "exemption_granted",
-    "exemption_expired",
-    "event_rejected",
-]
-
-# The highest severity govbot gives each message kind (enforcer, replicator, notifier):
-# what a route's ``min_severity`` can ever let through. Violation kinds carry their rules'
-# severity (up to critical); the others a fixed one.
-KIND_MAX_SEVERITY: Mapping[MessageKind, Severity] = MappingProxyType(
-    {
-        "violation_remedied": "critical",
-        "violation_audit": "critical",
-        "violation_resolved": "critical",
-        "violation_reminder": "critical",
-        "inbound_image_used": "critical",
-        "stop_sharing_impact": "medium",
-        "golden_copy_completed": "info",
-        "golden_copy_failed": "high",
-        "golden_source_deleted": "medium",
-        "golden_name_taken": "medium",
-        "drift_found": "critical",
-        "exemption_granted": "info",
-        "exemption_expired": "low",
-        "event_rejected": "low",
-    }
-)
+# What the outbox can ask the notifier to say: the name of a registered message kind
+# (``govbot.kinds``: one module per kind with its payload model, renderer and maximum
+# severity). Plain text here so a kind registered later (a plugin, a test) is one too; the
+# notifier and the policy's routes check names against the registry.
+MessageKind = str
 
 
 class Permissions(BaseModel):

@@ -8,12 +8,9 @@ settings of the builders and fleets made from an image.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:
-    from govbot.policy.models import Policy
 
 AgentAction = Literal["COMPUTER_VISION", "COMPUTER_INPUT", "FORWARD_MCP_TOOLS"]
 AGENT_ACTIONS: tuple[AgentAction, ...] = ("COMPUTER_VISION", "COMPUTER_INPUT", "FORWARD_MCP_TOOLS")
@@ -35,12 +32,6 @@ EXIT_EVENTS = frozenset(
         "ModifyImageAttribute",
     }
 )
-
-
-def reads_exits(policy: Policy) -> bool:
-    """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
-    exits = EXPORT_RULES | COMPUTE_RULES | IMPORT_RULES
-    return any(rule.type_name in exits for rule in policy.rules)
 
 
 class ImageExport(BaseModel):

@@ -59,33 +59,10 @@ def declare(service: str, operations: Mapping[str, str], *, prefix: str = "") ->
         _DECLARED[f"{service}:{operation}"] = Need(f"{prefix or service}:{operation}", kind)
 
 
-def need(call: str) -> Need:
-    """The declared need of ``call`` (``service:Operation``); KeyError names what's missing."""
-    _load_gateways()
-    try:
-        return _DECLARED[call]
-    except KeyError:
-        raise KeyError(
-            f"{call} has no IAM declaration: add it to its gateway's declare(...) table"
-        ) from None
-
-
-def declared() -> Mapping[str, Need]:
-    """Every declared call (the gateway modules are imported to register theirs)."""
-    _load_gateways()
+def declared_so_far() -> Mapping[str, Need]:
+    """The calls declared by the gateway modules imported so far (``govbot.iam_catalogue``
+    imports them all: this module imports no gateway, so the gateways can import it)."""
     return dict(_DECLARED)
-
-
-def _load_gateways() -> None:
-    import govbot.gateways.appstream
-    import govbot.gateways.appstream_exits
-    import govbot.gateways.ec2
-    import govbot.gateways.organizations
-    import govbot.gateways.secrets
-    import govbot.gateways.sqs
-    import govbot.gateways.ssm
-    import govbot.gateways.streams
-    import govbot.ledger.gateway  # noqa: F401
 
 
 _LEDGER = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")

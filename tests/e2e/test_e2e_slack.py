@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from govbot.actions.exemptions import exemption_id_for
 from govbot.ledger.records import EventRecord, ExemptionRecord
-from govbot.slack_actions.exemptions import exemption_id_for
 from govbot.slack_buttons import ACTION_GRANT_RESTORE, ACTION_REAPPLY
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox

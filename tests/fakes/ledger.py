@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from govbot.actions.endpoint import ActionsLedger
 from govbot.cli.deps import LedgerReader
 from govbot.cli.memory import MemoryLedger
 from govbot.cli.memory import _announced_key as announced_key
@@ -36,9 +37,8 @@ from govbot.ledger.records.inputs import OutcomeCommit
 from govbot.ledger.records.outbox import OutboxItem, OutboxStatus
 from govbot.ledger.records.state import AnnouncedState, CopyJob, ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
-from govbot.notify.delivery import OutboxLedger
+from govbot.notifier.delivery import OutboxLedger
 from govbot.replicator.ports import LedgerPort as ReplicatorLedgerPort
-from govbot.slack_actions.endpoint import ActionsLedger
 from tests.fakes.clock import FakeClock
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit

@@ -1,10 +1,10 @@
-"""The Slack actions endpoint's work queue (:class:`~govbot.slack_actions.endpoint.WorkQueue`)."""
+"""The Slack actions endpoint's work queue (:class:`~govbot.actions.endpoint.WorkQueue`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from govbot.slack_actions.endpoint import WorkQueue
+from govbot.actions.endpoint import WorkQueue
 
 
 class RecordingQueue:

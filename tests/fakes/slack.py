@@ -1,10 +1,10 @@
-"""The notifier's Slack port (:class:`~govbot.notify.sinks.MessageSink`) in memory."""
+"""The notifier's Slack port (:class:`~govbot.notifier.sinks.MessageSink`) in memory."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from govbot.notify.sinks import MessageSink
+from govbot.notifier.sinks import MessageSink
 from govbot.policy.sections import Route
 
 

@@ -1,4 +1,4 @@
-"""In-memory :class:`~govbot.notify.storm.WindowStore` for tests and the benchmark (not shipped).
+"""In-memory :class:`~govbot.notifier.storm.WindowStore` for tests and the benchmark (not shipped).
 
 It keeps the semantics of the ledger's storm methods (``govbot.ledger._storm``).
 """
@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from govbot.notify.storm import DigestWindow, WindowStore
+from govbot.notifier.storm import DigestWindow, WindowStore
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from govbot import iam as declared
+from govbot import iam_catalogue as declared
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.sandbox import REMEDIATION_ROLE
 from infra.app import build_deployment

@@ -176,8 +176,8 @@ OWN_WIRING = {
         "govbot.wiring.appstream_parts",
         "govbot.replicator",
     },
-    "notifier": {"govbot.wiring.notifier", "govbot.wiring.secrets", "govbot.notify.delivery"},
-    "actions": {"govbot.wiring.actions", "govbot.wiring.secrets", "govbot.slack_actions.endpoint"},
+    "notifier": {"govbot.wiring.notifier", "govbot.wiring.secrets", "govbot.notifier.delivery"},
+    "actions": {"govbot.wiring.actions", "govbot.wiring.secrets", "govbot.actions.endpoint"},
 }
 
 

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from govbot.actions.endpoint import ActionsDeps, handle_slack_action
 from govbot.enforcer.intake import handle_message
 from govbot.enforcer.sweep import DriftSweep
 from govbot.events import IgnoredEvent, ParsedEvent, RejectedEvent, parse_event
 from govbot.gateways.secrets import StaticSecrets
 from govbot.policy.errors import PolicyError
 from govbot.policy.loader import parse_policy, validate_policy
-from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot_sandbox.fake_slack import function_url_event
 from tests.fakes import FakeAppStream, FakeLedger
 from tests.unit.enforcer.builders import OWNER, REGION, share_event

@@ -1,4 +1,4 @@
-"""``govbot policy validate|explain``: policy files checked and tried offline."""
+"""``govbot policy validate|schema|explain|kinds``: policy files checked and tried offline."""
 
 from __future__ import annotations
 
@@ -78,6 +78,14 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     explain.add_argument("--region", default=PLACEHOLDER_REGION, help="region, for the ARN only")
     explain.set_defaults(handler=run_explain)
 
+    kinds = commands.add_parser(
+        "kinds",
+        parents=parents,
+        help="list the Slack message kinds, their highest severity and (with --policy) routes",
+    )
+    kinds.add_argument("--policy", metavar="FILE", help="policy YAML file: show each kind's routes")
+    kinds.set_defaults(handler=_run_kinds)
+
 
 def policy_summary(policy: Policy) -> dict[str, int]:
     """Counts shown by ``validate``."""
@@ -90,26 +98,20 @@ def policy_summary(policy: Policy) -> dict[str, int]:
 
 def policy_warnings(policy: Policy, now: Any) -> list[str]:
     """Valid but probably not meant: expired exemptions, routes and kinds that reach nobody."""
-    from govbot.domain import KIND_MAX_SEVERITY
-    from govbot.policy.primitives import severity_at_least
+    from govbot.cli.policy_kinds import route_warnings
 
     warnings = [
         f"exemptions[{i}] {e.id!r}: expired at {e.expires.isoformat()}; it no longer applies"
         for i, e in enumerate(policy.exemptions)
         if not e.is_active(now)
     ]
-    routes = policy.notifications.routes
-    for i, route in enumerate(routes):
-        kinds = route.kinds or tuple(KIND_MAX_SEVERITY)
-        if not any(severity_at_least(KIND_MAX_SEVERITY[k], route.min_severity) for k in kinds):
-            warnings.append(
-                f"notifications.routes[{i}] {route.name!r}: delivers nothing: "
-                f"{', '.join(kinds)} never reach min_severity {route.min_severity}"
-            )
-    for kind, top in KIND_MAX_SEVERITY.items():
-        if not any(r.accepts(kind, top) for r in routes):
-            warnings.append(f"notifications: no route delivers {kind} messages")
-    return warnings
+    return warnings + route_warnings(policy)
+
+
+def _run_kinds(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
+    from govbot.cli.policy_kinds import run_kinds
+
+    return run_kinds(args, output, deps)
 
 
 def run_schema(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:

@@ -163,8 +163,8 @@ def _about(item: Any, ledger_id: str) -> bool:
 
 def rendered(item: Any) -> dict[str, Any]:
     """The message people would get for an outbox item (its Slack fallback text)."""
-    from govbot.notify.model import parse_payload
-    from govbot.notify.render import render
+    from govbot.notifier.model import parse_payload
+    from govbot.notifier.render import render
 
     try:
         message = render(parse_payload(item.payload, outbox_id=item.outbox_id), item.outbox_id)

@@ -29,12 +29,12 @@ from govbot.enforcer.remedies import remedy
 from govbot.enforcer.resilience import Attempt, HeldGrant, held_decisions, held_grant, held_item
 from govbot.enforcer.takeaway import LATE_WRITE, final_share, late_write_undo
 from govbot.events import ParsedEvent
-from govbot.exit_facts import EXIT_EVENTS, reads_exits
+from govbot.exit_facts import EXIT_EVENTS
 from govbot.ledger.errors import AnnouncementChanged
 from govbot.ledger.records.events import ActionRecord, DecisionRecord, EventBundle
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.state import AnnouncedState
-from govbot.policy.engine import reads_tags, reads_uses
+from govbot.policy.engine import reads_exits, reads_tags, reads_uses
 from govbot.policy.results import Evaluation
 
 

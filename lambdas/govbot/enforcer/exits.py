@@ -22,7 +22,6 @@ from govbot.exit_facts import (
     IMPORT_RULES,
     ImageExport,
     ImportSource,
-    reads_exits,
 )
 from govbot.gateways.appstream import AppStreamGatewayError
 from govbot.gateways.appstream_exits import AppStreamExits
@@ -32,6 +31,7 @@ from govbot.ledger.records.details import RemediedDetails, ViolationLine
 from govbot.ledger.records.events import ActionRecord
 from govbot.ledger.records.outbox import OutboxItem
 from govbot.ledger.records.payload import ViolationRemedied
+from govbot.policy.engine import reads_exits
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation
 from govbot.policy.rules.compute import BuilderAgentAccess, agent_access_remedy

@@ -16,7 +16,7 @@ from govbot.wiring import actions as wiring
 @entrypoint(log_metrics=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Function URL event in, HTTP response for Slack out."""
-    from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
+    from govbot.actions.endpoint import ActionsDeps, handle_slack_action
 
     parts = wiring.actions_parts()
     deps = ActionsDeps(

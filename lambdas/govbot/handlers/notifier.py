@@ -2,7 +2,7 @@
 
 Four invocation shapes, all thin:
 - an SNS delivery from govbot's alarm topic (a dead-letter queue holds messages, say):
-  one critical message per alarm, posted straight to Slack (``notify/alarms.py``);
+  one critical message per alarm, posted straight to Slack (``notifier/alarms.py``);
 - a DynamoDB stream batch (outbox INSERTs only, by the event source filter): deliver, with
   partial batch failures so a failing item is retried and finally dead-lettered;
 - a scheduled event: deliver the items no stream record will (failed, a dead notifier's
@@ -22,12 +22,12 @@ from govbot.schedule import is_scheduled
 from govbot.wiring import notifier as wiring
 
 if TYPE_CHECKING:
-    from govbot.notify.delivery import NotifierDeps
+    from govbot.notifier.delivery import NotifierDeps
 
 
 def notifier_deps(context: Any = None) -> NotifierDeps:
     """Fresh per-invocation deps over the cached clients; the policy's routes are current."""
-    from govbot.notify.delivery import NotifierDeps
+    from govbot.notifier.delivery import NotifierDeps
 
     parts = wiring.notifier_parts()
     remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -47,12 +47,12 @@ def notifier_deps(context: Any = None) -> NotifierDeps:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Stream batch, scheduled sweep and digest flush, or operator replay of dead letters."""
     deps = notifier_deps(context)
-    from govbot.notify.alarms import announce_alarms, is_alarm_event
+    from govbot.notifier.alarms import announce_alarms, is_alarm_event
 
     if is_alarm_event(event):  # govbot's alarm topic: posted without the ledger
         return announce_alarms(event, deps.notifications, deps.sink)
     if event.get("Records") is not None:
-        from govbot.notify.delivery import deliver_stream_batch
+        from govbot.notifier.delivery import deliver_stream_batch
 
         result = deliver_stream_batch(event, deps)
         failed = len(result.get("batchItemFailures", []))
@@ -60,8 +60,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="OutboxRecordsFailed", unit="Count", value=failed)
         return result
     if is_scheduled(event):
-        from govbot.notify.digest import flush_digests
-        from govbot.notify.replay import redeliver_stalled
+        from govbot.notifier.digest import flush_digests
+        from govbot.notifier.replay import redeliver_stalled
 
         stalled = redeliver_stalled(deps)
         sent = flush_digests(deps.windows, deps.notifications, deps.sink, now=deps.clock())
@@ -69,7 +69,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="StalledRedelivered", unit="Count", value=len(stalled["delivered"]))
         return {"digests_sent": sent, "stalled": stalled}
     if event.get("govbot") == "replay-dead-letters":
-        from govbot.notify.replay import replay_dead_letters
+        from govbot.notifier.replay import replay_dead_letters
 
         reader = wiring.notifier_parts().streams
         return replay_dead_letters(event.get("messages", []), deps, reader=reader)

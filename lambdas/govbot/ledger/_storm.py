@@ -72,7 +72,7 @@ def _window_from_item(item: dict[str, Any]) -> DigestWindow:
 
 
 class StormMixin(LedgerCore):
-    """:class:`~govbot.notify.storm.WindowStore` on the ledger table (the notifier's state)."""
+    """:class:`~govbot.notifier.storm.WindowStore` on the ledger table (the notifier's state)."""
 
     # Storm state is short-lived: every item expires this long after its window.
     storm_retention = timedelta(days=2)

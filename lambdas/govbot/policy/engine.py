@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from govbot.domain import ImageSnapshot, Permissions, SharedAccountPermission
+from govbot.exit_facts import COMPUTE_RULES, EXPORT_RULES, IMPORT_RULES
 from govbot.policy.exemptions import Exemption
 from govbot.policy.models import Policy
 from govbot.policy.results import Evaluation, Verdict
@@ -81,6 +82,12 @@ def reads_uses(policy: Policy) -> bool:
     """True when a rule type of ``policy`` reads ``image.used_by`` (``reads_uses``): only
     then are a governed account's fleets and builders read."""
     return any(rule.reads_uses for rule in policy.rules)
+
+
+def reads_exits(policy: Policy) -> bool:
+    """True when a rule of ``policy`` judges exports or builders' and fleets' settings."""
+    exits = EXPORT_RULES | COMPUTE_RULES | IMPORT_RULES
+    return any(rule.type_name in exits for rule in policy.rules)
 
 
 def apply_changes(image: ImageSnapshot, evaluation: Evaluation) -> ImageSnapshot:

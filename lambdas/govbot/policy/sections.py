@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import string
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from govbot.domain import IMAGE_NAME_PATTERN, MessageKind
 from govbot.policy.primitives import (
@@ -135,11 +136,28 @@ class Replication(StrictModel):
         )
 
 
+def _registered_kind(kind: str) -> str:
+    # The registry of message kinds (govbot.kinds), read when a route names a kind; the
+    # error has a literal's shape so the loader lists the kinds with did-you-mean.
+    from govbot.kinds import kind_names
+
+    known = kind_names()
+    if kind not in known:
+        expected = ", ".join(repr(k) for k in known[:-1]) + f" or {known[-1]!r}"
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
+    return kind
+
+
+RegisteredKind = Annotated[MessageKind, AfterValidator(_registered_kind)]
+
+
 class Route(StrictModel):
     """Where Slack messages go: ``webhook`` is a key of the Slack webhooks secret."""
 
     name: Identifier
-    kinds: tuple[MessageKind, ...] = ()  # empty: every kind
+    kinds: tuple[RegisteredKind, ...] = ()  # empty: every kind
     min_severity: Severity = "info"
     webhook: NonEmptyText
 

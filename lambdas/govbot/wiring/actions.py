@@ -13,11 +13,11 @@ from govbot.wiring.core import _once, clock, parameter_store, session, settings
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
+    from govbot.actions.endpoint import WorkQueue
+    from govbot.actions.guard import RefusalGuard
     from govbot.gateways.secrets import SecretsGateway
     from govbot.ledger import Ledger
     from govbot.policy.source import PolicySource
-    from govbot.slack_actions.endpoint import WorkQueue
-    from govbot.slack_actions.guard import RefusalGuard
 
 # The sampled notes of unauthenticated requests are a cost bound, not an audit trail.
 REFUSAL_RETENTION_DAYS: Final = 7
@@ -40,12 +40,12 @@ def actions_parts() -> ActionsParts:
     """The actions endpoint's parts, built on its first call."""
 
     def build() -> ActionsParts:
+        from govbot.actions.guard import RefusalGuard
         from govbot.config import ActionsSettings
         from govbot.enforcer.work import QueuedWork
         from govbot.gateways.sqs import SqsQueue
         from govbot.ledger import Ledger
         from govbot.policy.source import PolicySource
-        from govbot.slack_actions.guard import RefusalGuard
 
         config = settings(ActionsSettings)
         secrets = secrets_gateway(

@@ -16,7 +16,7 @@ from govbot.wiring.secrets import secrets_gateway
 if TYPE_CHECKING:
     from govbot.gateways.streams import DynamoStreamReader
     from govbot.ledger import Ledger
-    from govbot.notify.sinks import MessageSink
+    from govbot.notifier.sinks import MessageSink
     from govbot.policy.source import PolicySource
 
 
@@ -43,7 +43,7 @@ def notifier_parts() -> NotifierParts:
         from govbot.gateways.slack import RetryPolicy, SlackWebhookGateway
         from govbot.gateways.streams import DynamoStreamReader
         from govbot.ledger import Ledger
-        from govbot.notify.sinks import ConsoleSink, WebhookSink
+        from govbot.notifier.sinks import ConsoleSink, WebhookSink
         from govbot.policy.source import PolicySource
 
         config = settings(NotifierSettings)

@@ -10,13 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from govbot.actions.endpoint import ActionsDeps, handle_slack_action
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.secrets import SecretsGateway
 from govbot.governance import to_policy_exemptions
 from govbot.ledger.gateway import Ledger
 from govbot.ledger.schema import create_ledger_table
 from govbot.policy.engine import evaluate
-from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot.slack_buttons import ACTION_GRANT
 from govbot_sandbox.fake_slack import block_actions_payload, function_url_event
 from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0, outbox, policy

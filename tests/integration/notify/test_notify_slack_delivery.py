@@ -12,13 +12,13 @@ from moto import mock_aws
 
 from govbot.gateways.secrets import SecretError, SecretsGateway
 from govbot.gateways.slack import RetryPolicy, SlackSendError, SlackWebhookGateway
+from govbot.kinds import kind_names
 from govbot.ledger.gateway import Ledger
 from govbot.ledger.records import OutboxItem
 from govbot.ledger.schema import create_ledger_table
-from govbot.notify.delivery import NotifierDeps, deliver_stream_batch
-from govbot.notify.model import MESSAGE_KINDS
-from govbot.notify.replay import replay_dead_letters
-from govbot.notify.sinks import WebhookSink
+from govbot.notifier.delivery import NotifierDeps, deliver_stream_batch
+from govbot.notifier.replay import replay_dead_letters
+from govbot.notifier.sinks import WebhookSink
 from govbot.policy.sections import Storm
 from govbot_sandbox.fake_slack import FakeSlack
 from tests.unit.notify.builders import T0, outbox, policy, stream_event
@@ -72,7 +72,7 @@ def env() -> Iterator[Env]:
 def test_every_kind_reaches_its_webhook_exactly_once(env: Env):
     notifications = env.deps.notifications
     env.deps.notifications = notifications.model_copy(update={"storm": Storm(max_messages=50)})
-    items = [outbox(n, kind, SEVERITY.get(kind, "info")) for n, kind in enumerate(MESSAGE_KINDS)]
+    items = [outbox(n, kind, SEVERITY.get(kind, "info")) for n, kind in enumerate(kind_names())]
     assert deliver_stream_batch(env.write(items), env.deps) == {"batchItemFailures": []}
     security = [b["text"] for b in env.slack.delivered("security")]
     ops = [b["text"] for b in env.slack.delivered("ops")]
@@ -80,7 +80,7 @@ def test_every_kind_reaches_its_webhook_exactly_once(env: Env):
     assert len(ops) == 8
     assert all(t.startswith(("[critical]", "[high]")) for t in security)
     assert {i.status for i in env.ledger.outbox_by_status("delivered")} == {"delivered"}
-    assert len(env.ledger.outbox_by_status("delivered")) == len(MESSAGE_KINDS)
+    assert len(env.ledger.outbox_by_status("delivered")) == len(kind_names())
     assert all(b["blocks"] for b in env.slack.delivered())
 
 

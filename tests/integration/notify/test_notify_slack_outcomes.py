@@ -41,7 +41,7 @@ def test_the_timeout_outlasts_a_slow_slack_and_bounds_the_lease() -> None:
     gateway = SlackWebhookGateway()
     assert gateway.timeout == SLACK_TIMEOUT_SECONDS >= 30
     # Every attempt waiting its full timeout still fits the notifier's lease and timeout.
-    from govbot.notify.delivery import NotifierDeps
+    from govbot.notifier.delivery import NotifierDeps
     from govbot.routing import NOTIFIER_TIMEOUT_SECONDS
 
     worst = gateway.worst_case_seconds()

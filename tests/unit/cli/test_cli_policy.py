@@ -292,9 +292,30 @@ def test_validate_knows_the_maximum_severity_of_every_message_kind(tmp_path: Pat
         assert any(f"no route delivers {kind} messages" in w for w in warnings), kind
 
 
-def test_every_message_kind_has_a_maximum_severity() -> None:
-    from typing import get_args
+def test_policy_kinds_lists_every_registered_kind_with_its_routes(tmp_path: Path) -> None:
+    from govbot.kinds import kind_names
 
-    from govbot.domain import KIND_MAX_SEVERITY, MessageKind
-
-    assert set(KIND_MAX_SEVERITY) == set(get_args(MessageKind))
+    text = (
+        Path(DEMO_POLICY)
+        .read_text(encoding="utf-8")
+        .replace(
+            "    - name: default\n      webhook: default\n",
+            "    - name: default\n      webhook: default\n      kinds: [violation_remedied]\n"
+            "    - name: copies\n      webhook: copies\n      min_severity: high\n",
+        )
+    )
+    path = _write(tmp_path, "kinds.yaml", text)
+    result = run_cli("policy", "kinds", "--policy", path, "--json")
+    assert result.code == 0, result.err
+    rows = {row["kind"]: row for row in json.loads(result.out)}
+    assert list(rows) == list(kind_names())
+    assert rows["violation_remedied"]["routes"] == ["default", "copies"]
+    assert (rows["golden_copy_failed"]["max_severity"], rows["golden_copy_failed"]["routes"]) == (
+        "high",
+        ["copies"],
+    )
+    # info at most: no route takes it (the first names other kinds, the second wants high).
+    assert rows["golden_copy_completed"]["routes"] == []
+    table = run_cli("policy", "kinds")
+    assert table.code == 0, table.err
+    assert "golden_copy_failed     high      a golden image copy failed" in table.out

@@ -10,7 +10,7 @@ from typing import get_args
 
 import pytest
 
-from govbot.domain import MessageKind
+from govbot.kinds import kind_names, kind_spec
 from govbot.ledger.keys import outbox_id_for
 from govbot.ledger.records import OutboxItem
 from govbot.ledger.records.details import DriftDetails, RejectedDetails
@@ -21,8 +21,8 @@ from govbot.ledger.records.payload import (
     OutboxPayload,
     ViolationRemedied,
 )
-from govbot.notify.model import MAX_PROBLEMS, PayloadError, parse_payload
-from govbot.notify.render import render
+from govbot.notifier.model import MAX_PROBLEMS, PayloadError, parse_payload
+from govbot.notifier.render import render
 
 T0 = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
@@ -69,9 +69,12 @@ def test_an_unknown_kind_is_refused_where_the_payload_is_written_and_where_it_is
 def test_every_message_kind_has_exactly_one_payload_class() -> None:
     members = get_args(get_args(OutboxPayload)[0])
     kinds = [get_args(m.model_fields["message_kind"].annotation)[0] for m in members]
-    assert sorted(kinds) == sorted(get_args(MessageKind))
+    assert sorted(kinds) == sorted(kind_names())
     for member, kind in zip(members, kinds, strict=True):
         assert type(parse_payload({"message_kind": kind})) is member
+        spec = kind_spec(kind)
+        assert spec is not None
+        assert spec.payload is member
 
 
 def test_details_of_the_wrong_shape_name_the_field_and_what_was_expected() -> None:

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from govbot.actions.endpoint import ActionsDeps, handle_slack_action
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.secrets import StaticSecrets
 from govbot.governance import to_policy_exemptions
 from govbot.policy.engine import evaluate
-from govbot.slack_actions.endpoint import ActionsDeps, handle_slack_action
 from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,

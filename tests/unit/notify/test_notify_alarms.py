@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot.notify.alarms import alarm_sns_event, announce_alarms, is_alarm_event
+from govbot.notifier.alarms import alarm_sns_event, announce_alarms, is_alarm_event
 from govbot.policy.sections import Notifications, Route
 
 ALARM = {

@@ -8,10 +8,15 @@ import pytest
 
 from govbot.gateways.secrets import StaticSecrets
 from govbot.gateways.slack import SlackSendError
-from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item, deliver_stream_batch
-from govbot.notify.digest import flush_digests
-from govbot.notify.replay import replay_dead_letters
-from govbot.notify.sinks import ConsoleSink, RouteConfigError, WebhookSink
+from govbot.notifier.delivery import (
+    DeliveryFailed,
+    NotifierDeps,
+    deliver_item,
+    deliver_stream_batch,
+)
+from govbot.notifier.digest import flush_digests
+from govbot.notifier.replay import replay_dead_letters
+from govbot.notifier.sinks import ConsoleSink, RouteConfigError, WebhookSink
 from tests.fakes import FakeLedger, InMemoryWindowStore, RecordingSink
 from tests.unit.notify.builders import T0, outbox, policy, stream_event
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from govbot.gateways.slack import SlackSendError
-from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item
-from govbot.notify.replay import redeliver_stalled
+from govbot.notifier.delivery import DeliveryFailed, NotifierDeps, deliver_item
+from govbot.notifier.replay import redeliver_stalled
 from tests.fakes import FakeLedger, InMemoryWindowStore, RecordingSink
 from tests.unit.notify.builders import T0, outbox, policy
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from govbot.actions.exemptions import build_exemption, exemption_id_for
 from govbot.governance import to_policy_exemptions
 from govbot.ledger.records import ExemptionRecord
-from govbot.slack_actions.exemptions import build_exemption, exemption_id_for
 from tests.unit.notify.builders import APPROVER, IMAGE_ARN, STRANGER, T0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from govbot.gateways.slack import mask_url, mask_urls_in, retry_after_seconds
 from govbot.gateways.streams import DynamoStreamReader
-from govbot.notify.replay import outbox_ids_from_message
+from govbot.notifier.replay import outbox_ids_from_message
 
 
 def test_urls_are_masked_down_to_scheme_and_host():

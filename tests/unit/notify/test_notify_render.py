@@ -6,11 +6,13 @@ import json
 
 import pytest
 
-from govbot.notify.blockkit import MAX_BLOCKS, RenderError, validate_blocks
-from govbot.notify.digest import render_digest
-from govbot.notify.model import MESSAGE_KINDS, PayloadError, parse_payload
-from govbot.notify.render import console_url, exposure_window, render
-from govbot.notify.storm import DigestWindow
+from govbot.kinds import kind_names
+from govbot.kinds.common import console_url, exposure_window
+from govbot.notifier.blockkit import MAX_BLOCKS, RenderError, validate_blocks
+from govbot.notifier.digest import render_digest
+from govbot.notifier.model import PayloadError, parse_payload
+from govbot.notifier.render import render
+from govbot.notifier.storm import DigestWindow
 from govbot.slack_buttons import (
     ACTION_GRANT,
     ACTION_GRANT_RESTORE,
@@ -28,7 +30,7 @@ def _buttons(blocks: list[dict]) -> list[dict]:
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
-@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+@pytest.mark.parametrize("kind", kind_names())
 def test_every_kind_renders_valid_blocks_naming_image_region_accounts_actor_rule(kind: str):
     message = render(parse_payload(payload(kind)), "ob-1")
     validate_blocks(message.blocks)  # slack_sdk parse round trip + message limits

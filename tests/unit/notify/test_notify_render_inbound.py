@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from govbot.notify.blockkit import validate_blocks
-from govbot.notify.model import parse_payload
-from govbot.notify.render import render
+from govbot.notifier.blockkit import validate_blocks
+from govbot.notifier.model import parse_payload
+from govbot.notifier.render import render
 
 VIEWER = "123456789012"
 VENDOR = "999999999999"

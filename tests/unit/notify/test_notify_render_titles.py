@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from govbot.kinds.violation_remedied import remedied_title
 from govbot.ledger.records.details import ChangeLine, RemediedDetails
-from govbot.notify.render import remedied_title
 
 
 def _change(status: str) -> ChangeLine:

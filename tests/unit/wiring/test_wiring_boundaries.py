@@ -75,8 +75,8 @@ HANDLER_SPECIFIC = (
     "govbot.wiring.",
     "govbot.enforcer",
     "govbot.replicator",
-    "govbot.notify",
-    "govbot.slack_actions",
+    "govbot.notifier",
+    "govbot.actions",
     "govbot.governance",
 )
 

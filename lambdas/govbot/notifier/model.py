@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
-from govbot.domain import MessageKind
-from govbot.ledger.records.payload import OutboxPayload, parse_outbox_payload
+from govbot.kinds import RenderedMessage, kind_names, kind_spec
+from govbot.ledger.records.payload import PayloadEnvelope
 
-MESSAGE_KINDS: tuple[str, ...] = get_args(MessageKind)
+__all__ = ["DeliveryResult", "PayloadError", "RenderedMessage", "parse_payload"]
 MAX_PROBLEMS = 5  # listed per rejected payload; the rest are counted
 
 
@@ -25,8 +25,9 @@ class PayloadError(ValueError):
     """An outbox payload that cannot be rendered (names the field and what was expected)."""
 
 
-def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxPayload:
-    """Parse an outbox payload (JSON string or dict) into the payload class of its kind.
+def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> PayloadEnvelope:
+    """Parse an outbox payload (JSON string or dict) into the payload class of its kind
+    (the ``payload`` model of its registered ``KindSpec``).
 
     Raises
     ------
@@ -47,13 +48,14 @@ def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxP
             f"outbox {outbox_id}: field 'payload' must be a JSON object, got {type(data).__name__}"
         )
     kind = data.get("message_kind")
-    if kind not in MESSAGE_KINDS:
+    spec = kind_spec(kind) if isinstance(kind, str) else None
+    if spec is None:
         raise PayloadError(
             f"outbox {outbox_id}: field 'message_kind' is {kind!r}, expected one of "
-            f"{', '.join(MESSAGE_KINDS)}"
+            f"{', '.join(kind_names())}"
         )
     try:
-        return parse_outbox_payload(data)
+        return spec.payload.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(_problem(err) for err in exc.errors()[:MAX_PROBLEMS])
         more = len(exc.errors()) - MAX_PROBLEMS
@@ -63,25 +65,10 @@ def parse_payload(raw: str | dict[str, Any], *, outbox_id: str = "?") -> OutboxP
 
 
 def _problem(err: Any) -> str:
-    # The first location part is the union tag (the kind), already named in the message.
-    where = ".".join(str(p) for p in err["loc"][1:]) or "payload"
+    where = ".".join(str(p) for p in err["loc"]) or "payload"
     got = err.get("input")
     shown = repr(got)[:60] if not isinstance(got, dict | list) else type(got).__name__
     return f"{where}: {err['msg']} (got {shown})"
-
-
-@dataclass(frozen=True)
-class RenderedMessage:
-    """A Slack message ready to send: fallback text plus Block Kit blocks (plain dicts)."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-    kind: str
-    outbox_id: str
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body an incoming webhook expects."""
-        return {"text": self.text, "blocks": self.blocks}
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,17 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from govbot.actions.exemptions import build_exemption
+from govbot.actions.guard import RefusalGuard, RefusalLog, note_refusal, source_of
 from govbot.clock import utcnow
 from govbot.gateways.secrets import SecretSource
+from govbot.kinds.common import violation_pairs
 from govbot.ledger.keys import stable_id
 from govbot.ledger.records import ActionRecord, EventRecord, ExemptionRecord, OutboxItem
 from govbot.ledger.records.details import ExemptionDetails
 from govbot.ledger.records.payload import ExemptionGranted
-from govbot.notify.model import PayloadError, parse_payload
-from govbot.notify.render import violation_pairs
+from govbot.notifier.model import PayloadError, parse_payload
 from govbot.policy.models import Policy
-from govbot.slack_actions.exemptions import build_exemption
-from govbot.slack_actions.guard import RefusalGuard, RefusalLog, note_refusal, source_of
 from govbot.slack_buttons import (
     ACTION_GRANT_RESTORE,
     ButtonValue,

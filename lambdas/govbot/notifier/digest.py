@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.models.blocks import Block, DividerBlock
-
-from govbot.notify.blockkit import context, esc, header, section, to_dicts
-from govbot.notify.model import RenderedMessage
-from govbot.notify.sinks import MessageSink
-from govbot.notify.storm import DIGEST_IMAGE_LIMIT, DigestWindow, WindowStore, epoch_iso
+from govbot.kinds.blocks import Block, context, divider, esc, header, section
+from govbot.notifier.blockkit import validate_blocks
+from govbot.notifier.model import RenderedMessage
+from govbot.notifier.sinks import MessageSink
+from govbot.notifier.storm import DIGEST_IMAGE_LIMIT, DigestWindow, WindowStore, epoch_iso
 from govbot.policy.sections import Notifications, Route
 
 logger = logging.getLogger(__name__)
@@ -38,13 +37,12 @@ def render_digest(window: DigestWindow) -> RenderedMessage:
             "into this digest; each is kept in the govbot ledger with status `folded`."
         ),
         section(f"*Kinds:* {kinds}\n*Images ({len(window.images)}):* {images}"),
-        DividerBlock(),
+        divider(),
         context(f"digest `{esc(window.digest_id)}`"),
     ]
     text = f"govbot storm digest: {window.folded} messages folded on {window.route} ({span})"
-    return RenderedMessage(
-        text=text, blocks=to_dicts(blocks), kind="digest", outbox_id=window.digest_id
-    )
+    validate_blocks(blocks)
+    return RenderedMessage(text=text, blocks=blocks, kind="digest", outbox_id=window.digest_id)
 
 
 def flush_digests(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from govbot.domain import SEVERITY_ORDER
-from govbot.notify.sinks import MessageSink
+from govbot.notifier.sinks import MessageSink
 from govbot.policy.sections import Notifications, Route
 
 MAX_TEXT = 2900  # under Slack's 3000-character section limit

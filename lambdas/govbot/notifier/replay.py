@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from govbot.gateways.streams import outbox_id_from_keys
 from govbot.ledger.records import OutboxItem, OutboxStatus
-from govbot.notify.delivery import DeliveryFailed, NotifierDeps, deliver_item
+from govbot.notifier.delivery import DeliveryFailed, NotifierDeps, deliver_item
 
 logger = logging.getLogger(__name__)
 # A pending item younger than this is left to its stream record (Lambda is on it).

@@ -29,8 +29,8 @@ from typing import Any, Protocol, TypeVar
 
 from govbot.gateways.slack import SlackSendError
 from govbot.ledger.errors import LedgerError
-from govbot.notify.sinks import MessageSink
-from govbot.notify.storm import WindowStore
+from govbot.notifier.sinks import MessageSink
+from govbot.notifier.storm import WindowStore
 from govbot.policy.sections import Route
 
 logger = logging.getLogger(__name__)

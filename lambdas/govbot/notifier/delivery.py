@@ -2,14 +2,14 @@
 
 Per item: claim it in the ledger under a lease (skip if already delivered/folded),
 render, route by kind and severity, pass storm control, post each route at most once (or
-once more, marked, after an unknown outcome: :mod:`govbot.notify.posting`), and record
+once more, marked, after an unknown outcome: :mod:`govbot.notifier.posting`), and record
 status, attempts and ``possible_duplicates``. An attempt that fails marks the item
 ``failed`` and raises, so Lambda retries the record (partial batch response); after
 ``max_attempts`` posts the item is ``dead_letter`` and the record goes on raising until
 Lambda hands it to the on-failure DLQ, from which
-:func:`govbot.notify.replay.replay_dead_letters` re-delivers it. A notifier that dies
+:func:`govbot.notifier.replay.replay_dead_letters` re-delivers it. A notifier that dies
 holding a lease leaves the item ``sending``: once the lease expires, the scheduled
-:func:`govbot.notify.replay.redeliver_stalled` (and any replay) picks it up.
+:func:`govbot.notifier.replay.redeliver_stalled` (and any replay) picks it up.
 
 An item that can never be rendered (an unknown ``message_kind``, or a payload whose
 details do not fit its kind's model) is marked ``rejected`` with the precise reason in
@@ -34,12 +34,12 @@ from govbot.gateways.slack import SlackSendError, mask_urls_in
 from govbot.ledger.codec import outbox_from_stream_image
 from govbot.ledger.keys import outbox_pk
 from govbot.ledger.records import OutboxItem, OutboxStatus
-from govbot.notify.digest import flush_digests
-from govbot.notify.model import DeliveryResult, PayloadError, parse_payload
-from govbot.notify.posting import Progress, RoutePoster, Unconfirmed, persist
-from govbot.notify.render import render
-from govbot.notify.sinks import MessageSink
-from govbot.notify.storm import WindowStore, digest_id_for, window_start
+from govbot.notifier.digest import flush_digests
+from govbot.notifier.model import DeliveryResult, PayloadError, parse_payload
+from govbot.notifier.posting import Progress, RoutePoster, Unconfirmed, persist
+from govbot.notifier.render import render
+from govbot.notifier.sinks import MessageSink
+from govbot.notifier.storm import WindowStore, digest_id_for, window_start
 from govbot.policy.sections import Notifications, Route
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def deliver_item(item: OutboxItem, deps: NotifierDeps, *, replay: bool = False) 
     """Deliver one outbox item (already read from the stream or the ledger).
 
     Posts each route at most once, or once more marked "possible duplicate" after a post
-    whose outcome is unknown (see :mod:`govbot.notify.posting`).
+    whose outcome is unknown (see :mod:`govbot.notifier.posting`).
 
     Raises
     ------
