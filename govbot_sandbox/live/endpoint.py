@@ -314,14 +314,14 @@ class LiveEndpoint:
         missing = [k for k in ("account", "builder", "image") if not body.get(k)]
         if missing:
             raise BadRequest(f"/_govbot/image-builds: missing {', '.join(missing)}")
-        arn = self.live.finish_image_build(
+        arn, builder_created = self.live.finish_image_build(
             account_id=str(body["account"]),
             region=str(body.get("region") or self.region),
             builder_name=str(body["builder"]),
             image_name=str(body["image"]),
             tags=body.get("tags"),
         )
-        return {"imageArn": arn, "state": "PENDING"}
+        return {"imageArn": arn, "state": "PENDING", "builderCreated": builder_created}
 
     def _events(self, _: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
         return {"records": self.live.cloudtrail_records(query.get("eventName"))}

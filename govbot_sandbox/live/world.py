@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from govbot_sandbox.emulator import AppStreamEmulator, ScaledClock
+from govbot_sandbox.emulator.state import DEFAULT_BASE_IMAGE, resource_arn
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, EXTERNAL_ACCOUNT, LiveIdentity
@@ -147,6 +148,7 @@ class LiveSandbox:
         with self._lock:
             self._close()
             self.narrator.reset()
+            self.slack.clear()  # the old world's messages are gone, not told again
             self.clock = ScaledClock(self.clock.speed)  # advances made before are undone
             self._open()
         self.narrator.say("reset      a fresh world")
@@ -165,12 +167,27 @@ class LiveSandbox:
         self.pump_once()
         return now.isoformat()
 
-    def finish_image_build(self, **kwargs: Any) -> str:
-        """A builder starts creating an image (the CreateImage service event)."""
+    def finish_image_build(
+        self, account_id: str, region: str, builder_name: str, image_name: str, **kwargs: Any
+    ) -> tuple[str, bool]:
+        """A builder starts creating an image (the CreateImage service event).
+
+        A builder that does not exist yet is made first (RUNNING, on the default public
+        base image), as the README's one-line example expects. Returns the new image's
+        ARN and whether the builder was created.
+        """
         with self._lock:
-            arn = str(self.emulator.backend.finish_image_build(**kwargs))
+            backend = self.emulator.backend
+            builder_arn = resource_arn(region, account_id, "image-builder", builder_name)
+            created = builder_arn not in backend.world.builders
+            if created:
+                base = resource_arn(region, None, "image", DEFAULT_BASE_IMAGE)
+                backend.seed_image_builder(account_id, region, builder_name, base)
+            arn = str(
+                backend.finish_image_build(account_id, region, builder_name, image_name, **kwargs)
+            )
         self.pump_once()
-        return arn
+        return arn, created
 
     def cloudtrail_records(self, event_name: str | None = None) -> list[dict[str, Any]]:
         """The CloudTrail records the emulator emitted (``detail`` of each envelope)."""
