@@ -37,7 +37,7 @@ def describe_ledger(record: Any) -> str:
         return f"govbot     event {record.event_name} [{record.status}] {why}".rstrip()
     if isinstance(record, DecisionRecord):
         return (
-            f"govbot     decision {record.rule_id}: {record.outcome} ({record.mode}) - "
+            f"govbot     decision {record.rule_id}: {record.outcome} ({record.applied_mode}) - "
             f"{record.reason}"
         )
     if isinstance(record, ActionRecord):
