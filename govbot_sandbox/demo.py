@@ -101,7 +101,8 @@ class Story:
             why = record.note or record.reason or ""
             text = f"event    {record.event_name} [{record.status}] {why}"
         elif isinstance(record, DecisionRecord):
-            text = f"decision {record.rule_id}: {record.outcome} ({record.applied_mode}) - {record.reason}"
+            how = record.applied_mode
+            text = f"decision {record.rule_id}: {record.outcome} ({how}) - {record.reason}"
         elif isinstance(record, ActionRecord):
             granted = record.request.get("ImagePermissions")
             what = json.dumps(granted) if granted else "(whole share removed)"
