@@ -299,7 +299,16 @@ class LiveEndpoint:
 
     def _faults_on(self, body: dict[str, Any], _: dict[str, str]) -> dict[str, Any]:
         settings = dict(body)
-        operation = str(settings.pop("operation", "*"))
+        operation = settings.pop("operation", "*")
+        known = sorted(self.live.emulator.backend.supported_operations())
+        if operation != "*" and operation not in known:
+            raise BadRequest(
+                f"/_govbot/faults: unknown operation {operation!r}; use '*' or one of: "
+                f"{', '.join(known)}"
+            )
+        for name, value in settings.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BadRequest(f"/_govbot/faults: {name} must be a finite number, got {value}")
         rule = self.live.emulator.faults.set(operation, **settings)
         return {
             "operation": operation,

@@ -15,6 +15,9 @@ from govbot.ledger import ActionRecord, DecisionRecord, EventRecord, Ledger
 # How many pump rounds a record's ledger story is awaited before the narrator stops asking
 # (govbot's own calls and read-only noise never reach the ledger).
 STORY_PATIENCE = 50
+# Replication sweeps that change nothing are told once per this many (an hour of the
+# deployed 5-minute schedule), not one line each.
+QUIET_SWEEPS_PER_LINE = 12
 
 
 def describe_record(record: dict[str, Any]) -> str:
@@ -59,6 +62,8 @@ class Narrator:
         self._lock = threading.Lock()
         self._awaiting: dict[str, int] = {}
         self._slack_seen = 0
+        self._last_sweep: dict[str, Any] | None = None
+        self._quiet_sweeps = 0
 
     def say(self, text: str) -> None:
         """Print one line (nothing when quiet)."""
@@ -103,8 +108,32 @@ class Narrator:
             self.say(f"slack      {message.get('text', '')}")
         self._slack_seen = max(self._slack_seen, len(messages))
 
+    def replication_sweep(self, report: dict[str, Any]) -> None:
+        """Tell a replication sweep when it found or did something new; quiet ones are
+        summed up, one line per ``QUIET_SWEEPS_PER_LINE``."""
+        acted = any(report.get(k) for k in ("sources_deleted", "retention", "errors"))
+        if acted or report != self._last_sweep:
+            self._last_sweep = report
+            jobs = ", ".join(f"{n} {state}" for state, n in sorted(report.get("jobs", {}).items()))
+            self.say(
+                f"schedule   replication sweep: {report.get('sources', 0)} golden source(s), "
+                f"copy jobs: {jobs or 'none'}"
+                + "".join(
+                    f"; {k} {report[k]}"
+                    for k in ("sources_deleted", "retention", "errors")
+                    if report.get(k)
+                )
+            )
+            return
+        self._quiet_sweeps += 1
+        if self._quiet_sweeps >= QUIET_SWEEPS_PER_LINE:
+            self.say(f"schedule   {self._quiet_sweeps} replication sweeps, nothing new")
+            self._quiet_sweeps = 0
+
     def reset(self) -> None:
-        """Forget awaited stories and seen messages (after a world reset)."""
+        """Forget awaited stories, seen messages and sweeps (after a world reset)."""
         with self._lock:
             self._awaiting.clear()
             self._slack_seen = 0
+            self._last_sweep = None
+            self._quiet_sweeps = 0

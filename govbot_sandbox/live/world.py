@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -55,6 +56,13 @@ def seed_live_world(emulator: AppStreamEmulator, region: str = REGION) -> None:
     backend.seed_fleet(CONSUMER_ACCOUNT, region, CONSUMER_FLEET, arns["prod-app"], desired=2)
 
 
+class WorldReset(BaseException):
+    """Ends a pump round whose world was reset while it waited out a faulted call.
+
+    A BaseException, so no handler's ``except Exception`` records it in the new world.
+    """
+
+
 class LiveSandbox:
     """govbot running continuously on the sandbox; thread-safe controls for the admin API.
 
@@ -83,6 +91,9 @@ class LiveSandbox:
         self.slack = FakeSlack()
         self._sandbox: Sandbox | None = None
         self._lock = threading.RLock()
+        # Waiting on it releases the lock (however deeply held) for a faulted call's latency.
+        self._latency = threading.Condition(self._lock)
+        self._generation = 0  # worlds opened so far: a reset makes a new one
         self._stop = threading.Event()
         self._pump: threading.Thread | None = None
         self._next_drift = self.clock.now()
@@ -118,6 +129,8 @@ class LiveSandbox:
                 who.access_key_id, who.account_id, who.principal_arn, who.principal_type
             )
         sandbox.emulator.sink.sinks.append(self.narrator.cloudtrail)
+        sandbox.emulator.latency_sleep = self._latency_sleep
+        self._generation += 1
         if self.seed:
             seed_live_world(sandbox.emulator)
         now = self.clock.now()
@@ -128,6 +141,19 @@ class LiveSandbox:
         if self._sandbox is not None:
             self._sandbox.__exit__(None, None, None)
             self._sandbox = None
+
+    def _latency_sleep(self, seconds: float) -> None:
+        """An injected latency: the govbot loop (holding the lock) lets go of it meanwhile,
+        so the admin API never waits behind a faulted call; a person's call just sleeps."""
+        # RLock._is_owned: what threading.Condition itself asks of the lock.
+        if not self._lock._is_owned():  # type: ignore[attr-defined]
+            time.sleep(seconds)
+            return
+        generation = self._generation
+        with self._latency:  # re-entered: wait() releases every level, then restores it
+            self._latency.wait(seconds)  # nobody notifies: returns after ``seconds``
+            if self._generation != generation:
+                raise WorldReset("the world was reset while a faulted call waited")
 
     # -- what the admin API needs ------------------------------------------------------
 
@@ -186,7 +212,7 @@ class LiveSandbox:
             arn = str(
                 backend.finish_image_build(account_id, region, builder_name, image_name, **kwargs)
             )
-        self.pump_once()
+        # The pump tells the rest on its next round: no wait behind a faulted call here.
         return arn, created
 
     def cloudtrail_records(self, event_name: str | None = None) -> list[dict[str, Any]]:
@@ -204,7 +230,13 @@ class LiveSandbox:
 
     def pump_once(self) -> None:
         """Settle copies and builds, fire due schedules, drain queues and the stream, and
-        tell what happened."""
+        tell what happened. A round whose world is reset meanwhile just ends."""
+        try:
+            self._pump_round()
+        except WorldReset:
+            logger.info("a pump round of the world before a reset ended")
+
+    def _pump_round(self) -> None:
         with self._lock:
             sandbox = self.sandbox
             sandbox.emulator.backend.tick()
@@ -215,8 +247,7 @@ class LiveSandbox:
                 self.narrator.say(f"schedule   {report.get('note') or 'drift sweep'}")
             if now >= self._next_replication:
                 self._next_replication = now + timedelta(seconds=REPLICATION_SWEEP_SECONDS)
-                sandbox.sweep()
-                self.narrator.say("schedule   replication sweep")
+                self.narrator.replication_sweep(sandbox.sweep().get("sweep") or {})
             sandbox.drain()
             self.narrator.follow(sandbox.ledger)
             self.narrator.slack(self.slack_messages())

@@ -6,6 +6,7 @@ Reuses the serve subprocess fixture of ``test_e2e_live_guard`` (boto3 and raw HT
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -30,3 +31,19 @@ def test_readme_image_build_command_works_as_written(server: Server) -> None:  #
     assert [(i["Name"], i["ImageBuilderName"]) for i in built["Images"]] == [("new-image", "b")]
     names = [r["eventName"] for r in server.admin("events?eventName=CreateImage")[1]["records"]]
     assert names == ["CreateImage"]
+
+
+@pytest.mark.parametrize("operation", ["DescribeImagez", "describe-images", ""])
+def test_fault_on_an_unknown_operation_is_refused_naming_the_valid_ones(
+    server: Server,  # noqa: F811
+    operation: str,
+) -> None:
+    body = json.dumps({"operation": operation, "latency": 1}).encode()
+    status, reply = server.admin("faults", body, "POST")
+    assert status == 400
+    assert f"unknown operation {operation!r}" in reply["error"]
+    assert "DescribeImages, " in reply["error"]
+    assert (
+        server.admin("faults", b'{"operation": "DescribeImages", "latency": NaN}', "POST")[0] == 400
+    )
+    assert server.admin("faults", b"", "DELETE")[0] == 200
