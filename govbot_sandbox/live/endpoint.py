@@ -158,7 +158,7 @@ def _reply(
 
 
 def _json(start_response: StartResponse, status: int, payload: Any) -> list[bytes]:
-    body = json.dumps(payload, default=str, indent=1).encode()
+    body = json.dumps(payload, default=str, indent=1, allow_nan=False).encode()
     return _reply(start_response, status, {"Content-Type": "application/json"}, body)
 
 

@@ -76,9 +76,12 @@ class Narrator:
         """An event sink: narrate the record, log it, await govbot's story of it."""
         record = envelope.get("detail") or {}
         if self.jsonl is not None:
+            line = json.dumps(record, default=str, allow_nan=False)  # JSON Lines: valid JSON
             with self._lock:
-                self.jsonl.write(json.dumps(record, default=str) + "\n")
+                self.jsonl.write(line + "\n")
                 self.jsonl.flush()
+        if record.get("readOnly"):
+            return  # Describe/List calls: in the log and /_govbot/events, not on the console
         self.say(describe_record(record))
         event_id = record.get("eventID")
         if event_id and not record.get("errorCode"):
