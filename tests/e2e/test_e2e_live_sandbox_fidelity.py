@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT
 from tests.e2e.test_e2e_live_guard import REPO_README, Server, server  # noqa: F401
 
 BOB_KEY = "ASIAOWNERADMINBOB000"  # the owner account's assumed role Admin/bob
@@ -116,3 +118,25 @@ def test_non_finite_numbers_are_refused_and_never_recorded(
     assert _strict_json(payload)["__type"] == "ValidationException"
     _, _, events = server.raw("GET", "/_govbot/events", {})
     assert "333333333333" not in str(_strict_json(events))
+
+
+# -- error codes -------------------------------------------------------------------------
+
+CONSUMER_KEY = "AKIACONSUMERDAVE0000"
+
+
+@pytest.mark.parametrize("operation", ["update_image_permissions", "delete_image_permissions"])
+def test_consumer_naming_the_owners_image_with_his_own_id_is_not_found(
+    server: Server,  # noqa: F811
+    operation: str,
+) -> None:
+    consumer = server.client("appstream", key=CONSUMER_KEY)
+    args: dict[str, Any] = {"Name": "prod-app", "SharedAccountId": CONSUMER_ACCOUNT}
+    if operation == "update_image_permissions":
+        args["ImagePermissions"] = {"allowFleet": True}
+    with pytest.raises(ClientError) as caught:
+        getattr(consumer, operation)(**args)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ResourceNotFoundException"
+    assert "own account" not in error["Message"]
+    assert "prod-app" in error["Message"]
