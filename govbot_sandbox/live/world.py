@@ -32,6 +32,9 @@ REGION = "us-east-1"
 DRIFT_SWEEP_SECONDS = 60 * 60
 REPLICATION_SWEEP_SECONDS = 5 * 60
 PUMP_INTERVAL_SECONDS = 0.2
+# CloudTrail records /_govbot/events keeps (the newest): govbot's own Describe calls are
+# records too, so an unbounded list would grow for as long as the server runs.
+RECORDS_KEPT = 20_000
 # One advance may move the clock at most a year: enough for any expiry, far from datetime's end.
 MAX_ADVANCE_SECONDS = 366 * 24 * 60 * 60  # real time between two rounds of the pump
 
@@ -130,6 +133,7 @@ class LiveSandbox:
             )
         sandbox.emulator.sink.sinks.append(self.narrator.cloudtrail)
         sandbox.emulator.latency_sleep = self._latency_sleep
+        sandbox.emulator.events.limit = RECORDS_KEPT
         self._generation += 1
         if self.seed:
             seed_live_world(sandbox.emulator)

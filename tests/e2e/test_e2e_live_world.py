@@ -13,7 +13,12 @@ import pytest
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.live.accounts import EXTERNAL_ACCOUNT, identity_map
 from govbot_sandbox.live.narrator import QUIET_SWEEPS_PER_LINE, Narrator
-from govbot_sandbox.live.world import REGION, REPLICATION_SWEEP_SECONDS, LiveSandbox
+from govbot_sandbox.live.world import (
+    RECORDS_KEPT,
+    REGION,
+    REPLICATION_SWEEP_SECONDS,
+    LiveSandbox,
+)
 
 WAIT = 120.0  # generous bound for a busy machine; never a measured duration
 
@@ -98,3 +103,15 @@ def test_quiet_replication_sweeps_are_summed_up(live: LiveSandbox, told: io.Stri
     assert lines[0].startswith("schedule   replication sweep: ")
     assert f"{QUIET_SWEEPS_PER_LINE} replication sweeps, nothing new" in lines[-1]
     assert len(lines) <= 1 + sweeps // QUIET_SWEEPS_PER_LINE
+
+
+def test_recorded_cloudtrail_is_bounded_to_the_newest(live: LiveSandbox) -> None:
+    records = live.emulator.events
+    assert records.limit == RECORDS_KEPT
+    records.limit = 10
+    for n in range(25):
+        records({"detail": {"eventName": f"Call{n}"}})
+    kept = [e["detail"]["eventName"] for e in records.events]
+    assert len(kept) <= 10
+    assert kept[-1] == "Call24"
+    assert kept == [f"Call{n}" for n in range(25 - len(kept), 25)]
