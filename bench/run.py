@@ -183,7 +183,7 @@ def bench_enforcement_pipeline(events: int = 50) -> dict[str, Any]:
         remedied = sum(
             1
             for e in sandbox.emulator.events.events
-            if e["detail"]["userIdentity"]["arn"] == BOT_PRINCIPAL
+            if e["detail"]["userIdentity"]["arn"] == BOT_PRINCIPAL and not e["detail"]["readOnly"]
         )
     by_service: Counter[str] = Counter()
     for (service, _), count in calls.items():

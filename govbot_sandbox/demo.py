@@ -101,7 +101,8 @@ class Story:
             why = record.note or record.reason or ""
             text = f"event    {record.event_name} [{record.status}] {why}"
         elif isinstance(record, DecisionRecord):
-            text = f"decision {record.rule_id}: {record.outcome} ({record.mode}) - {record.reason}"
+            how = record.applied_mode
+            text = f"decision {record.rule_id}: {record.outcome} ({how}) - {record.reason}"
         elif isinstance(record, ActionRecord):
             granted = record.request.get("ImagePermissions")
             what = json.dumps(granted) if granted else "(whole share removed)"
@@ -188,10 +189,12 @@ def chapter_audit_rule(story: Story) -> None:
 def chapter_duplicates_and_garbage(story: Story) -> None:
     story.title("EventBridge delivers twice and a broken event arrives: nothing doubles")
     envelope = story.sb.emulator.events.named("UpdateImagePermissions")[0]
+    before = {r.event_id for r in story.sb.ledger.events_by_status("rejected")}
     result = story.sb.deliver_raw([json.dumps(envelope), "{not json"])
     story.say(f"   batch result: {result} (no failures: the bad one is recorded as rejected)")
     for record in story.sb.ledger.events_by_status("rejected"):
-        story.say(f"   ledger: event    rejected - {record.reason}")
+        if record.event_id not in before:  # this batch's rejections only
+            story.say(f"   ledger: event    rejected - {record.reason}")
     bundle = story.sb.ledger.get_event(str(envelope["detail"]["eventID"]))
     story.say(f"   the duplicate left {len(bundle.actions)} action(s) on that event, as before")
     story.sb.drain()  # the rejection's notification goes out like any other
@@ -402,6 +405,9 @@ def main(out: TextIO = sys.stdout) -> int:
         seed(sandbox)
         for chapter in CHAPTERS:
             chapter(story)
+            # What the chapter set going reaches Slack before the next chapter starts.
+            sandbox.drain()
+            story.slack_messages()
         story.title("Every notification in the ledger's outbox, with its delivery status")
         story.outbox()
     return 0

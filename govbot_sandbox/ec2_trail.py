@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from govbot_sandbox.emulator.contract import CallContext
-from govbot_sandbox.emulator.events import iso_z, user_identity
+from govbot_sandbox.emulator.events import MANAGEMENT, iso_z, tls_details, user_identity
 
 EC2_SOURCE = "aws.ec2"
 EC2_EVENT_SOURCE = "ec2.amazonaws.com"
@@ -86,6 +86,11 @@ def modify_image_attribute_envelope(
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": account,
+        "eventCategory": MANAGEMENT,
+        "tlsDetails": {
+            **tls_details(ctx.region),
+            "clientProvidedHostHeader": f"ec2.{ctx.region}.amazonaws.com",
+        },
     }
     if error is not None:
         detail["errorCode"], detail["errorMessage"] = error

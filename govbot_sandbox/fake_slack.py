@@ -149,6 +149,11 @@ class FakeSlack:
         with self._state.lock:
             self._state.default = OK
 
+    def clear(self) -> None:
+        """Forget every request received so far (a fresh world starts with none)."""
+        with self._state.lock:
+            self._state.requests.clear()
+
     # observations ----------------------------------------------------------
     @property
     def requests(self) -> list[ReceivedRequest]:

@@ -37,6 +37,7 @@ from govbot_sandbox.ec2_trail import ec2_image_trail
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
 from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
 from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied
+from govbot_sandbox.forwarding import SpokeForwarders
 from govbot_sandbox.lambda_service import (
     HUB_ACCOUNT,
     LambdaContextStub,
@@ -151,10 +152,12 @@ class Sandbox:
             self.emulator.sink, self.emulator.context_for, lambda: self.emulator.backend.clock.now()
         )
         self._hub_sink = MotoEventBridgeSink(deliver_to=(HUB_ACCOUNT, self.hub_region))
-        self.emulator.sink.sinks.append(self._forward_to_hub)
+        self.forwarders = SpokeForwarders(
+            (HUB_ACCOUNT, self.hub_region), accounts, own_principal_prefix, self._hub_sink
+        )
+        self.emulator.sink.sinks.append(self.forwarders)
         self._environ: dict[str, str] = {}
         self._stream_iterators: dict[str, str] = {}
-        self._forwarders: dict[str, list[Any]] = {}
         self._alarm_states: dict[str, str] = {}  # cloudwatch_alarms(): OK or ALARM per DLQ
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
@@ -599,27 +602,3 @@ class Sandbox:
             rule = f"govbot-{name}-{i}"
             events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
             events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": queue.arn}])
-
-    def _forward_to_hub(self, envelope: dict[str, Any]) -> None:
-        """Spoke regions and accounts forward AppStream events to the hub bus.
-
-        Deployed, a forwarding rule per spoke targets the hub bus; EventBridge keeps the
-        envelope's ``account`` and ``region`` on the way. moto's bus-to-bus target rewrites
-        them, so the sandbox forwards the untouched envelope itself.
-        """
-        account = str(envelope.get("account"))
-        if envelope.get("region") == self.hub_region and account == HUB_ACCOUNT:
-            return  # already on the hub bus
-        if any(pattern.matches_event(envelope) for pattern in self._forwarded(account)):
-            self._hub_sink(envelope)
-
-    def _forwarded(self, account: str) -> list[Any]:
-        """The forwarder rules of ``account`` (moto's matcher): what they send to the hub,
-        govbot's own calls there (the hub's role, or the spoke's remediation role) left out."""
-        from moto.events.models import EventPattern
-
-        if account not in self._forwarders:
-            own = own_principal_prefix(account)
-            patterns = routing.enforcer_patterns(own) + routing.replicator_patterns(own)
-            self._forwarders[account] = [EventPattern.load(json.dumps(p)) for p in patterns]
-        return self._forwarders[account]

@@ -5,9 +5,9 @@ request members (as botocore builds them) and the :class:`CallContext`. Tests al
 the seeding and control methods (``seed_image``, ``finish_image_build``, ``tick``...).
 
 Time: nothing runs in the background. Copies and builds settle lazily against the clock
-at every call and on :meth:`tick`. Events: each successful mutating call emits one
-CloudTrail envelope to ``event_sink`` (after the lock is released, so a sink may call
-back into the backend); a failed one carries ``errorCode``; read-only calls emit nothing.
+at every call and on :meth:`tick`. Events: each call emits one CloudTrail envelope to
+``event_sink`` (after the lock is released, so a sink may call back into the backend); a
+failed one carries ``errorCode``; a read-only one ``readOnly: true``.
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ class AppStreamBackend:
         self.settings = settings or Settings()
         self.world = World()
         self._copy_failures: dict[str, deque[str]] = {}
+        self._sessions: dict[str, datetime] = {}  # access key -> when its session began
         self._lock = threading.RLock()
 
     # ----------------------------------------------------------------- API entry point
@@ -134,7 +135,7 @@ class AppStreamBackend:
         try:
             params = validate_input(operation, params)  # unknown operations fail here first
         except AppStreamError as exc:
-            if operation in MUTATING:
+            if handler is not None:
                 self._emit_failure(operation, params, ctx, exc)
             raise
         if handler is None:
@@ -153,20 +154,17 @@ class AppStreamBackend:
                 output = handler(self._env(ctx, now), params)
             except AppStreamError as exc:
                 failure = exc
-            event = (
-                api_call_envelope(
-                    operation,
-                    params,
-                    output,
-                    ctx,
-                    now,
-                    error=(failure.code, failure.message) if failure else None,
-                )
-                if operation in MUTATING
-                else None
+            event = api_call_envelope(
+                operation,
+                params,
+                output,
+                ctx,
+                now,
+                error=(failure.code, failure.message) if failure else None,
+                read_only=operation in READ_ONLY,
+                session_start=self._session_start(ctx, now),
             )
-        if event is not None:
-            self._emit(event)
+        self._emit(event)
         if failure is not None:
             raise failure
         return output or {}
@@ -176,10 +174,25 @@ class AppStreamBackend:
     ) -> None:
         with self._lock:
             now = self.clock.now()
+            started = self._session_start(ctx, now)
         safe = params if isinstance(params, dict) else {}
         self._emit(
-            api_call_envelope(operation, safe, None, ctx, now, error=(exc.code, exc.message))
+            api_call_envelope(
+                operation,
+                safe,
+                None,
+                ctx,
+                now,
+                error=(exc.code, exc.message),
+                read_only=operation in READ_ONLY,
+                session_start=started,
+            )
         )
+
+    def _session_start(self, ctx: CallContext, now: datetime) -> datetime:
+        """When the caller's session began: its first call here (CloudTrail's
+        ``sessionContext.attributes.creationDate`` stays the same for the session)."""
+        return self._sessions.setdefault(ctx.access_key_id or ctx.principal_arn, now)
 
     def _settle(self, now: datetime) -> int:
         return (

@@ -1,8 +1,9 @@
 """CloudTrail records as EventBridge delivers them, for the emulator's event sink.
 
-Mutating API calls (failed ones too, with ``errorCode``) become ``AWS API Call via
-CloudTrail`` envelopes with lowerCamel ``requestParameters``; a builder's image creation becomes the
-``AWS Service Event via CloudTrail`` record shaped like AWS's published sample.
+API calls (failed ones too, with ``errorCode``; read-only ones with ``readOnly: true``)
+become ``AWS API Call via CloudTrail`` envelopes with lowerCamel ``requestParameters``; a
+builder's image creation becomes the ``AWS Service Event via CloudTrail`` record shaped like
+AWS's published sample.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from govbot_sandbox.emulator.validation import operation_model
 
 # What CloudTrail writes in place of a value the model marks sensitive (a streaming URL).
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+MANAGEMENT = "Management"  # every AppStream record is a management event
 
 # English names fixed here so the Java-style dates never depend on the process locale.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -63,6 +65,15 @@ def to_cloudtrail(value: Any, shape: Shape | None) -> Any:
     return value
 
 
+def tls_details(region: str) -> dict[str, str]:
+    """CloudTrail's ``tlsDetails`` of a call to AppStream's regional endpoint over TLS 1.3."""
+    return {
+        "tlsVersion": "TLSv1.3",
+        "cipherSuite": "TLS_AES_128_GCM_SHA256",
+        "clientProvidedHostHeader": f"appstream2.{region}.amazonaws.com",
+    }
+
+
 def principal_id(ctx: CallContext) -> str:
     """A stable fake principal id: ``AIDA…`` for users, ``AROA…:session`` for roles."""
     digest = hashlib.sha256(ctx.principal_arn.encode()).hexdigest()[:17].upper()
@@ -72,11 +83,12 @@ def principal_id(ctx: CallContext) -> str:
     return f"AIDA{digest}"
 
 
-def user_identity(ctx: CallContext, now: datetime) -> dict[str, Any]:
+def user_identity(ctx: CallContext, session_start: datetime) -> dict[str, Any]:
     """CloudTrail's ``userIdentity`` of ``ctx``, shaped as AWS writes it.
 
     IAM users carry ``userName``; assumed roles carry ``sessionContext`` with the role as
-    ``sessionIssuer`` (see the AssociateFleet sample AWS publishes).
+    ``sessionIssuer`` (see the AssociateFleet sample AWS publishes), and the time the
+    session began as ``creationDate`` (the same on every call of the session).
     """
     identity: dict[str, Any] = {
         "type": ctx.principal_type,
@@ -99,7 +111,7 @@ def user_identity(ctx: CallContext, now: datetime) -> dict[str, Any]:
                 "accountId": ctx.account_id,
                 "userName": role,
             },
-            "attributes": {"creationDate": iso_z(now), "mfaAuthenticated": "false"},
+            "attributes": {"creationDate": iso_z(session_start), "mfaAuthenticated": "false"},
         }
     return identity
 
@@ -112,17 +124,21 @@ def api_call_envelope(
     now: datetime,
     *,
     error: tuple[str, str] | None = None,
+    read_only: bool = False,
+    session_start: datetime | None = None,
 ) -> dict[str, Any]:
-    """The EventBridge envelope of one mutating call made by ``ctx``.
+    """The EventBridge envelope of one call made by ``ctx`` (``read_only``: a Describe or
+    List call, recorded with ``readOnly: true`` as CloudTrail does).
 
     ``error`` is ``(code, message)`` for a failed call: CloudTrail still records it, with
-    ``errorCode`` and ``errorMessage`` and no ``responseElements``.
+    ``errorCode`` and ``errorMessage`` and no ``responseElements``. ``session_start`` is
+    when the caller's session began (default: ``now``).
     """
     op = operation_model(operation)
     response = to_cloudtrail(output, op.output_shape) if output and error is None else None
     detail: dict[str, Any] = {
         "eventVersion": "1.08",
-        "userIdentity": user_identity(ctx, now),
+        "userIdentity": user_identity(ctx, session_start or now),
         "eventTime": iso_z(now),
         "eventSource": EVENT_SOURCE,
         "eventName": operation,
@@ -138,10 +154,12 @@ def api_call_envelope(
             "responseElements": response,
             "requestID": ctx.request_id or str(uuid.uuid4()),
             "eventID": str(uuid.uuid4()),
-            "readOnly": False,
+            "readOnly": read_only,
             "eventType": "AwsApiCall",
             "managementEvent": True,
             "recipientAccountId": ctx.account_id,
+            "eventCategory": MANAGEMENT,
+            "tlsDetails": tls_details(ctx.region),
         }
     )
     return _envelope(API_CALL, ctx.account_id, ctx.region, now, detail)
@@ -175,6 +193,7 @@ def create_image_service_event(
         "readOnly": False,
         "eventType": "AwsServiceEvent",
         "recipientAccountId": account,
+        "eventCategory": MANAGEMENT,
         "serviceEventDetails": details,
     }
     return _envelope(SERVICE_EVENT, account, image.region, now, detail)

@@ -103,7 +103,8 @@ class AppStreamEmulator:
         self.validate_responses = validate_responses
         self.calls: Counter[str] = Counter()
         self.shape_violations: list[str] = []
-        self._sleep = sleep
+        # How injected latency waits; replaceable (the live sandbox releases its lock).
+        self.latency_sleep = sleep
         self._servers: list[EmulatorServer] = []
 
     # -- configuration -------------------------------------------------------------------
@@ -161,7 +162,7 @@ class AppStreamEmulator:
         self.calls[operation] += 1
         decision = self.faults.decide(operation)
         if decision.latency > 0:
-            self._sleep(decision.latency)
+            self.latency_sleep(decision.latency)
         if decision.error is not None:
             err = decision.error
             return protocol.encode_error(

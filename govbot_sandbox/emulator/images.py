@@ -136,6 +136,9 @@ def delete_image_permissions(env: OpEnv, params: dict[str, Any]) -> dict[str, An
 def _shareable_image(env: OpEnv, params: dict[str, Any], op: str) -> ImageRecord:
     ctx = env.ctx
     target = params["SharedAccountId"]
+    # The caller's own image first: a consumer naming the owner's image (with any account,
+    # his own included) finds no image of his, as AWS answers him.
+    image = env.world.require_owned_image(ctx.account_id, ctx.region, params["Name"], op)
     if target == ctx.account_id:
         # Neither permission operation models InvalidParameterCombination: a request the
         # service refuses before any resource rule is a ValidationException.
@@ -144,7 +147,6 @@ def _shareable_image(env: OpEnv, params: dict[str, Any], op: str) -> ImageRecord
             f"{op}: SharedAccountId {target} is the image owner's own account; "
             "an image cannot be shared with the account that owns it",
         )
-    image = env.world.require_owned_image(ctx.account_id, ctx.region, params["Name"], op)
     state = "COPYING" if env.is_copying(image) else image.state
     if state != "AVAILABLE":
         raise AppStreamError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -165,10 +166,30 @@ def decode_request(protocol: Protocol, operation: str, body: bytes) -> dict[str,
             f"{operation}: request body is nested deeper than {MAX_NESTING} levels",
             protocol,
         )
+    if has_non_finite(raw):  # NaN/Infinity: no AppStream member takes one, and no record may
+        raise ProtocolError(
+            "ValidationException",
+            f"{operation}: request holds a number that is not finite (NaN or Infinity)",
+            protocol,
+        )
     shape = model.input_shape
     if shape is None:
         return {}
     return _decode_value(shape, raw, protocol)
+
+
+def has_non_finite(value: Any) -> bool:
+    """True when a float in ``value`` (lists and objects searched) is NaN or infinite."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def nesting_depth(value: Any) -> int:

@@ -26,15 +26,23 @@ EventSink = Callable[[dict[str, Any]], None]
 
 
 class RecordingSink:
-    """Keeps every envelope it receives, in order (thread-safe)."""
+    """Keeps every envelope it receives, in order (thread-safe).
 
-    def __init__(self) -> None:
+    ``limit``: keep only the newest ``limit`` envelopes (a long-running server records every
+    read-only call too); None keeps all, as tests expect.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self.limit = limit
 
     def __call__(self, envelope: dict[str, Any]) -> None:
         with self._lock:
             self._events.append(envelope)
+            if self.limit is not None and len(self._events) > self.limit:
+                # Drop the oldest tenth at once: amortised, not a list shift per record.
+                del self._events[: len(self._events) - self.limit + self.limit // 10]
 
     @property
     def events(self) -> list[dict[str, Any]]:

@@ -158,7 +158,7 @@ def _reply(
 
 
 def _json(start_response: StartResponse, status: int, payload: Any) -> list[bytes]:
-    body = json.dumps(payload, default=str, indent=1).encode()
+    body = json.dumps(payload, default=str, indent=1, allow_nan=False).encode()
     return _reply(start_response, status, {"Content-Type": "application/json"}, body)
 
 
@@ -299,7 +299,16 @@ class LiveEndpoint:
 
     def _faults_on(self, body: dict[str, Any], _: dict[str, str]) -> dict[str, Any]:
         settings = dict(body)
-        operation = str(settings.pop("operation", "*"))
+        operation = settings.pop("operation", "*")
+        known = sorted(self.live.emulator.backend.supported_operations())
+        if operation != "*" and operation not in known:
+            raise BadRequest(
+                f"/_govbot/faults: unknown operation {operation!r}; use '*' or one of: "
+                f"{', '.join(known)}"
+            )
+        for name, value in settings.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BadRequest(f"/_govbot/faults: {name} must be a finite number, got {value}")
         rule = self.live.emulator.faults.set(operation, **settings)
         return {
             "operation": operation,
@@ -314,14 +323,14 @@ class LiveEndpoint:
         missing = [k for k in ("account", "builder", "image") if not body.get(k)]
         if missing:
             raise BadRequest(f"/_govbot/image-builds: missing {', '.join(missing)}")
-        arn = self.live.finish_image_build(
+        arn, builder_created = self.live.finish_image_build(
             account_id=str(body["account"]),
             region=str(body.get("region") or self.region),
             builder_name=str(body["builder"]),
             image_name=str(body["image"]),
             tags=body.get("tags"),
         )
-        return {"imageArn": arn, "state": "PENDING"}
+        return {"imageArn": arn, "state": "PENDING", "builderCreated": builder_created}
 
     def _events(self, _: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
         return {"records": self.live.cloudtrail_records(query.get("eventName"))}

@@ -15,6 +15,9 @@ from govbot.ledger import ActionRecord, DecisionRecord, EventRecord, Ledger
 # How many pump rounds a record's ledger story is awaited before the narrator stops asking
 # (govbot's own calls and read-only noise never reach the ledger).
 STORY_PATIENCE = 50
+# Replication sweeps that change nothing are told once per this many (an hour of the
+# deployed 5-minute schedule), not one line each.
+QUIET_SWEEPS_PER_LINE = 12
 
 
 def describe_record(record: dict[str, Any]) -> str:
@@ -37,7 +40,7 @@ def describe_ledger(record: Any) -> str:
         return f"govbot     event {record.event_name} [{record.status}] {why}".rstrip()
     if isinstance(record, DecisionRecord):
         return (
-            f"govbot     decision {record.rule_id}: {record.outcome} ({record.mode}) - "
+            f"govbot     decision {record.rule_id}: {record.outcome} ({record.applied_mode}) - "
             f"{record.reason}"
         )
     if isinstance(record, ActionRecord):
@@ -59,6 +62,8 @@ class Narrator:
         self._lock = threading.Lock()
         self._awaiting: dict[str, int] = {}
         self._slack_seen = 0
+        self._last_sweep: dict[str, Any] | None = None
+        self._quiet_sweeps = 0
 
     def say(self, text: str) -> None:
         """Print one line (nothing when quiet)."""
@@ -71,9 +76,12 @@ class Narrator:
         """An event sink: narrate the record, log it, await govbot's story of it."""
         record = envelope.get("detail") or {}
         if self.jsonl is not None:
+            line = json.dumps(record, default=str, allow_nan=False)  # JSON Lines: valid JSON
             with self._lock:
-                self.jsonl.write(json.dumps(record, default=str) + "\n")
+                self.jsonl.write(line + "\n")
                 self.jsonl.flush()
+        if record.get("readOnly"):
+            return  # Describe/List calls: in the log and /_govbot/events, not on the console
         self.say(describe_record(record))
         event_id = record.get("eventID")
         if event_id and not record.get("errorCode"):
@@ -103,8 +111,32 @@ class Narrator:
             self.say(f"slack      {message.get('text', '')}")
         self._slack_seen = max(self._slack_seen, len(messages))
 
+    def replication_sweep(self, report: dict[str, Any]) -> None:
+        """Tell a replication sweep when it found or did something new; quiet ones are
+        summed up, one line per ``QUIET_SWEEPS_PER_LINE``."""
+        acted = any(report.get(k) for k in ("sources_deleted", "retention", "errors"))
+        if acted or report != self._last_sweep:
+            self._last_sweep = report
+            jobs = ", ".join(f"{n} {state}" for state, n in sorted(report.get("jobs", {}).items()))
+            self.say(
+                f"schedule   replication sweep: {report.get('sources', 0)} golden source(s), "
+                f"copy jobs: {jobs or 'none'}"
+                + "".join(
+                    f"; {k} {report[k]}"
+                    for k in ("sources_deleted", "retention", "errors")
+                    if report.get(k)
+                )
+            )
+            return
+        self._quiet_sweeps += 1
+        if self._quiet_sweeps >= QUIET_SWEEPS_PER_LINE:
+            self.say(f"schedule   {self._quiet_sweeps} replication sweeps, nothing new")
+            self._quiet_sweeps = 0
+
     def reset(self) -> None:
-        """Forget awaited stories and seen messages (after a world reset)."""
+        """Forget awaited stories, seen messages and sweeps (after a world reset)."""
         with self._lock:
             self._awaiting.clear()
             self._slack_seen = 0
+            self._last_sweep = None
+            self._quiet_sweeps = 0

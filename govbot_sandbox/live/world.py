@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from govbot_sandbox.emulator import AppStreamEmulator, ScaledClock
+from govbot_sandbox.emulator.state import DEFAULT_BASE_IMAGE, resource_arn
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, EXTERNAL_ACCOUNT, LiveIdentity
@@ -30,6 +32,9 @@ REGION = "us-east-1"
 DRIFT_SWEEP_SECONDS = 60 * 60
 REPLICATION_SWEEP_SECONDS = 5 * 60
 PUMP_INTERVAL_SECONDS = 0.2
+# CloudTrail records /_govbot/events keeps (the newest): govbot's own Describe calls are
+# records too, so an unbounded list would grow for as long as the server runs.
+RECORDS_KEPT = 20_000
 # One advance may move the clock at most a year: enough for any expiry, far from datetime's end.
 MAX_ADVANCE_SECONDS = 366 * 24 * 60 * 60  # real time between two rounds of the pump
 
@@ -52,6 +57,13 @@ def seed_live_world(emulator: AppStreamEmulator, region: str = REGION) -> None:
         for name, tags, shares in LIVE_IMAGES
     }
     backend.seed_fleet(CONSUMER_ACCOUNT, region, CONSUMER_FLEET, arns["prod-app"], desired=2)
+
+
+class WorldReset(BaseException):
+    """Ends a pump round whose world was reset while it waited out a faulted call.
+
+    A BaseException, so no handler's ``except Exception`` records it in the new world.
+    """
 
 
 class LiveSandbox:
@@ -82,6 +94,9 @@ class LiveSandbox:
         self.slack = FakeSlack()
         self._sandbox: Sandbox | None = None
         self._lock = threading.RLock()
+        # Waiting on it releases the lock (however deeply held) for a faulted call's latency.
+        self._latency = threading.Condition(self._lock)
+        self._generation = 0  # worlds opened so far: a reset makes a new one
         self._stop = threading.Event()
         self._pump: threading.Thread | None = None
         self._next_drift = self.clock.now()
@@ -117,6 +132,9 @@ class LiveSandbox:
                 who.access_key_id, who.account_id, who.principal_arn, who.principal_type
             )
         sandbox.emulator.sink.sinks.append(self.narrator.cloudtrail)
+        sandbox.emulator.latency_sleep = self._latency_sleep
+        sandbox.emulator.events.limit = RECORDS_KEPT
+        self._generation += 1
         if self.seed:
             seed_live_world(sandbox.emulator)
         now = self.clock.now()
@@ -127,6 +145,19 @@ class LiveSandbox:
         if self._sandbox is not None:
             self._sandbox.__exit__(None, None, None)
             self._sandbox = None
+
+    def _latency_sleep(self, seconds: float) -> None:
+        """An injected latency: the govbot loop (holding the lock) lets go of it meanwhile,
+        so the admin API never waits behind a faulted call; a person's call just sleeps."""
+        # RLock._is_owned: what threading.Condition itself asks of the lock.
+        if not self._lock._is_owned():  # type: ignore[attr-defined]
+            time.sleep(seconds)
+            return
+        generation = self._generation
+        with self._latency:  # re-entered: wait() releases every level, then restores it
+            self._latency.wait(seconds)  # nobody notifies: returns after ``seconds``
+            if self._generation != generation:
+                raise WorldReset("the world was reset while a faulted call waited")
 
     # -- what the admin API needs ------------------------------------------------------
 
@@ -147,6 +178,7 @@ class LiveSandbox:
         with self._lock:
             self._close()
             self.narrator.reset()
+            self.slack.clear()  # the old world's messages are gone, not told again
             self.clock = ScaledClock(self.clock.speed)  # advances made before are undone
             self._open()
         self.narrator.say("reset      a fresh world")
@@ -165,12 +197,27 @@ class LiveSandbox:
         self.pump_once()
         return now.isoformat()
 
-    def finish_image_build(self, **kwargs: Any) -> str:
-        """A builder starts creating an image (the CreateImage service event)."""
+    def finish_image_build(
+        self, account_id: str, region: str, builder_name: str, image_name: str, **kwargs: Any
+    ) -> tuple[str, bool]:
+        """A builder starts creating an image (the CreateImage service event).
+
+        A builder that does not exist yet is made first (RUNNING, on the default public
+        base image), as the README's one-line example expects. Returns the new image's
+        ARN and whether the builder was created.
+        """
         with self._lock:
-            arn = str(self.emulator.backend.finish_image_build(**kwargs))
-        self.pump_once()
-        return arn
+            backend = self.emulator.backend
+            builder_arn = resource_arn(region, account_id, "image-builder", builder_name)
+            created = builder_arn not in backend.world.builders
+            if created:
+                base = resource_arn(region, None, "image", DEFAULT_BASE_IMAGE)
+                backend.seed_image_builder(account_id, region, builder_name, base)
+            arn = str(
+                backend.finish_image_build(account_id, region, builder_name, image_name, **kwargs)
+            )
+        # The pump tells the rest on its next round: no wait behind a faulted call here.
+        return arn, created
 
     def cloudtrail_records(self, event_name: str | None = None) -> list[dict[str, Any]]:
         """The CloudTrail records the emulator emitted (``detail`` of each envelope)."""
@@ -187,7 +234,13 @@ class LiveSandbox:
 
     def pump_once(self) -> None:
         """Settle copies and builds, fire due schedules, drain queues and the stream, and
-        tell what happened."""
+        tell what happened. A round whose world is reset meanwhile just ends."""
+        try:
+            self._pump_round()
+        except WorldReset:
+            logger.info("a pump round of the world before a reset ended")
+
+    def _pump_round(self) -> None:
         with self._lock:
             sandbox = self.sandbox
             sandbox.emulator.backend.tick()
@@ -198,8 +251,7 @@ class LiveSandbox:
                 self.narrator.say(f"schedule   {report.get('note') or 'drift sweep'}")
             if now >= self._next_replication:
                 self._next_replication = now + timedelta(seconds=REPLICATION_SWEEP_SECONDS)
-                sandbox.sweep()
-                self.narrator.say("schedule   replication sweep")
+                self.narrator.replication_sweep(sandbox.sweep().get("sweep") or {})
             sandbox.drain()
             self.narrator.follow(sandbox.ledger)
             self.narrator.slack(self.slack_messages())

@@ -52,7 +52,12 @@ def _permissions(sb: Sandbox, region: str, name: str) -> dict[str, dict[str, boo
 
 
 def _bot_calls(sb: Sandbox) -> list[dict[str, Any]]:
-    return [e for e in sb.emulator.events.events if BOT in e["detail"]["userIdentity"]["arn"]]
+    # govbot's writes: its Describe/List calls are CloudTrail records too (readOnly true).
+    return [
+        e
+        for e in sb.emulator.events.events
+        if BOT in e["detail"]["userIdentity"]["arn"] and not e["detail"]["readOnly"]
+    ]
 
 
 def _drift_items(sb: Sandbox) -> list[OutboxItem]:

@@ -47,7 +47,12 @@ def _permissions(sb: Sandbox, name: str) -> dict[str, dict[str, bool]]:
 
 
 def _bot_calls(sb: Sandbox) -> list[dict[str, Any]]:
-    return [e for e in sb.emulator.events.events if BOT in e["detail"]["userIdentity"]["arn"]]
+    # govbot's writes: its Describe/List calls are CloudTrail records too (readOnly true).
+    return [
+        e
+        for e in sb.emulator.events.events
+        if BOT in e["detail"]["userIdentity"]["arn"] and not e["detail"]["readOnly"]
+    ]
 
 
 def _outbox(sb: Sandbox, name: str) -> list[OutboxItem]:

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, SECRET_ACCESS_KEY
 
+REPO_README = Path(__file__).resolve().parents[2] / "README.md"
 OWNER_KEY = "AKIAOWNERALICE000000"
 UNKNOWN_KEY = "AKIAUNKNOWNKEY000000"
 START_TIMEOUT = 60.0

@@ -18,11 +18,22 @@ def summary_note(evaluation: Evaluation, actions: Sequence[ActionRecord]) -> str
     failed = sum(1 for a in actions if a.status == "failed")
     skipped = sum(1 for a in actions if a.status == "skipped")
     moot = f", {skipped} moot (the share had changed)" if skipped else ""
-    return (
+    note = (
         f"{len(violations)} violation(s); {len(actions) - failed - skipped} remedy call(s) "
-        f"succeeded, {failed} failed{moot}; {len(evaluation.audit_violations())} left for "
-        "people (audit)"
+        f"succeeded, {failed} failed{moot}"
     )
+    left = evaluation.audit_violations()
+    if not left:  # everything found was remedied: nothing is left, so say nothing of it
+        return note
+    report_only = sum(1 for v in left if v.report_only)
+    why = (
+        "report-only rule"
+        if report_only == len(left)
+        else "audit mode"
+        if not report_only
+        else "audit mode or report-only rule"
+    )
+    return f"{note}; {len(left)} left for people ({why})"
 
 
 def record_only_note(event: ParsedEvent) -> str:

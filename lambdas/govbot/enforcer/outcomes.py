@@ -88,6 +88,7 @@ def decision_records(event: ParsedEvent, evaluation: Evaluation) -> list[Decisio
             outcome=verdict.outcome,
             mode=verdict.mode,
             reason=verdict.reason,
+            report_only=verdict.report_only,
             exemption_id=verdict.exemption_id,
             image_arn=evaluation.image_arn,
             region=event.region,

@@ -84,7 +84,8 @@ def test_events_outside_the_pattern_are_not_routed(loop: tuple[AppStreamEmulator
     )
     client.describe_images(Names=["golden"])
     assert _drain(sqs, queue_url) == []
-    assert [e["detail"]["eventName"] for e in emulator.events.events] == ["TagResource"]
+    recorded = [(e["detail"]["eventName"], e["detail"]["readOnly"]) for e in emulator.events.events]
+    assert recorded == [("TagResource", False), ("DescribeImages", True)]
 
 
 def test_failed_call_reaches_the_bus_with_its_error(loop: tuple[AppStreamEmulator, Any]) -> None:

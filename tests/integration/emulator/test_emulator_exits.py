@@ -243,7 +243,7 @@ def test_new_operations_reach_cloudtrail_with_secrets_hidden(world: AppStreamEmu
     task = _export(client)
     client.create_image_builder_streaming_url(Name="b1")
     client.update_image_builder(Name="b1", AgentAccessConfig=ACCESS)
-    client.get_export_image_task(TaskId=task["TaskId"])  # read-only: no record
+    client.get_export_image_task(TaskId=task["TaskId"])  # read-only: recorded as such
     export = world.events.named("CreateExportImageTask")[0]["detail"]
     assert export["requestParameters"]["tagSpecifications"] == {"team": "vdi"}
     assert export["responseElements"]["exportImageTask"]["taskId"] == task["TaskId"]
@@ -254,7 +254,8 @@ def test_new_operations_reach_cloudtrail_with_secrets_hidden(world: AppStreamEmu
     assert update["requestParameters"]["agentAccessConfig"]["s3BucketArn"] == (
         "arn:aws:s3:::agent-shots"
     )
-    assert world.events.named("GetExportImageTask") == []
+    (read,) = world.events.named("GetExportImageTask")
+    assert (read["detail"]["readOnly"], export["readOnly"]) == (True, False)
 
 
 @pytest.mark.parametrize("wire", ["json", "smithy-rpc-v2-cbor"])

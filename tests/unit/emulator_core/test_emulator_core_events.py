@@ -199,19 +199,35 @@ def test_event_ids_are_unique(world: Harness) -> None:
             ResourceArn=world.image(OWNER, "golden")["Arn"],
             Tags={f"k{n}": "v"},
         )
-    assert len(world.events) == 20
-    assert len({e["detail"]["eventID"] for e in world.events}) == 20
-    assert len({e["id"] for e in world.events}) == 20
+    assert len(world.events) == 40  # each TagResource, and the DescribeImages finding it
+    assert len({e["detail"]["eventID"] for e in world.events}) == 40
+    assert len({e["id"] for e in world.events}) == 40
 
 
-def test_read_only_calls_emit_nothing(world: Harness) -> None:
+def test_read_only_calls_are_recorded_read_only(world: Harness) -> None:
     arn = _golden(world)
+    world.events.clear()
     world.call(OWNER, "DescribeImages")
     world.call(OWNER, "DescribeImagePermissions", Name="golden")
     world.call(OWNER, "ListTagsForResource", ResourceArn=arn)
     world.call(OWNER, "DescribeFleets")
     world.call(OWNER, "DescribeImageBuilders")
-    assert world.events == []
+    world.call(OWNER, "ListExportImageTasks")
+    details = [e["detail"] for e in world.events]
+    assert [d["eventName"] for d in details] == [
+        "DescribeImages",
+        "DescribeImagePermissions",
+        "ListTagsForResource",
+        "DescribeFleets",
+        "DescribeImageBuilders",
+        "ListExportImageTasks",
+    ]
+    assert {(d["readOnly"], d["eventCategory"], d["managementEvent"]) for d in details} == {
+        (True, "Management", True)
+    }
+    assert {d["tlsDetails"]["clientProvidedHostHeader"] for d in details} == {
+        f"appstream2.{REGION}.amazonaws.com"
+    }
 
 
 def test_failed_calls_emit_records_with_their_error(world: Harness) -> None:
@@ -229,10 +245,11 @@ def test_failed_calls_emit_records_with_their_error(world: Harness) -> None:
     assert malformed["errorMessage"] == invalid.value.message
 
 
-def test_read_only_failures_emit_nothing(world: Harness) -> None:
+def test_read_only_failures_are_recorded_with_their_error(world: Harness) -> None:
     with pytest.raises(AppStreamError):
         world.call(OWNER, "DescribeImagePermissions", Name="missing")
-    assert world.events == []
+    (detail,) = [e["detail"] for e in world.events]
+    assert (detail["readOnly"], detail["errorCode"]) == (True, "ResourceNotFoundException")
 
 
 def test_assumed_role_identity(world: Harness) -> None:
@@ -280,7 +297,9 @@ def test_finish_image_build_emits_the_sample_shaped_service_event(
         REGION,
     )
     detail = event["detail"]
-    assert set(detail) == set(sample)
+    # eventCategory: on every record since CloudTrail added it (the sample predates it).
+    assert set(detail) == set(sample) | {"eventCategory"}
+    assert detail["eventCategory"] == "Management"
     assert set(detail["serviceEventDetails"]) == set(sample["serviceEventDetails"])
     assert detail["eventType"] == "AwsServiceEvent"
     assert detail["eventName"] == "CreateImage"

@@ -98,11 +98,18 @@ class DecisionRecord(LedgerRecord):
     outcome: DecisionOutcome
     mode: Mode
     reason: str = ""
+    # The rule only reports (inbound images, exits): never enforced, whatever the mode.
+    report_only: bool = False
     exemption_id: str | None = None
     image_arn: str | None = None
     region: str | None = None
     actor_arn: str | None = None
     decided_at: UtcDatetime | None = None
+
+    @property
+    def applied_mode(self) -> str:
+        """How the verdict was applied: ``enforce``, ``audit`` or ``report-only``."""
+        return "report-only" if self.report_only else self.mode
 
     def keys(self) -> tuple[str, str]:
         return event_pk(self.event_id), decision_sk(self.rule_id, self.account_id, self.permission)
