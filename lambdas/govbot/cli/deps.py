@@ -116,6 +116,17 @@ def default_org_members(
     return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
 
 
+def default_org_names(profile: str | None, endpoint_url: str | None) -> dict[str, str]:
+    """Names of the AWS Organization's ACTIVE members (ListAccounts through the gateway)."""
+    from govbot import wiring
+    from govbot.gateways.organizations import OrganizationAccounts
+
+    def client() -> Any:
+        return wiring.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
+
+    return OrganizationAccounts(client, cache_seconds=0).account_names()
+
+
 def default_caller_account(region: str, profile: str | None = None) -> str:
     """The account of the credentials in use (STS GetCallerIdentity): the named
     ``profile``'s (``--profile``) when given, else the ambient ones."""
@@ -156,6 +167,8 @@ class CliDeps:
         default_appstream_as
     )
     org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
+    # Member account names, for the report's labels (read when members are read).
+    org_names: Callable[[str | None, str | None], dict[str, str]] = default_org_names
     # Exports to AMIs and builders' settings, read when a rule judges them (None: not read).
     exits: Callable[[Any], Any] = default_exits
     now: Callable[[], datetime] = field(default=utcnow)

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from govbot.cli.report_render import SHARES_COLOUR, VIOLATIONS_COLOUR
+from govbot.cli.report_html import SHARES_COLOUR, VIOLATIONS_COLOUR
 from govbot.ledger import ActionRecord, DecisionRecord, ExemptionRecord, Ledger, create_ledger_table
 from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer, ManualClock
 from tests.integration.cli.png import colour_counts
@@ -122,12 +122,10 @@ def test_report_markdown_and_csv(estate: list[str]) -> None:
     md = _govbot("report", *estate, "--format", "md")
     assert md.returncode == 0, md.stderr
     assert "## Open violations" in md.stdout
-    assert "| app-base | 123456789012 | us-east-1 |" in md.stdout
+    assert f"| arn:aws:appstream:us-east-1:{OWNER}:image/app-base | 123456789012 | us-east-1 |" in md.stdout
     assert "expires within 14 days" in md.stdout
-    rows = list(csv.reader(io.StringIO(_govbot("report", *estate, "--format", "csv").stdout)))
-    assert rows[0][:2] == ["section", "image"]
-    assert any(r[0] == "Golden coverage by destination region" and r[2] == "eu-west-1"
-               for r in rows)  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(_govbot("report", *estate, "--format", "csv").stdout)))
+    assert any(r["section"] == "golden_coverage" and r["region"] == "eu-west-1" for r in rows)
 
 
 def test_report_html_shows_the_chart_in_chromium(estate: list[str], tmp_path: Path) -> None:
