@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
@@ -225,13 +226,38 @@ def test_check_refuses_an_account_the_credentials_do_not_act_in() -> None:
     assert "read images of account 210987654321" in result.err
 
 
-def test_check_needs_account_with_endpoint_url() -> None:
+def test_check_endpoint_url_asks_sts_at_that_endpoint_for_the_account() -> None:
+    """The sandbox answers STS on its one endpoint: no --accounts needed there."""
+    asked: list[tuple[Any, ...]] = []
+
+    def sts(*args: Any) -> str:
+        asked.append(args)
+        return OWNER
+
+    deps = _deps(FakeAppStream(IMAGES))
+    deps.caller_account = sts
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, "--json",
+        "--endpoint-url", "http://127.0.0.1:4566", deps=deps,
+    )  # fmt: skip
+    assert result.code == 1, result.err  # violations found, in the caller's account
+    assert asked == [(REGION, None, "http://127.0.0.1:4566")]
+    assert {i["image_arn"].split(":")[4] for i in json.loads(result.out)["images"]} == {OWNER}
+
+
+def test_check_endpoint_without_sts_says_pass_accounts() -> None:
+    def no_sts(*_args: Any) -> str:
+        raise RuntimeError("UnknownOperationException")
+
+    deps = _deps(FakeAppStream([]))
+    deps.caller_account = no_sts
     result = run_cli(
         "check", "--region", REGION, "--all", "--policy", DEMO_POLICY,
-        "--endpoint-url", "http://127.0.0.1:9", deps=_deps(FakeAppStream([])),
+        "--endpoint-url", "http://127.0.0.1:9", deps=deps,
     )  # fmt: skip
     assert result.code == 2
-    assert "--account is required with --endpoint-url" in result.err
+    assert "STS GetCallerIdentity at http://127.0.0.1:9" in result.err
+    assert "pass --accounts ID" in result.err
 
 
 def test_check_caller_identity_failure() -> None:
