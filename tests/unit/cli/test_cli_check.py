@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from govbot.cli import CliDeps
@@ -332,3 +333,36 @@ def test_check_judges_fleets_on_images_others_share_with_the_account() -> None:
     )
     arns = [image["image_arn"] for image in json.loads(as_json.out)["images"]]
     assert vendor.ref.arn in arns
+
+
+AUDIT_POLICY = """\
+version: 1
+mode: audit
+rules:
+  - id: no-untrusted-builders
+    type: no_image_builder_for_untrusted
+"""
+
+
+def test_audit_mode_enforce_would_column_shows_the_change(tmp_path: Path) -> None:
+    """In audit mode nothing is changed, and ENFORCE WOULD says what enforce mode would do."""
+    policy = tmp_path / "audit.yaml"
+    policy.write_text(AUDIT_POLICY)
+    fake = FakeAppStream([_image("app-base", _share("999999999999", True, True))])
+    result = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--policy", str(policy),
+        "--no-organizations", deps=_deps(fake),
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    (row,) = [line for line in result.out.splitlines() if line.startswith("app-base")]
+    assert row.rstrip().endswith("999999999999 -image_builder"), result.out
+    details = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--policy", str(policy),
+        "--no-organizations", "--json", deps=_deps(fake),
+    )  # fmt: skip
+    (image,) = json.loads(details.out)["images"]
+    assert image["changes"] == []  # audit mode: govbot changes nothing
+    assert image["enforce_would"] == [
+        {"account_id": "999999999999", "revoked": ["image_builder"],
+         "rule_ids": ["no-untrusted-builders"]}
+    ]  # fmt: skip
