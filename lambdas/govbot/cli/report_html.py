@@ -40,7 +40,7 @@ def _bars_svg(title: str, groups: list[tuple[str, list[tuple[str, float, str]]]]
         f'height="{height + top + 50}" aria-label="{html.escape(title)}">',
         f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
         f'<line x1="{left}" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
-        f'<text x="4" y="{top + 10}" font-size="11">{peak:g}</text>',
+        f'<text x="4" y="{top + 10}" font-size="11">{peak:.3g}</text>',
     ]
     x = left + gap
     for (label, bars), group_width in zip(groups, widths, strict=True):
@@ -54,7 +54,7 @@ def _bars_svg(title: str, groups: list[tuple[str, list[tuple[str, float, str]]]]
             )
             parts.append(
                 f'<text x="{bar_x + bar / 2}" y="{top + height - h - 4}" font-size="11" '
-                f'text-anchor="middle">{value:g}</text>'
+                f'text-anchor="middle">{value:.3g}</text>'
             )
             bar_x += bar
         parts.append(
@@ -122,6 +122,10 @@ svg{display:block;margin:8px 0 16px}
 """
 
 
+def _cell(value: Any) -> str:
+    return "-" if value in (None, "") else str(value)
+
+
 def _summary_html(report: dict[str, Any]) -> str:
     """Open findings by severity as coloured bars, then the summary's sentences."""
     counts = report["summary"]["open_findings_by_severity"]
@@ -150,7 +154,7 @@ def to_html(report: dict[str, Any]) -> str:
             continue
         head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
         cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>"
             for row in rows
         )
         body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")

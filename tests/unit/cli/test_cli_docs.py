@@ -9,7 +9,7 @@ from typing import get_args
 from govbot.domain import MessageKind
 from tests.unit.cli.runner import REPO_ROOT, run_cli
 
-DOC_REFERENCE = re.compile(r"\bdocs/[\w./-]+\.(?:md|json)\b")
+DOC_REFERENCE = re.compile(r"\bdocs/[\w./-]+\.(?:md|json|png)\b")
 
 
 def test_every_referenced_docs_file_exists() -> None:
