@@ -17,7 +17,13 @@ from pathlib import Path
 import boto3
 import pytest
 
-from govbot.cli.report_html import SEVERITY_COLOURS, SHARES_COLOUR, VIOLATIONS_COLOUR
+from govbot.cli.report_html import (
+    P50_COLOUR,
+    P95_COLOUR,
+    SEVERITY_COLOURS,
+    SHARES_COLOUR,
+    VIOLATIONS_COLOUR,
+)
 from govbot.ledger import (
     ActionRecord,
     DecisionRecord,
@@ -181,6 +187,9 @@ def test_report_html_shows_the_chart_in_chromium(estate: list[str], tmp_path: Pa
     assert counts[_rgb(SEVERITY_COLOURS["critical"])] > 1000, counts.most_common(8)
     assert counts[_rgb(SEVERITY_COLOURS["high"])] > 1000, counts.most_common(8)
     assert counts[_rgb(SEVERITY_COLOURS["medium"])] == 0
+    # The exposure chart: one revoke (42 s), so its p50 and p95 bars are both full height.
+    assert counts[_rgb(P50_COLOUR)] > 1000, counts.most_common(8)
+    assert counts[_rgb(P95_COLOUR)] > 1000, counts.most_common(8)
     white = counts[(255, 255, 255)]
     assert white < 0.97 * sum(counts.values()), "the page is blank"
 
