@@ -7,6 +7,7 @@ Commands::
     govbot check --region R [--account A] (--image NAME | --all) --policy FILE [--endpoint-url URL]
     govbot ledger (image ARN | account ID | since DURATION | event ID | rejected | outbox STATUS)
     govbot slack check [--region R] [--policy FILE]
+    govbot completion bash|zsh
 
 Every command prints text, or JSON with ``--json``. Exit codes: 0 ok, 1 findings
 (violations, an unknown event), 2 usage, input or read error (one message on stderr,
@@ -33,6 +34,7 @@ def build_parser() -> CliParser:
     """The full ``govbot`` argument parser (subcommands carry their own ``handler``)."""
     from govbot.cli import (
         check_cmd,
+        completion_cmd,
         ledger_cmd,
         policy_cmd,
         report_cmd,
@@ -54,6 +56,7 @@ def build_parser() -> CliParser:
     simulate_cmd.add_parser(commands, [json_flag])
     report_cmd.add_parser(commands, [json_flag])
     slack_cmd.add_parser(commands, [json_flag])
+    completion_cmd.add_parser(commands, [])
     return parser
 
 

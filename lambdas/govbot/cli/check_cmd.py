@@ -66,7 +66,8 @@ def _row(
     shares = ", ".join(
         f"{s.account_id}:{permissions_text(s.permissions)}" for s in evaluation.shared_with
     )
-    changes = evaluation.enforced_changes()
+    # What enforce mode would do, in audit mode too (that is the column's question).
+    changes = evaluation.changes_if_enforced()
     return (
         evaluation.image_name,
         ref_parts[4],
@@ -78,7 +79,7 @@ def _row(
             [f"{c.account_id} -{','.join(sorted(c.revoked))}" for c in changes]
             + [
                 f"{ami} -launch {','.join(accounts)}"
-                for ami, accounts in launch_removals(evaluation, exports).items()
+                for ami, accounts in launch_removals(evaluation, exports, if_enforced=True).items()
             ]
         ),
     )

@@ -116,24 +116,46 @@ def default_org_members(
     return OrganizationAccounts(client, cache_seconds=cache_seconds).member_account_ids()
 
 
-def default_caller_account(region: str, profile: str | None = None) -> str:
+def default_org_names(profile: str | None, endpoint_url: str | None) -> dict[str, str]:
+    """Names of the AWS Organization's ACTIVE members (ListAccounts through the gateway)."""
+    from govbot import wiring
+    from govbot.gateways.organizations import OrganizationAccounts
+
+    def client() -> Any:
+        return wiring.session(profile=profile).client("organizations", endpoint_url=endpoint_url)
+
+    return OrganizationAccounts(client, cache_seconds=0).account_names()
+
+
+def default_caller_account(
+    region: str, profile: str | None = None, endpoint_url: str | None = None
+) -> str:
     """The account of the credentials in use (STS GetCallerIdentity): the named
-    ``profile``'s (``--profile``) when given, else the ambient ones."""
+    ``profile``'s (``--profile``) when given, else the ambient ones; ``endpoint_url`` asks
+    another STS (the sandbox answers STS on its one endpoint)."""
     from govbot import wiring
     from govbot.gateways.sts import caller_account
 
-    return caller_account(wiring.session(profile=profile).client("sts", region_name=region))
+    client = wiring.session(profile=profile).client(
+        "sts", region_name=region, endpoint_url=endpoint_url
+    )
+    return caller_account(client)
 
 
 def default_ledger(
-    table_name: str, region: str | None, endpoint_url: str | None = None
+    table_name: str,
+    region: str | None,
+    endpoint_url: str | None = None,
+    *,
+    profile: str | None = None,
 ) -> LedgerReader:
-    """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient)."""
+    """A ``Ledger`` on ``table_name`` with a DynamoDB client in ``region`` (None: ambient),
+    with the named ``profile``'s credentials when given."""
     from govbot import wiring
     from govbot.ledger import Ledger
     from govbot.ledger._core import RETRY_CONFIG
 
-    client = wiring.session().client(
+    client = wiring.session(profile=profile).client(
         "dynamodb", region_name=region, endpoint_url=endpoint_url, config=RETRY_CONFIG
     )
     return Ledger(table_name, client=client)
@@ -150,12 +172,15 @@ class CliDeps:
     """Factories for everything outside the process; replace any of them in tests."""
 
     appstream: Callable[[str | None], ImageReader] = default_appstream
-    caller_account: Callable[[str, str | None], str] = default_caller_account
+    # (region, profile[, endpoint_url]) -> the caller's account id (STS GetCallerIdentity)
+    caller_account: Callable[..., str] = default_caller_account
     ledger: Callable[..., LedgerReader] = default_ledger
     appstream_as: Callable[[str | None, str | None, Callable[[str], str | None]], ImageReader] = (
         default_appstream_as
     )
     org_members: Callable[[str | None, str | None, float], frozenset[str]] = default_org_members
+    # Member account names, for the report's labels (read when members are read).
+    org_names: Callable[[str | None, str | None], dict[str, str]] = default_org_names
     # Exports to AMIs and builders' settings, read when a rule judges them (None: not read).
     exits: Callable[[Any], Any] = default_exits
     now: Callable[[], datetime] = field(default=utcnow)

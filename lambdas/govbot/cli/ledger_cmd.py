@@ -47,6 +47,13 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     common.add_argument(
         "--endpoint-url", metavar="URL", help="DynamoDB endpoint (e.g. the sandbox's moto)"
     )
+    common.add_argument("--profile", help="AWS profile of the credentials to use")
+    common.add_argument(
+        "--now",
+        metavar="ISO",
+        help="the time 'since' and durations count back from (default: now; a fast-clock "
+        "sandbox's clock is in GET /_govbot/health)",
+    )
     common.add_argument(
         "--limit",
         type=_positive_int,
@@ -123,7 +130,7 @@ def query(
     records read, default ``--limit``); ``--until`` bounds the index range where it can."""
     command, value = args.ledger_command, args.value
     limit = args.limit if limit is None else limit
-    now = deps.now()
+    now = _now(args, deps)
     until = _until(args, now)
     if command == "image":
         return ledger.by_image(parse_image_arn(value), None, until, limit=limit)
@@ -142,6 +149,12 @@ def query(
     if command == "rejected":
         return list(ledger.events_by_status("rejected", limit=limit))
     return ledger.outbox_by_status(_outbox_status(value), limit=limit)
+
+
+def _now(args: argparse.Namespace, deps: CliDeps) -> datetime:
+    """``--now`` when given (a sandbox's fast clock runs ahead of real time), else the clock."""
+    value = getattr(args, "now", None)
+    return parse_instant(value, "--now") if value else deps.now()
 
 
 def _until(args: argparse.Namespace, now: datetime) -> datetime | None:
@@ -179,7 +192,7 @@ def collect(args: argparse.Namespace, ledger: LedgerReader, deps: CliDeps) -> li
     """
     limit: int = args.limit
     fetch = limit
-    now = deps.now()
+    now = _now(args, deps)
     if args.ledger_command == "event":  # one event's bundle, whole
         return _filtered(args, query(args, ledger, deps), now)
     while True:
@@ -194,6 +207,8 @@ def _open(args: argparse.Namespace, deps: CliDeps) -> tuple[str, LedgerReader]:
     table = _table(args)
     region = parse_region(args.region) if args.region else None
     try:
+        if args.profile:
+            return table, deps.ledger(table, region, args.endpoint_url, profile=args.profile)
         if args.endpoint_url:
             return table, deps.ledger(table, region, args.endpoint_url)
         return table, deps.ledger(table, region)
@@ -214,7 +229,8 @@ def _validate_first(args: argparse.Namespace) -> None:
         _outbox_status(value)
     elif command == "event" and not value.strip():
         raise UsageError("EVENT_ID must not be empty")
-    _until(args, datetime.now(UTC))
+    now = parse_instant(args.now, "--now") if args.now else datetime.now(UTC)
+    _until(args, now)
 
 
 def run_ledger(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:

@@ -66,11 +66,15 @@ def evaluation_lines(evaluation: Evaluation) -> list[str]:
         lines.append("  verdicts:")
         lines += [f"    {verdict_line(v)}" for v in evaluation.verdicts]
     changes = evaluation.enforced_changes()
-    if changes:
+    would = evaluation.changes_if_enforced()
+    if would:
         lines.append("  changes enforce mode would make:")
-        lines += [f"    {change_line(c)}" for c in changes]
+        lines += [f"    {change_line(c)}" for c in would]
     else:
         lines.append("  changes enforce mode would make: none")
+    if would != changes:  # audit-mode rules: govbot itself changes only the enforced part
+        made = "; ".join(change_line(c) for c in changes) or "none (audit mode)"
+        lines.append(f"  changes govbot makes as the policy stands: {made}")
     audit = evaluation.audit_violations()
     if audit:
         lines.append(f"  reported only (audit mode or report-only rules): {len(audit)}")
@@ -110,6 +114,10 @@ def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
                 "reasons": list(c.reasons),
             }
             for c in changes
+        ],
+        "enforce_would": [
+            {"account_id": c.account_id, "revoked": sorted(c.revoked), "rule_ids": list(c.rule_ids)}
+            for c in evaluation.changes_if_enforced()
         ],
         "violations": len(evaluation.violations()),
         "exempted": len(evaluation.exempted()),

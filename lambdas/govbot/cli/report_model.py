@@ -12,11 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govbot.cli.render import permissions_text
-from govbot.domain import ImageSnapshot
-from govbot.ledger import ActionRecord, DecisionRecord, ExemptionRecord, format_ts
+from govbot.cli.report_exposure import exposure_rows, exposure_summary
+from govbot.domain import SEVERITY_ORDER, ImageSnapshot
+from govbot.ledger import ActionRecord, DecisionRecord, EventRecord, ExemptionRecord, format_ts
 from govbot.policy import Evaluation, Policy
 
 EXPIRING_WITHIN = timedelta(days=14)
+# Prowler's finding statuses; an exempted share is muted (it would fail without its exemption).
+STATUS_OF_OUTCOME = {"violation": "FAIL", "allowed": "PASS", "exempted": "MUTED"}
+STATUSES = ("FAIL", "PASS", "MUTED")
 
 
 def _share_how(evaluation: Evaluation, account: str, policy: Policy, org: frozenset[str]) -> str:
@@ -53,25 +57,65 @@ def _images(
     ]
 
 
-def _violations(evaluations: Sequence[tuple[ImageSnapshot, Evaluation]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "image_arn": image.ref.arn,
-            "region": image.ref.region,
-            "rule_id": v.rule_id,
-            "account_id": v.account_id,
-            "permission": v.permission,
-            "mode": v.mode,
-            "severity": v.severity,
-            "reason": v.reason,
-        }
-        for image, evaluation in evaluations
-        for v in evaluation.violations()
-    ]
+def _findings(
+    evaluations: Sequence[tuple[ImageSnapshot, Evaluation]],
+    severities: frozenset[str],
+    statuses: frozenset[str],
+) -> list[dict[str, Any]]:
+    """Every verdict as a finding (FAIL, PASS or MUTED), kept when it passes the filters."""
+    rows = []
+    for image, evaluation in evaluations:
+        for v in evaluation.verdicts:
+            status = STATUS_OF_OUTCOME[v.outcome]
+            if v.severity not in severities or status not in statuses:
+                continue
+            rows.append(
+                {
+                    "image_arn": image.ref.arn,
+                    "image_name": image.ref.name,
+                    "owner_account_id": image.ref.account_id,
+                    "region": image.ref.region,
+                    "rule_id": v.rule_id,
+                    "rule_type": v.rule_type,
+                    "account_id": v.account_id,
+                    "permission": v.permission,
+                    "status": status,
+                    "severity": v.severity,
+                    "mode": v.mode,
+                    "report_only": v.report_only,
+                    "exemption_id": v.exemption_id,
+                    "reason": v.reason,
+                }
+            )
+    return rows
+
+
+def _summary(
+    findings: Sequence[dict[str, Any]],
+    images: Sequence[ImageSnapshot],
+    exemptions: Sequence[dict[str, Any]],
+    inside: frozenset[str],
+    expiring_days: int,
+) -> dict[str, Any]:
+    """What a security lead reads first."""
+    open_by_severity = dict.fromkeys(reversed(SEVERITY_ORDER), 0)
+    for f in findings:
+        if f["status"] == "FAIL":
+            open_by_severity[f["severity"]] += 1
+    outside = sorted(
+        i.ref.arn for i in images if any(s.account_id not in inside for s in i.shared_with)
+    )
+    return {
+        "open_findings_by_severity": open_by_severity,
+        "open_findings": sum(open_by_severity.values()),
+        "images_shared_outside_organization": outside,
+        "expiring_within_days": expiring_days,
+        "exemptions_expiring": [e["id"] for e in exemptions if e["expiring_soon"]],
+    }
 
 
 def _exemptions(
-    policy: Policy, granted: Sequence[ExemptionRecord], now: datetime
+    policy: Policy, granted: Sequence[ExemptionRecord], now: datetime, expiring: timedelta
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for e in policy.exemptions:
@@ -105,7 +149,7 @@ def _exemptions(
     for row in rows:
         expires: datetime = row.pop("_expires")
         row["expired"] = expires <= now
-        row["expiring_soon"] = now < expires <= now + EXPIRING_WITHIN
+        row["expiring_soon"] = now < expires <= now + expiring
     return rows
 
 
@@ -136,9 +180,11 @@ def _chart(
     images: Sequence[ImageSnapshot],
     decisions: Sequence[DecisionRecord],
     violations: Sequence[dict[str, Any]],
+    regions_in_scope: Sequence[str],
 ) -> dict[str, Any]:
     """Shares now, and violations of the period (recorded by govbot, or open now) counted once
-    per image, rule, account and permission; by region and by rule."""
+    per image, rule, account and permission; by region (every region in scope, even when
+    empty) and by rule."""
     shares = Counter(i.ref.region for i in images for _ in i.shared_with)
     seen: dict[tuple[str, str, str, str], str] = {}
     for d in decisions:
@@ -149,7 +195,7 @@ def _chart(
         seen[key] = v["region"]
     by_region = Counter(seen.values())
     by_rule = Counter(rule for _, rule, _, _ in seen)
-    regions = sorted(set(shares) | set(by_region))
+    regions = sorted(set(shares) | set(by_region) | set(regions_in_scope))
     return {
         "by_region": [
             {"region": r, "shares": shares.get(r, 0), "violations": by_region.get(r, 0)}
@@ -163,6 +209,14 @@ def _ts(value: datetime | None) -> str | None:
     return format_ts(value) if value is not None else None
 
 
+def account_label(account_id: str | None, names: dict[str, str]) -> str:
+    """``111111111111 (shared-services)`` when the name is known, else the id."""
+    if not account_id:
+        return "-"
+    name = names.get(account_id)
+    return f"{account_id} ({name})" if name else account_id
+
+
 def build_report(
     *,
     policy: Policy,
@@ -174,17 +228,36 @@ def build_report(
     actions: Sequence[ActionRecord],
     now: datetime,
     since: datetime,
+    events: Sequence[EventRecord] = (),
+    regions: Sequence[str] = (),
+    accounts: Sequence[str] = (),
+    account_names: dict[str, str] | None = None,
+    severities: Sequence[str] = SEVERITY_ORDER,
+    statuses: Sequence[str] = STATUSES,
+    expiring_days: int = EXPIRING_WITHIN.days,
 ) -> dict[str, Any]:
-    """The whole report as JSON-ready data."""
+    """The whole report as JSON-ready data.
+
+    ``severities`` and ``statuses`` filter the findings (and so the open violations and the
+    summary); ``accounts`` are the governed owners, inside the organisation with its members.
+    """
     snapshots = [image for image, _ in evaluations]
-    violations = _violations(evaluations)
+    findings = _findings(evaluations, frozenset(severities), frozenset(statuses))
+    violations = [{k: f[k] for k in _VIOLATION_KEYS} for f in findings if f["status"] == "FAIL"]
+    exemptions = _exemptions(policy, granted, now, timedelta(days=expiring_days))
+    names = {a.id: a.name for a in policy.trusted_accounts if a.name} | (account_names or {})
+    inside = org_accounts | frozenset(accounts) | {i.ref.account_id for i in snapshots}
     return {
         "generated_at": format_ts(now),
         "since": format_ts(since),
         "policy": policy_file,
+        "filters": {"severity": list(severities), "status": list(statuses)},
+        "summary": _summary(findings, snapshots, exemptions, inside, expiring_days),
+        "account_names": dict(sorted(names.items())),
         "images": _images(evaluations, policy, org_accounts),
+        "findings": findings,
         "open_violations": violations,
-        "exemptions": _exemptions(policy, granted, now),
+        "exemptions": exemptions,
         "golden_coverage": _golden(policy, snapshots),
         "actions": [
             {
@@ -197,5 +270,11 @@ def build_report(
             }
             for a in actions
         ],
-        "chart": _chart(snapshots, decisions, violations),
+        "exposure": exposure_summary(exposure_rows(events, decisions, actions)),
+        "chart": _chart(snapshots, decisions, violations, regions),
     }
+
+
+_VIOLATION_KEYS = (
+    "image_arn", "region", "rule_id", "account_id", "permission", "mode", "severity", "reason",
+)  # fmt: skip

@@ -1,39 +1,94 @@
-"""``govbot report`` renderers: Markdown, CSV, a self-contained HTML page, JSON.
+"""``govbot report`` renderers: the sections every table format shares, Markdown and JSON.
 
-The HTML page has no external resource (inline CSS, inline SVG chart) so it opens offline
-and can be attached to a ticket as one file.
+CSV is :mod:`govbot.cli.report_table`, HTML :mod:`govbot.cli.report_html`, OCSF and SARIF
+:mod:`govbot.cli.report_formats`.
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
 from typing import Any
 
-# Chart colours, also asserted on by the screenshot test (tests/integration/cli).
-SHARES_COLOUR = "#1f77b4"
-VIOLATIONS_COLOUR = "#d62728"
+from govbot.cli.report_model import account_label
+
+Section = tuple[str, list[str], list[list[Any]]]
 
 
-def _shares_text(image: dict[str, Any]) -> str:
-    return "; ".join(f"{s['account_id']}:{s['permissions']} ({s['how']})" for s in image["shares"])
+def _shares_text(image: dict[str, Any], names: dict[str, str]) -> str:
+    return "; ".join(
+        f"{account_label(s['account_id'], names)}:{s['permissions']} ({s['how']})"
+        for s in image["shares"]
+    )
 
 
-def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(title, headers, rows) of every table, shared by md, csv and html."""
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The summary block as sentences (md and html)."""
+    summary = report["summary"]
+    by_severity = ", ".join(f"{n} {s}" for s, n in summary["open_findings_by_severity"].items())
+    outside = summary["images_shared_outside_organization"]
+    expiring = summary["exemptions_expiring"]
+    days = summary["expiring_within_days"]
+    return [
+        f"Open findings: {summary['open_findings']} ({by_severity})",
+        f"Images shared outside the organisation: {len(outside)}"
+        + (f" ({', '.join(outside)})" if outside else ""),
+        f"Exemptions expiring within {days} days: {len(expiring)}"
+        + (f" ({', '.join(expiring)})" if expiring else ""),
+    ]
+
+
+def exposure_sections(report: dict[str, Any]) -> list[Section]:
+    """Exposure time: every revoke, then p50/p95 per ISO week and per rule."""
+    exposure, names = report["exposure"], report.get("account_names", {})
+    stats_headers = ["revokes", "p50 s", "p95 s", "max s"]
+
+    def stats(row: dict[str, Any]) -> list[Any]:
+        return [row["revokes"], row["p50_seconds"], row["p95_seconds"], row["max_seconds"]]
+
+    return [
+        (
+            "Exposure time by ISO week (call to revoke)",
+            ["week", *stats_headers],
+            [[w["week"], *stats(w)] for w in exposure["by_week"]],
+        ),
+        (
+            "Exposure time by rule",
+            ["rule", *stats_headers],
+            [[r["rule_id"], *stats(r)] for r in exposure["by_rule"]],
+        ),
+        (
+            "Revoked grants",
+            ["call (eventTime)", "revoked", "seconds", "image", "account", "rules", "event id"],
+            [
+                [
+                    r["called_at"],
+                    r["remedied_at"],
+                    r["seconds"],
+                    r["image_arn"],
+                    account_label(r["shared_account_id"], names),
+                    ",".join(r["rule_ids"]) or "-",
+                    r["event_id"],
+                ]
+                for r in exposure["revokes"]
+            ],
+        ),
+    ]
+
+
+def sections(report: dict[str, Any]) -> list[Section]:
+    """(title, headers, rows) of every table, shared by md and html."""
+    names: dict[str, str] = report.get("account_names", {})
     return [
         (
             "Images in scope",
             ["image", "account", "region", "state", "shared with (how)", "violations"],
             [
                 [
-                    i["name"],
-                    i["account_id"],
+                    i["image_arn"],
+                    account_label(i["account_id"], names),
                     i["region"],
                     i["state"],
-                    _shares_text(i) or "nobody",
+                    _shares_text(i, names) or "nobody",
                     i["violations"],
                 ]
                 for i in report["images"]
@@ -46,7 +101,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
                 [
                     v["image_arn"],
                     v["rule_id"],
-                    v["account_id"],
+                    account_label(v["account_id"], names),
                     v["permission"],
                     v["mode"],
                     v["severity"],
@@ -62,13 +117,17 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
                 [
                     e["id"],
                     e["source"],
-                    e["account_id"],
+                    account_label(e["account_id"], names),
                     e["permission"],
                     e["target"],
                     e["expires"],
                     "expired"
                     if e["expired"]
-                    else ("expires within 14 days" if e["expiring_soon"] else "active"),
+                    else (
+                        f"expires within {report['summary']['expiring_within_days']} days"
+                        if e["expiring_soon"]
+                        else "active"
+                    ),
                     e["approver"],
                 ]
                 for e in report["exemptions"]
@@ -88,6 +147,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
                 for g in report["golden_coverage"]
             ],
         ),
+        *exposure_sections(report),
         (
             f"Actions since {report['since']}",
             ["time", "event id", "operation", "image", "account", "status"],
@@ -97,7 +157,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
                     a["event_id"],
                     a["operation"],
                     a["image_arn"],
-                    a["shared_account_id"],
+                    account_label(a["shared_account_id"], names),
                     a["status"],
                 ]
                 for a in report["actions"]
@@ -106,7 +166,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
     ]
 
 
-def _title(report: dict[str, Any]) -> str:
+def title(report: dict[str, Any]) -> str:
     return f"govbot report ({report['generated_at']}, policy {report['policy']})"
 
 
@@ -116,9 +176,10 @@ def to_markdown(report: dict[str, Any]) -> str:
     def cell(value: Any) -> str:
         return str("-" if value in (None, "") else value).replace("|", "\\|")
 
-    lines = [f"# {_title(report)}", ""]
-    for title, headers, rows in _sections(report):
-        lines += [f"## {title}", ""]
+    lines = [f"# {title(report)}", "", "## Summary", ""]
+    lines += [f"- {line}" for line in summary_lines(report)] + [""]
+    for heading, headers, rows in sections(report):
+        lines += [f"## {heading}", ""]
         if not rows:
             lines += ["(none)", ""]
             continue
@@ -129,118 +190,6 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def to_csv(report: dict[str, Any]) -> str:
-    """One CSV table: a ``section`` column, then each section's own columns."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for title, headers, rows in _sections(report):
-        writer.writerow(["section", *headers])
-        for row in rows:
-            writer.writerow([title, *("" if c is None else c for c in row)])
-    return buffer.getvalue()
-
-
 def to_json(report: dict[str, Any]) -> str:
     """The report document itself."""
     return json.dumps(report, indent=2, sort_keys=True)
-
-
-def _bars_svg(title: str, groups: list[tuple[str, list[tuple[str, int, str]]]]) -> str:
-    """A grouped bar chart: each group is a label and its (series, value, colour) bars."""
-    bar, gap, height, top, left = 28, 24, 180, 30, 40
-    peak = max([v for _, bars in groups for _, v, _ in bars] + [1])
-    # A group is as wide as its bars or its label (about 7 px a character), whichever is wider.
-    widths = [max(len(bars) * bar, 7 * len(label)) for label, bars in groups]
-    width = max(left + sum(w + gap for w in widths) + gap, 8 * len(title) + 20)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-        f'height="{height + top + 50}" aria-label="{html.escape(title)}">',
-        f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
-        f'<line x1="{left}" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
-        f'<text x="4" y="{top + 10}" font-size="11">{peak}</text>',
-    ]
-    x = left + gap
-    for (label, bars), group_width in zip(groups, widths, strict=True):
-        bar_x = x + (group_width - len(bars) * bar) / 2
-        for series, value, colour in bars:
-            h = round(height * value / peak)
-            parts.append(
-                f'<rect class="bar" x="{bar_x}" y="{top + height - h}" width="{bar}" '
-                f'height="{h}" fill="{colour}">'
-                f"<title>{html.escape(f'{label} {series}: {value}')}</title></rect>"
-            )
-            parts.append(
-                f'<text x="{bar_x + bar / 2}" y="{top + height - h - 4}" font-size="11" '
-                f'text-anchor="middle">{value}</text>'
-            )
-            bar_x += bar
-        parts.append(
-            f'<text x="{x + group_width / 2}" y="{top + height + 16}" font-size="12" '
-            f'text-anchor="middle">{html.escape(label)}</text>'
-        )
-        x += group_width + gap
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def chart_svgs(report: dict[str, Any]) -> str:
-    """The two charts: shares and violations by region, violations by rule."""
-    by_region = [
-        (
-            row["region"],
-            [
-                ("shares", row["shares"], SHARES_COLOUR),
-                ("violations", row["violations"], VIOLATIONS_COLOUR),
-            ],
-        )
-        for row in report["chart"]["by_region"]
-    ]
-    by_rule = [
-        (row["rule_id"], [("violations", row["violations"], VIOLATIONS_COLOUR)])
-        for row in report["chart"]["by_rule"]
-    ]
-    legend = (
-        f'<p class="legend"><span style="background:{SHARES_COLOUR}"></span> shares now '
-        f'<span style="background:{VIOLATIONS_COLOUR}"></span> violations found since '
-        f"{html.escape(report['since'])}</p>"
-    )
-    return (
-        legend
-        + _bars_svg("Shares and violations by region", by_region)
-        + _bars_svg("Violations by rule", by_rule)
-    )
-
-
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222}
-h1{font-size:22px}
-table{border-collapse:collapse;margin:8px 0 24px}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}
-th{background:#f3f3f3}
-.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
-svg{display:block;margin:8px 0 16px}
-"""
-
-
-def to_html(report: dict[str, Any]) -> str:
-    """A self-contained page: inline CSS, inline SVG charts, every table."""
-    body = [f"<h1>{html.escape(_title(report))}</h1>", chart_svgs(report)]
-    for title, headers, rows in _sections(report):
-        body.append(f"<h2>{html.escape(title)}</h2>")
-        if not rows:
-            body.append("<p>(none)</p>")
-            continue
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-            for row in rows
-        )
-        body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(_title(report))}</title><style>{_CSS}</style></head>"
-        f"<body>{''.join(body)}</body></html>\n"
-    )
-
-
-RENDERERS = {"md": to_markdown, "csv": to_csv, "html": to_html, "json": to_json}

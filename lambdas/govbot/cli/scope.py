@@ -110,16 +110,16 @@ class _Granted:
 
 
 def _caller(args: argparse.Namespace, region: str, deps: CliDeps) -> str:
-    if args.endpoint_url:
-        raise UsageError(
-            "--account is required with --endpoint-url (the caller's account cannot be "
-            "looked up through a custom endpoint)"
-        )
+    """The caller's account from STS GetCallerIdentity; with ``--endpoint-url``, the STS of
+    that endpoint (the sandbox answers it; the bare emulator does not: then --accounts)."""
+    endpoint = [args.endpoint_url] if args.endpoint_url else []
     try:
-        return parse_account(deps.caller_account(region, args.profile), "caller account")
+        return parse_account(deps.caller_account(region, args.profile, *endpoint), "caller account")
     except Exception as exc:  # botocore's many error types: report, never a traceback
+        where = f" at {args.endpoint_url}" if args.endpoint_url else ""
         raise ScopeReadFailed(
-            f"cannot find the caller's account (STS GetCallerIdentity): {exc}"
+            f"cannot find the caller's account (STS GetCallerIdentity{where}): {exc}; "
+            "pass --accounts ID"
         ) from None
 
 

@@ -128,7 +128,8 @@ def _load_inputs(args: argparse.Namespace) -> World:
     try:
         return load_world(args.world) if args.world else World()
     except WorldError as exc:
-        raise UsageError(f"--world {exc}", prog="govbot simulate") from None
+        lines = "\n".join(f"--world {line}" for line in str(exc).splitlines())
+        raise UsageError(lines, prog="govbot simulate") from None
 
 
 def run_simulate(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:

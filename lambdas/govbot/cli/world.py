@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govbot.domain import (
@@ -32,7 +31,13 @@ _REGION = r"^[a-z]{2,4}(?:-[a-z]+)+-\d+$"
 
 
 class WorldError(ValueError):
-    """The world file cannot be read or does not match the schema; names file and field."""
+    """The world file cannot be read or does not match the schema: one line per problem,
+    each naming the file, the field path, what was expected and the line (as a policy's)."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{path}: {problem}" for problem in self.problems))
 
 
 class _Strict(BaseModel):
@@ -131,7 +136,9 @@ class World(_Strict):
             if len(set(accounts)) != len(accounts):
                 problems.append(f"images[{i}].permissions: an account is listed twice")
         if problems:
-            raise ValueError("; ".join(problems))
+            # One problem per line, each starting with its path (the policy's error text
+            # parses the paths back to give each its line).
+            raise ValueError("\n".join(problems))
         return self
 
     def ref_of(self, image: WorldImage) -> ImageRef:
@@ -191,32 +198,34 @@ def world_schema() -> dict[str, Any]:
     return World.model_json_schema()
 
 
-def _location(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def load_world(path: str) -> World:
-    """Read and validate a world file (JSON or YAML); ``WorldError`` names the problem."""
+    """Read and validate a world file (JSON or YAML); ``WorldError`` lists every problem
+    with its field path and line, as a policy file's errors do (the same code)."""
+    from govbot.policy.document import validation_problems
+    from govbot.policy.errors import PolicyError
+    from govbot.policy.loader import read_yaml
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise WorldError(f"{path}: cannot read the world file ({exc.strerror})") from None
+        raise WorldError(path, [f"cannot read the world file ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        raise WorldError(path, [f"cannot read the world file ({exc.reason})"]) from None
+    line_of = None
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WorldError(f"{path}: not valid JSON/YAML ({first})") from None
+        if path.endswith(".json"):
+            data = json.loads(text)
+        else:
+            data, line_of = read_yaml(text, path)
+    except ValueError as exc:  # json.JSONDecodeError
+        raise WorldError(path, [f"not valid JSON ({exc})"]) from None
+    except PolicyError as exc:
+        raise WorldError(path, list(exc.problems)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise WorldError(f"{path}: expected a mapping (accounts, regions, images, fleets)")
+        raise WorldError(path, ["expected a mapping (accounts, regions, images, fleets)"])
     try:
         return World.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = _location(tuple(error["loc"]))
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise WorldError(f"{path}: {where}: {error['msg']}{more}") from None
+        raise WorldError(path, validation_problems(exc, World, line_of)) from None

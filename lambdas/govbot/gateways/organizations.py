@@ -96,13 +96,25 @@ class OrganizationAccounts:
         _CACHE[self._cache_key] = (now, accounts)
         return accounts
 
-    def _read(self) -> frozenset[str]:
+    def account_names(self) -> dict[str, str]:
+        """Name of every ACTIVE member account (ListAccounts, not cached: the CLI's report
+        labels accounts with them once per run)."""
+        try:
+            return {account["Id"]: account.get("Name") or "" for account in self._active_accounts()}
+        except (ClientError, BotoCoreError) as exc:
+            raise OrganizationsError(
+                f"cannot list the organization's account names: {exc}"
+            ) from exc
+
+    def _active_accounts(self) -> list[dict[str, Any]]:
         paginator = self._client_factory().get_paginator("list_accounts")
-        ids: set[str] = set()
-        for page in paginator.paginate():
-            for account in page.get("Accounts", []):
-                # ``Status`` is being replaced by ``State``; accept whichever is present.
-                status = account.get("State") or account.get("Status")
-                if status == "ACTIVE":
-                    ids.add(account["Id"])
-        return frozenset(ids)
+        return [
+            account
+            for page in paginator.paginate()
+            for account in page.get("Accounts", [])
+            # ``Status`` is being replaced by ``State``; accept whichever is present.
+            if (account.get("State") or account.get("Status")) == "ACTIVE"
+        ]
+
+    def _read(self) -> frozenset[str]:
+        return frozenset(account["Id"] for account in self._active_accounts())

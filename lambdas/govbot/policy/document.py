@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from govbot.policy.error_text import Loc, describe, render_path
 from govbot.policy.errors import PolicyError
@@ -34,13 +34,23 @@ def validate_policy(
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems: list[str] = []
-        for error in exc.errors(include_url=False):
-            for loc, message in describe(error, Policy):
-                line = line_of(loc) if loc and line_of is not None else None
-                where = f" (line {line})" if line else ""
-                problems.append(f"{render_path(loc)}: {message}{where}" if loc else message)
-        raise PolicyError(source, problems) from None
+        raise PolicyError(source, validation_problems(exc, Policy, line_of)) from None
+
+
+def validation_problems(
+    exc: ValidationError,
+    root: type[BaseModel],
+    line_of: Callable[[Loc], int | None] | None = None,
+) -> list[str]:
+    """One line per problem of ``exc``: field path, what was expected (did-you-mean for an
+    unknown key) and the source line. Shared by the policy and ``govbot simulate``'s world."""
+    problems: list[str] = []
+    for error in exc.errors(include_url=False):
+        for loc, message in describe(error, root):
+            line = line_of(loc) if loc and line_of is not None else None
+            where = f" (line {line})" if line else ""
+            problems.append(f"{render_path(loc)}: {message}{where}" if loc else message)
+    return problems
 
 
 def canonical_json(data: dict[str, Any]) -> str:

@@ -98,6 +98,19 @@ def policy_json(text: str, source: str = "<string>") -> str:
 
 
 def _read(text: str, source: str) -> tuple[Any, str, Callable[[Loc], int | None]]:
+    data, line_of = read_yaml(text, source)
+    if data is None:
+        raise PolicyError(
+            source, ["the policy is empty; expected a mapping that starts with 'version: 1'"]
+        )
+    return data, source, line_of
+
+
+def read_yaml(text: str, source: str) -> tuple[Any, Callable[[Loc], int | None]]:
+    """YAML ``text`` read as the policy is (literal scalars, duplicate keys refused), and
+    a function giving the 1-based line of a field path; ``PolicyError`` names ``source`` and
+    the line of a syntax problem. None when the text holds no document. Other YAML files
+    the CLI reads (``govbot simulate``'s world) use it for the same precise errors."""
     try:
         loader = _PolicyYamlLoader(text)
     except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
@@ -111,12 +124,10 @@ def _read(text: str, source: str) -> tuple[Any, str, Callable[[Loc], int | None]
         raise PolicyError(source, [f"not readable as YAML text: {exc}"]) from None
     finally:
         loader.dispose()
-    if node is None or data is None:
-        raise PolicyError(
-            source, ["the policy is empty; expected a mapping that starts with 'version: 1'"]
-        )
+    if node is None:
+        return None, lambda loc: None
     root = node
-    return data, source, lambda loc: _line_of(root, loc)
+    return data, lambda loc: _line_of(root, loc)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:

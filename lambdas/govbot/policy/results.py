@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -111,11 +112,20 @@ class Evaluation(BaseModel):
         One change per account, ordered by account id; accounts with nothing to drop are
         left out. Audit-mode and report-only violations produce no change.
         """
+        return self._changes(lambda v: v.is_enforced)
+
+    def changes_if_enforced(self) -> tuple[PermissionChange, ...]:
+        """The changes enforce mode WOULD make: audit-mode violations counted as enforced
+        (what ``govbot check`` shows before a rule is switched to enforce). Report-only rules
+        still change nothing."""
+        return self._changes(lambda v: v.outcome == "violation" and not v.report_only)
+
+    def _changes(self, acts: Callable[[Verdict], bool]) -> tuple[PermissionChange, ...]:
         changes: list[PermissionChange] = []
         # Group once: a per-share scan of every verdict is quadratic at 100 accounts.
         by_account: dict[str, list[Verdict]] = {}
         for verdict in self.verdicts:
-            if verdict.is_enforced and verdict.account_id is not None:
+            if acts(verdict) and verdict.account_id is not None:
                 by_account.setdefault(verdict.account_id, []).append(verdict)
         for share in self.shared_with:
             enforced = by_account.get(share.account_id, [])

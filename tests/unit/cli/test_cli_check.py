@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
@@ -225,13 +227,38 @@ def test_check_refuses_an_account_the_credentials_do_not_act_in() -> None:
     assert "read images of account 210987654321" in result.err
 
 
-def test_check_needs_account_with_endpoint_url() -> None:
+def test_check_endpoint_url_asks_sts_at_that_endpoint_for_the_account() -> None:
+    """The sandbox answers STS on its one endpoint: no --accounts needed there."""
+    asked: list[tuple[Any, ...]] = []
+
+    def sts(*args: Any) -> str:
+        asked.append(args)
+        return OWNER
+
+    deps = _deps(FakeAppStream(IMAGES))
+    deps.caller_account = sts
+    result = run_cli(
+        "check", "--region", REGION, "--all", "--policy", DEMO_POLICY, "--json",
+        "--endpoint-url", "http://127.0.0.1:4566", deps=deps,
+    )  # fmt: skip
+    assert result.code == 1, result.err  # violations found, in the caller's account
+    assert asked == [(REGION, None, "http://127.0.0.1:4566")]
+    assert {i["image_arn"].split(":")[4] for i in json.loads(result.out)["images"]} == {OWNER}
+
+
+def test_check_endpoint_without_sts_says_pass_accounts() -> None:
+    def no_sts(*_args: Any) -> str:
+        raise RuntimeError("UnknownOperationException")
+
+    deps = _deps(FakeAppStream([]))
+    deps.caller_account = no_sts
     result = run_cli(
         "check", "--region", REGION, "--all", "--policy", DEMO_POLICY,
-        "--endpoint-url", "http://127.0.0.1:9", deps=_deps(FakeAppStream([])),
+        "--endpoint-url", "http://127.0.0.1:9", deps=deps,
     )  # fmt: skip
     assert result.code == 2
-    assert "--account is required with --endpoint-url" in result.err
+    assert "STS GetCallerIdentity at http://127.0.0.1:9" in result.err
+    assert "pass --accounts ID" in result.err
 
 
 def test_check_caller_identity_failure() -> None:
@@ -306,3 +333,36 @@ def test_check_judges_fleets_on_images_others_share_with_the_account() -> None:
     )
     arns = [image["image_arn"] for image in json.loads(as_json.out)["images"]]
     assert vendor.ref.arn in arns
+
+
+AUDIT_POLICY = """\
+version: 1
+mode: audit
+rules:
+  - id: no-untrusted-builders
+    type: no_image_builder_for_untrusted
+"""
+
+
+def test_audit_mode_enforce_would_column_shows_the_change(tmp_path: Path) -> None:
+    """In audit mode nothing is changed, and ENFORCE WOULD says what enforce mode would do."""
+    policy = tmp_path / "audit.yaml"
+    policy.write_text(AUDIT_POLICY)
+    fake = FakeAppStream([_image("app-base", _share("999999999999", True, True))])
+    result = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--policy", str(policy),
+        "--no-organizations", deps=_deps(fake),
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    (row,) = [line for line in result.out.splitlines() if line.startswith("app-base")]
+    assert row.rstrip().endswith("999999999999 -image_builder"), result.out
+    details = run_cli(
+        "check", "--region", REGION, "--account", OWNER, "--policy", str(policy),
+        "--no-organizations", "--json", deps=_deps(fake),
+    )  # fmt: skip
+    (image,) = json.loads(details.out)["images"]
+    assert image["changes"] == []  # audit mode: govbot changes nothing
+    assert image["enforce_would"] == [
+        {"account_id": "999999999999", "revoked": ["image_builder"],
+         "rule_ids": ["no-untrusted-builders"]}
+    ]  # fmt: skip

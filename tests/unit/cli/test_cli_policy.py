@@ -137,7 +137,10 @@ def test_explain_audit_rule_reports_but_changes_nothing() -> None:
     assert result.code == 1
     assert "VIOLATION audit-fleet-dev" in result.out
     assert "mode=audit" in result.out
-    assert "changes enforce mode would make: none" in result.out
+    # What enforce mode would do is shown (it was "none" in audit mode), apart from what
+    # govbot does as the policy stands: nothing.
+    assert "changes enforce mode would make:\n    account 333333333333: fleet -> none" in result.out
+    assert "changes govbot makes as the policy stands: none (audit mode)" in result.out
     assert "reported only (audit mode or report-only rules): 1" in result.out
 
 

@@ -140,11 +140,13 @@ def test_the_same_event_twice_is_handled_once(tmp_path: Path) -> None:
         ({"e.json": ""}, None, "e.json: empty; expected one or more events"),
         ({"e.json": "[]"}, None, "e.json: an empty list; expected one or more events"),
         ({"e.json": "{}"}, "images: [{name: x, permissions: [{account: '12'}]}]",
-         "images[0].permissions[0].account: String should match pattern"),
+         "images[0].permissions[0].account: expected a 12-digit AWS account id, got '12' "
+         "(line 1)"),
         ({"e.json": "{}"}, "accounts: [abc]", "accounts[0]: 'abc' does not match"),
         ({"e.json": "{}"}, "- a list", "expected a mapping (accounts, regions, images, fleets)"),
         ({"e.json": "{}"}, "images: [{name: x, colour: red}]",
-         "images[0].colour: Extra inputs are not permitted"),
+         "images[0].colour: unknown key; expected one of: name, owner, region, state, tags, "
+         "permissions (line 1)"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2(

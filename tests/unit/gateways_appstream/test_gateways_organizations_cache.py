@@ -102,3 +102,19 @@ def test_separate_cache_keys_do_not_share_answers() -> None:
 def test_negative_cache_seconds_is_refused() -> None:
     with pytest.raises(ValueError, match="cache_seconds must be >= 0, got -1"):
         OrganizationAccounts(lambda: None, cache_seconds=-1)
+
+
+def test_account_names_of_active_members_for_the_report() -> None:
+    fake = FakeOrganizations(
+        [
+            [_acct("111111111111", Name="shared-services"), _acct("222222222222", "SUSPENDED")],
+            [_acct("444444444444", Name="payments-prod"), _acct("555555555555")],
+        ]
+    )
+    names = OrganizationAccounts(lambda: fake, cache_seconds=60).account_names()
+    assert names == {
+        "111111111111": "shared-services", "444444444444": "payments-prod", "555555555555": ""
+    }  # fmt: skip
+    fake.fail_with = "AccessDeniedException"
+    with pytest.raises(OrganizationsError, match="account names"):
+        OrganizationAccounts(lambda: fake, cache_seconds=60).account_names()

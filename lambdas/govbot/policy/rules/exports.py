@@ -125,16 +125,17 @@ class ExportedAmiLaunchOnlyTrusted(RuleConfig):
 
 
 def launch_removals(
-    evaluation: Evaluation, exports: tuple[ImageExport, ...]
+    evaluation: Evaluation, exports: tuple[ImageExport, ...], *, if_enforced: bool = False
 ) -> dict[str, tuple[str, ...]]:
     """``{ami_id: accounts}`` whose launch permissions enforce mode removes: the enforce-mode
-    violations of ``exported_ami_launch_only_trusted`` mapped back to the AMIs they hold."""
+    violations of ``exported_ami_launch_only_trusted`` mapped back to the AMIs they hold
+    (``if_enforced``: the audit-mode ones too, as enforce mode would)."""
     untrusted = {
         v.account_id
         for v in evaluation.verdicts
         if v.rule_type == "exported_ami_launch_only_trusted"
         and v.outcome == "violation"
-        and v.mode == "enforce"
+        and (v.mode == "enforce" or if_enforced)
         and not v.report_only
         and v.account_id is not None
     }
