@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env lambda-python test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env lambda-python test-live serve demo lint synth bench suite-time clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -122,6 +122,9 @@ synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (or $$CD
 
 bench: $(STAMP) ## run the benchmarks; results go to bench/results.json
 	$(BIN)/python -m bench.run
+
+suite-time: $(STAMP) ## fresh clone of HEAD, timed make install + make test, into bench/results.json
+	$(BIN)/python -m bench.run fresh_clone_make_test
 
 clean: ## remove the virtual environment and build outputs
 	rm -rf $(VENV) $(AWSCLI_VENV) cdk.out build node_modules .pytest_cache .mypy_cache .ruff_cache *.egg-info
