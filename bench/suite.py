@@ -14,6 +14,7 @@ import re
 import subprocess
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def bench_fresh_clone_suite() -> dict[str, Any]:
         checks = count_tree(clone / "tests")["total"]
     total = clone_seconds + install_seconds + test_seconds
     return {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "clone_seconds": round(clone_seconds, 1),
         "install_seconds": round(install_seconds, 1),
         "make_test_seconds": round(test_seconds, 1),
