@@ -20,17 +20,39 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env lambda-python test-live serve demo lint synth bench clean
+.PHONY: help install lock typecheck awscli browser test test-unit test-integration test-infra test-e2e test-resilience test-artifact artifact-env lambda-python test-live serve demo lint synth bench suite-time clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 LOCK := requirements-lock.txt
 
-$(STAMP): pyproject.toml $(LOCK)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"
+# uv (from PyPI, pinned) in a bootstrap venv of its own, built once per user like the AWS CLI's.
+# With it a fresh clone installs from uv's cache in seconds (offline first, then the index);
+# without it (bootstrap failed) pip does the same install, slower. Both follow the lock, and
+# the stamp depends on it: a changed lock reinstalls.
+UV_SPEC := uv==0.13.8
+UV_KEY := $(shell printf '%s %s' '$(UV_SPEC)' "$$($(PYTHON) -V 2>&1)" | sha256sum | cut -c1-16)
+UV_SHARED := $(TEST_CACHE)/uv-venv-$(UV_KEY)
+UV := $(UV_SHARED)/bin/uv
+UV_INSTALL := $(UV) pip install --quiet --python $(BIN)/python -c $(LOCK) -e ".[dev]"
+
+$(UV):
+	@mkdir -p $(TEST_CACHE)
+	@flock $(UV_SHARED).lock sh -c 'test -f $(UV_SHARED)/.complete || { \
+		rm -rf $(UV_SHARED) && $(PYTHON) -m venv $(UV_SHARED) && \
+		$(UV_SHARED)/bin/python -m pip install --quiet "$(UV_SPEC)" && \
+		touch $(UV_SHARED)/.complete; }' || echo "uv unavailable: installing with pip"
+
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
+	@if test -x $(UV); then \
+		test -x $(BIN)/python || $(UV) venv --quiet --seed --python $(PYTHON) $(VENV); \
+		$(UV_INSTALL) --offline 2>/dev/null || $(UV_INSTALL); \
+	else \
+		test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet --upgrade pip; \
+		$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"; \
+	fi
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install govbot with every extra (versions from requirements-lock.txt)
@@ -100,6 +122,9 @@ synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (or $$CD
 
 bench: $(STAMP) ## run the benchmarks; results go to bench/results.json
 	$(BIN)/python -m bench.run
+
+suite-time: $(STAMP) ## fresh clone of HEAD, timed make install + make test, into bench/results.json
+	$(BIN)/python -m bench.run fresh_clone_make_test
 
 clean: ## remove the virtual environment and build outputs
 	rm -rf $(VENV) $(AWSCLI_VENV) cdk.out build node_modules .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -27,6 +27,7 @@ from bench.coldstart import bench_cold_start
 from bench.cost import bench_cost
 from bench.notifier import bench_notifier_and_actions
 from bench.races import bench_duplicate_delivery, bench_remedy_against_owner_delete
+from bench.suite import bench_fresh_clone_suite
 from bench.sweep import bench_sweep_bound, bench_sweep_invocation_limit
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.policy.engine import evaluate
@@ -303,7 +304,10 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "race_remedy_vs_owner_delete_100": bench_remedy_against_owner_delete,
     "race_duplicate_delivery_100": bench_duplicate_delivery,
     "notifier_exactly_once_and_actions_flood": bench_notifier_and_actions,
+    "fresh_clone_make_test": bench_fresh_clone_suite,
 }
+# Run only when named (``make suite-time``): each runs the whole test suite.
+ONLY_WHEN_NAMED = {"fresh_clone_make_test"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmarks": dict(previous),
     }
     for name, bench in BENCHMARKS.items():
-        if names and name not in names:
+        if (names and name not in names) or (not names and name in ONLY_WHEN_NAMED):
             continue
         print(f"running {name} ...", flush=True)
         outcome = bench()

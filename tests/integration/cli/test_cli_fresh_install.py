@@ -1,12 +1,15 @@
 """``pip install .`` (not editable, no extra) in a fresh virtualenv gives a working ``govbot``.
 
-The virtualenv is cached under build/ (gitignored): its dependencies are installed once per
-set of declared dependencies; govbot itself is rebuilt from a copy of the working tree on
-every run, so the test sees the code under test, never the checkout on sys.path.
+The virtualenv is cached in the user's test cache (``~/.cache/govbot-tests``, like the
+artifact and AWS CLI venvs), named by the declared dependencies and the Python, so a fresh
+clone reuses it; its dependencies are installed once per such name; govbot itself is rebuilt
+from a copy of the working tree on every run (under a lock, as clones share the venv), so
+the test sees the code under test, never the checkout on sys.path.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -14,11 +17,18 @@ import subprocess
 import sys
 import tomllib
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from tests.artifact.lambda_env import CACHE_ROOT
 from tests.unit.cli.runner import REPO_ROOT
 
-VENV = REPO_ROOT / "build" / "fresh-venv"
+_DEPENDENCIES = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+_KEY = hashlib.sha256(
+    repr((_DEPENDENCIES["dependencies"], sys.version_info[:2])).encode()
+).hexdigest()[:16]
+VENV = CACHE_ROOT / f"fresh-venv-{_KEY}"
 STAMP = VENV / ".dependencies"
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "simulate"
 
@@ -49,10 +59,17 @@ def _source_copy(destination: Path) -> Path:
     return destination
 
 
+@contextmanager
+def _locked() -> Iterator[None]:
+    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(f"{VENV}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _fresh_venv(source: Path) -> Path:
     python = VENV / "bin" / "python"
-    dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = hashlib.sha256(repr(dependencies["dependencies"]).encode()).hexdigest()
+    wanted = _KEY
     if not python.exists() or not STAMP.exists() or STAMP.read_text() != wanted:
         shutil.rmtree(VENV, ignore_errors=True)
         venv.create(VENV, with_pip=True)
@@ -68,7 +85,11 @@ def _fresh_venv(source: Path) -> Path:
 
 def test_pip_install_dot_gives_a_working_govbot(tmp_path: Path) -> None:
     source = _source_copy(tmp_path / "src")
-    bin_dir = _fresh_venv(source)
+    with _locked():
+        _check_the_installed_govbot(_fresh_venv(source), tmp_path)
+
+
+def _check_the_installed_govbot(bin_dir: Path, tmp_path: Path) -> None:
     work = tmp_path / "elsewhere"  # not the checkout: imports come from site-packages
     work.mkdir()
     policy = str(REPO_ROOT / "policies" / "demo.yaml")
