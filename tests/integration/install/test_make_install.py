@@ -30,7 +30,9 @@ def _project_copy(tmp_path: Path) -> Path:
     stamp = tmp_path / ".venv" / ".installed"
     stamp.parent.mkdir()
     stamp.touch()
-    later = (tmp_path / "requirements-lock.txt").stat().st_mtime + 10
+    # Newer than both inputs, whichever a checkout happened to write last.
+    later = max((tmp_path / n).stat().st_mtime for n in ("requirements-lock.txt", "pyproject.toml"))
+    later += 10
     os.utime(stamp, (later, later))
     return tmp_path
 
