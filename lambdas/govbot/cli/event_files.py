@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govbot.events.parser import envelope_for
+from govbot.events.envelope import envelope_for
 
 
 class EventFileError(ValueError):

@@ -17,16 +17,16 @@ from govbot.events.catalogue import (
     event_spec,
     event_specs,
 )
-from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
-from govbot.events.params import EventParams, ImagePermissionsParams
-from govbot.events.parser import (
+from govbot.events.envelope import (
     DETAIL_TYPE_API_CALL,
     DETAIL_TYPE_SERVICE_EVENT,
     EVENT_SOURCE,
     SOURCE,
     envelope_for,
-    parse_event,
 )
+from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
+from govbot.events.params import EventParams, ImagePermissionsParams
+from govbot.events.parser import parse_event
 
 __all__ = [
     "DETAIL_TYPE_API_CALL",

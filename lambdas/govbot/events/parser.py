@@ -7,7 +7,6 @@ was found, and keeps the original input so the ledger can record it verbatim.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,30 +14,20 @@ from pydantic import ValidationError
 
 from govbot.domain import ACCOUNT_ID_PATTERN, ImageRef
 from govbot.events import catalogue
-from govbot.events.coerce import (
-    bounded_reason,
-    clean_arn,
-    get_key,
-    shorten,
-    squeeze,
-    to_datetime,
+from govbot.events.coerce import bounded_reason, clean_arn, get_key, shorten, to_datetime
+from govbot.events.envelope import (
+    DETAIL_TYPE_API_CALL,
+    DETAIL_TYPE_SERVICE_EVENT,
+    EVENT_SOURCE,
+    SOURCE,
+    consistent_field,
+    context_of,
+    text_field,
 )
 from govbot.events.models import EventContext, EventType, IgnoredEvent, ParsedEvent, RejectedEvent
 from govbot.events.params import REGION_PATTERN
-from govbot.events.safety import (
-    MAX_BODY_BYTES,
-    safe_text,
-    unencodable_paths,
-    unencodable_problem,
-)
+from govbot.events.safety import MAX_BODY_BYTES, unencodable_paths, unencodable_problem
 
-# The envelope constants are defined once, with the event catalogue.
-SOURCE = catalogue.SOURCE
-EVENT_SOURCE = catalogue.EVENT_SOURCE
-DETAIL_TYPE_API_CALL = catalogue.API_CALL
-DETAIL_TYPE_SERVICE_EVENT = catalogue.SERVICE_EVENT
-
-MAX_CONTEXT_CHARS = 128  # event name, source, account, region kept with a rejection
 MAX_ARN_CHARS = 2048  # IAM's own limit on an ARN
 
 # detail-type -> (our event type, CloudTrail eventType)
@@ -69,22 +58,6 @@ class _Ignore(Exception):
         super().__init__(reason)
         self.reason = reason
         self.context = context
-
-
-def envelope_for(record: Mapping[str, Any], *, envelope_id: str | None = None) -> dict[str, Any]:
-    """Wrap a CloudTrail record the way EventBridge delivers it (for sandbox, tests, replay)."""
-    service_event = record.get("eventType") == "AwsServiceEvent"
-    return {
-        "version": "0",
-        "id": envelope_id or str(uuid.uuid4()),
-        "detail-type": DETAIL_TYPE_SERVICE_EVENT if service_event else DETAIL_TYPE_API_CALL,
-        "source": SOURCE,
-        "account": record.get("recipientAccountId"),
-        "time": record.get("eventTime"),
-        "region": record.get("awsRegion"),
-        "resources": [],
-        "detail": dict(record),
-    }
 
 
 def parse_event(
@@ -155,35 +128,6 @@ def _load(raw: object) -> Mapping[str, Any]:
     return data
 
 
-def _text_field(data: Mapping[str, Any], key: str, where: str, problems: list[str]) -> str | None:
-    value = get_key(data, key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.append(f"{where}.{key} must be a string, found {type(value).__name__}")
-        return None
-    return value.strip() or None
-
-
-def _label(value: object) -> str | None:
-    """A context field: a non-blank string, shortened in the middle when very long."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return squeeze(safe_text(value.strip()), MAX_CONTEXT_CHARS)
-
-
-def _context(envelope: Mapping[str, Any], detail: Mapping[str, Any]) -> EventContext:
-    """What the input says about itself, before any of it is validated."""
-    return EventContext(
-        event_id=_label(get_key(detail, "eventID")),
-        event_name=_label(get_key(detail, "eventName")),
-        event_source=_label(get_key(detail, "eventSource")) or _label(get_key(envelope, "source")),
-        account_id=_label(get_key(detail, "recipientAccountId"))
-        or _label(get_key(envelope, "account")),
-        region=_label(get_key(detail, "awsRegion")) or _label(get_key(envelope, "region")),
-    )
-
-
 def _parse(
     raw: object, raw_text: str, accounts: frozenset[str], regions: frozenset[str]
 ) -> ParsedEvent:
@@ -198,7 +142,7 @@ def _parse(
     envelope = _load(raw)
     found_detail = get_key(envelope, "detail")
     detail: Mapping[str, Any] = found_detail if isinstance(found_detail, Mapping) else {}
-    context = _context(envelope, detail)
+    context = context_of(envelope, detail)
     # Every check runs and adds its problem: a rejection lists them all, not the first.
     problems: list[str] = []
     unencodable = unencodable_paths(envelope)
@@ -215,7 +159,7 @@ def _parse(
             f"envelope field 'detail-type' must be one of {sorted(_KINDS)}, "
             f"found {shorten(detail_type)}"
         )
-    envelope_id = _text_field(envelope, "id", "envelope", problems)
+    envelope_id = text_field(envelope, "id", "envelope", problems)
     if envelope_id is None:
         problems.append("envelope field 'id' is missing or empty")
     if not isinstance(found_detail, Mapping):
@@ -243,7 +187,7 @@ def _parse(
     specs = _governed(kind) if kind is not None else {}
     governed = isinstance(event_name, str) and event_name in specs
 
-    account_id = _consistent(envelope, detail, "account", "recipientAccountId", problems)
+    account_id = consistent_field(envelope, detail, "account", "recipientAccountId", problems)
     if account_id is not None:
         if not ACCOUNT_ID_PATTERN.match(account_id):
             problems.append(
@@ -255,7 +199,7 @@ def _parse(
                 f"account {account_id} is not governed (governed accounts: "
                 f"{', '.join(sorted(accounts)) or 'none'})"
             )
-    region = _consistent(envelope, detail, "region", "awsRegion", problems)
+    region = consistent_field(envelope, detail, "region", "awsRegion", problems)
     if region is not None:
         if not REGION_PATTERN.match(region):
             problems.append(
@@ -308,10 +252,10 @@ def _parse(
             f"detail.userIdentity.arn is {len(actor_arn)} characters long; an ARN has at "
             f"most {MAX_ARN_CHARS}: {shorten(actor_arn)}"
         )
-    actor_account = _text_field(identity, "accountId", "detail.userIdentity", problems)
-    user_agent = _text_field(detail, "userAgent", "detail", problems)
-    error_code = _text_field(detail, "errorCode", "detail", problems)
-    error_message = _text_field(detail, "errorMessage", "detail", problems)
+    actor_account = text_field(identity, "accountId", "detail.userIdentity", problems)
+    user_agent = text_field(detail, "userAgent", "detail", problems)
+    error_code = text_field(detail, "errorCode", "detail", problems)
+    error_message = text_field(detail, "errorMessage", "detail", problems)
     if problems:
         raise _Reject(problems, context)
     # No problem means every field below was found valid (the checks above say so).
@@ -337,34 +281,6 @@ def _parse(
         raw=raw_text,
         **facts,
     )
-
-
-def _consistent(
-    envelope: Mapping[str, Any],
-    detail: Mapping[str, Any],
-    env_key: str,
-    key: str,
-    problems: list[str],
-) -> str | None:
-    """The detail's value, cross-checked against the envelope's (a mismatch is suspicious)."""
-    inner = get_key(detail, key)
-    outer = get_key(envelope, env_key)
-    for where, value in ((f"detail.{key}", inner), (f"envelope field {env_key!r}", outer)):
-        if value is not None and not isinstance(value, str):
-            problems.append(f"{where} must be a string, found {type(value).__name__}")
-    inner = inner.strip() if isinstance(inner, str) else None
-    outer = outer.strip() if isinstance(outer, str) else None
-    if inner and outer and inner != outer:
-        problems.append(
-            f"detail.{key} {shorten(inner)} does not match envelope field {env_key!r} "
-            f"{shorten(outer)}"
-        )
-        return None
-    value = inner or outer
-    if not value:
-        problems.append(f"detail.{key} (or envelope field {env_key!r}) is missing")
-        return None
-    return value
 
 
 def _describe(event_name: str, container: str, error: ValidationError) -> list[str]:
