@@ -4,15 +4,11 @@ the drift sweep finds it, records it, tells Slack and removes the outsider's per
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from govbot_sandbox.demo_story import OUTSIDER, REGION, Story
 from govbot_sandbox.sandbox import HUB_ACCOUNT
 
-if TYPE_CHECKING:
-    from govbot_sandbox.demo import Story
-
-REGION = "us-east-1"
-OUTSIDER = "999999999999"
 IMAGE = "kiosk"
 
 
