@@ -110,7 +110,7 @@ class StreamService:
             self.invocations += 1
             try:
                 result = notifier.handler(
-                    {"Records": records}, self.sandbox._context("govbot-notifier")
+                    {"Records": records}, self.sandbox.lambda_context("govbot-notifier")
                 )
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             except (Exception, ProcessDied):  # a crash fails the whole batch
@@ -133,7 +133,7 @@ class StreamService:
         event = scheduled_event("govbot-notifier-schedule", now, self.sandbox.hub_region)
         self.invocations += 1
         try:
-            notifier.handler(event, self.sandbox._context("govbot-notifier"))
+            notifier.handler(event, self.sandbox.lambda_context("govbot-notifier"))
         except (Exception, ProcessDied):
             self._crashed()
 

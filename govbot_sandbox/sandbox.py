@@ -7,27 +7,24 @@ rules, built from the same patterns as the CDK stack, route it to the enforcer's
 what succeeded, lets failures come back (and dead-letter after the queue's maxReceiveCount:
 by default the deployed one, ``govbot.routing.MAX_RECEIVE_COUNT``), and feeds the ledger's
 stream through the notifier's filter.
+
+``Sandbox`` composes the parts: ``hub_stack`` (govbot's identities, settings and the hub's
+resources, as deployed), ``lambda_triggers`` (every way Lambda invokes the functions),
+``forwarding`` (the spokes' rules) and the emulator.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import secrets
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
-from botocore.config import Config
 from moto import mock_aws
 
 from govbot import observability, routing, wiring
-from govbot.ledger import Ledger, create_ledger_table
-from govbot.slack_secrets import WORK_SIGNING_SECRET_NAME
+from govbot.ledger import Ledger
 from govbot_sandbox import (
     moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
@@ -35,57 +32,40 @@ from govbot_sandbox import (
 )
 from govbot_sandbox.ec2_trail import ec2_image_trail
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream
-from govbot_sandbox.fake_slack import FakeSlack, block_actions_payload, function_url_event
-from govbot_sandbox.faults import Crashes, DynamoFaults, ProcessDied
+from govbot_sandbox.fake_slack import FakeSlack
+from govbot_sandbox.faults import Crashes, DynamoFaults
 from govbot_sandbox.forwarding import SpokeForwarders
-from govbot_sandbox.lambda_service import (
-    HUB_ACCOUNT,
-    LambdaContextStub,
-    jsonable,
-    scheduled_event,
-    sqs_record,
+from govbot_sandbox.hub_stack import (
+    BOT_PRINCIPAL,
+    DEMO_POLICY,
+    FUNCTIONS_ACCESS_KEY,
+    FUNCTIONS_ROLE,
+    MAX_RECEIVE_COUNT,
+    REMEDIATION_ROLE,
+    SLACK_SIGNING_SECRET,
+    QueuePair,
+    deploy_hub,
+    functions_environment,
+    own_principal_prefix,
 )
+from govbot_sandbox.lambda_service import HUB_ACCOUNT, LambdaContextStub
+from govbot_sandbox.lambda_triggers import DrainReport, LambdaTriggers
 
-logger = logging.getLogger(__name__)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# Package data (govbot_sandbox/policies links to the repository's policies/ directory), so
-# the demo finds its policy after a plain `pip install .` as well as in a checkout.
-DEMO_POLICY = Path(__file__).resolve().parent / "policies" / "demo.yaml"
-REMEDIATION_ROLE = "govbot-remediation"
-# The functions' own role, as the emulator sees their credentials (deployed: the Lambda role).
-FUNCTIONS_ROLE = "govbot-functions"
-FUNCTIONS_ACCESS_KEY = "govbot-lambda"
-# What CloudTrail shows for govbot's own AppStream calls in the hub account.
-BOT_PRINCIPAL = f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/govbot"
-MAX_RECEIVE_COUNT = routing.MAX_RECEIVE_COUNT  # as deployed: one source of truth
-
-
-def own_principal_prefix(account: str) -> str:
-    """Whose calls in ``account`` are govbot's, as the deployed rules exclude them: the
-    functions' role in the hub account, the remediation role in a spoke."""
-    role = FUNCTIONS_ROLE if account == HUB_ACCOUNT else REMEDIATION_ROLE
-    return f"arn:aws:sts::{account}:assumed-role/{role}/"
-
-
-SLACK_SIGNING_SECRET = "sandbox-slack-signing-secret"  # signs the fake Slack's button clicks
-
-
-@dataclass
-class DrainReport:
-    """What one ``drain()`` did: batches handled, failures retried, items dead-lettered."""
-
-    batches: int = 0
-    records: int = 0
-    failures: int = 0
-    notified: int = 0
-    rounds: int = 0
-
-
-@dataclass(frozen=True)
-class QueuePair:
-    url: str
-    arn: str
-    dlq_url: str
+# What other code imports from here: the sandbox's settings live in hub_stack.
+__all__ = [
+    "BOT_PRINCIPAL",
+    "DEMO_POLICY",
+    "FUNCTIONS_ACCESS_KEY",
+    "FUNCTIONS_ROLE",
+    "HUB_ACCOUNT",
+    "MAX_RECEIVE_COUNT",
+    "REMEDIATION_ROLE",
+    "SLACK_SIGNING_SECRET",
+    "DrainReport",
+    "QueuePair",
+    "Sandbox",
+    "own_principal_prefix",
+]
 
 
 class Sandbox:
@@ -135,11 +115,11 @@ class Sandbox:
         self.max_receive_count = max_receive_count
         # What the Lambda context says is left of the invocation (default: plenty).
         self.remaining_ms = remaining_ms
-        # Fault injection beyond the emulator's: DynamoDB errors, process deaths.
         # Settings that differ from the sandbox's (e.g. the deployed cache ages, for a bench).
         self.environment_overrides = dict(environment or {})
         # The boto3 Session the handlers' clients come from (hooks see govbot's calls only).
         self.session: Any = None
+        # Fault injection beyond the emulator's: DynamoDB errors, process deaths.
         self.dynamodb_faults = DynamoFaults()
         self.crashes = Crashes()
         self.slack_secret_arn = ""
@@ -157,8 +137,13 @@ class Sandbox:
         )
         self.emulator.sink.sinks.append(self.forwarders)
         self._environ: dict[str, str] = {}
-        self._stream_iterators: dict[str, str] = {}
-        self._alarm_states: dict[str, str] = {}  # cloudwatch_alarms(): OK or ALARM per DLQ
+        # Lambda's side: everything that invokes the functions (queues, stream, schedules...).
+        self.triggers = LambdaTriggers(
+            self.hub_region,
+            self.table_name,
+            self.lambda_context,
+            lambda: self.emulator.backend.clock.now(),
+        )
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
 
@@ -175,29 +160,19 @@ class Sandbox:
             FUNCTIONS_ACCESS_KEY, HUB_ACCOUNT, BOT_PRINCIPAL, "AssumedRole"
         )
         self._wire_handlers()
-        dynamodb = boto3.client("dynamodb", region_name=self.hub_region)
-        create_ledger_table(dynamodb, self.table_name)
+        hub = deploy_hub(
+            self.hub_region,
+            table_name=self.table_name,
+            max_receive_count=self.max_receive_count,
+            policy_path=self.policy_path,
+            slack=self.slack,
+        )
         self.put_policy(self.policy_path.read_text())
-        if self.slack is not None:
-            self.slack_secret_arn = self._store_webhooks(self.slack)
-            self.signing_secret_arn = boto3.client(
-                "secretsmanager", region_name=self.hub_region
-            ).create_secret(Name="govbot/slack/signing", SecretString=SLACK_SIGNING_SECRET)["ARN"]
-            self._environ["SLACK_WEBHOOKS_SECRET_ARN"] = self.slack_secret_arn
-            self._environ["SLACK_SIGNING_SECRET_ARN"] = self.signing_secret_arn
-        # The key that signs deferred work (actions -> enforcer), as deployed: a secret.
-        self.work_key_secret_arn = boto3.client(
-            "secretsmanager", region_name=self.hub_region
-        ).create_secret(Name=WORK_SIGNING_SECRET_NAME, SecretString=secrets.token_hex(32))["ARN"]
-        self._environ["WORK_SIGNING_SECRET_ARN"] = self.work_key_secret_arn
-        self.enforcer_queue = self._queue("govbot-enforcer")
-        # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
-        self._environ["WORK_QUEUE_URL"] = self.enforcer_queue.url
-        # As deployed: govbot's own calls never reach its queues (the rules exclude them).
-        own = own_principal_prefix(HUB_ACCOUNT)
-        self._route(routing.enforcer_patterns(own), self.enforcer_queue, "enforcer")
-        self.replicator_queue = self._queue("govbot-replicator")
-        self._route(routing.replicator_patterns(own), self.replicator_queue, "replicator")
+        self.enforcer_queue, self.replicator_queue = hub.enforcer_queue, hub.replicator_queue
+        self.slack_secret_arn = hub.slack_secret_arn
+        self.signing_secret_arn = hub.signing_secret_arn
+        self.work_key_secret_arn = hub.work_key_secret_arn
+        self._environ.update(hub.environment)
         self._wire_handlers()
         return self
 
@@ -238,62 +213,46 @@ class Sandbox:
         Credentials and region travel in the boto3 Session the sandbox hands the
         composition root; nothing here is written to the process environment.
         """
-        return {
-            "LEDGER_TABLE_NAME": self.table_name,
-            "LEDGER_RETENTION_DAYS": "400",
-            "POLICY_PARAMETER_NAME": self.policy_parameter,
-            "POLICY_CACHE_SECONDS": "0",
-            "GOVERNED_ACCOUNT_IDS": ",".join(self.accounts),
-            "GOVERNED_REGIONS": ",".join(self.regions),
-            "REMEDIATION_ROLE_NAME": REMEDIATION_ROLE,
-            "HUB_ACCOUNT_ID": HUB_ACCOUNT,
-            # As deployed: the functions' role prefix, and the spoke remediation role.
-            "MAX_RECEIVE_COUNT": str(self.max_receive_count),
-            # Real backoff windows are seconds; the sandbox keeps the shape, not the wait.
-            "APPSTREAM_BACKOFF_BASE_MS": "1",
-            "APPSTREAM_BACKOFF_CAP_MS": "20",
-            "NOTIFIER_RETRY_BASE_MS": "1",
-            "SELF_PRINCIPAL_ARNS": (
-                f"arn:aws:sts::{HUB_ACCOUNT}:assumed-role/{FUNCTIONS_ROLE}/,"
-                f"arn:aws:sts::*:assumed-role/{REMEDIATION_ROLE}/*"
-            ),
-            **self.environment_overrides,
-        }
+        return functions_environment(
+            table_name=self.table_name,
+            policy_parameter=self.policy_parameter,
+            accounts=self.accounts,
+            regions=self.regions,
+            max_receive_count=self.max_receive_count,
+            overrides=self.environment_overrides,
+        )
 
     # -- people and their tools ------------------------------------------------------------
 
     def appstream(self, region: str, *, user: str = "alice", account: str = HUB_ACCOUNT) -> Any:
         """A boto3 AppStream client acting as a person (``user``) of ``account``."""
-        access_key = f"AKIA{user.upper():0<8.8}{account}"[:20]
-        self.emulator.register_identity(
-            access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
-        )
-        return boto3.client(
-            "appstream",
-            region_name=region,
-            aws_access_key_id=access_key,
-            aws_secret_access_key="sandbox",
-        )
+        return self._person_client("appstream", region, user, account)
 
     def ec2(self, region: str, *, user: str = "alice", account: str = HUB_ACCOUNT) -> Any:
         """A boto3 EC2 client acting as ``user`` of ``account`` (moto's EC2 of that account,
         where the emulator's exports put their AMIs)."""
-        access_key = f"AKIA{user.upper():0<8.8}{account}"[:20]
-        self.emulator.register_identity(
-            access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
-        )
-        client = boto3.client(
-            "ec2",
-            region_name=region,
-            aws_access_key_id=access_key,
-            aws_secret_access_key="sandbox",
-        )
+        client = self._person_client("ec2", region, user, account)
 
         def in_account(request: Any, **_: Any) -> None:
             request.headers["x-moto-account-id"] = account
 
         client.meta.events.register("before-sign.ec2", in_account)
         return client
+
+    def _person_client(
+        self, service: Literal["appstream", "ec2"], region: str, user: str, account: str
+    ) -> Any:
+        """A boto3 client with credentials the emulator knows as IAM user ``user``."""
+        access_key = f"AKIA{user.upper():0<8.8}{account}"[:20]
+        self.emulator.register_identity(
+            access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
+        )
+        return boto3.client(
+            service,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key="sandbox",
+        )
 
     @property
     def ledger(self) -> Ledger:
@@ -316,49 +275,25 @@ class Sandbox:
 
     def drain(self, *, max_rounds: int = 25) -> DrainReport:
         """Deliver queued events to the handlers until every queue and the stream are quiet."""
-        from govbot.handlers import enforcer
-
-        report = DrainReport()
         assert self.enforcer_queue is not None
-        for _ in range(max_rounds):
-            report.rounds += 1
-            handled = self._deliver(self.enforcer_queue, enforcer.handler, "enforcer", report)
-            handled = self._deliver_replicator(report) or handled
-            notified = self._notify(report)
-            if not handled and not notified:
-                break
-        return report
+        return self.triggers.drain(
+            self.enforcer_queue, self.replicator_queue, notify=self.notify, max_rounds=max_rounds
+        )
 
     def deliver_raw(self, bodies: list[str]) -> dict[str, Any]:
         """Invoke the enforcer with one SQS batch of raw message bodies (bypassing the rule)."""
-        from govbot.handlers import enforcer
-
-        event = {"Records": [sqs_record(body, f"raw-{i}") for i, body in enumerate(bodies)]}
-        result: dict[str, Any] = enforcer.handler(event, self._context("govbot-enforcer"))
-        return result
+        return self.triggers.deliver_raw(bodies)
 
     def sweep(self) -> dict[str, Any]:
         """Invoke the replicator as its schedule does (EventBridge "Scheduled Event")."""
-        from govbot.handlers import replicator
-
-        now = self.emulator.backend.clock.now()
-        event = scheduled_event("govbot-replicator-sweep", now, self.hub_region)
-        result: dict[str, Any] = replicator.handler(event, LambdaContextStub("govbot-replicator"))
-        return result
+        return self.triggers.replicator_schedule()
 
     def drift_sweep(self, *, event_id: str | None = None) -> dict[str, Any]:
         """Invoke the enforcer as its drift-sweep schedule does; returns the sweep report.
 
         Pass the same ``event_id`` twice to replay a retried scheduled invocation.
         """
-        from govbot.handlers import enforcer
-
-        now = self.emulator.backend.clock.now()
-        event = scheduled_event("govbot-drift-sweep", now, self.hub_region, event_id=event_id)
-        # The deployed schedule targets the drift sweeper (the enforcer's code, own timeout).
-        sweeper = LambdaContextStub("govbot-drift-sweeper")
-        result: dict[str, Any] = enforcer.sweep_handler(event, sweeper)
-        return dict(result["sweep"])
+        return self.triggers.drift_schedule(event_id)
 
     def click(
         self, button_action_id: str, value: str, user_id: str, *, secret: str | None = None
@@ -368,15 +303,7 @@ class Sandbox:
         ``secret`` signs with another key (a forged request); the default is the sandbox's.
         Returns the handler's HTTP response (``statusCode``, ``body``).
         """
-        from govbot.handlers import actions
-
-        payload = block_actions_payload(user_id=user_id, action_id=button_action_id, value=value)
-        timestamp = int(time.time())  # the handler checks it against the real clock
-        event = function_url_event(
-            payload, secret=secret or SLACK_SIGNING_SECRET, timestamp=timestamp
-        )
-        result: dict[str, Any] = actions.handler(event, LambdaContextStub("govbot-actions"))
-        return result
+        return self.triggers.click(button_action_id, value, user_id, secret)
 
     def replay_notifications(self, messages: list[Any] | None = None) -> dict[str, Any]:
         """An operator replays the notifier's on-failure queue (``replay-dead-letters``).
@@ -386,60 +313,18 @@ class Sandbox:
         open a shard at a sequence number, so reading that range fails as a trimmed one
         would on AWS: the notifier must fall back to the ledger.
         """
-        from govbot.handlers import notifier
-
-        if messages is None:
-            info = {
-                "streamArn": "arn:aws:dynamodb:sandbox:stream/unreadable",
-                "shardId": "shardId-unreadable",
-                "startSequenceNumber": "1",
-                "endSequenceNumber": "2",
-            }
-            messages = [{"body": json.dumps({"DDBStreamBatchInfo": info})}]
-        event = {"govbot": "replay-dead-letters", "messages": messages}
-        result: dict[str, Any] = notifier.handler(event, self._context("govbot-notifier"))
-        return result
+        return self.triggers.replay_notifications(messages)
 
     def cloudwatch_alarms(self) -> list[dict[str, Any]]:
         """Play CloudWatch for the dead-letter queues' depth alarms (as deployed: ``DlqDepth``
         alarms -> the alarm topic -> the notifier): a queue whose DLQ went from empty to
         holding messages raises its alarm once; returns the notifier's answers."""
-        from govbot.handlers import notifier
-        from govbot.notifier.alarms import alarm_sns_event
+        queues = {"enforcer": self.enforcer_queue, "replicator": self.replicator_queue}
+        return self.triggers.dlq_alarms(queues)
 
-        answers = []
-        for name, queue in (
-            ("enforcer", self.enforcer_queue),
-            ("replicator", self.replicator_queue),
-        ):
-            if queue is None:
-                continue
-            sqs = boto3.client("sqs", region_name=self.hub_region)
-            depth = int(
-                sqs.get_queue_attributes(
-                    QueueUrl=queue.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
-                )["Attributes"]["ApproximateNumberOfMessages"]
-            )
-            was = self._alarm_states.get(name, "OK")
-            now = "ALARM" if depth > 0 else "OK"
-            self._alarm_states[name] = now
-            if now == was or now == "OK":
-                continue
-            alarm = {
-                "AlarmName": f"govbot-{name}-dlq-depth",
-                "AlarmDescription": "govbot: messages in a dead-letter queue need a look",
-                "NewStateValue": "ALARM",
-                "NewStateReason": f"ApproximateNumberOfMessagesVisible {depth} > 0",
-                "AWSAccountId": HUB_ACCOUNT,
-                "Region": self.hub_region,
-                "Trigger": {"Dimensions": [{"name": "QueueName", "value": f"govbot-{name}-dlq"}]},
-            }
-            topic = f"arn:aws:sns:{self.hub_region}:{HUB_ACCOUNT}:govbot-alarms"
-            event = alarm_sns_event(alarm, topic)
-            answers.append(notifier.handler(event, LambdaContextStub("govbot-notifier")))
-        return answers
-
-    def _context(self, function_name: str) -> LambdaContextStub:
+    def lambda_context(self, function_name: str) -> LambdaContextStub:
+        """The context Lambda gives ``function_name``: the sandbox's ``remaining_ms`` when
+        set; else the notifier has its deployed timeout, the others plenty of time."""
         if self.remaining_ms is not None:
             return LambdaContextStub(function_name, remaining=self.remaining_ms)
         if function_name == "govbot-notifier":  # as deployed: time to wait for Slack
@@ -450,155 +335,8 @@ class Sandbox:
     def dead_letters(self) -> list[str]:
         """Bodies waiting in the enforcer's dead-letter queue (all of them; left in place)."""
         assert self.enforcer_queue is not None
-        sqs = boto3.client("sqs", region_name=self.hub_region)
-        url = self.enforcer_queue.dlq_url
-        found: list[Any] = []
-        while page := sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30
-        ).get("Messages", []):
-            found += page
-        for message in found:  # visible again for the next look (or a redrive)
-            sqs.change_message_visibility(
-                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-        return [m["Body"] for m in found]
-
-    # -- internals ---------------------------------------------------------------------------
-
-    def _deliver(
-        self,
-        queue: QueuePair,
-        handler: Callable[[dict[str, Any], Any], dict[str, Any]],
-        name: str,
-        report: DrainReport,
-    ) -> bool:
-        sqs = boto3.client("sqs", region_name=self.hub_region)
-        messages = sqs.receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, AttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            return False
-        records = [
-            sqs_record(
-                m["Body"],
-                m["MessageId"],
-                queue.arn,
-                receive_count=m.get("Attributes", {}).get("ApproximateReceiveCount", "1"),
-            )
-            for m in messages
-        ]
-        try:
-            result = handler({"Records": records}, self._context(f"govbot-{name}"))
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        except (Exception, ProcessDied):
-            # As in Lambda: an invocation error or a crash (Powertools raises when every
-            # record failed) returns the whole batch to the queue, to retry or dead-letter.
-            logger.warning("%s invocation failed; the batch goes back to its queue", name)
-            failed = {m["MessageId"] for m in messages}
-        for message in messages:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
-        report.batches += 1
-        report.records += len(messages)
-        report.failures += len(failed)
-        return True
-
-    def _deliver_replicator(self, report: DrainReport) -> bool:
-        from govbot.handlers import replicator
-
-        if self.replicator_queue is None:
-            return False
-        return self._deliver(self.replicator_queue, replicator.handler, "replicator", report)
-
-    def _notify(self, report: DrainReport) -> bool:
-        """Feed new outbox INSERTs from the ledger stream to the notifier, as Lambda does."""
-        if not self.notify:
-            return False
-        from govbot.handlers import notifier
-
-        records = list(self._stream_records())
-        if not records:
-            return False
-        for start in range(0, len(records), 10):  # the event source mapping's batch size
-            result = notifier.handler(
-                {"Records": records[start : start + 10]}, self._context("govbot-notifier")
-            )
-            report.failures += len(result.get("batchItemFailures", []))
-        report.notified += len(records)
-        return True
+        return self.triggers.dead_letters(self.enforcer_queue)
 
     def outbox_stream_records(self) -> list[dict[str, Any]]:
         """The ledger stream's new records that pass the notifier's filter (read once)."""
-        return list(self._stream_records())
-
-    def _store_webhooks(self, slack: FakeSlack) -> str:
-        """Webhook URLs live in Secrets Manager, one per route webhook key of the policy."""
-        from govbot.policy.loader import load_policy
-
-        routes = load_policy(self.policy_path).notifications.routes
-        urls = {route.webhook: slack.url(route.webhook) for route in routes}
-        secrets = boto3.client("secretsmanager", region_name=self.hub_region)
-        created = secrets.create_secret(Name="govbot/slack/webhooks", SecretString=json.dumps(urls))
-        return str(created["ARN"])
-
-    def _stream_records(self) -> Iterator[dict[str, Any]]:
-        from moto.events.models import EventPattern
-
-        # moto answers the regional Streams endpoint, not the account-based one.
-        streams = boto3.client(
-            "dynamodbstreams",
-            region_name=self.hub_region,
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
-        table = boto3.client("dynamodb", region_name=self.hub_region).describe_table(
-            TableName=self.table_name
-        )["Table"]
-        stream_arn = table["LatestStreamArn"]
-        pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
-        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
-            iterator = (
-                self._stream_iterators.get(shard_id)
-                or streams.get_shard_iterator(
-                    StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            page = streams.get_records(ShardIterator=iterator)
-            self._stream_iterators[shard_id] = page["NextShardIterator"]
-            for record in page["Records"]:
-                record = jsonable(record)
-                if pattern.matches_event(record):
-                    yield record
-
-    def _queue(self, name: str) -> QueuePair:
-        sqs = boto3.client("sqs", region_name=self.hub_region)
-        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        # Visibility 0: a failed record comes straight back on the next receive, so the
-        # sandbox replays Lambda's retry-then-dead-letter path without waiting.
-        url = sqs.create_queue(
-            QueueName=name,
-            Attributes={
-                "VisibilityTimeout": "0",
-                "RedrivePolicy": json.dumps(
-                    {
-                        "deadLetterTargetArn": dlq_arn,
-                        "maxReceiveCount": str(self.max_receive_count),
-                    }
-                ),
-            },
-        )["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        return QueuePair(url=url, arn=arn, dlq_url=dlq_url)
-
-    def _route(self, patterns: list[dict[str, Any]], queue: QueuePair, name: str) -> None:
-        """Rules on the hub bus, one per pattern, each targeting ``queue``."""
-        events = boto3.client("events", region_name=self.hub_region)
-        for i, pattern in enumerate(patterns):
-            rule = f"govbot-{name}-{i}"
-            events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
-            events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": queue.arn}])
+        return list(self.triggers.stream_records())

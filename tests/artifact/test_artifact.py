@@ -158,7 +158,7 @@ def test_every_function_works_from_the_uploaded_asset(served, lambdas) -> None:
     assert _outsider(sandbox) == {"allowFleet": True, "allowImageBuilder": False}
 
     # Notifier: the outbox item the enforcer wrote reaches the (fake) Slack webhook.
-    stream = list(sandbox._stream_records())
+    stream = sandbox.outbox_stream_records()
     assert stream, "the enforcer wrote no outbox item"
     result = _invoke(lambdas["notifier"], HANDLERS["notifier"], {"Records": stream})
     assert result["batchItemFailures"] == []
