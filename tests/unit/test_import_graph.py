@@ -1,4 +1,5 @@
-"""No import cycle between govbot's packages, not even one hidden behind TYPE_CHECKING.
+"""No import cycle between govbot's packages, not even one hidden behind TYPE_CHECKING
+(and none between the sandbox's modules either).
 
 The graph is read from the source (``ast``), so every ``import`` counts: module level,
 inside functions (lazy imports) and under ``if TYPE_CHECKING:``. A node is a package of
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-SOURCE = Path(__file__).resolve().parents[2] / "lambdas"
+REPO = Path(__file__).resolve().parents[2]
+SOURCE = REPO / "lambdas"
 Edges = dict[str, dict[str, list[str]]]  # node -> node it imports -> "module -> module" lines
 
 
@@ -110,6 +112,16 @@ def test_no_import_cycle_between_govbot_packages() -> None:
     assert {"govbot.notifier", "govbot.kinds", "govbot.enforcer"} <= set(edges)  # it read them
     found = cycles(edges)
     assert not found, "import cycles between packages:\n" + "\n".join(
+        _explain(edges, c) for c in found
+    )
+
+
+def test_no_import_cycle_between_sandbox_modules() -> None:
+    # Nodes: govbot_sandbox's modules and subpackages (emulator, live).
+    edges = package_graph(REPO, "govbot_sandbox")
+    assert {"govbot_sandbox.sandbox", "govbot_sandbox.demo"} <= set(edges)  # it read them
+    found = cycles(edges)
+    assert not found, "import cycles in govbot_sandbox:\n" + "\n".join(
         _explain(edges, c) for c in found
     )
 
