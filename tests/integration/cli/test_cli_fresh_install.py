@@ -120,7 +120,7 @@ def _check_the_installed_govbot(bin_dir: Path, tmp_path: Path) -> None:
         "import importlib.util as u, importlib.resources as r;"
         "print(u.find_spec('infra') is None, u.find_spec('govbot_infra') is None,"
         " (r.files('govbot_sandbox') / 'policies' / 'demo.yaml').is_file(),"
-        " u.find_spec('govbot.cli') is not None)",
+        " u.find_spec('govbot_cli') is not None)",
         cwd=work,
     )  # fmt: skip
     assert probe.stdout.split() == ["True", "True", "True", "True"], probe.stderr
