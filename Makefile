@@ -115,7 +115,7 @@ lint: $(STAMP) typecheck ## ruff (lint + format check) and mypy
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP) ## mypy over the code, the infra, the benchmarks and the tests
-	$(BIN)/mypy lambdas/govbot govbot_sandbox infra app.py bench tests
+	$(BIN)/mypy lambdas/govbot govbot_cli govbot_sandbox infra app.py bench tests
 
 synth: $(STAMP) ## synthesize the CloudFormation templates into cdk.out (or $$CDK_OUTDIR), offline
 	$(BIN)/python app.py

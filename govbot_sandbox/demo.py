@@ -246,10 +246,10 @@ def chapter_reminder(story: Story) -> None:
 
 def chapter_simulate(story: Story) -> None:
     story.title("What if? `govbot simulate` runs the same enforcer offline, on a world file")
-    from govbot.cli.event_files import InputEvent
-    from govbot.cli.simulation import Simulation
-    from govbot.cli.world import World, WorldImage
     from govbot.policy.loader import load_policy
+    from govbot_cli.event_files import InputEvent
+    from govbot_cli.simulation import Simulation
+    from govbot_cli.world import World, WorldImage
 
     # The world as it was before chapter 1, and chapter 1's CloudTrail event.
     world = World(

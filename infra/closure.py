@@ -28,7 +28,8 @@ RUNTIME_PROVIDED = frozenset(
 )  # fmt: skip
 # Modules that must never be reached from a handler, with the reason given to the user.
 FORBIDDEN = {
-    "govbot.cli": "the CLI is not part of the Lambda asset",
+    # A top-level package beside govbot: importing it from a handler's closure stops the synth.
+    "govbot_cli": "the CLI is not part of the Lambda asset",
     "govbot_sandbox": "the sandbox is for local runs only",
     "yaml": "the functions read the policy as JSON; YAML is read by the CLI and the synth",
     "cbor2": "only the sandbox's AppStream emulator speaks CBOR",

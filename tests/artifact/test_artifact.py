@@ -140,6 +140,16 @@ def test_every_function_imports_from_its_asset_alone(functions, lambdas) -> None
         assert answer["file"].startswith(str(functions[handler]))
 
 
+def test_no_asset_carries_the_cli(functions) -> None:
+    """The CLI is its own package (govbot_cli), beside govbot: no function's asset holds it,
+    nor `python -m govbot` (govbot/__main__.py), the one govbot module that imports it."""
+    for handler, asset in functions.items():
+        assert (asset / "govbot" / "handlers").is_dir(), handler  # it is a function's asset
+        assert not (asset / "govbot_cli").exists(), handler
+        assert not (asset / "govbot" / "cli").exists(), handler
+        assert not (asset / "govbot" / "__main__.py").exists(), handler
+
+
 def test_every_function_works_from_the_uploaded_asset(served, lambdas) -> None:
     sandbox = served.sandbox
     assert sandbox.slack is not None

@@ -1,6 +1,6 @@
 """One in-memory AppStream gateway for every unit test (no AWS, no moto).
 
-It extends the CLI's :class:`~govbot.cli.memory.MemoryAppStream` (share lists change as
+It extends the CLI's :class:`~govbot_cli.memory.MemoryAppStream` (share lists change as
 UpdateImagePermissions/DeleteImagePermissions change them; deleting an absent share is
 ImageNotFound) with what tests observe and steer: a log of every call, errors on demand,
 unreachable lanes, paged listings for the sweep, and copies that settle against a clock for
@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from govbot.cli.deps import ImageReader, UsageReader
-from govbot.cli.memory import MemoryAppStream
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.enforcer.ports import AppStreamPort as EnforcerAppStreamPort
 from govbot.enforcer.sweep.context import InventoryPort
@@ -30,6 +28,8 @@ from govbot.gateways.appstream import (
     Visibility,
 )
 from govbot.replicator.ports import AppStreamPort as ReplicatorAppStreamPort
+from govbot_cli.deps import ImageReader, UsageReader
+from govbot_cli.memory import MemoryAppStream
 from tests.fakes.clock import FakeClock
 
 WRITES = ("UpdateImagePermissions", "DeleteImagePermissions")

@@ -1,6 +1,6 @@
 """One in-memory ledger for every unit test (no DynamoDB, no moto).
 
-It extends the CLI's :class:`~govbot.cli.memory.MemoryLedger` (an event recorded once, an
+It extends the CLI's :class:`~govbot_cli.memory.MemoryLedger` (an event recorded once, an
 outcome committed only while its event is ``received``, outbox items never overwritten)
 with the rest of the real ledger's contracts that tests rely on: a commit of more than 100
 items is refused, copy jobs and sweep checkpoints take an optimistic version lock, outbox
@@ -17,9 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from govbot.actions.endpoint import ActionsLedger
-from govbot.cli.deps import LedgerReader
-from govbot.cli.memory import MemoryLedger
-from govbot.cli.memory import _announced_key as announced_key
 from govbot.enforcer.announce import AnnouncementStore
 from govbot.enforcer.expiry import ExemptionLedger
 from govbot.enforcer.ports import LedgerPort as EnforcerLedgerPort
@@ -39,6 +36,9 @@ from govbot.ledger.records.state import AnnouncedState, CopyJob, ExemptionRecord
 from govbot.ledger.records.sweep import SweepLane, SweepPass
 from govbot.notifier.delivery import OutboxLedger
 from govbot.replicator.ports import LedgerPort as ReplicatorLedgerPort
+from govbot_cli.deps import LedgerReader
+from govbot_cli.memory import MemoryLedger
+from govbot_cli.memory import _announced_key as announced_key
 from tests.fakes.clock import FakeClock
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit

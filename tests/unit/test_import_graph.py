@@ -1,10 +1,12 @@
-"""No import cycle between govbot's packages, not even one hidden behind TYPE_CHECKING
-(and none between the sandbox's modules either).
+"""No import cycle between govbot's packages, not even one hidden behind TYPE_CHECKING;
+the CLI (``govbot_cli``) sits on top of govbot and govbot never imports it; no cycle
+between the sandbox's modules either.
 
 The graph is read from the source (``ast``), so every ``import`` counts: module level,
-inside functions (lazy imports) and under ``if TYPE_CHECKING:``. A node is a package of
-``govbot`` (``govbot.notifier``, ``govbot.enforcer``...) or a top-level module
-(``govbot.domain``); an edge is a module of one importing a module of another.
+inside functions (lazy imports) and under ``if TYPE_CHECKING:``. A node is a subpackage of
+``govbot`` or ``govbot_cli`` (``govbot.notifier``, ``govbot.enforcer``...) or a top-level
+module of one (``govbot.domain``, ``govbot_cli.policy_cmd``); an edge is a module of one
+importing a module of another.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCE = REPO / "lambdas"
+# Each package of the graph, with the directory that holds it.
+PACKAGES = {"govbot": REPO / "lambdas", "govbot_cli": REPO}
 Edges = dict[str, dict[str, list[str]]]  # node -> node it imports -> "module -> module" lines
 
 
@@ -48,16 +51,20 @@ def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
     return found
 
 
-def package_graph(root: Path, package: str = "govbot") -> Edges:
-    """The import graph between ``package``'s subpackages and top-level modules."""
-    paths = sorted((root / package).rglob("*.py"))
-    modules = {_module_name(p, root): p for p in paths}
+def package_graph(packages: dict[str, Path]) -> Edges:
+    """The import graph between the subpackages and top-level modules of ``packages``
+    (package name -> the directory holding it)."""
+    modules = {
+        _module_name(p, root): p
+        for package, root in packages.items()
+        for p in sorted((root / package).rglob("*.py"))
+    }
     edges: Edges = defaultdict(lambda: defaultdict(list))
     for module, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for target in _imported(tree, module, path.name == "__init__.py"):
-            if target not in modules or target == package:
-                continue  # outside govbot, a name inside a module, or govbot/__init__
+            if target not in modules:
+                continue  # outside the packages, or a name inside a module
             a, b = _node(module), _node(target)
             if a != b:
                 edges[a][b].append(f"{module} -> {target}")
@@ -108,8 +115,9 @@ def _explain(edges: Edges, component: list[str]) -> str:
 
 
 def test_no_import_cycle_between_govbot_packages() -> None:
-    edges = package_graph(SOURCE)
+    edges = package_graph(PACKAGES)
     assert {"govbot.notifier", "govbot.kinds", "govbot.enforcer"} <= set(edges)  # it read them
+    assert {"govbot_cli.policy_cmd", "govbot_cli.scope"} <= set(edges)  # and the CLI
     found = cycles(edges)
     assert not found, "import cycles between packages:\n" + "\n".join(
         _explain(edges, c) for c in found
@@ -118,12 +126,29 @@ def test_no_import_cycle_between_govbot_packages() -> None:
 
 def test_no_import_cycle_between_sandbox_modules() -> None:
     # Nodes: govbot_sandbox's modules and subpackages (emulator, live).
-    edges = package_graph(REPO, "govbot_sandbox")
+    edges = package_graph({"govbot_sandbox": REPO})
     assert {"govbot_sandbox.sandbox", "govbot_sandbox.demo"} <= set(edges)  # it read them
     found = cycles(edges)
     assert not found, "import cycles in govbot_sandbox:\n" + "\n".join(
         _explain(edges, c) for c in found
     )
+
+
+def test_govbot_never_imports_the_cli() -> None:
+    """The CLI is built on govbot, never the reverse: only ``python -m govbot``
+    (``govbot/__main__.py``, which no handler imports) hands over to it."""
+    edges = package_graph(PACKAGES)
+    importers = {
+        line.split(" -> ")[0]
+        for node, targets in edges.items()
+        if node.startswith("govbot.")
+        for target, lines in targets.items()
+        if target == "govbot_cli" or target.startswith("govbot_cli.")
+        for line in lines
+    }
+    assert importers == {"govbot.__main__"}
+    cli_imports = {t for n, ts in edges.items() if n.startswith("govbot_cli") for t in ts}
+    assert {"govbot.policy", "govbot.domain"} <= cli_imports  # the CLI's side is read too
 
 
 @pytest.mark.parametrize(
@@ -161,4 +186,4 @@ def test_the_graph_sees_type_checking_lazy_and_relative_imports(
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    assert cycles(package_graph(tmp_path, "pkg")) == expected
+    assert cycles(package_graph({"pkg": tmp_path})) == expected

@@ -120,8 +120,12 @@ def _check_the_installed_govbot(bin_dir: Path, tmp_path: Path) -> None:
         "import importlib.util as u, importlib.resources as r;"
         "print(u.find_spec('infra') is None, u.find_spec('govbot_infra') is None,"
         " (r.files('govbot_sandbox') / 'policies' / 'demo.yaml').is_file(),"
-        " u.find_spec('govbot.cli') is not None)",
+        " u.find_spec('govbot_cli') is not None, u.find_spec('govbot.cli') is None)",
         cwd=work,
     )  # fmt: skip
-    assert probe.stdout.split() == ["True", "True", "True", "True"], probe.stderr
+    assert probe.stdout.split() == ["True"] * 5, probe.stderr
+    # `python -m govbot` (govbot/__main__.py) hands over to the installed govbot_cli.
+    as_module = _run(str(bin_dir / "python"), "-m", "govbot", "--version", cwd=work)
+    version = f"govbot {_DEPENDENCIES['version']}"
+    assert (as_module.returncode, as_module.stdout.strip()) == (0, version), as_module
     assert sys.prefix != str(VENV)

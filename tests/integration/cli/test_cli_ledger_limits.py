@@ -15,10 +15,10 @@ import pytest
 from moto import mock_aws
 
 from govbot import wiring
-from govbot.cli import CliDeps
-from govbot.cli.deps import default_ledger
 from govbot.ledger import DecisionRecord, EventRecord, Ledger, create_ledger_table, format_ts
 from govbot.ledger.records.inputs import OutcomeCommit
+from govbot_cli import CliDeps
+from govbot_cli.deps import default_ledger
 from tests.unit.cli.runner import run_cli
 
 TABLE = "govbot-ledger-limits"

@@ -11,8 +11,6 @@ import pytest
 from moto import mock_aws
 
 from govbot import wiring
-from govbot.cli import CliDeps
-from govbot.cli.deps import default_ledger
 from govbot.ledger import (
     DecisionRecord,
     EventRecord,
@@ -21,6 +19,8 @@ from govbot.ledger import (
     create_ledger_table,
 )
 from govbot.ledger.records.inputs import OutcomeCommit
+from govbot_cli import CliDeps
+from govbot_cli.deps import default_ledger
 from tests.unit.cli.runner import run_cli
 
 TABLE = "govbot-ledger-cli"

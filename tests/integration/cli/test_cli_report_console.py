@@ -17,13 +17,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from govbot.cli.report_html import (
-    P50_COLOUR,
-    P95_COLOUR,
-    SEVERITY_COLOURS,
-    SHARES_COLOUR,
-    VIOLATIONS_COLOUR,
-)
 from govbot.ledger import (
     ActionRecord,
     DecisionRecord,
@@ -31,6 +24,13 @@ from govbot.ledger import (
     ExemptionRecord,
     Ledger,
     create_ledger_table,
+)
+from govbot_cli.report_html import (
+    P50_COLOUR,
+    P95_COLOUR,
+    SEVERITY_COLOURS,
+    SHARES_COLOUR,
+    VIOLATIONS_COLOUR,
 )
 from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer, ManualClock
 from tests.integration.cli.png import colour_counts

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from govbot.cli import CliDeps, main
+from govbot_cli import CliDeps, main
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_POLICY = str(REPO_ROOT / "policies" / "demo.yaml")

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from govbot.cli.common import (
+from govbot.domain import Permissions
+from govbot_cli.common import (
     UsageError,
     parse_account,
     parse_duration,
@@ -18,7 +19,6 @@ from govbot.cli.common import (
     parse_shares,
     parse_tags,
 )
-from govbot.domain import Permissions
 from tests.unit.cli.runner import run_cli
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from govbot.cli import CliDeps
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.gateways.appstream import AppStreamGatewayError, FleetUsage
+from govbot_cli import CliDeps
 from tests.fakes import FakeAppStream, FakeOrganizations
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 

@@ -14,6 +14,7 @@ DOC_REFERENCE = re.compile(r"\bdocs/[\w./-]+\.(?:md|json|png)\b")
 def test_every_referenced_docs_file_exists() -> None:
     sources = [
         *(REPO_ROOT / "lambdas" / "govbot").rglob("*.py"),
+        *(REPO_ROOT / "govbot_cli").rglob("*.py"),
         *(REPO_ROOT / "govbot_sandbox").rglob("*.py"),
         *(REPO_ROOT / "tests").rglob("*.py"),
         *(REPO_ROOT / "docs").glob("*.md"),

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from govbot.cli import CliDeps
 from govbot.ledger import (
     ActionRecord,
     CopyJob,
@@ -16,6 +15,7 @@ from govbot.ledger import (
     ExemptionRecord,
     OutboxItem,
 )
+from govbot_cli import CliDeps
 from tests.fakes import FakeLedger
 from tests.unit.cli.runner import run_cli
 

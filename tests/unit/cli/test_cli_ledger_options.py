@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from govbot import wiring
-from govbot.cli import CliDeps
 from govbot.ledger import EventRecord
+from govbot_cli import CliDeps
 from tests.fakes import FakeLedger
 from tests.unit.cli.runner import run_cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from govbot.cli import CliDeps
 from govbot.policy.loader import load_policy
+from govbot_cli import CliDeps
 from tests.unit.cli.runner import DEMO_POLICY, EXAMPLE_POLICY, run_cli
 
 NOW = "2026-11-27T16:00:00Z"

@@ -9,9 +9,9 @@ from typing import Any, cast
 import pytest
 
 from govbot import wiring
-from govbot.cli import CliDeps
-from govbot.cli.deps import default_caller_account
 from govbot.domain import ImageSnapshot
+from govbot_cli import CliDeps
+from govbot_cli.deps import default_caller_account
 from tests.unit.cli.runner import DEMO_POLICY, run_cli
 
 HOME = "123456789012"

@@ -13,11 +13,11 @@ from typing import Any, cast
 import jsonschema
 import pytest
 
-from govbot.cli import CliDeps
-from govbot.cli.deps import LedgerReader
 from govbot.domain import ImageRef, ImageSnapshot, Permissions, SharedAccountPermission
 from govbot.ledger import ActionRecord, DecisionRecord, EventRecord, ExemptionRecord
 from govbot.ledger.records.base import LedgerRecord
+from govbot_cli import CliDeps
+from govbot_cli.deps import LedgerReader
 from tests.fakes import FakeAppStream, FakeOrganizations
 from tests.unit.cli.runner import DEMO_POLICY, REPO_ROOT, run_cli
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govbot.cli.world import world_schema
+from govbot_cli.world import world_schema
 from tests.unit.cli.runner import DEMO_POLICY, REPO_ROOT, run_cli
 
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "simulate"
@@ -189,7 +189,7 @@ def test_world_schema_is_printed_and_documented() -> None:
 def test_progress_and_colour_only_on_a_terminal() -> None:
     import io
 
-    from govbot.cli.tables import progress, table
+    from govbot_cli.tables import progress, table
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

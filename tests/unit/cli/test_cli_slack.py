@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from govbot.cli import CliDeps
-from govbot.cli.slack_cmd import default_secret_reader
 from govbot.slack_secrets import SIGNING_SECRET_NAME, WEBHOOKS_SECRET_NAME
+from govbot_cli import CliDeps
+from govbot_cli.slack_cmd import default_secret_reader
 from tests.unit.cli.runner import EXAMPLE_POLICY, run_cli
 
 REGION = "eu-west-1"

@@ -32,6 +32,20 @@ def test_boto3_clients_and_sessions_are_made_only_in_gateways_ledger_and_wiring(
     assert offenders == []
 
 
+def test_the_cli_makes_no_boto3_client_and_gets_its_parts_from_the_wiring() -> None:
+    """The CLI (``govbot_cli``, outside lambdas/) calls no boto3 factory: its clients come
+    from the composition root's one Session (``govbot.wiring.session``)."""
+    cli = REPO / "govbot_cli"
+    offenders = [
+        f"{path.relative_to(REPO)}:{n}"
+        for path in _sources(cli)
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if BOTO3_FACTORY.search(line)
+    ]
+    assert offenders == []
+    assert "govbot.wiring" in _imported_modules(cli / "deps.py")
+
+
 def test_the_sandbox_never_writes_the_environment_or_clears_private_caches() -> None:
     offenders = [
         f"{path.relative_to(REPO)}:{n}"

@@ -1,7 +1,7 @@
 """``govbot report`` renderers: the sections every table format shares, Markdown and JSON.
 
-CSV is :mod:`govbot.cli.report_table`, HTML :mod:`govbot.cli.report_html`, OCSF and SARIF
-:mod:`govbot.cli.report_formats`.
+CSV is :mod:`govbot_cli.report_table`, HTML :mod:`govbot_cli.report_html`, OCSF and SARIF
+:mod:`govbot_cli.report_formats`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from govbot.cli.report_model import account_label
+from govbot_cli.report_model import account_label
 
 Section = tuple[str, list[str], list[list[Any]]]
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from govbot.cli.render import permissions_text
-from govbot.cli.report_exposure import exposure_rows, exposure_summary
 from govbot.domain import SEVERITY_ORDER, ImageSnapshot
 from govbot.ledger import ActionRecord, DecisionRecord, EventRecord, ExemptionRecord, format_ts
 from govbot.policy import Evaluation, Policy
+from govbot_cli.render import permissions_text
+from govbot_cli.report_exposure import exposure_rows, exposure_summary
 
 EXPIRING_WITHIN = timedelta(days=14)
 # Prowler's finding statuses; an exempted share is muted (it would fail without its exemption).

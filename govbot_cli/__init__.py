@@ -22,17 +22,17 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from govbot import __version__
-from govbot.cli.check_cmd import CheckFailed
-from govbot.cli.common import EXIT_USAGE, CliParser, Output, UsageError
-from govbot.cli.deps import CliDeps
-from govbot.cli.ledger_cmd import LedgerReadFailed
+from govbot_cli.check_cmd import CheckFailed
+from govbot_cli.common import EXIT_USAGE, CliParser, Output, UsageError
+from govbot_cli.deps import CliDeps
+from govbot_cli.ledger_cmd import LedgerReadFailed
 
 __all__ = ["CliDeps", "build_parser", "main"]
 
 
 def build_parser() -> CliParser:
     """The full ``govbot`` argument parser (subcommands carry their own ``handler``)."""
-    from govbot.cli import (
+    from govbot_cli import (
         check_cmd,
         completion_cmd,
         ledger_cmd,
@@ -56,7 +56,7 @@ def build_parser() -> CliParser:
     simulate_cmd.add_parser(commands, [json_flag])
     report_cmd.add_parser(commands, [json_flag])
     slack_cmd.add_parser(commands, [json_flag])
-    completion_cmd.add_parser(commands, [])
+    completion_cmd.add_parser(commands, [], root=parser)
     return parser
 
 

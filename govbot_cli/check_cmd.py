@@ -1,6 +1,6 @@
 """``govbot check``: judge live images as the deployed enforcer would. Read-only, never remedies.
 
-Same verdict inputs as the enforcer (see ``govbot.cli.scope``): the policy, the AWS
+Same verdict inputs as the enforcer (see ``govbot_cli.scope``): the policy, the AWS
 Organization's members when the policy trusts them, and Slack-granted exemptions from the
 ledger with ``--table``. Several accounts and regions per run; ``--role-name`` assumes the
 spoke remediation role in other accounts, for read calls only.
@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from govbot.cli.common import EXIT_FINDINGS, EXIT_OK, Output, parse_image_name
-from govbot.cli.deps import CliDeps
-from govbot.cli.render import evaluation_json, evaluation_lines, permissions_text
-from govbot.cli.scope import (
+from govbot.domain import ImageSnapshot
+from govbot.exit_facts import ImageExport
+from govbot.policy import Evaluation
+from govbot.policy.rules.exports import launch_removals
+from govbot_cli.common import EXIT_FINDINGS, EXIT_OK, Output, parse_image_name
+from govbot_cli.deps import CliDeps
+from govbot_cli.render import evaluation_json, evaluation_lines, permissions_text
+from govbot_cli.scope import (
     ScopeReadFailed,
     add_scope_arguments,
     read_exits,
@@ -22,11 +26,7 @@ from govbot.cli.scope import (
     read_inbound,
     read_scope,
 )
-from govbot.cli.tables import table
-from govbot.domain import ImageSnapshot
-from govbot.exit_facts import ImageExport
-from govbot.policy import Evaluation
-from govbot.policy.rules.exports import launch_removals
+from govbot_cli.tables import table
 
 CheckFailed = ScopeReadFailed  # the name other modules and tests know
 

@@ -13,16 +13,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from govbot.cli.common import EXIT_OK, Output, UsageError, parse_duration, parse_instant
-from govbot.cli.deps import CliDeps
-from govbot.cli.report_formats import to_ocsf, to_sarif
-from govbot.cli.report_html import to_html
-from govbot.cli.report_model import STATUSES, build_report
-from govbot.cli.report_render import to_json, to_markdown
-from govbot.cli.report_table import to_csv
-from govbot.cli.scope import ScopeReadFailed, add_scope_arguments, read_images, read_scope
 from govbot.domain import SEVERITY_ORDER
 from govbot.ledger import ActionRecord, DecisionRecord, EventRecord
+from govbot_cli.common import EXIT_OK, Output, UsageError, parse_duration, parse_instant
+from govbot_cli.deps import CliDeps
+from govbot_cli.report_formats import to_ocsf, to_sarif
+from govbot_cli.report_html import to_html
+from govbot_cli.report_model import STATUSES, build_report
+from govbot_cli.report_render import to_json, to_markdown
+from govbot_cli.report_table import to_csv
+from govbot_cli.scope import ScopeReadFailed, add_scope_arguments, read_images, read_scope
 
 DEFAULT_SINCE = "7d"
 DEFAULT_EXPIRING_DAYS = 14

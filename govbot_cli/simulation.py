@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from govbot.cli.event_files import InputEvent
-from govbot.cli.memory import MemoryAppStream, MemoryLedger
-from govbot.cli.world import World
 from govbot.domain import ImageSnapshot
 from govbot.enforcer.logic import Enforcer
 from govbot.enforcer.ports import EnforcementResult, EnforcerDeps
 from govbot.events import ParsedEvent, event_spec, parse_event
 from govbot.governance import build_judge
 from govbot.policy.models import Policy
+from govbot_cli.event_files import InputEvent
+from govbot_cli.memory import MemoryAppStream, MemoryLedger
+from govbot_cli.world import World
 
 Outcome = str  # compliant | remedied | violation | exempted | ignored | rejected
 

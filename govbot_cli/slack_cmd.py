@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from govbot.cli.common import EXIT_FINDINGS, EXIT_OK, Output, UsageError, parse_region
 from govbot.slack_secrets import SIGNING_SECRET_NAME, WEBHOOKS_SECRET_NAME
+from govbot_cli.common import EXIT_FINDINGS, EXIT_OK, Output, UsageError, parse_region
 
 WEBHOOK_URL = re.compile(r"^https://hooks\.slack\.com/(services|workflows|triggers)/\S+$")
 # Slack app signing secrets are 32 lowercase hexadecimal characters.

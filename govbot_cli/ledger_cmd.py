@@ -7,7 +7,8 @@ import os
 from datetime import UTC, datetime
 from typing import Any, get_args
 
-from govbot.cli.common import (
+from govbot.ledger import ExemptionRecord, LedgerRecord, OutboxStatus, format_ts
+from govbot_cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     Output,
@@ -18,10 +19,9 @@ from govbot.cli.common import (
     parse_instant,
     parse_region,
 )
-from govbot.cli.deps import CliDeps, LedgerReader
-from govbot.cli.ledger_view import ROW_HEADERS, record_json, record_row, rule_ids_of
-from govbot.cli.tables import table as table_out
-from govbot.ledger import ExemptionRecord, LedgerRecord, OutboxStatus, format_ts
+from govbot_cli.deps import CliDeps, LedgerReader
+from govbot_cli.ledger_view import ROW_HEADERS, record_json, record_row, rule_ids_of
+from govbot_cli.tables import table as table_out
 
 TABLE_ENV = "LEDGER_TABLE_NAME"
 RECORD_KINDS = ("event", "decision", "action", "outbox", "exemption", "copyjob")

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from govbot.cli.common import UsageError, parse_account, parse_instant, parse_region
-from govbot.cli.deps import CliDeps
-from govbot.cli.policy_cmd import load_policy_or_usage
-from govbot.cli.tables import progress
 from govbot.domain import ImageSnapshot
 from govbot.governance import build_judge
 from govbot.ledger import ExemptionRecord
 from govbot.policy import Evaluation, Policy
 from govbot.policy.judge import EngineInputs
+from govbot_cli.common import UsageError, parse_account, parse_instant, parse_region
+from govbot_cli.deps import CliDeps
+from govbot_cli.policy_cmd import load_policy_or_usage
+from govbot_cli.tables import progress
 
 if TYPE_CHECKING:
-    from govbot.cli.deps import UsageReader
+    from govbot_cli.deps import UsageReader
 
 
 class ScopeReadFailed(Exception):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from govbot.cli.common import (
+from govbot.domain import ImageRef, ImageSnapshot
+from govbot.policy import Policy, PolicyError, evaluate
+from govbot.policy.loader import load_policy
+from govbot_cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_USAGE,
@@ -18,11 +21,8 @@ from govbot.cli.common import (
     parse_shares,
     parse_tags,
 )
-from govbot.cli.deps import CliDeps
-from govbot.cli.render import evaluation_json, evaluation_lines
-from govbot.domain import ImageRef, ImageSnapshot
-from govbot.policy import Policy, PolicyError, evaluate
-from govbot.policy.loader import load_policy
+from govbot_cli.deps import CliDeps
+from govbot_cli.render import evaluation_json, evaluation_lines
 
 # A hypothetical image needs an owner and a region for its ARN; neither changes a verdict.
 PLACEHOLDER_ACCOUNT = "000000000000"
@@ -98,7 +98,7 @@ def policy_summary(policy: Policy) -> dict[str, int]:
 
 def policy_warnings(policy: Policy, now: Any) -> list[str]:
     """Valid but probably not meant: expired exemptions, routes and kinds that reach nobody."""
-    from govbot.cli.policy_kinds import route_warnings
+    from govbot_cli.policy_kinds import route_warnings
 
     warnings = [
         f"exemptions[{i}] {e.id!r}: expired at {e.expires.isoformat()}; it no longer applies"
@@ -109,9 +109,9 @@ def policy_warnings(policy: Policy, now: Any) -> list[str]:
 
 
 def _run_kinds(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
-    from govbot.cli.policy_kinds import run_kinds
+    from govbot_cli.policy_kinds import run_kinds
 
-    return run_kinds(args, output, deps)
+    return run_kinds(load_policy_or_usage(args.policy) if args.policy else None, output)
 
 
 def run_schema(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:

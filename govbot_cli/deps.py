@@ -162,7 +162,7 @@ def default_ledger(
 
 
 def _default_secret_reader(region: str | None, endpoint_url: str | None) -> Callable[[str], str]:
-    from govbot.cli.slack_cmd import default_secret_reader
+    from govbot_cli.slack_cmd import default_secret_reader
 
     return default_secret_reader(region, endpoint_url)
 

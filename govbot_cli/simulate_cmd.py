@@ -6,15 +6,15 @@ import argparse
 from collections import Counter
 from typing import Any
 
-from govbot.cli.common import EXIT_FINDINGS, EXIT_OK, Output, UsageError, parse_instant
-from govbot.cli.deps import CliDeps
-from govbot.cli.event_files import EventFileError, read_event_files
-from govbot.cli.ledger_view import record_json
-from govbot.cli.policy_cmd import load_policy_or_usage
-from govbot.cli.simulation import EventOutcome, Simulation
-from govbot.cli.tables import table
-from govbot.cli.world import World, WorldError, load_world, world_from_snapshots, world_schema
 from govbot.ledger.records.events import ActionRecord
+from govbot_cli.common import EXIT_FINDINGS, EXIT_OK, Output, UsageError, parse_instant
+from govbot_cli.deps import CliDeps
+from govbot_cli.event_files import EventFileError, read_event_files
+from govbot_cli.ledger_view import record_json
+from govbot_cli.policy_cmd import load_policy_or_usage
+from govbot_cli.simulation import EventOutcome, Simulation
+from govbot_cli.tables import table
+from govbot_cli.world import World, WorldError, load_world, world_from_snapshots, world_schema
 
 # The AppStream request parameters of a remedy (the rest of the request is govbot's notes).
 AWS_PARAMETERS = ("SharedAccountId", "ImagePermissions")

@@ -4,14 +4,12 @@ warnings ``policy validate`` gives about routes and kinds that reach nobody."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-from govbot.cli.common import EXIT_OK, Output
-from govbot.cli.deps import CliDeps
 from govbot.kinds import kind_specs
 from govbot.policy import Policy
 from govbot.policy.primitives import severity_at_least
+from govbot_cli.common import EXIT_OK, Output
 
 
 def kinds_table(policy: Policy | None) -> list[dict[str, Any]]:
@@ -52,11 +50,8 @@ def route_warnings(policy: Policy) -> list[str]:
     return warnings
 
 
-def run_kinds(args: argparse.Namespace, output: Output, deps: CliDeps) -> int:
-    """Print the message kinds table (with the routes of ``--policy`` when given)."""
-    from govbot.cli.policy_cmd import load_policy_or_usage
-
-    policy = load_policy_or_usage(args.policy) if args.policy else None
+def run_kinds(policy: Policy | None, output: Output) -> int:
+    """Print the message kinds table (with the routes of ``policy`` when given)."""
     rows = kinds_table(policy)
     if output.as_json:
         output.json(rows)

@@ -11,7 +11,7 @@ import csv
 import io
 from typing import Any
 
-from govbot.cli.report_model import account_label
+from govbot_cli.report_model import account_label
 
 COLUMNS = (
     "section",

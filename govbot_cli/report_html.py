@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from govbot.cli.report_render import sections, summary_lines
-from govbot.cli.report_render import title as report_title
+from govbot_cli.report_render import sections, summary_lines
+from govbot_cli.report_render import title as report_title
 
 # Colours, also asserted on by the screenshot test (tests/integration/cli).
 SHARES_COLOUR = "#1f77b4"

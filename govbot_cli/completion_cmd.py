@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from govbot.cli.common import EXIT_OK, Output
+from govbot_cli.common import EXIT_OK, Output
 
 SHELLS = ("bash", "zsh")
 
@@ -96,20 +96,21 @@ def zsh_script(parser: argparse.ArgumentParser) -> str:
     )
 
 
-def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    """Register ``completion``."""
+def add_parser(
+    subparsers: Any, parents: list[argparse.ArgumentParser], *, root: argparse.ArgumentParser
+) -> None:
+    """Register ``completion``, which completes every command of ``root`` (the whole
+    ``govbot`` parser: handed in, so this module never imports the package that builds it)."""
     completion = subparsers.add_parser(
         "completion",
         help='print a shell completion script: eval "$(govbot completion bash)"',
     )
     completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
-    completion.set_defaults(handler=run_completion)
+    completion.set_defaults(handler=run_completion, root_parser=root)
 
 
 def run_completion(args: argparse.Namespace, output: Output, deps: Any) -> int:
     """Print the script for ``args.shell``, derived from the whole ``govbot`` parser."""
-    from govbot.cli import build_parser
-
-    parser = build_parser()
+    parser = args.root_parser
     output.out.write(bash_script(parser) if args.shell == "bash" else zsh_script(parser))
     return EXIT_OK
