@@ -11,6 +11,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = REPO_ROOT / "tests" / "fixtures" / "samples"
 
 
+# `make test` runs two xdist workers with --dist loadgroup: a module whose tests share an
+# expensive module- or session-scoped fixture (a synthesis, a served sandbox, a child
+# pytest) marks itself `pytest.mark.xdist_group(...)`, so one worker sets it up once
+# instead of each worker doing it again. xdist applies a group by suffixing the test's
+# node id with "@<group>"; with pytest 9, xdist 3.8's suffix is silently lost (pytest 9
+# keeps the id elsewhere), every group is ignored and those fixtures run twice, which is
+# why pytest is pinned below 9. This check makes a silently ignored group an error.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fail the run on an xdist worker whose scheduler would not see the test groups."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        # Raised here, the reason would be lost between worker and controller; a stop
+        # request reaches the controller, which prints it and fails the run.
+        items[0].session.shouldstop = (
+            f"--dist loadgroup ignores the xdist_group of {len(lost)} tests (first: {lost[0]}); "
+            "pytest-xdist no longer suffixes node ids with this pytest: see tests/conftest.py"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Never let a test find real credentials or reach a real endpoint."""

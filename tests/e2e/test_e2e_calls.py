@@ -13,6 +13,9 @@ import pytest
 from bench.calls import NO_TAGS_POLICY, measure_kinds
 from govbot_sandbox.sandbox import DEMO_POLICY
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("e2e-calls")
+
 EVENTS = 3
 
 

@@ -13,6 +13,9 @@ import pytest
 from govbot_sandbox import demo
 from govbot_sandbox.sandbox import HUB_ACCOUNT, Sandbox
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("e2e-demo-text")
+
 UNGOVERNED = "222222222222"
 
 

@@ -30,7 +30,7 @@ from tests.conftest import REPO_ROOT
 from tests.iam.audit import Explained, Request, Statement, audit, resolve, role_statements
 from tests.iam.recorder import ENV
 
-pytestmark = pytest.mark.xdist_group("infra")
+pytestmark = pytest.mark.xdist_group("iam")  # its own synthesis: not the infra hub fixture
 
 HUB_REGION = "us-east-1"
 # The sandbox scenarios that, together, make every declared call (about a minute).

@@ -13,7 +13,8 @@ import pytest
 
 from infra.app import build_deployment
 
-pytestmark = pytest.mark.xdist_group("infra")
+# Its own synthesis (not the infra hub fixture): a group of its own, set up once.
+pytestmark = pytest.mark.xdist_group("resilience-template")
 
 CONTEXT = {
     "account": "123456789012",

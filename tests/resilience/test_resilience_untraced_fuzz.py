@@ -27,6 +27,9 @@ from tests.fakes import FakeAppStream, FakeLedger
 from tests.unit.enforcer.builders import OWNER, REGION, share_event
 from tests.unit.enforcer_sweep import builders as sweep_fakes
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("resilience-untraced-fuzz")
+
 TABLE = "govbot-fuzz"
 OUTSIDER = "999999999999"
 AFTER_GRANT = datetime(2026, 11, 27, 16, 5, tzinfo=UTC)  # the builders' grant + 5 minutes

@@ -18,6 +18,9 @@ from govbot.ledger import DecisionRecord, EventRecord, ExemptionRecord, Ledger, 
 from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer, ManualClock
 from tests.unit.cli.runner import DEMO_POLICY, REPO_ROOT
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("cli-console-scripts")
+
 GOVBOT = Path(sys.executable).with_name("govbot")
 EXAMPLES = REPO_ROOT / "docs" / "examples" / "simulate"
 OWNER = "123456789012"

@@ -36,6 +36,9 @@ from govbot_sandbox.emulator import AppStreamEmulator, EmulatorServer, ManualClo
 from tests.integration.cli.png import colour_counts
 from tests.unit.cli.runner import DEMO_POLICY
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("cli-report-console")
+
 GOVBOT = Path(sys.executable).with_name("govbot")
 OWNER = "123456789012"
 OUTSIDER = "999999999999"

@@ -10,6 +10,9 @@ import pytest
 
 from tests.unit.cli.runner import run_cli
 
+# Its tests share a module-scoped fixture: one worker sets it up once (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("cli-completion")
+
 
 def _complete(script: Path, *words: str) -> list[str]:
     """What bash's completion offers for ``words`` (the last one is being typed)."""
