@@ -29,6 +29,7 @@ from govbot_sandbox import (
     moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
     moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
+    shared_models,  # noqa: F401 (botocore's models parsed once per process)
 )
 from govbot_sandbox.ec2_trail import ec2_image_trail
 from govbot_sandbox.emulator import AppStreamEmulator, MotoEventBridgeSink, mock_appstream

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from govbot_sandbox import shared_models  # noqa: F401 (botocore's models parsed once per process)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = REPO_ROOT / "tests" / "fixtures" / "samples"
 
