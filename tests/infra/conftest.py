@@ -13,6 +13,17 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 GOVERNED_REGIONS = ["us-east-1", "eu-west-1"]
+HUB_GROUP = "infra"  # the xdist group of every test reading the session's hub
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the groups into node id suffixes
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test reading ``hub`` joins the infra group, so one worker synthesizes it once."""
+    for item in items:
+        if "hub" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "xdist_group"
+        ):
+            item.add_marker(pytest.mark.xdist_group(HUB_GROUP))
 
 
 @dataclass(frozen=True)
