@@ -141,8 +141,8 @@ def test_every_function_imports_from_its_asset_alone(functions, lambdas) -> None
 
 
 def test_no_asset_carries_the_cli(functions) -> None:
-    """The CLI is its own package (govbot_cli), beside govbot: no function's asset holds it,
-    nor `python -m govbot` (govbot/__main__.py), the one govbot module that imports it."""
+    """The CLI is its own package (govbot_cli), beside govbot: no function's asset holds it
+    (nor a govbot/__main__.py from before it moved)."""
     for handler, asset in functions.items():
         assert (asset / "govbot" / "handlers").is_dir(), handler  # it is a function's asset
         assert not (asset / "govbot_cli").exists(), handler

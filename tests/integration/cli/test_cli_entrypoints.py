@@ -1,4 +1,4 @@
-"""The installed entry points: ``python -m govbot`` and ``govbot-sandbox serve-emulator``."""
+"""The installed entry points: ``python -m govbot_cli`` and ``govbot-sandbox serve-emulator``."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from govbot_sandbox.emulator import EmulatorServer
 from tests.unit.cli.runner import DEMO_POLICY, REPO_ROOT, Run, run_cli
 
 
-def test_python_m_govbot_validates_the_demo_policy() -> None:
+def test_python_m_govbot_cli_validates_the_demo_policy() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "govbot", "policy", "validate", "policies/demo.yaml"],
+        [sys.executable, "-m", "govbot_cli", "policy", "validate", "policies/demo.yaml"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -124,8 +124,8 @@ def _check_the_installed_govbot(bin_dir: Path, tmp_path: Path) -> None:
         cwd=work,
     )  # fmt: skip
     assert probe.stdout.split() == ["True"] * 5, probe.stderr
-    # `python -m govbot` (govbot/__main__.py) hands over to the installed govbot_cli.
-    as_module = _run(str(bin_dir / "python"), "-m", "govbot", "--version", cwd=work)
+    # `python -m govbot_cli` runs the installed CLI; the Lambda package has no __main__.
+    as_module = _run(str(bin_dir / "python"), "-m", "govbot_cli", "--version", cwd=work)
     version = f"govbot {_DEPENDENCIES['version']}"
     assert (as_module.returncode, as_module.stdout.strip()) == (0, version), as_module
     assert sys.prefix != str(VENV)
