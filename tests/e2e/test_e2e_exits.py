@@ -200,6 +200,13 @@ def test_export_import_and_builder_sessions_are_routed_judged_recorded_and_told(
     assert session.event is not None
     assert session.event.status == "processed"
     assert "opened by arn:aws:iam::123456789012:user/carol" in (session.event.note or "")
+    # ... and who stopped it, so the ledger bounds the time the builder could be reached.
+    sb.appstream(REGION, user="carol").stop_image_builder(Name="b1")
+    sb.drain()
+    (stopped,) = _records(sb, "StopImageBuilder")
+    assert stopped.event is not None
+    assert stopped.event.status == "processed"
+    assert "b1 stopped by arn:aws:iam::123456789012:user/carol" in (stopped.event.note or "")
     # The export's event was handled after the AMI was shared (events arrive late): the
     # enforcer re-read the current state and removed the outsider under that event.
     assert _launchers(sb, ami_id) == {TRUSTED}

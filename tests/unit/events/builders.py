@@ -67,6 +67,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     },
     "CreateImageBuilderStreamingURL": {"name": "builder-1"},
     "StartImageBuilder": {"name": "builder-1"},
+    "StopImageBuilder": {"name": "builder-1"},
 }
 
 

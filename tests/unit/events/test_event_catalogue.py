@@ -13,7 +13,7 @@ API_CALLS = (
     "UpdateImagePermissions", "DeleteImagePermissions", "CopyImage", "DeleteImage",
     "CreateUpdatedImage", "CreateImageBuilder", "CreateFleet", "UpdateFleet", "TagResource",
     "UntagResource", "CreateExportImageTask", "CreateImportedImage", "UpdateImageBuilder",
-    "CreateImageBuilderStreamingURL", "StartImageBuilder",
+    "CreateImageBuilderStreamingURL", "StartImageBuilder", "StopImageBuilder",
 )  # fmt: skip
 
 
@@ -43,6 +43,7 @@ def test_each_event_says_what_the_enforcer_and_the_replicator_do() -> None:
     }  # fmt: skip
     assert named("enforcer", "record") == {
         "CopyImage", "UpdateImageBuilder", "CreateImageBuilderStreamingURL", "StartImageBuilder",
+        "StopImageBuilder",
     }  # fmt: skip
     assert named("makes_image", "copy") == {"CopyImage"}
     # The replicator's queue receives exactly the events it has a step for.

@@ -225,7 +225,7 @@ def test_routing_patterns_name_exactly_the_events_the_parser_accepts() -> None:
     assert names == routing.governed_event_names() == set(event_names())
     assert "CreateImage" in names
     assert "AssociateFleet" not in names
-    assert len(names) == 16
+    assert len(names) == 17
     for pattern in routing.enforcer_patterns():
         assert pattern["source"] == ["aws.appstream"]
         assert pattern["detail"]["eventSource"] == ["appstream.amazonaws.com"]

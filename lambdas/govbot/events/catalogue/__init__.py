@@ -48,6 +48,7 @@ from govbot.events.catalogue.update_image_builder import UpdateImageBuilderParam
 from govbot.events.catalogue.builder_sessions import (  # isort: skip
     CreateImageBuilderStreamingURLParams,
     StartImageBuilderParams,
+    StopImageBuilderParams,
 )
 from govbot.events.catalogue.create_image import CreateImageServiceDetails  # isort: skip
 
@@ -73,6 +74,7 @@ __all__ = [
     "MakesImage",
     "ReplicatorStep",
     "StartImageBuilderParams",
+    "StopImageBuilderParams",
     "TagResourceParams",
     "UntagResourceParams",
     "UpdateFleetParams",

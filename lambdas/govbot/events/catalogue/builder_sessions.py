@@ -1,6 +1,7 @@
-"""A person opens a session on an image builder (``CreateImageBuilderStreamingURL``) or
-starts one (``StartImageBuilder``): recorded with who did it, so the ledger tells who
-accessed the builder a golden image came from (``govbot ledger``)."""
+"""A person opens a session on an image builder (``CreateImageBuilderStreamingURL``),
+starts one (``StartImageBuilder``) or stops it (``StopImageBuilder``): recorded with who
+did it, so the ledger tells who accessed the builder a golden image came from, and when
+that access could begin and end (``govbot ledger``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class StartImageBuilderParams(EventParams):
     name: Text
 
 
+class StopImageBuilderParams(EventParams):
+    operation: Literal["StopImageBuilder"] = "StopImageBuilder"
+    name: Text
+
+
 def _facts(params: EventParams) -> Facts:
     return Facts()
 
@@ -33,6 +39,11 @@ def _session_note(event: ParsedEvent) -> str:
 def _start_note(event: ParsedEvent) -> str:
     name = getattr(event.params, "name", "?")
     return f"image builder {name} started by {event.actor_arn or 'unknown'}"
+
+
+def _stop_note(event: ParsedEvent) -> str:
+    name = getattr(event.params, "name", "?")
+    return f"image builder {name} stopped by {event.actor_arn or 'unknown'}"
 
 
 SESSION_SPEC = register_event(
@@ -51,5 +62,14 @@ START_SPEC = register_event(
         params=StartImageBuilderParams,
         facts=_facts,
         record_note=_start_note,
+    )
+)
+STOP_SPEC = register_event(
+    EventSpec(
+        name="StopImageBuilder",
+        delivery="api_call",
+        params=StopImageBuilderParams,
+        facts=_facts,
+        record_note=_stop_note,
     )
 )
