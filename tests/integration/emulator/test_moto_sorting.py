@@ -1,4 +1,4 @@
-"""The sandbox's keyed index sort gives moto's own query answers, page by page."""
+"""The sandbox's keyed sorts give moto's own query and scan answers, page by page."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from moto.dynamodb.models.table import Table
 from govbot_sandbox import moto_sorting
 
 REGION = "us-east-1"
+MAX_PAGES = 60  # 120 items in pages of 7 or 11
 
 
 def _table(client: Any) -> None:
@@ -62,7 +63,7 @@ def _answers() -> list[Any]:
         for index in ("by-number", "by-text"):
             for forward in (True, False):
                 start: dict[str, Any] | None = None
-                while True:
+                for _page in range(MAX_PAGES):  # a wrong order never ends: fail instead
                     extra = {"ExclusiveStartKey": start} if start else {}
                     page = client.query(
                         TableName="t",
@@ -77,16 +78,43 @@ def _answers() -> list[Any]:
                     start = page.get("LastEvaluatedKey")
                     if not start:
                         break
+                else:
+                    raise AssertionError(f"{index} paging did not end in {MAX_PAGES} pages")
+        # The base table: a partition forwards and backwards, then the whole table scanned.
+        for forward in (True, False):
+            pages.append(
+                [
+                    item["sk"]["S"]
+                    for item in client.query(
+                        TableName="t",
+                        KeyConditionExpression="pk = :p",
+                        ExpressionAttributeValues={":p": {"S": "p3"}},
+                        ScanIndexForward=forward,
+                    )["Items"]
+                ]
+            )
+        start = None
+        for _page in range(MAX_PAGES):
+            extra = {"ExclusiveStartKey": start} if start else {}
+            page = client.scan(TableName="t", Limit=11, **extra)
+            pages.append([(item["pk"]["S"], item["sk"]["S"]) for item in page["Items"]])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        else:
+            raise AssertionError(f"scan paging did not end in {MAX_PAGES} pages")
     return pages
 
 
 def test_keyed_sort_answers_every_page_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Table, "sorted_items", moto_sorting.moto_sorted_items)
+    monkeypatch.setattr(Table, "all_items", moto_sorting.moto_all_items)
     expected = _answers()
     monkeypatch.setattr(Table, "sorted_items", moto_sorting.sorted_items)
+    monkeypatch.setattr(Table, "all_items", moto_sorting.all_items)
     actual = _answers()
 
-    assert sum(len(page) for page in expected) > 100  # both indexes, both directions
+    assert sum(len(page) for page in expected) > 220  # indexes, partition, whole-table scan
     assert actual == expected
 
 
@@ -94,3 +122,4 @@ def test_the_sandbox_installs_the_keyed_sort() -> None:
     import govbot_sandbox.sandbox  # noqa: F401 (installs it)
 
     assert Table.sorted_items is moto_sorting.sorted_items
+    assert Table.all_items is moto_sorting.all_items
