@@ -34,11 +34,13 @@ def sorted_items(
 
 def all_items(self: Table) -> list[Any]:
     """moto's ``Table.all_items``: every item in table-key order, each key computed once."""
+    partitions: Any = self.items  # hash key -> item, or -> range key -> item
+    items: list[Any]
     if not self.range_key_attr:
-        items = list(self.items.values())
+        items = list(partitions.values())
         items.sort(key=lambda item: item.hash_key.cast_value)
         return items
-    items = [item for partition in self.items.values() for item in partition.values()]
+    items = [item for partition in partitions.values() for item in partition.values()]
     items.sort(key=lambda item: (item.hash_key.cast_value, item.range_key.cast_value))
     return items
 
