@@ -14,25 +14,16 @@ this module is enough.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 import botocore.session
 from botocore.loaders import Loader, create_loader
-
-_botocore_create_loader = create_loader
 
 
 @cache
 def shared_loader(search_path_string: str | None = None) -> Loader:
     """The one loader of this data path (``AWS_DATA_PATH`` / ``data_path``)."""
-    return _botocore_create_loader(search_path_string)
+    return create_loader(search_path_string)  # botocore.loaders' own, never replaced
 
 
-def _create_loader(search_path_string: Any = None) -> Loader:
-    return shared_loader(search_path_string)
-
-
-_create_loader.govbot_shared = True  # type: ignore[attr-defined]
-
-if not getattr(botocore.session.create_loader, "govbot_shared", False):
-    botocore.session.create_loader = _create_loader
+if botocore.session.create_loader is create_loader:  # not installed yet
+    botocore.session.create_loader = shared_loader

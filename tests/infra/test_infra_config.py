@@ -19,8 +19,6 @@ from infra.constructs.function import powertools_layer_arn
 from infra.constructs.policy_parameter import tier_for
 from infra.policy_source import PolicySourceError, read_policy
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 INVALID_POLICY = "version: 1\nmode: sometimes\n"
 
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
-pytestmark = pytest.mark.xdist_group("infra")  # reads the session's one hub synthesis
-
 
 def _body(hub: Any) -> dict[str, Any]:
     (dashboard,) = hub.resources("AWS::CloudWatch::Dashboard").values()

@@ -21,7 +21,6 @@ from infra.mode_switch import main as mode_switch_main
 from infra.mode_switch import switch_mode
 
 # Tests of the session's one hub synthesis run on the worker that made it.
-HUB_GROUP = pytest.mark.xdist_group("infra")
 
 
 def test_unknown_context_key_is_refused_with_the_nearest_known_one() -> None:
@@ -75,7 +74,6 @@ def test_a_broken_json_array_names_the_key() -> None:
         settings({"governed_regions": '["us-east-1",'}.get)
 
 
-@HUB_GROUP
 def test_outputs_have_stable_names_and_descriptions(hub) -> None:
     outputs = hub.raw["Outputs"]
     for name in (
@@ -90,7 +88,6 @@ def test_outputs_have_stable_names_and_descriptions(hub) -> None:
     assert all(name in readme for name in ("ActionsUrl", "LedgerTableName", "AlarmTopicArn"))
 
 
-@HUB_GROUP
 def test_dashboard_shows_outcomes_queues_slack_sweeps_and_functions(hub) -> None:
     (dashboard,) = hub.resources("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
@@ -189,7 +186,6 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
     ]
 
 
-@HUB_GROUP
 def test_the_guide_names_every_resource_type_an_uninstall_leaves(hub) -> None:
     guide = (REPO_ROOT / "docs" / "deploying.md").read_text()
     uninstall = guide[guide.index("## Uninstall") :]

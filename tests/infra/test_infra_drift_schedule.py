@@ -8,8 +8,6 @@ import pytest
 
 from infra.config import DEFAULTS, InfraConfigError, settings_from_context
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 
 def _function_id(hub: Any, handler: str) -> str:
     (logical_id,) = [

@@ -11,8 +11,6 @@ from govbot.policy.document import parse_policy_json
 from govbot.policy.loader import parse_policy, policy_json
 from infra.config import DEFAULTS
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 HANDLERS = {
     "govbot.handlers.enforcer.handler",
     "govbot.handlers.enforcer.sweep_handler",  # the drift sweeper: enforcer code, own timeout

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 # Actions the Service Authorization Reference lists without any resource type.
 STAR_ONLY = {"appstream:ListTagsForResource", "organizations:ListAccounts",
              "xray:PutTraceSegments", "xray:PutTelemetryRecords",

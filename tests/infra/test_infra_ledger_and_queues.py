@@ -9,8 +9,6 @@ from aws_cdk.assertions import Match
 
 from govbot.ledger.schema import INDEXES
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 
 def _key_arn_ref(hub) -> dict:
     (key_id,) = hub.resources("AWS::KMS::Key")

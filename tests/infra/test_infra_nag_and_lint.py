@@ -12,8 +12,6 @@ from cfnlint.api import lint
 
 from infra.nag import WeakAcknowledgmentError, acknowledge, add_nag_checks
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 
 def _throwaway(outdir: Path, *, acknowledged: bool) -> cdk.App:
     app = cdk.App(outdir=str(outdir))

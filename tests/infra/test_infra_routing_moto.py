@@ -13,8 +13,6 @@ from moto import mock_aws
 
 from govbot import routing
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 REGION = "us-east-1"
 API_CALL = "AWS API Call via CloudTrail"
 SERVICE_EVENT = "AWS Service Event via CloudTrail"
