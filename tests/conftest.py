@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from govbot_sandbox import shared_models  # noqa: F401 (botocore's models parsed once per process)
+from tests.iam import in_run, recorder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = REPO_ROOT / "tests" / "fixtures" / "samples"
@@ -37,6 +38,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f"--dist loadgroup ignores the xdist_group of {len(lost)} tests (first: {lost[0]}); "
             "pytest-xdist no longer suffixes node ids with this pytest: see tests/conftest.py"
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The IAM audit records the scenarios as they run here (a child run records itself)."""
+    if not os.environ.get(recorder.ENV):
+        config.pluginmanager.register(in_run.InRunRecording(), in_run.NAME)
 
 
 @pytest.fixture(autouse=True)

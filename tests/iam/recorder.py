@@ -122,17 +122,22 @@ def resources(service: str, operation: str, params: dict[str, Any], region: str,
 class Recorder:
     """Patches ``BaseClient._make_api_call`` for the session; collects :class:`Call`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, active: bool = True) -> None:
         self.calls: list[Call] = []
+        self.active = active  # off: calls pass through unrecorded
+        self._installed = False
         self._original: Any = getattr(BaseClient, "_make_api_call")  # noqa: B009
         self._original_submit: Any = ThreadPoolExecutor.submit
 
     def install(self) -> None:
+        if self._installed:
+            return
+        self._installed = True
         original = self._original
         recorder = self
 
         def recording(client: BaseClient, operation_name: str, api_params: Any) -> Any:
-            function = current_function()
+            function = current_function() if recorder.active else None
             if function is not None:
                 recorder.record(client, function, operation_name, dict(api_params))
             return original(client, operation_name, api_params)
@@ -156,6 +161,9 @@ class Recorder:
         setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
 
     def uninstall(self) -> None:
+        if not self._installed:
+            return
+        self._installed = False
         setattr(BaseClient, "_make_api_call", self._original)  # noqa: B010
         setattr(ThreadPoolExecutor, "submit", self._original_submit)  # noqa: B010
 
@@ -177,6 +185,11 @@ class Recorder:
                 )
             )
 
+    def unique(self) -> list[dict[str, Any]]:
+        """The distinct calls, sorted, as plain dicts (the file's content)."""
+        distinct = sorted({json.dumps(asdict(c), sort_keys=True) for c in self.calls})
+        return [json.loads(c) for c in distinct]
+
 
 _RECORDER: Recorder | None = None
 
@@ -192,6 +205,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _RECORDER is None:
         return
     _RECORDER.uninstall()
-    unique = sorted({json.dumps(asdict(c), sort_keys=True) for c in _RECORDER.calls})
     with open(os.environ[ENV], "w", encoding="utf-8") as out:
-        json.dump([json.loads(c) for c in unique], out, indent=1)
+        json.dump(_RECORDER.unique(), out, indent=1)

@@ -1,12 +1,13 @@
 """IAM proven by the calls: every function's scenarios against its synthesized policy.
 
-The sandbox scenarios (tests/e2e, tests/integration/handlers) run once in a child pytest
-with the recorder plugin (tests/iam/recorder.py), which writes every (function, account,
-region, IAM action, resource) the handlers' botocore calls need. The hub is synthesized
-for the same accounts and regions; each call of a hub credential must be allowed by its
-function's role, each call in a spoke by the StackSet remediation role (deployed, by
-``AWS::AccountId``, in that spoke), and every granted action must be used by some call or
-be listed below with why.
+The sandbox scenarios (tests/e2e, tests/integration/handlers) are recorded by the recorder
+(tests/iam/recorder.py): every (function, account, region, IAM action, resource) the
+handlers' botocore calls need. In a full run the scenarios are recorded as they run
+(tests/iam/in_run.py); otherwise they run once more in a child pytest with the recorder.
+The hub is synthesized for the same accounts and regions; each call of a hub credential
+must be allowed by its function's role, each call in a spoke by the StackSet remediation
+role (deployed, by ``AWS::AccountId``, in that spoke), and every granted action must be
+used by some call or be listed below with why.
 """
 
 from __future__ import annotations
@@ -28,22 +29,12 @@ from infra.app import build_deployment
 from infra.spoke_stack import STACKSET_ROLE_TEMPLATE
 from tests.conftest import REPO_ROOT
 from tests.iam.audit import Explained, Request, Statement, audit, resolve, role_statements
+from tests.iam.in_run import SCENARIOS, calls_recorded_in_this_run
 from tests.iam.recorder import ENV
 
 pytestmark = pytest.mark.xdist_group("iam")  # its own synthesis: not the infra hub fixture
 
 HUB_REGION = "us-east-1"
-# The sandbox scenarios that, together, make every declared call (about a minute).
-SCENARIOS = (
-    "tests/e2e/test_e2e_enforcement.py",
-    "tests/e2e/test_e2e_consumers.py",
-    "tests/e2e/test_e2e_drift.py",
-    "tests/e2e/test_e2e_golden.py",
-    "tests/e2e/test_e2e_slack.py",
-    "tests/e2e/test_e2e_inbound.py",
-    "tests/e2e/test_e2e_exits.py",
-    "tests/integration/handlers",
-)
 TABLE = "govbot-ledger"  # the sandbox's table name
 ENFORCER_QUEUE = "govbot-enforcer"  # the sandbox's name of the enforcer's events queue
 
@@ -94,8 +85,8 @@ class Recorded:
     regions: tuple[str, ...]
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+def _calls_of_a_child_run(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Run the scenarios in a child pytest with the recorder plugin; their calls."""
     out = tmp_path_factory.mktemp("iam") / "calls.json"
     env = {**os.environ, ENV: str(out)}
     run = subprocess.run(
@@ -104,7 +95,15 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    calls = json.loads(out.read_text())
+    calls: list[dict[str, Any]] = json.loads(out.read_text())
+    return calls
+
+
+@pytest.fixture(scope="module")
+def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    # The scenarios' calls from this run when all of them ran here (tests/iam/in_run.py),
+    # else from a child run of them.
+    calls = calls_recorded_in_this_run(request.config) or _calls_of_a_child_run(tmp_path_factory)
     spokes = tuple(sorted({c["account"] for c in calls} - {HUB_ACCOUNT}))
     regions = tuple(
         sorted({c["region"] for c in calls if c["action"].startswith("appstream:")} | {HUB_REGION})
