@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -68,6 +68,16 @@ class LambdaTriggers:
         self.now = now
         self._stream_iterators: dict[str, str] = {}  # shard id -> where the next read starts
         self._alarm_states: dict[str, str] = {}  # OK or ALARM per dead-letter queue
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, service: Literal["dynamodb", "dynamodbstreams", "sqs"]) -> Any:
+        """This harness's own client of ``service`` in the hub region, made once (a
+        botocore client costs ~20 ms to build; the harness calls on every drain round)."""
+        if service not in self._clients:
+            # moto answers the regional Streams endpoint, not the account-based one.
+            config = Config(account_id_endpoint_mode="disabled")
+            self._clients[service] = boto3.client(service, region_name=self.region, config=config)
+        return self._clients[service]
 
     def drain(
         self,
@@ -96,7 +106,7 @@ class LambdaTriggers:
     def deliver(self, queue: QueuePair, handler: Handler, name: str, report: DrainReport) -> bool:
         """Hand one batch of ``queue`` to ``handler`` (function ``govbot-<name>``); False
         when the queue was empty."""
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self._client("sqs")
         messages = sqs.receive_message(
             QueueUrl=queue.url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
@@ -145,15 +155,8 @@ class LambdaTriggers:
         """The ledger stream's new records that pass the notifier's filter (each read once)."""
         from moto.events.models import EventPattern
 
-        # moto answers the regional Streams endpoint, not the account-based one.
-        streams = boto3.client(
-            "dynamodbstreams",
-            region_name=self.region,
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
-        table = boto3.client("dynamodb", region_name=self.region).describe_table(
-            TableName=self.table_name
-        )["Table"]
+        streams = self._client("dynamodbstreams")
+        table = self._client("dynamodb").describe_table(TableName=self.table_name)["Table"]
         stream_arn = table["LatestStreamArn"]
         pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
@@ -173,7 +176,7 @@ class LambdaTriggers:
 
     def dead_letters(self, queue: QueuePair) -> list[str]:
         """Bodies waiting in ``queue``'s dead-letter queue (all of them; left in place)."""
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self._client("sqs")
         found: list[Any] = []
         while page := sqs.receive_message(
             QueueUrl=queue.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=30
@@ -193,7 +196,7 @@ class LambdaTriggers:
         from govbot.notifier.alarms import alarm_sns_event
 
         answers = []
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self._client("sqs")
         for name, queue in queues.items():
             if queue is None:
                 continue

@@ -147,6 +147,8 @@ class Sandbox:
         )
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
+        # The harness's own clients, made once each (a botocore client costs ~20 ms).
+        self._clients: dict[tuple[str, ...], Any] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -237,7 +239,8 @@ class Sandbox:
         def in_account(request: Any, **_: Any) -> None:
             request.headers["x-moto-account-id"] = account
 
-        client.meta.events.register("before-sign.ec2", in_account)
+        # The client is the harness's cached one: the same hook is registered once.
+        client.meta.events.register("before-sign.ec2", in_account, unique_id=f"acct-{account}")
         return client
 
     def _person_client(
@@ -248,23 +251,33 @@ class Sandbox:
         self.emulator.register_identity(
             access_key, account, f"arn:aws:iam::{account}:user/{user}", "IAMUser"
         )
-        return boto3.client(
-            service,
-            region_name=region,
-            aws_access_key_id=access_key,
-            aws_secret_access_key="sandbox",
-        )
+        key = (service, region, access_key)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(
+                service,
+                region_name=region,
+                aws_access_key_id=access_key,
+                aws_secret_access_key="sandbox",
+            )
+        return self._clients[key]
+
+    def _hub_client(self, service: Literal["dynamodb", "ssm"]) -> Any:
+        """The harness's client of ``service`` in the hub region (environment credentials)."""
+        key = (service, self.hub_region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=self.hub_region)
+        return self._clients[key]
 
     @property
     def ledger(self) -> Ledger:
         """The ledger gateway on the sandbox table."""
-        return Ledger(self.table_name, client=boto3.client("dynamodb", region_name=self.hub_region))
+        return Ledger(self.table_name, client=self._hub_client("dynamodb"))
 
     def put_policy(self, text: str) -> None:
         """Store a policy version (YAML text) in SSM as the CDK deployment does: its JSON."""
         from govbot.policy.loader import policy_json
 
-        boto3.client("ssm", region_name=self.hub_region).put_parameter(
+        self._hub_client("ssm").put_parameter(
             Name=self.policy_parameter,
             Value=policy_json(text, "sandbox policy"),
             Type="String",
