@@ -13,6 +13,11 @@ AWSCLI_SPEC := awscli>=1.36,<2
 TEST_CACHE := $(or $(GOVBOT_TEST_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/govbot-tests)
 AWSCLI_KEY := $(shell printf '%s %s' '$(AWSCLI_SPEC)' "$$($(PYTHON) -V 2>&1)" | sha256sum | cut -c1-16)
 AWSCLI_SHARED := $(TEST_CACHE)/awscli-venv-$(AWSCLI_KEY)
+# Python writes its bytecode caches (__pycache__/, gitignored; the Lambda assets exclude them)
+# even where the environment sets PYTHONDONTWRITEBYTECODE (this machine's does): otherwise
+# every process compiles every module it imports again (aws_cdk alone ~3 s of CPU; the suite
+# starts dozens of Python processes) and pytest rewrites every test module in each worker.
+export PYTHONDONTWRITEBYTECODE :=
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # README states the supported Node.js lines; CI's Node 20 still synthesizes fine.
