@@ -44,6 +44,30 @@ def test_python_app_py_refuses_a_misspelt_key_in_one_line() -> None:
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [
+        ["-c", "polcy_file=policies/demo.yaml"],
+        ["-c", "policy_file=policies/missing.yaml"],
+        ["-c", "governed_regions=mars-north-1"],
+    ],
+)
+def test_app_py_refuses_bad_configuration_before_the_cdk_is_imported(argv) -> None:
+    """A typo costs a fraction of a second: keys, settings and the policy are checked
+    before aws_cdk (a Node.js start) is imported and before any construct is built."""
+    probe = (
+        "import sys, app; code = app.main(sys.argv[1:]); "
+        "print(code, 'aws_cdk' in sys.modules, 'infra.app' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *argv],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.split() == ["1", "False", "False"], result.stderr
+    assert result.stderr.startswith("govbot synth failed: ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
     ("argv", "expected"),
     [
         (["-c", "region=eu-west-1"], {"region": "eu-west-1"}),
