@@ -169,9 +169,10 @@ def test_emergency_switch_on_a_missing_parameter_is_one_line_exit_2(capsys) -> N
 def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> None:
     """What a user does after cloning: `npm ci`, `npx cdk synth`, `npx cdk ls`."""
     env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    # As the README says, with npm's cache used before the registry (same lock, same tree).
     subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO_ROOT, env=env, check=True,
-        capture_output=True,
+        ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=REPO_ROOT, env=env,
+        check=True, capture_output=True,
     )  # fmt: skip
     out = tmp_path / "assembly"
     # Two governed accounts: each golden rule must pin its source account (the synth says so).
@@ -197,6 +198,7 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
     assert synth.returncode == 0, synth.stderr
     assert "b'!!" not in synth.stderr + synth.stdout
     assert (out / "GovbotHub.template.json").is_file()  # CDK_OUTDIR (--output) honoured
+    # Listed from the cloud assembly just written (no second run of app.py).
     listed = subprocess.run(
         ["npx", "cdk", "ls", "--app", str(out)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,
