@@ -5,8 +5,9 @@ The asset holds exactly the import closure of the handlers (``infra.closure``): 
 one dependency the Powertools layer does not carry), plus slack_sdk's licence. No
 CLI, nothing only the sandbox or the tests use; docstrings and comments
 blanked with every line kept in place (infra/slim.py). slack_sdk is installed by pip
-once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
-offline.
+once per user and cached (infra/user_cache.py, ``lambda-deps/``) keyed by version, so
+repeated synths and fresh clones stay offline; each finished bundle is cached per clone
+(infra/bundle_cache.py).
 
 Each module ships with its bytecode (``__pycache__/*.cpython-313.pyc``, checked-hash):
 ``/var/task`` is read-only, so without it Python compiles every module the first call
@@ -17,7 +18,7 @@ against its source (a hash of a few KB per module), so a source edited in place,
 Lambda console during an incident, is run as edited rather than silently shadowed.
 The bytecode is compiled by CPython of the Lambda's minor version (its magic number must
 match): this interpreter when it is that version, else the one ``infra.interpreter``
-provisions (from Debian's packages, cached under build/).
+provisions (from Debian's packages, cached per user).
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from infra.bundle_cache import BUNDLE_CACHE, build_or_reuse, bundle_key, copy_en
 from infra.closure import handler_modules, import_closure
 from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 from infra.slim import blank_docs_and_comments
+from infra.user_cache import user_cache_root
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambdas"
-CACHE_ROOT = REPO_ROOT / "build" / "lambda-deps"
+CACHE_ROOT = user_cache_root() / "lambda-deps"
 VENDORED = "slack_sdk"
 # Checked against the source on import (see the module docstring).
 BYTECODE_INVALIDATION = "CHECKED_HASH"
