@@ -3,6 +3,7 @@ named by its inputs, built once even when several processes ask at once."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -71,7 +72,7 @@ def test_a_synth_process_keeps_its_dependencies_in_the_user_cache(tmp_path: Path
         "from infra.bundling import CACHE_ROOT; from infra.interpreter import install_root; "
         "print(CACHE_ROOT); print(install_root().parent)"
     )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOVBOT_TEST_CACHE": str(tmp_path)}
+    env = {**os.environ, "GOVBOT_TEST_CACHE": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
         check=True,
