@@ -109,7 +109,7 @@ test-artifact: $(STAMP) ## the synthesized Lambda assets, run in a Lambda-like e
 artifact-env: $(STAMP) ## build the cached Lambda-like venv (CPython 3.13, boto3 + pinned Powertools) in ~/.cache/govbot-tests
 	$(BIN)/python -m tests.artifact.lambda_env
 
-lambda-python: $(STAMP) ## CPython 3.13 (the Lambda runtime's) from Debian's packages into build/ (synth and tests do it on first use)
+lambda-python: $(STAMP) ## CPython 3.13 (the Lambda runtime's) from Debian's packages into the per-user cache (synth and tests do it on first use)
 	$(BIN)/python -m infra.interpreter
 
 demo: $(STAMP) ## run govbot on the embedded sandbox and tell the story

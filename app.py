@@ -17,15 +17,21 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
-from infra.app import build_app
 from infra.config import InfraConfigError, context_from_argv
 from infra.policy_source import PolicySourceError
+from infra.preflight import preflight
 
 
 def main(argv: list[str]) -> int:
-    """Synthesize; configuration and policy errors end with their message, not a trace."""
+    """Synthesize; configuration and policy errors end with their message, not a trace.
+
+    They are found before the CDK is even imported (infra/preflight.py).
+    """
     try:
         context = context_from_argv(argv)
+        preflight(context)
+        from infra.app import build_app
+
         app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR") or "cdk.out", context=context)
     except (InfraConfigError, PolicySourceError) as exc:
         print(f"govbot synth failed: {exc}", file=sys.stderr)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +9,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from infra.config import HubSettings, InfraConfigError, check_context_keys, settings_from_context
+from infra.config import HubSettings, check_context_keys, settings_from_context
 from infra.nag import add_nag_checks
+from infra.preflight import cli_context, file_context
 from infra.spoke_stack import (
     GovbotForwarderStack,
     GovbotSpokeRoleStack,
@@ -25,31 +24,6 @@ from infra.stacksets import stackset_ready, stackset_templates, write_stackset_t
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "GovbotHub"
-CDK_JSON = REPO_ROOT / "cdk.json"
-
-
-def file_context(path: Path = CDK_JSON) -> dict[str, Any]:
-    """The ``context`` block of cdk.json (``python app.py`` runs without the CDK CLI)."""
-    if not path.is_file():
-        return {}
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InfraConfigError(f"{path} is not valid JSON: {exc}") from exc
-    context = document.get("context", {})
-    if not isinstance(context, dict):
-        raise InfraConfigError(f"{path}: 'context' must be an object, got {type(context).__name__}")
-    return context
-
-
-def _cli_context() -> dict[str, Any]:
-    """Context the CDK CLI hands the app (``-c`` and cdk.json, through CDK_CONTEXT_JSON)."""
-    raw = os.environ.get("CDK_CONTEXT_JSON", "")
-    try:
-        value = json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 SPOKES_NEED_ENV = (
@@ -93,7 +67,7 @@ def build_deployment(
     """Hub stack, plus forwarders and spoke role stacks when the hub account and region are
     set (a forwarder must name the hub bus ARN as a literal: no cross-region tokens)."""
     merged = {**file_context(), **(context or {})}
-    check_context_keys([*merged, *_cli_context()])
+    check_context_keys([*merged, *cli_context()])
     app = cdk.App(outdir=outdir, context=merged)
     settings: HubSettings = settings_from_context(app.node.try_get_context, REPO_ROOT)
     env = None

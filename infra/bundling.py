@@ -5,8 +5,9 @@ The asset holds exactly the import closure of the handlers (``infra.closure``): 
 one dependency the Powertools layer does not carry), plus slack_sdk's licence. No
 CLI, nothing only the sandbox or the tests use; docstrings and comments
 blanked with every line kept in place (infra/slim.py). slack_sdk is installed by pip
-once and cached under ``build/lambda-deps/`` keyed by version, so repeated synths stay
-offline.
+once per user and cached (infra/user_cache.py, ``lambda-deps/``) keyed by version, so
+repeated synths and fresh clones stay offline; each finished bundle is cached per clone
+(infra/bundle_cache.py).
 
 Each module ships with its bytecode (``__pycache__/*.cpython-313.pyc``, checked-hash):
 ``/var/task`` is read-only, so without it Python compiles every module the first call
@@ -17,7 +18,7 @@ against its source (a hash of a few KB per module), so a source edited in place,
 Lambda console during an incident, is run as edited rather than silently shadowed.
 The bytecode is compiled by CPython of the Lambda's minor version (its magic number must
 match): this interpreter when it is that version, else the one ``infra.interpreter``
-provisions (from Debian's packages, cached under build/).
+provisions (from Debian's packages, cached per user).
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 
+from infra.bundle_cache import BUNDLE_CACHE, build_or_reuse, bundle_key, copy_entry
 from infra.closure import handler_modules, import_closure
 from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
 from infra.slim import blank_docs_and_comments
+from infra.user_cache import user_cache_root
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambdas"
-CACHE_ROOT = REPO_ROOT / "build" / "lambda-deps"
+CACHE_ROOT = user_cache_root() / "lambda-deps"
 VENDORED = "slack_sdk"
+# Checked against the source on import (see the module docstring).
+BYTECODE_INVALIDATION = "CHECKED_HASH"
 TRIMMED_INIT = (
     '"""Vendored by govbot: only the submodules govbot imports are here (infra/closure.py);\n'
     'this package\'s own re-exports are left out, since nothing imports them."""\n'
@@ -146,16 +151,35 @@ class LocalPipBundling:
         cache_root: Path = CACHE_ROOT,
         *,
         entry_modules: Sequence[str] | None = None,
+        bundle_cache: Path | None = BUNDLE_CACHE,
     ) -> None:
         self._spec = spec
         self._source = source
         self._cache_root = cache_root
         self._entry_modules = entry_modules
+        self._bundle_cache = bundle_cache  # None: always build afresh
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
-        """Bundle into ``output_dir``; always True (Docker is never used)."""
+        """Bundle into ``output_dir`` (from infra/bundle_cache.py when built before);
+        always True (Docker is never used)."""
         dependencies = ensure_dependencies(self._spec, self._cache_root)
-        bundle_closure(Path(output_dir), self._source, dependencies, self._entry_modules)
+        entry_modules = self._entry_modules or handler_modules(self._source)
+        if self._bundle_cache is None:
+            bundle_closure(Path(output_dir), self._source, dependencies, entry_modules)
+            return True
+        key = bundle_key(
+            self._source,
+            entry_modules,
+            self._spec.cache_key,
+            python_version=LAMBDA_PYTHON_VERSION,
+            invalidation=BYTECODE_INVALIDATION,
+        )
+        entry = build_or_reuse(
+            self._bundle_cache,
+            key,
+            lambda staging: bundle_closure(staging, self._source, dependencies, entry_modules),
+        )
+        copy_entry(entry, Path(output_dir))
         return True
 
 
@@ -181,7 +205,8 @@ def bundle_closure(
                 text = blank_docs_and_comments(path.read_text(encoding="utf-8"))
                 (out / relative).write_text(text, encoding="utf-8")
             written.append(relative)
-    written += compile_bytecode(out, [p for p in written if p.suffix == ".py"])
+    sources = [p for p in written if p.suffix == ".py"]
+    written += compile_bytecode(out, sources, invalidation=BYTECODE_INVALIDATION)
     if any(p.parts[0] == VENDORED for p in written):
         licence = vendored_licence(dependencies)
         shutil.copyfile(licence, out / VENDORED / "LICENSE")

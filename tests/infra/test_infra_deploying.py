@@ -44,6 +44,30 @@ def test_python_app_py_refuses_a_misspelt_key_in_one_line() -> None:
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [
+        ["-c", "polcy_file=policies/demo.yaml"],
+        ["-c", "policy_file=policies/missing.yaml"],
+        ["-c", "governed_regions=mars-north-1"],
+    ],
+)
+def test_app_py_refuses_bad_configuration_before_the_cdk_is_imported(argv) -> None:
+    """A typo costs a fraction of a second: keys, settings and the policy are checked
+    before aws_cdk (a Node.js start) is imported and before any construct is built."""
+    probe = (
+        "import sys, app; code = app.main(sys.argv[1:]); "
+        "print(code, 'aws_cdk' in sys.modules, 'infra.app' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *argv],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.split() == ["1", "False", "False"], result.stderr
+    assert result.stderr.startswith("govbot synth failed: ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
     ("argv", "expected"),
     [
         (["-c", "region=eu-west-1"], {"region": "eu-west-1"}),
@@ -145,9 +169,10 @@ def test_emergency_switch_on_a_missing_parameter_is_one_line_exit_2(capsys) -> N
 def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> None:
     """What a user does after cloning: `npm ci`, `npx cdk synth`, `npx cdk ls`."""
     env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    # As the README says, with npm's cache used before the registry (same lock, same tree).
     subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO_ROOT, env=env, check=True,
-        capture_output=True,
+        ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=REPO_ROOT, env=env,
+        check=True, capture_output=True,
     )  # fmt: skip
     out = tmp_path / "assembly"
     # Two governed accounts: each golden rule must pin its source account (the synth says so).
@@ -173,6 +198,7 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
     assert synth.returncode == 0, synth.stderr
     assert "b'!!" not in synth.stderr + synth.stdout
     assert (out / "GovbotHub.template.json").is_file()  # CDK_OUTDIR (--output) honoured
+    # Listed from the cloud assembly just written (no second run of app.py).
     listed = subprocess.run(
         ["npx", "cdk", "ls", "--app", str(out)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,

@@ -119,7 +119,7 @@ def test_the_flag_gives_the_enforcer_snapstart_through_an_alias(snapstart_hub) -
 def test_an_unsupported_machine_gets_a_clear_error(monkeypatch, tmp_path: Path) -> None:
     import infra.interpreter as interpreter
 
-    monkeypatch.setattr(interpreter, "REPO_ROOT", tmp_path)
+    monkeypatch.setenv("GOVBOT_TEST_CACHE", str(tmp_path))
     monkeypatch.setattr(interpreter, "running_version", lambda: "3.11")
     monkeypatch.setattr(interpreter.platform, "machine", lambda: "riscv64")
     with pytest.raises(
