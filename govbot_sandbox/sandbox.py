@@ -26,6 +26,7 @@ from moto import mock_aws
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger
 from govbot_sandbox import (
+    moto_serialize,  # noqa: F401 (response alias keys worked out once per shape)
     moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
     moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
