@@ -87,6 +87,9 @@ class Sandbox:
     sleep:
         How the handlers' in-process retries wait (Slack's back-off); default
         ``time.sleep``, as deployed. Tests pass a recorder, so nothing really waits.
+    slack_timeout:
+        Seconds a Slack post waits for its answer (default: the deployed 30 s); a test of a
+        slow Slack scales its delay to this instead of really waiting past 5 s.
     """
 
     def __init__(
@@ -102,9 +105,11 @@ class Sandbox:
         remaining_ms: Callable[[], int] | None = None,
         environment: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
+        slack_timeout: int | None = None,
     ) -> None:
         self.policy_path = policy_path
         self.sleep = sleep
+        self.slack_timeout = slack_timeout
         self.regions = regions
         self.hub_region = regions[0]
         self.accounts = accounts
@@ -205,6 +210,7 @@ class Sandbox:
             session=session,
             clock=self.emulator.backend.clock.now,
             sleep=self.sleep,
+            slack_timeout=self.slack_timeout,
         )
         observability.configure(emit_metrics=False)
         observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
