@@ -66,6 +66,22 @@ def _explicit_keys(value: Any, key: str) -> tuple[str, ...]:
     return (alias, xform_name(alias))
 
 
+def _pick(value: Any, key: str, shape: Shape) -> Any:
+    """The first of the names that ``value`` holds (MISSING: none of them)."""
+    derived = _derived_keys(value, key, shape)
+    if type(value) is dict:  # no Meta on a dict; a plain name is a key (dotted: a path)
+        for name in derived:
+            found = value.get(name, MISSING) if "." not in name else value_at(value, name, MISSING)
+            if found is not MISSING:
+                return found
+        return MISSING
+    for name in (*_explicit_keys(value, key), *derived):
+        found = value_at(value, name, MISSING)
+        if found is not MISSING:
+            return found
+    return MISSING
+
+
 def get_value(self: ResponseSerializer, value: Any, key: str, shape: Shape) -> Any:
     """moto's ``ResponseSerializer.get_value`` for its default picker, names remembered."""
     picker = self._value_picker
@@ -73,16 +89,9 @@ def get_value(self: ResponseSerializer, value: Any, key: str, shape: Shape) -> A
         picker.alias_providers is not DEFAULT_ALIAS_PROVIDERS
     ):
         return moto_get_value(self, value, key, shape)
-    picked: Any = None
-    for names in (_explicit_keys(value, key), _derived_keys(value, key, shape)):
-        for name in names:
-            found = value_at(value, name, MISSING)
-            if found is not MISSING:
-                picked = found
-                break
-        else:
-            continue
-        break
+    picked = _pick(value, key, shape)
+    if picked is MISSING:
+        picked = None
     transformers = picker.response_transformers
     if transformers:
         key_path = f"{'.'.join(self.path)}.{key}"
