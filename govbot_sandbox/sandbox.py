@@ -265,7 +265,7 @@ class Sandbox:
     @property
     def ledger(self) -> Ledger:
         """The ledger gateway on the sandbox table."""
-        return Ledger(self.table_name, client=boto3.client("dynamodb", region_name=self.hub_region))
+        return Ledger(self.table_name, client=self.triggers.client("dynamodb"))
 
     def put_policy(self, text: str) -> None:
         """Store a policy version (YAML text) in SSM as the CDK deployment does: its JSON."""
