@@ -56,6 +56,18 @@ def guard_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServ
     del _SHARED["guard_serve"]
 
 
+@pytest.fixture(scope="session")
+def cli_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServe[Any]]:
+    """``govbot-sandbox serve --cloudtrail-log`` (test_e2e_live_cli's ``live``)."""
+    from tests.e2e.test_e2e_live_cli import serving
+
+    shared: SharedServe[Any] = SharedServe(lambda: serving(tmp_path_factory.mktemp("live")))
+    _SHARED["cli_serve"] = shared
+    yield shared
+    shared.stop()
+    del _SHARED["cli_serve"]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """Stop each shared server the next test does not use."""
