@@ -94,7 +94,11 @@ class FakeSlack:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits for the next poll: stop quickly
+            daemon=True,
+        )
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> FakeSlack:

@@ -87,10 +87,9 @@ class QueuePair:
     dlq_url: str
 
 
-def create_queue(region: str, name: str, max_receive_count: int) -> QueuePair:
-    """``name`` and ``name-dlq``, the first redriving to the second after
-    ``max_receive_count`` receives."""
-    sqs = boto3.client("sqs", region_name=region)
+def create_queue(sqs: Any, name: str, max_receive_count: int) -> QueuePair:
+    """``name`` and ``name-dlq`` (with the SQS client ``sqs``), the first redriving to the
+    second after ``max_receive_count`` receives."""
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -113,29 +112,28 @@ def create_queue(region: str, name: str, max_receive_count: int) -> QueuePair:
 
 
 def route_to_queue(
-    region: str, patterns: list[dict[str, Any]], queue: QueuePair, name: str
+    events: Any, patterns: list[dict[str, Any]], queue: QueuePair, name: str
 ) -> None:
-    """Rules on the hub bus, one per pattern, each targeting ``queue``."""
-    events = boto3.client("events", region_name=region)
+    """Rules on the hub bus (EventBridge client ``events``), one per pattern, each
+    targeting ``queue``."""
     for i, pattern in enumerate(patterns):
         rule = f"govbot-{name}-{i}"
         events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
         events.put_targets(Rule=rule, Targets=[{"Id": name, "Arn": queue.arn}])
 
 
-def store_secret(region: str, name: str, value: str) -> str:
+def store_secret(secrets_manager: Any, name: str, value: str) -> str:
     """A Secrets Manager secret; returns its ARN."""
-    secrets = boto3.client("secretsmanager", region_name=region)
-    return str(secrets.create_secret(Name=name, SecretString=value)["ARN"])
+    return str(secrets_manager.create_secret(Name=name, SecretString=value)["ARN"])
 
 
-def store_webhooks(region: str, policy_path: Path, slack: FakeSlack) -> str:
+def store_webhooks(secrets_manager: Any, policy_path: Path, slack: FakeSlack) -> str:
     """Webhook URLs live in Secrets Manager, one per route webhook key of the policy."""
     from govbot.policy.loader import load_policy
 
     routes = load_policy(policy_path).notifications.routes
     urls = {route.webhook: slack.url(route.webhook) for route in routes}
-    return store_secret(region, "govbot/slack/webhooks", json.dumps(urls))
+    return store_secret(secrets_manager, "govbot/slack/webhooks", json.dumps(urls))
 
 
 @dataclass(frozen=True)
@@ -159,26 +157,34 @@ def deploy_hub(
     slack: FakeSlack | None,
 ) -> HubResources:
     """The hub's ledger table, queues, the rules routing to them, and its secrets (Slack's
-    only with a ``slack``), as the CDK stack makes them."""
+    only with a ``slack``), as the CDK stack makes them. One client per service: each new
+    boto3 client costs tens of milliseconds, and every sandbox deploys a hub."""
     create_ledger_table(boto3.client("dynamodb", region_name=region), table_name)
+    secrets_manager = boto3.client("secretsmanager", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
+    events = boto3.client("events", region_name=region)
     environment: dict[str, str] = {}
     slack_secret_arn = signing_secret_arn = ""
     if slack is not None:
-        slack_secret_arn = store_webhooks(region, policy_path, slack)
-        signing_secret_arn = store_secret(region, "govbot/slack/signing", SLACK_SIGNING_SECRET)
+        slack_secret_arn = store_webhooks(secrets_manager, policy_path, slack)
+        signing_secret_arn = store_secret(
+            secrets_manager, "govbot/slack/signing", SLACK_SIGNING_SECRET
+        )
         environment["SLACK_WEBHOOKS_SECRET_ARN"] = slack_secret_arn
         environment["SLACK_SIGNING_SECRET_ARN"] = signing_secret_arn
     # The key that signs deferred work (actions -> enforcer), as deployed: a secret.
-    work_key_secret_arn = store_secret(region, WORK_SIGNING_SECRET_NAME, secrets.token_hex(32))
+    work_key_secret_arn = store_secret(
+        secrets_manager, WORK_SIGNING_SECRET_NAME, secrets.token_hex(32)
+    )
     environment["WORK_SIGNING_SECRET_ARN"] = work_key_secret_arn
-    enforcer_queue = create_queue(region, "govbot-enforcer", max_receive_count)
+    enforcer_queue = create_queue(sqs, "govbot-enforcer", max_receive_count)
     # Slow button work (restore, re-apply) goes to the enforcer's queue, as deployed.
     environment["WORK_QUEUE_URL"] = enforcer_queue.url
     # As deployed: govbot's own calls never reach its queues (the rules exclude them).
     own = own_principal_prefix(HUB_ACCOUNT)
-    route_to_queue(region, routing.enforcer_patterns(own), enforcer_queue, "enforcer")
-    replicator_queue = create_queue(region, "govbot-replicator", max_receive_count)
-    route_to_queue(region, routing.replicator_patterns(own), replicator_queue, "replicator")
+    route_to_queue(events, routing.enforcer_patterns(own), enforcer_queue, "enforcer")
+    replicator_queue = create_queue(sqs, "govbot-replicator", max_receive_count)
+    route_to_queue(events, routing.replicator_patterns(own), replicator_queue, "replicator")
     return HubResources(
         enforcer_queue=enforcer_queue,
         replicator_queue=replicator_queue,

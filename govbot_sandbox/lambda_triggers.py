@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -68,16 +68,20 @@ class LambdaTriggers:
         self.now = now
         self._stream_iterators: dict[str, str] = {}  # shard id -> where the next read starts
         self._alarm_states: dict[str, str] = {}  # OK or ALARM per dead-letter queue
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Any] = {}  # the harness's own clients, by service
 
-    def _client(self, service: Literal["dynamodb", "dynamodbstreams", "sqs"]) -> Any:
-        """This harness's own client of ``service`` in the hub region, made once (a
-        botocore client costs ~20 ms to build; the harness calls on every drain round)."""
-        if service not in self._clients:
+    def client(self, service: str) -> Any:
+        """The harness's client of ``service``, made once: each new boto3 client costs
+        tens of milliseconds, and a drain reads the queues and the stream many times."""
+        client = self._clients.get(service)
+        if client is None:
             # moto answers the regional Streams endpoint, not the account-based one.
-            config = Config(account_id_endpoint_mode="disabled")
-            self._clients[service] = boto3.client(service, region_name=self.region, config=config)
-        return self._clients[service]
+            streams = service == "dynamodbstreams"
+            config = Config(account_id_endpoint_mode="disabled") if streams else None
+            make: Any = boto3.client  # typed per literal service name
+            client = make(service, region_name=self.region, config=config)
+            self._clients[service] = client
+        return client
 
     def drain(
         self,
@@ -106,7 +110,7 @@ class LambdaTriggers:
     def deliver(self, queue: QueuePair, handler: Handler, name: str, report: DrainReport) -> bool:
         """Hand one batch of ``queue`` to ``handler`` (function ``govbot-<name>``); False
         when the queue was empty."""
-        sqs = self._client("sqs")
+        sqs = self.client("sqs")
         messages = sqs.receive_message(
             QueueUrl=queue.url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
@@ -155,8 +159,8 @@ class LambdaTriggers:
         """The ledger stream's new records that pass the notifier's filter (each read once)."""
         from moto.events.models import EventPattern
 
-        streams = self._client("dynamodbstreams")
-        table = self._client("dynamodb").describe_table(TableName=self.table_name)["Table"]
+        streams = self.client("dynamodbstreams")
+        table = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]
         stream_arn = table["LatestStreamArn"]
         pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
@@ -176,7 +180,7 @@ class LambdaTriggers:
 
     def dead_letters(self, queue: QueuePair) -> list[str]:
         """Bodies waiting in ``queue``'s dead-letter queue (all of them; left in place)."""
-        sqs = self._client("sqs")
+        sqs = self.client("sqs")
         found: list[Any] = []
         while page := sqs.receive_message(
             QueueUrl=queue.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=30
@@ -196,7 +200,7 @@ class LambdaTriggers:
         from govbot.notifier.alarms import alarm_sns_event
 
         answers = []
-        sqs = self._client("sqs")
+        sqs = self.client("sqs")
         for name, queue in queues.items():
             if queue is None:
                 continue

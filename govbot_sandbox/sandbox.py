@@ -26,6 +26,7 @@ from moto import mock_aws
 from govbot import observability, routing, wiring
 from govbot.ledger import Ledger
 from govbot_sandbox import (
+    moto_serialize,  # noqa: F401 (response alias keys worked out once per shape)
     moto_sorting,  # noqa: F401 (index queries sorted once per item)
     moto_threads,  # noqa: F401 (moto's DynamoDB made thread-safe)
     moto_transactions,  # noqa: F401 (a cancelled commit streams nothing)
@@ -86,6 +87,9 @@ class Sandbox:
     sleep:
         How the handlers' in-process retries wait (Slack's back-off); default
         ``time.sleep``, as deployed. Tests pass a recorder, so nothing really waits.
+    slack_timeout:
+        Seconds a Slack post waits for its answer (default: the deployed 30 s); a test of a
+        slow Slack scales its delay to this instead of really waiting past 5 s.
     """
 
     def __init__(
@@ -101,9 +105,11 @@ class Sandbox:
         remaining_ms: Callable[[], int] | None = None,
         environment: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
+        slack_timeout: int | None = None,
     ) -> None:
         self.policy_path = policy_path
         self.sleep = sleep
+        self.slack_timeout = slack_timeout
         self.regions = regions
         self.hub_region = regions[0]
         self.accounts = accounts
@@ -147,7 +153,7 @@ class Sandbox:
         )
         self.enforcer_queue: QueuePair | None = None
         self.replicator_queue: QueuePair | None = None
-        # The harness's own clients, made once each (a botocore client costs ~20 ms).
+        # People's clients, made once each (a botocore client costs ~20 ms).
         self._clients: dict[tuple[str, ...], Any] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -206,6 +212,7 @@ class Sandbox:
             session=session,
             clock=self.emulator.backend.clock.now,
             sleep=self.sleep,
+            slack_timeout=self.slack_timeout,
         )
         observability.configure(emit_metrics=False)
         observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
@@ -261,23 +268,16 @@ class Sandbox:
             )
         return self._clients[key]
 
-    def _hub_client(self, service: Literal["dynamodb", "ssm"]) -> Any:
-        """The harness's client of ``service`` in the hub region (environment credentials)."""
-        key = (service, self.hub_region)
-        if key not in self._clients:
-            self._clients[key] = boto3.client(service, region_name=self.hub_region)
-        return self._clients[key]
-
     @property
     def ledger(self) -> Ledger:
         """The ledger gateway on the sandbox table."""
-        return Ledger(self.table_name, client=self._hub_client("dynamodb"))
+        return Ledger(self.table_name, client=self.triggers.client("dynamodb"))
 
     def put_policy(self, text: str) -> None:
         """Store a policy version (YAML text) in SSM as the CDK deployment does: its JSON."""
         from govbot.policy.loader import policy_json
 
-        self._hub_client("ssm").put_parameter(
+        self.triggers.client("ssm").put_parameter(
             Name=self.policy_parameter,
             Value=policy_json(text, "sandbox policy"),
             Type="String",

@@ -52,7 +52,10 @@ class LiveServer:
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="govbot-live-http", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits for the next poll: stop quickly
+            name="govbot-live-http",
+            daemon=True,
         )
 
     @property

@@ -7,6 +7,7 @@ reaches everything through ``AWS_ENDPOINT_URL``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ import pytest
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, EXTERNAL_ACCOUNT
 from govbot_sandbox.live.world import CONSUMER_FLEET
+from tests.e2e.conftest import SharedServe
 
 REPO = Path(__file__).resolve().parents[2]
 AWS = REPO / ".awscli-venv" / "bin" / "aws"
@@ -42,7 +44,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
 def aws_cli() -> Path:
     """The PyPI AWS CLI in its own virtualenv, built once by ``make awscli``."""
     if not AWS.exists():
@@ -53,15 +54,38 @@ def aws_cli() -> Path:
 class Live:
     """A running ``govbot-sandbox serve`` and the AWS CLI pointed at it."""
 
-    def __init__(self, aws: Path, endpoint: str, log: Path) -> None:
+    def __init__(self, aws: Path, endpoint: str, log: Path, home: Path | None = None) -> None:
         self.aws = aws
         self.endpoint = endpoint
-        self.log = log
+        self.log = log  # the server's console, from its start
+        self.trail = log.parent / "cloudtrail.jsonl"  # its --cloudtrail-log
+        self.home = home or log.parent  # the AWS CLI's HOME (its ~/.aws)
+        self._log_start = self._trail_start = 0
+
+    def for_module(self, home: Path) -> Live:
+        """This server as one module sees it: its own CLI home, and the console and the
+        CloudTrail log from now on (what the module's own world tells)."""
+        view = Live(self.aws, self.endpoint, self.log, home)
+        view._log_start = self.log.stat().st_size
+        view._trail_start = self.trail.stat().st_size if self.trail.exists() else 0
+        return view
+
+    def narration(self) -> str:
+        """The console since this view began."""
+        with self.log.open("rb") as console:
+            console.seek(self._log_start)
+            return console.read().decode()
+
+    def trail_lines(self) -> list[str]:
+        """The CloudTrail JSON lines written since this view began."""
+        with self.trail.open("rb") as trail:
+            trail.seek(self._trail_start)
+            return trail.read().decode().splitlines()
 
     def cli(self, key: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {
             "PATH": os.environ.get("PATH", ""),
-            "HOME": str(self.log.parent),
+            "HOME": str(self.home),
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": key,
@@ -103,9 +127,10 @@ class Live:
         raise AssertionError(f"{what}: not seen in {SETTLE_TIMEOUT}s\n{self.tail()}")
 
 
-@pytest.fixture(scope="module")
-def live(aws_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    home = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def serving(home: Path) -> Iterator[Live]:
+    """``govbot-sandbox serve --cloudtrail-log`` in ``home``, until the block ends."""
+    aws = aws_cli()
     log = home / "serve.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
@@ -126,7 +151,7 @@ def live(aws_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
             env=env,
             cwd=home,
         )
-    server = Live(aws_cli, f"http://127.0.0.1:{port}", log)
+    server = Live(aws, f"http://127.0.0.1:{port}", log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -145,6 +170,15 @@ def live(aws_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(cli_serve: SharedServe[Live], tmp_path_factory: pytest.TempPathFactory) -> Live:
+    """The shared ``serve`` process (tests/e2e/conftest.py), reset: each module starts from
+    the world a new process starts with, with a CLI home of its own."""
+    server = cli_serve.get()
+    assert server.admin("reset", "POST") == {"status": "reset"}
+    return server.for_module(tmp_path_factory.mktemp("live-cli-home"))
 
 
 @pytest.fixture
@@ -200,10 +234,7 @@ def test_owner_shares_with_external_builder_and_govbot_takes_the_builder_back(
     # The console tells the story as it happens: decision, action, Slack message.
     told = live.until(
         "the narrated action",
-        lambda: (
-            "govbot     action UpdateImagePermissions" in live.log.read_text()
-            and live.log.read_text()
-        ),
+        lambda: "govbot     action UpdateImagePermissions" in live.narration() and live.narration(),
     )
     assert "govbot     decision no-untrusted-builders: violation" in told
 
@@ -322,5 +353,5 @@ def test_admin_api_drives_clock_faults_and_image_builds(fresh: Live) -> None:
     throttled = live.cli(OWNER_KEY, "appstream", "describe-images", check=False)
     assert "ThrottlingException" in throttled.stderr
     live.admin("faults", "DELETE")
-    lines = (live.log.parent / "cloudtrail.jsonl").read_text().splitlines()
+    lines = live.trail_lines()
     assert "CreateImageBuilder" in {json.loads(line)["eventName"] for line in lines}

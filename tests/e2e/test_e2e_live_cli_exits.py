@@ -17,9 +17,9 @@ import pytest
 
 from govbot_sandbox.lambda_service import HUB_ACCOUNT
 from govbot_sandbox.live.accounts import EXTERNAL_ACCOUNT
-from tests.e2e.test_e2e_live_cli import OWNER_KEY, Live, aws_cli, fresh, live
+from tests.e2e.test_e2e_live_cli import OWNER_KEY, Live, fresh, live
 
-__all__ = ["aws_cli", "fresh", "live"]  # the fixtures, shared with the live CLI tests
+__all__ = ["fresh", "live"]  # the fixtures, shared with the live CLI tests
 
 pytestmark = pytest.mark.xdist_group("live-endpoint")
 ROLE = f"arn:aws:iam::{HUB_ACCOUNT}:role/export-role"
@@ -28,7 +28,7 @@ ROLE = f"arn:aws:iam::{HUB_ACCOUNT}:role/export-role"
 def _add_current_appstream_model(live: Live) -> None:
     loader = botocore.session.get_session().get_component("data_loader")
     model = loader.load_service_model("appstream", "service-2")
-    path = live.log.parent / "appstream-2016-12-01.json"
+    path = live.home / "appstream-2016-12-01.json"
     path.write_text(json.dumps(model))
     live.cli(
         OWNER_KEY,
@@ -139,4 +139,4 @@ def test_cli_opens_a_builder_session_and_sets_agent_access(fresh: Live) -> None:
     live.admin("clock/advance", "POST", {"seconds": 60})
     started = live.json(OWNER_KEY, "appstream", "start-image-builder", "--name", "b1")
     assert started["ImageBuilder"]["State"] == "PENDING"
-    assert Path(live.log.parent / ".aws" / "models").exists()
+    assert Path(live.home / ".aws" / "models").exists()

@@ -6,6 +6,7 @@ botocore's SigV4 signer where a signature is needed) talk to it from outside.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -29,6 +30,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from govbot_sandbox.live.accounts import CONSUMER_ACCOUNT, SECRET_ACCESS_KEY
+from tests.e2e.conftest import SharedServe
 
 REPO_README = Path(__file__).resolve().parents[2] / "README.md"
 OWNER_KEY = "AKIAOWNERALICE000000"
@@ -102,9 +104,9 @@ class Server:
         return self.raw("POST", "/", sent, body)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("guard")
+@contextlib.contextmanager
+def serving(home: Path) -> Iterator[Server]:
+    """A ``govbot-sandbox serve`` subprocess in ``home``, until the block ends."""
     log = home / "serve.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
@@ -135,6 +137,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(guard_serve: SharedServe[Server]) -> Server:
+    """The shared ``serve`` process (tests/e2e/conftest.py), reset: each module starts from
+    the world a new process starts with."""
+    live = guard_serve.get()
+    status, reply = live.admin("reset", b"", "POST")
+    assert (status, reply) == (200, {"status": "reset"})
+    return live
 
 
 def _prod_app_shares(server: Server) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -115,3 +116,45 @@ def test_recorded_cloudtrail_is_bounded_to_the_newest(live: LiveSandbox) -> None
     assert len(kept) <= 10
     assert kept[-1] == "Call24"
     assert kept == [f"Call{n}" for n in range(25 - len(kept), 25)]
+
+
+def _world_snapshot(live: LiveSandbox) -> dict[str, object]:
+    """What a later user of the same server could see of this world."""
+    appstream = live.sandbox.appstream(REGION)
+    dynamodb = live.sandbox.triggers.client("dynamodb")
+    return {
+        "images": sorted(i["Name"] for i in appstream.describe_images(Type="PRIVATE")["Images"]),
+        "app-base shares": sorted(
+            p["sharedAccountId"]
+            for p in appstream.describe_image_permissions(Name="app-base")[
+                "SharedImagePermissionsList"
+            ]
+        ),
+        "ledger items": dynamodb.scan(TableName=live.sandbox.table_name)["Count"],
+        "slack": len(live.slack_messages()),
+        "cloudtrail": len(live.cloudtrail_records()),
+        "faults": sorted(live.emulator.faults.counters),
+    }
+
+
+def test_a_reset_world_keeps_nothing_of_the_old_one(live: LiveSandbox) -> None:
+    # What the live-endpoint test modules rely on when they share one server, reset
+    # between modules: a reset world is the world a new process starts with.
+    live.reset()
+    pristine = _world_snapshot(live)
+    start = live.clock.now()
+    _share_builder_with_outsider(live)
+    live.finish_image_build(HUB_ACCOUNT, REGION, "b1", "built-before-reset")
+    live.advance(86400)
+    live.emulator.faults.set("DescribeFleets", error_code="ThrottlingException")
+    with pytest.raises(Exception, match="Throttling"):
+        live.sandbox.appstream(REGION).describe_fleets()
+    used = _world_snapshot(live)
+    assert "built-before-reset" in used["images"]  # type: ignore[operator]
+    assert all(used[k] for k in ("ledger items", "slack", "cloudtrail", "faults")), used
+
+    live.reset()
+
+    assert _world_snapshot(live) == pristine
+    assert live.clock.now() - start < timedelta(hours=1)  # the day's advance is undone
+    live.sandbox.appstream(REGION).describe_fleets()  # no fault left either

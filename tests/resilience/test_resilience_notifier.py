@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from govbot.gateways.slack import SLACK_TIMEOUT_SECONDS
 from govbot_sandbox.emulator import ManualClock
 from govbot_sandbox.fake_slack import FakeSlack
 from govbot_sandbox.notifier_chaos import (
@@ -21,11 +22,29 @@ from govbot_sandbox.notifier_chaos import (
 from govbot_sandbox.sandbox import Sandbox
 
 WHENS: tuple[When, ...] = ("before", "after")
+OLD_SLACK_TIMEOUT_SECONDS = 5
+# A slow Slack answers at this share of the post's timeout: 6 s of the deployed 30 s.
+SLOW_ANSWER_SHARE = 0.2
+SCALED_SLACK_TIMEOUT_SECONDS = 1  # the sandbox's, so the slow answer takes 0.2 s
 
 
 @pytest.fixture
-def chaos(slack: FakeSlack) -> Iterator[tuple[Sandbox, NotifierKills]]:
-    with Sandbox(slack=slack, clock=ManualClock(), notify=False) as sandbox:
+def slack_timeout() -> int | None:
+    """The sandbox's Slack timeout (None: the deployed 30 s)."""
+    return None
+
+
+@pytest.fixture
+def chaos(
+    slack: FakeSlack, waits: list[float], slack_timeout: int | None
+) -> Iterator[tuple[Sandbox, NotifierKills]]:
+    with Sandbox(
+        slack=slack,
+        clock=ManualClock(),
+        notify=False,
+        sleep=waits.append,
+        slack_timeout=slack_timeout,
+    ) as sandbox:
         sandbox.put_policy(chaos_policy())
         kills = NotifierKills(sandbox)
         yield sandbox, kills
@@ -78,12 +97,20 @@ def test_a_post_whose_answer_never_comes_is_reposted_once_marked(
     _assert_exactly_once_or_marked(sandbox, slack, ids)
 
 
+def test_a_slow_answer_at_the_deployed_timeout_is_past_the_old_one() -> None:
+    # What the scaled test below stands for (test_notify_slack_outcomes pins the 30 s).
+    assert SLOW_ANSWER_SHARE * SLACK_TIMEOUT_SECONDS > OLD_SLACK_TIMEOUT_SECONDS
+    assert SLOW_ANSWER_SHARE * SCALED_SLACK_TIMEOUT_SECONDS < SCALED_SLACK_TIMEOUT_SECONDS
+
+
+@pytest.mark.parametrize("slack_timeout", [SCALED_SLACK_TIMEOUT_SECONDS])
 def test_slack_slower_than_the_old_five_second_timeout_gets_one_post(
-    chaos: tuple[Sandbox, NotifierKills], slack: FakeSlack
+    chaos: tuple[Sandbox, NotifierKills], slack: FakeSlack, slack_timeout: int
 ) -> None:
     sandbox, _ = chaos
     ids = write_messages(sandbox, 1, prefix="slow")
-    slack.slow_down(6.0)
+    # Scaled: 6 s of the deployed 30 s timeout, here 0.2 s of the sandbox's 1 s.
+    slack.slow_down(SLOW_ANSWER_SHARE * slack_timeout)
     StreamService(sandbox).run(ids)
     assert slack_tally(sandbox, slack, ids).posts == {ids[0]: 1}
     _assert_exactly_once_or_marked(sandbox, slack, ids)

@@ -41,6 +41,7 @@ class Seams:
     session: Any = None  # boto3 Session for every client (None: one made on first use)
     clock: Clock | None = None  # governance time: enforcer, sweep, replicator, their ledger
     sleep: Callable[[float], None] | None = None  # how in-process retries wait (time.sleep)
+    slack_timeout: int | None = None  # seconds a Slack post waits for its answer (30)
 
 
 _lock = threading.RLock()
@@ -54,8 +55,10 @@ def configure(
     session: Any = None,
     clock: Clock | None = None,
     sleep: Callable[[float], None] | None = None,
+    slack_timeout: int | None = None,
 ) -> None:
-    """Run the handlers on these settings, Session, clock and sleep (None: the deployed default).
+    """Run the handlers on these settings, Session, clock, sleep and Slack timeout (None: the
+    deployed default).
 
     Forgets every part built so far (and the organization member cache, a warm-container
     cache), so the next invocation builds from the new seams. ``configure()`` with no
@@ -68,6 +71,7 @@ def configure(
             session=session,
             clock=clock,
             sleep=sleep,
+            slack_timeout=slack_timeout,
         )
         _built.clear()
     organizations = sys.modules.get(_ORGANIZATIONS_MODULE)
@@ -117,6 +121,11 @@ def sleeper() -> Callable[[float], None]:
     import time
 
     return time.sleep
+
+
+def slack_timeout() -> int | None:
+    """How long a Slack post waits for its answer: the seam's, else None (the gateway's 30 s)."""
+    return _seams.slack_timeout
 
 
 S = TypeVar("S", bound="_EnvModel")

@@ -10,10 +10,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from govbot.clock import Clock
-from govbot.wiring.core import _once, clock, parameter_store, session, settings, sleeper
+from govbot.wiring.core import (
+    _once,
+    clock,
+    parameter_store,
+    session,
+    settings,
+    slack_timeout,
+    sleeper,
+)
 from govbot.wiring.secrets import secrets_gateway
 
 if TYPE_CHECKING:
+    from govbot.gateways.slack import RetryPolicy, SlackWebhookGateway
     from govbot.gateways.streams import DynamoStreamReader
     from govbot.ledger import Ledger
     from govbot.notifier.sinks import MessageSink
@@ -40,7 +49,7 @@ def notifier_parts() -> NotifierParts:
 
     def build() -> NotifierParts:
         from govbot.config import NotifierSettings
-        from govbot.gateways.slack import RetryPolicy, SlackWebhookGateway
+        from govbot.gateways.slack import RetryPolicy
         from govbot.gateways.streams import DynamoStreamReader
         from govbot.ledger import Ledger
         from govbot.notifier.sinks import ConsoleSink, WebhookSink
@@ -50,7 +59,7 @@ def notifier_parts() -> NotifierParts:
         sink: MessageSink = (
             WebhookSink(
                 secrets_gateway(webhooks_secret_arn=config.slack_webhooks_secret_arn),
-                SlackWebhookGateway(RetryPolicy(sleep=sleeper())),
+                slack_gateway(RetryPolicy(sleep=sleeper())),
             )
             if config.slack_webhooks_secret_arn
             # No Slack configured: people read the same messages as JSON lines in the logs.
@@ -72,3 +81,13 @@ def notifier_parts() -> NotifierParts:
         )
 
     return _once("notifier", build)
+
+
+def slack_gateway(policy: RetryPolicy) -> SlackWebhookGateway:
+    """The Slack gateway on ``policy``, with the seam's timeout if one is set."""
+    from govbot.gateways.slack import SlackWebhookGateway
+
+    timeout = slack_timeout()
+    if timeout is None:
+        return SlackWebhookGateway(policy)
+    return SlackWebhookGateway(policy, timeout=timeout)

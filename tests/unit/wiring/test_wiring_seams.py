@@ -180,3 +180,18 @@ def test_configure_forgets_the_organization_member_cache(session: FakeSession) -
     wiring.configure(environ=ENVIRON, session=session)
 
     assert organizations._CACHE == {}
+
+
+def test_the_notifier_slack_timeout_is_the_deployed_one_unless_the_seam_sets_it(
+    session: FakeSession,
+) -> None:
+    from govbot.gateways.slack import SLACK_TIMEOUT_SECONDS, RetryPolicy
+    from govbot.wiring.notifier import slack_gateway
+
+    policy = RetryPolicy(sleep=lambda _s: None)
+    assert slack_gateway(policy).timeout == SLACK_TIMEOUT_SECONDS
+
+    wiring.configure(environ=ENVIRON, session=session, slack_timeout=2)
+
+    scaled = slack_gateway(policy)
+    assert (scaled.timeout, scaled.policy) == (2, policy)
