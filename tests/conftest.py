@@ -11,6 +11,14 @@ from govbot_sandbox import shared_models  # noqa: F401 (botocore's models parsed
 from tests.iam import in_run, recorder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# CDK's built-in CloudFormation validation compiles a WebAssembly engine in every process
+# that synthesizes (python app.py: 14 s of CPU with it, 5 s without). The tests check
+# every template with cfn-lint and cdk-nag instead, and run the built-in validation, strict,
+# once, where a user synthesizes: tests/infra/test_infra_deploying.py's `npx cdk synth`.
+# Set before any test imports aws_cdk (the jsii Node process reads it when it starts).
+CDK_VALIDATION = "CDK_VALIDATION"
+os.environ.setdefault(CDK_VALIDATION, "false")
 SAMPLES_DIR = REPO_ROOT / "tests" / "fixtures" / "samples"
 
 

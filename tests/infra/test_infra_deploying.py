@@ -19,6 +19,7 @@ from infra.config import InfraConfigError, check_context_keys, context_from_argv
 from infra.config import settings_from_context as settings
 from infra.mode_switch import main as mode_switch_main
 from infra.mode_switch import switch_mode
+from tests.conftest import CDK_VALIDATION
 
 # Tests of the session's one hub synthesis run on the worker that made it.
 
@@ -169,6 +170,9 @@ def test_emergency_switch_on_a_missing_parameter_is_one_line_exit_2(capsys) -> N
 def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> None:
     """What a user does after cloning: `npm ci`, `npx cdk synth`, `npx cdk ls`."""
     env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    # The CDK's built-in template validation on, as for a user (tests/conftest.py turns it
+    # off elsewhere), its default rules made errors: a finding fails the synth.
+    env.pop(CDK_VALIDATION, None)
     # As the README says, with npm's cache used before the registry (same lock, same tree).
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=REPO_ROOT, env=env,
@@ -190,6 +194,7 @@ def test_npm_ci_then_cdk_synth_and_ls_in_dependency_order(tmp_path: Path) -> Non
         "-c", 'governed_regions=["us-east-1","eu-west-1"]',
         "-c", "governed_account_ids=111111111111,222222222222",
         "-c", "spoke_accounts=222222222222", "-c", "remediation_role_name=govbot-remediation",
+        "-c", "@aws-cdk/core:validateAgainstDefaultRules=true",
     ]  # fmt: skip
     synth = subprocess.run(
         ["npx", "cdk", "synth", "--quiet", "--output", str(out), *context],
