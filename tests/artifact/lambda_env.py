@@ -20,7 +20,6 @@ It lives in the user's cache (``~/.cache/govbot-tests``), so every clone shares 
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from infra.constructs.function import POWERTOOLS_VERSION
 from infra.interpreter import LAMBDA_PYTHON_VERSION, lambda_interpreter
+from infra.user_cache import user_cache_root
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_BOTO3 = "1.40.4"
@@ -39,10 +39,7 @@ REQUIREMENTS = (
 STAMP = "\n".join(REQUIREMENTS) + "\n"
 # Shared by every clone of the user (its name is its inputs: Python and Powertools
 # versions), like pip's cache: a fresh clone reuses it. GOVBOT_TEST_CACHE moves it.
-CACHE_ROOT = Path(
-    os.environ.get("GOVBOT_TEST_CACHE")
-    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "govbot-tests"
-)
+CACHE_ROOT = user_cache_root()
 ENV_DIR = (
     CACHE_ROOT / f"artifact-env-py{LAMBDA_PYTHON_VERSION}-powertools-{POWERTOOLS_VERSION}"
     f"-runtime-boto3-{RUNTIME_BOTO3}"
