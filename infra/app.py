@@ -9,9 +9,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from infra.config import HubSettings, check_context_keys, settings_from_context
+from infra.config import HubSettings, settings_from_context
 from infra.nag import add_nag_checks
-from infra.preflight import cli_context, file_context
+from infra.preflight import checked_context
 from infra.spoke_stack import (
     GovbotForwarderStack,
     GovbotSpokeRoleStack,
@@ -66,8 +66,7 @@ def build_deployment(
 ) -> Deployment:
     """Hub stack, plus forwarders and spoke role stacks when the hub account and region are
     set (a forwarder must name the hub bus ARN as a literal: no cross-region tokens)."""
-    merged = {**file_context(), **(context or {})}
-    check_context_keys([*merged, *cli_context()])
+    merged = checked_context(context)
     app = cdk.App(outdir=outdir, context=merged)
     settings: HubSettings = settings_from_context(app.node.try_get_context, REPO_ROOT)
     env = None

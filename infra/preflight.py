@@ -44,6 +44,14 @@ def cli_context() -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def checked_context(context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """cdk.json's context under ``context``, once every key (these and the CDK CLI's) is
+    known; raises InfraConfigError naming an unknown key."""
+    merged = {**file_context(), **(context or {})}
+    check_context_keys([*merged, *cli_context()])
+    return merged
+
+
 def preflight(context: dict[str, Any] | None = None) -> HubSettings:
     """The settings the hub will be built with, after checking the keys and the policy.
 
@@ -51,10 +59,7 @@ def preflight(context: dict[str, Any] | None = None) -> HubSettings:
     CDK CLI passes (CDK_CONTEXT_JSON wins). Raises InfraConfigError or PolicySourceError
     with the same messages the synth would give.
     """
-    merged = {**file_context(), **(context or {})}
-    from_cli = cli_context()
-    check_context_keys([*merged, *from_cli])
-    effective = {**merged, **from_cli}
+    effective = {**checked_context(context), **cli_context()}
     settings = settings_from_context(effective.get, REPO_ROOT)
     read_policy(
         settings.policy_file,
