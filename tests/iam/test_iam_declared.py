@@ -29,10 +29,10 @@ from infra.app import build_deployment
 from infra.spoke_stack import STACKSET_ROLE_TEMPLATE
 from tests.conftest import REPO_ROOT
 from tests.iam.audit import Explained, Request, Statement, audit, resolve, role_statements
-from tests.iam.in_run import SCENARIOS, calls_recorded_in_this_run
+from tests.iam.in_run import GROUP, SCENARIOS, calls_recorded_in_this_run
 from tests.iam.recorder import ENV
 
-pytestmark = pytest.mark.xdist_group("iam")  # its own synthesis: not the infra hub fixture
+pytestmark = pytest.mark.xdist_group(GROUP)  # its own synthesis, after the scenarios it audits
 
 HUB_REGION = "us-east-1"
 TABLE = "govbot-ledger"  # the sandbox's table name
