@@ -44,16 +44,25 @@ class SharedServe(Generic[T]):
 _SHARED: dict[str, SharedServe[Any]] = {}  # fixture name -> its server
 
 
+@contextlib.contextmanager
+def _shared(name: str, start: Callable[[], Any]) -> Iterator[SharedServe[Any]]:
+    """The session's shared server of fixture ``name``, stopped at the session's end."""
+    shared: SharedServe[Any] = SharedServe(start)
+    _SHARED[name] = shared
+    try:
+        yield shared
+    finally:
+        shared.stop()
+        del _SHARED[name]
+
+
 @pytest.fixture(scope="session")
 def guard_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServe[Any]]:
     """``govbot-sandbox serve`` with no options (test_e2e_live_guard's ``server``)."""
     from tests.e2e.test_e2e_live_guard import serving
 
-    shared: SharedServe[Any] = SharedServe(lambda: serving(tmp_path_factory.mktemp("guard")))
-    _SHARED["guard_serve"] = shared
-    yield shared
-    shared.stop()
-    del _SHARED["guard_serve"]
+    with _shared("guard_serve", lambda: serving(tmp_path_factory.mktemp("guard"))) as shared:
+        yield shared
 
 
 @pytest.fixture(scope="session")
@@ -61,11 +70,8 @@ def cli_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServe[
     """``govbot-sandbox serve --cloudtrail-log`` (test_e2e_live_cli's ``live``)."""
     from tests.e2e.test_e2e_live_cli import serving
 
-    shared: SharedServe[Any] = SharedServe(lambda: serving(tmp_path_factory.mktemp("live")))
-    _SHARED["cli_serve"] = shared
-    yield shared
-    shared.stop()
-    del _SHARED["cli_serve"]
+    with _shared("cli_serve", lambda: serving(tmp_path_factory.mktemp("live"))) as shared:
+        yield shared
 
 
 @pytest.hookimpl(trylast=True)
