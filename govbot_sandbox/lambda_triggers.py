@@ -66,6 +66,8 @@ class LambdaTriggers:
         self.table_name = table_name
         self.context = context
         self.now = now
+        self._stream_arn: str | None = None
+        self._stream_filter: Any = None  # the notifier's deployed filter, as moto's pattern
         self._stream_iterators: dict[str, str] = {}  # shard id -> where the next read starts
         self._alarm_states: dict[str, str] = {}  # OK or ALARM per dead-letter queue
         self._clients: dict[str, Any] = {}  # the harness's own clients, by service
@@ -160,9 +162,11 @@ class LambdaTriggers:
         from moto.events.models import EventPattern
 
         streams = self.client("dynamodbstreams")
-        table = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]
-        stream_arn = table["LatestStreamArn"]
-        pattern = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
+        if self._stream_arn is None:  # the table lives as long as the sandbox: read once
+            table = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]
+            self._stream_arn = str(table["LatestStreamArn"])
+            self._stream_filter = EventPattern.load(json.dumps(routing.OUTBOX_STREAM_FILTER))
+        stream_arn, pattern = self._stream_arn, self._stream_filter
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
             iterator = (
