@@ -4,7 +4,6 @@ change of an input is a miss; a half-written entry is never served."""
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,7 @@ from infra.bundle_cache import (
 )
 from infra.bundling import DependencySpec, LocalPipBundling, ensure_dependencies
 from infra.config import DEFAULTS
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+from tests.infra.source_tree import write_tree
 
 
 def _contents(root: Path) -> dict[str, bytes]:
@@ -33,7 +26,7 @@ def _contents(root: Path) -> dict[str, bytes]:
 
 
 def _deps(cache: Path, spec: DependencySpec, client: str) -> None:
-    _tree(
+    write_tree(
         cache / spec.cache_key,
         {
             "slack_sdk/__init__.py": "",
@@ -47,7 +40,7 @@ def _deps(cache: Path, spec: DependencySpec, client: str) -> None:
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path, DependencySpec]:
     source = tmp_path / "lambdas"
-    _tree(
+    write_tree(
         source,
         {
             "govbot/__init__.py": "",
@@ -113,7 +106,7 @@ def _must_not_build(*_: object, **__: object) -> list[Path]:
 def test_the_key_is_stable_and_ignores_bytecode_caches(project) -> None:
     source, _, spec = project
     before = _key(source, spec)
-    _tree(source, {"govbot/__pycache__/core.cpython-311.pyc": "stale"})
+    write_tree(source, {"govbot/__pycache__/core.cpython-311.pyc": "stale"})
     assert _key(source, spec) == before
     other_entry = bundle_key(
         source, ["govbot.core"], spec.cache_key, python_version="3.13", invalidation="CHECKED_HASH"
@@ -133,7 +126,7 @@ def test_one_changed_source_byte_rebuilds_the_bundle(project, tmp_path: Path) ->
     assert "thing = 2" in (tmp_path / "b" / "govbot" / "core.py").read_text()
     # A new source file (not yet imported) changes the key too: it may become reachable.
     edited = _key(source, spec)
-    _tree(source, {"govbot/later.py": ""})
+    write_tree(source, {"govbot/later.py": ""})
     assert _key(source, spec) != edited
 
 
@@ -170,7 +163,7 @@ def test_a_half_written_entry_is_never_served(project, tmp_path: Path) -> None:
     _bundle(project, tmp_path / "fresh", None)
     bundles = tmp_path / "bundles"
     key = _key(source, spec)
-    _tree(bundles, {f".{key}.crashed/govbot/core.py": "half", f"{key}/govbot/core.py": "half"})
+    write_tree(bundles, {f".{key}.crashed/govbot/core.py": "half", f"{key}/govbot/core.py": "half"})
     assert cached_entry(bundles, key) is None
     _bundle(project, tmp_path / "out", bundles)
     assert _contents(tmp_path / "out") == _contents(tmp_path / "fresh")
@@ -184,7 +177,7 @@ def test_two_builders_of_one_key_both_succeed_and_the_first_entry_stays(tmp_path
     def build_while_another_finishes_first(staging: Path) -> list[Path]:
         (staging / "mine.py").write_text("mine\n")
         # Meanwhile another worker finished the same key and renamed it into place.
-        _tree(bundles, {"k/theirs.py": "theirs\n", f"k/{MANIFEST}": "{}\n"})
+        write_tree(bundles, {"k/theirs.py": "theirs\n", f"k/{MANIFEST}": "{}\n"})
         return [Path("mine.py")]
 
     entry = build_or_reuse(bundles, "k", build_while_another_finishes_first)

@@ -6,7 +6,6 @@ import ast
 import importlib.util
 import io
 import subprocess
-import textwrap
 import tokenize
 from pathlib import Path
 
@@ -16,19 +15,13 @@ from infra.bundling import DependencySpec, LocalPipBundling, ensure_dependencies
 from infra.closure import ClosureError, import_closure
 from infra.interpreter import lambda_interpreter
 from infra.slim import blank_docs_and_comments
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+from tests.infra.source_tree import write_tree
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path, DependencySpec]:
     source = tmp_path / "lambdas"
-    _tree(
+    write_tree(
         source,
         {
             "govbot/__init__.py": "",
@@ -53,7 +46,7 @@ def project(tmp_path: Path) -> tuple[Path, Path, DependencySpec]:
     )
     spec = DependencySpec(requirement="slack_sdk==3.48.0", architecture="arm64")
     deps = tmp_path / "cache" / spec.cache_key
-    _tree(
+    write_tree(
         deps,
         {
             "slack_sdk/__init__.py": "",
